@@ -1,0 +1,392 @@
+using System.Text;
+using SalesWorkflow.Engine.Definitions.Shapes;
+using SalesWorkflow.Engine.Definitions.Yaml;
+using SalesWorkflow.Engine.Diagnostics;
+
+namespace SalesWorkflow.Engine.Definitions.Loading;
+
+/// <summary>
+/// One run of the loader over a set of paths: reads each file once, resolves imports (with cycle detection) and
+/// builds processes, rule packs and test suites while collecting every diagnostic.
+/// </summary>
+internal sealed class LoadSession(DefinitionLoaderOptions options)
+{
+    private readonly Dictionary<string, ParsedFile?> _files = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RulePack?> _packs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ProcessDefinition?> _processes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ProcessTestSuite?> _suites = new(StringComparer.Ordinal);
+    private readonly List<string> _packChain = [];
+    private readonly Dictionary<string, string> _inMemory = new(StringComparer.Ordinal);
+
+    public DiagnosticBag Diagnostics { get; } = new();
+
+    public DefinitionLoaderOptions Options => options;
+
+    public IEnumerable<ProcessDefinition> Processes => _processes.Values.OfType<ProcessDefinition>();
+
+    public IEnumerable<RulePack> Packs => _packs.Values.OfType<RulePack>();
+
+    public IEnumerable<ProcessTestSuite> Suites => _suites.Values.OfType<ProcessTestSuite>();
+
+    public List<string> Files { get; } = [];
+
+    /// <summary>Loads a file, or every <c>*.yaml</c>/<c>*.yml</c> file below a folder.</summary>
+    public void LoadPath(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            var files = Directory.EnumerateFiles(path, "*.*", SearchOption.AllDirectories)
+                .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                .Order(StringComparer.Ordinal);
+            foreach (var file in files)
+            {
+                LoadFile(file);
+            }
+
+            return;
+        }
+
+        LoadFile(path);
+    }
+
+    /// <summary>Registers text for a path so that it is read from memory rather than disk (tests, tools, editors).</summary>
+    public void AddText(string path, string text) => _inMemory[Path.GetFullPath(path)] = text;
+
+    public void LoadFile(string displayPath)
+    {
+        var full = Path.GetFullPath(displayPath);
+        var file = Parse(displayPath, full, importSpan: null);
+        if (file is null)
+        {
+            return;
+        }
+
+        switch (file.Kind)
+        {
+            case "process":
+                LoadProcess(file);
+                break;
+            case "rule-pack":
+                LoadPack(displayPath, full, importSpan: null);
+                break;
+            case "process-tests":
+                LoadSuite(file);
+                break;
+        }
+    }
+
+    public ProcessDefinition? LoadProcess(ParsedFile file)
+    {
+        if (_processes.TryGetValue(file.FullPath, out var existing))
+        {
+            return existing;
+        }
+
+        _processes[file.FullPath] = null;
+        var process = new ProcessBuilder(this, file).BuildProcess();
+        _processes[file.FullPath] = process;
+        return process;
+    }
+
+    /// <summary>Loads (once) the rule pack at a path; reports a missing file or a cycle at the import.</summary>
+    public RulePack? LoadPack(string displayPath, string fullPath, SourceSpan? importSpan)
+    {
+        if (_packChain.Contains(fullPath, StringComparer.Ordinal))
+        {
+            var start = _packChain.IndexOf(fullPath);
+            var cycle = _packChain.Skip(start).Append(fullPath).Select(Path.GetFileName);
+            Diagnostics.Error(
+                DiagnosticIds.ImportCycle,
+                importSpan ?? SourceSpan.StartOf(displayPath),
+                "import cycle: " + string.Join(" → ", cycle),
+                "a rule pack cannot import itself, directly or through other packs; move the shared part into a third pack");
+            return null;
+        }
+
+        if (_packs.TryGetValue(fullPath, out var loaded))
+        {
+            return loaded;
+        }
+
+        var file = Parse(displayPath, fullPath, importSpan);
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (file.Kind != "rule-pack")
+        {
+            if (importSpan is { } span)
+            {
+                Diagnostics.Error(
+                    DiagnosticIds.ImportWrongKind,
+                    span,
+                    $"`{displayPath}` is a {file.Kind} file, not a rule pack",
+                    "imports name files with `kind: rule-pack`");
+            }
+
+            return null;
+        }
+
+        _packChain.Add(fullPath);
+        try
+        {
+            var pack = new ProcessBuilder(this, file).BuildPack();
+            _packs[fullPath] = pack;
+            return pack;
+        }
+        finally
+        {
+            _packChain.RemoveAt(_packChain.Count - 1);
+        }
+    }
+
+    private void LoadSuite(ParsedFile file)
+    {
+        if (_suites.ContainsKey(file.FullPath))
+        {
+            return;
+        }
+
+        _suites[file.FullPath] = null;
+        _suites[file.FullPath] = new TestSuiteBuilder(this, file).Build();
+    }
+
+    /// <summary>Loads the process a test file refers to.</summary>
+    public ProcessDefinition? LoadReferencedProcess(string displayPath, string fullPath, SourceSpan referenceSpan)
+    {
+        if (!Exists(fullPath))
+        {
+            Diagnostics.Error(
+                DiagnosticIds.TestProcessNotFound,
+                referenceSpan,
+                $"the process file `{displayPath}` does not exist",
+                Suggestions.DidYouMean(Path.GetFileName(fullPath), SiblingYamlFiles(fullPath)) is { } hint ? hint : null);
+            return null;
+        }
+
+        var file = Parse(displayPath, fullPath, referenceSpan);
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (file.Kind != "process")
+        {
+            Diagnostics.Error(
+                DiagnosticIds.ImportWrongKind,
+                referenceSpan,
+                $"`{displayPath}` is a {file.Kind} file, not a process",
+                "`process:` names a file with `kind: process`");
+            return null;
+        }
+
+        return LoadProcess(file);
+    }
+
+    public bool Exists(string fullPath) => _inMemory.ContainsKey(fullPath) || File.Exists(fullPath);
+
+    public static IEnumerable<string> SiblingYamlFiles(string fullPath)
+    {
+        var directory = Path.GetDirectoryName(fullPath);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateFiles(directory)
+            .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            .Select(f => Path.GetFileName(f)!);
+    }
+
+    /// <summary>Combines the display path of an importing file with a relative path written in it.</summary>
+    public static string DisplayPathOf(string importerDisplayPath, string relative)
+    {
+        var directory = Path.GetDirectoryName(importerDisplayPath) ?? string.Empty;
+        var combined = Path.Combine(directory, relative);
+        var parts = new List<string>();
+        foreach (var part in combined.Replace('\\', '/').Split('/'))
+        {
+            if (part == ".." && parts.Count > 0 && parts[^1] != "..")
+            {
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part != "." && part.Length > 0)
+            {
+                parts.Add(part);
+            }
+        }
+
+        var prefix = combined.StartsWith('/') ? "/" : string.Empty;
+        return prefix + string.Join('/', parts);
+    }
+
+    private ParsedFile? Parse(string displayPath, string fullPath, SourceSpan? importSpan)
+    {
+        if (_files.TryGetValue(fullPath, out var cached))
+        {
+            return cached;
+        }
+
+        _files[fullPath] = null;
+        var text = ReadText(displayPath, fullPath, importSpan);
+        if (text is null)
+        {
+            return null;
+        }
+
+        Files.Add(displayPath);
+        var source = new SourceText(displayPath, text);
+        Diagnostics.RegisterSource(source);
+        var root = YamlTreeReader.Read(source, Diagnostics, options.YamlLimits);
+        if (root is null)
+        {
+            return null;
+        }
+
+        if (root is not YamlMapping mapping)
+        {
+            Diagnostics.Error(
+                DiagnosticIds.WrongNodeType,
+                root.Span,
+                $"a definition file holds a mapping of keys, found {root.KindName}",
+                "start the file with `format: 1` and `kind: process` (see docs/yaml-reference.md)");
+            return null;
+        }
+
+        var checker = new ShapeChecker(Diagnostics);
+        var kind = CheckHeader(mapping, checker);
+        checker.Check(mapping, FormatShapes.ForKind(kind)!, kind);
+        var file = new ParsedFile
+        {
+            DisplayPath = displayPath,
+            FullPath = fullPath,
+            Source = source,
+            Root = mapping,
+            Kind = kind,
+            Checker = checker,
+            Reader = new NodeReader(checker, source),
+        };
+        _files[fullPath] = file;
+        return file;
+    }
+
+    /// <summary>Checks `format` and `kind`; returns the kind to check the file as (guessed when unusable).</summary>
+    private string CheckHeader(YamlMapping root, ShapeChecker checker)
+    {
+        if (root["format"] is YamlScalar format && ScalarShape.TryParseInteger(format.Value, out var version) && version != FormatShapes.FormatVersion)
+        {
+            checker.MarkReported(format);
+            Diagnostics.Error(
+                DiagnosticIds.UnsupportedFormat,
+                format.Span,
+                $"format {version} is not supported; this version of SalesWorkflow reads format {FormatShapes.FormatVersion}",
+                version > FormatShapes.FormatVersion ? "upgrade SalesWorkflow, or write the file in format 1" : "write `format: 1`");
+        }
+
+        if (root["kind"] is YamlScalar { IsNull: false } kind && FormatShapes.Kinds.Contains(kind.Value))
+        {
+            return kind.Value;
+        }
+
+        var guessed = root["stages"] is not null ? "process" :
+            root["tests"] is not null ? "process-tests" :
+            root["criteria"] is not null ? "rule-pack" : "process";
+        if (root["kind"] is YamlScalar { IsNull: false } wrongKind)
+        {
+            checker.MarkReported(wrongKind);
+            Diagnostics.Error(
+                DiagnosticIds.UnknownKind,
+                wrongKind.Span,
+                $"`{wrongKind.Value}` is not a kind of definition file",
+                Suggestions.DidYouMean(wrongKind.Value, FormatShapes.Kinds) ?? "use `process`, `rule-pack` or `process-tests`");
+        }
+
+        // A missing `kind:` is reported by the shape check as a missing required key.
+        return guessed;
+    }
+
+    private string? ReadText(string displayPath, string fullPath, SourceSpan? importSpan)
+    {
+        if (_inMemory.TryGetValue(fullPath, out var text))
+        {
+            return CheckSize(displayPath, Encoding.UTF8.GetByteCount(text)) ? text.TrimStart('\uFEFF') : null;
+        }
+
+        byte[] bytes;
+        try
+        {
+            if (!File.Exists(fullPath))
+            {
+                var hint = Suggestions.DidYouMean(Path.GetFileName(fullPath), SiblingYamlFiles(fullPath));
+                Diagnostics.Error(
+                    importSpan is null ? DiagnosticIds.FileUnreadable : DiagnosticIds.ImportNotFound,
+                    importSpan ?? SourceSpan.StartOf(displayPath),
+                    $"the file `{displayPath}` does not exist",
+                    hint);
+                return null;
+            }
+
+            var info = new FileInfo(fullPath);
+            if (!CheckSize(displayPath, info.Length))
+            {
+                return null;
+            }
+
+            bytes = File.ReadAllBytes(fullPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Diagnostics.Error(
+                DiagnosticIds.FileUnreadable,
+                importSpan ?? SourceSpan.StartOf(displayPath),
+                $"the file `{displayPath}` cannot be read: {ex.Message}",
+                "check that the file exists and that you may read it");
+            return null;
+        }
+
+        return Decode(displayPath, bytes);
+    }
+
+    private bool CheckSize(string displayPath, long bytes)
+    {
+        if (bytes <= options.MaxFileBytes)
+        {
+            return true;
+        }
+
+        Diagnostics.Error(
+            DiagnosticIds.FileTooLarge,
+            SourceSpan.StartOf(displayPath),
+            $"the file is {bytes:N0} bytes; definition files are limited to {options.MaxFileBytes:N0} bytes",
+            "split the process into rule packs, or raise DefinitionLoaderOptions.MaxFileBytes");
+        return false;
+    }
+
+    private string? Decode(string displayPath, byte[] bytes)
+    {
+        var span = bytes.AsSpan();
+        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            span = span[3..];
+        }
+
+        var status = System.Text.Unicode.Utf8.ToUtf16(span, new char[span.Length], out var bytesRead, out _, replaceInvalidSequences: false);
+        if (status == System.Buffers.OperationStatus.Done)
+        {
+            return Encoding.UTF8.GetString(span);
+        }
+
+        // Report the position of the first bad byte as a line and column of the valid text before it.
+        var valid = Encoding.UTF8.GetString(span[..bytesRead]);
+        var source = new SourceText(displayPath, valid);
+        var (line, column) = source.PositionOf(valid.Length);
+        var looksUtf16 = bytes.Length >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF));
+        Diagnostics.Error(
+            DiagnosticIds.InvalidUtf8,
+            SourceSpan.At(displayPath, line, column),
+            $"the file is not valid UTF-8 (byte 0x{span[bytesRead]:X2} at offset {bytesRead + (bytes.Length - span.Length)})",
+            looksUtf16 ? "the file looks like UTF-16; save it as UTF-8" : "save the file as UTF-8 (for example GBK-encoded Chinese text must be converted)");
+        return null;
+    }
+}

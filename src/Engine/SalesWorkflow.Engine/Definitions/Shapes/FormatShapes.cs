@@ -1,0 +1,328 @@
+namespace SalesWorkflow.Engine.Definitions.Shapes;
+
+/// <summary>
+/// The YAML format, version 1: every key the loader accepts, its type and its documentation. The loader checks
+/// documents against these shapes, <c>salesflow schema</c> turns them into the shipped JSON Schema, and a test checks
+/// that docs/yaml-reference.md mentions every key.
+/// </summary>
+internal static class FormatShapes
+{
+    public const int FormatVersion = 1;
+
+    public static readonly string[] Kinds = ["process", "rule-pack", "process-tests"];
+
+    public static readonly string[] BuiltInRiskCategories = ["market", "customer", "team"];
+
+    public static readonly string[] NotifyRoles = ["owner", "manager", "director"];
+
+    private static readonly ScalarShape FormatValue = new(ScalarType.Integer, "Format version of the file; this version of SalesWorkflow reads format 1.");
+    private static readonly ScalarShape Text = new(ScalarType.Text, "Text.");
+    private static readonly ScalarShape Id = new(ScalarType.Id, "An id: lower-case letters, digits and single hyphens, starting with a letter.");
+    private static readonly ScalarShape Reference = new(ScalarType.Reference, "An id, or `alias.id` for an item of an imported rule pack.");
+    private static readonly ScalarShape Condition = new(ScalarType.Condition, "A condition over the deal's facts (see docs/conditions.md).");
+    private static readonly ScalarShape DurationValue = new(ScalarType.Duration, "A duration: `30m`, `36h`, `14d`, `2w`, `1d12h`, or `5bd` for business days.");
+    private static readonly ScalarShape Bool = new(ScalarType.Boolean, "`true` or `false`.");
+    private static readonly ScalarShape DateValue = new(ScalarType.Date, "A date, `yyyy-mm-dd`.");
+    private static readonly ScalarShape DateTimeValue = new(ScalarType.DateTime, "An ISO 8601 time with offset, or a date (midnight UTC).");
+    private static readonly ScalarShape Amount = new(ScalarType.Number, "An amount of money in the process currency.") { Minimum = 0 };
+    private static readonly ScalarShape Count = new(ScalarType.Integer, "A whole number.") { Minimum = 0 };
+
+    /// <summary>Text in one language, or a mapping from language code to text.</summary>
+    public static readonly AnyOfShape Localized = new(
+        "Text for people: a single string, or one string per language (`en: …`, `zh: …`).",
+        new ScalarShape(ScalarType.Text, "Text in the process's main language."),
+        new MapShape(Text, "One text per language.", "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "a language code such as `en` or `zh`"));
+
+    public static readonly ObjectShape CustomField = new ObjectShape("custom field", "A fact field the process adds to the built-in ones; conditions read it like a built-in field.")
+        .Required("id", new ScalarShape(ScalarType.FieldId, "The field name used in conditions, camelCase (e.g. `budgetConfirmed`)."), "Name used in conditions, such as `Opportunity.budgetConfirmed`.")
+        .Required("on", new ScalarShape(ScalarType.Enum, "Which fact carries the field.") { Values = ["opportunity", "account", "contact"] }, "The fact that carries the field.")
+        .Required("type", new ScalarShape(ScalarType.Enum, "The field's type.") { Values = ["string", "number", "bool", "date", "enum"] }, "The field's type.")
+        .Optional("values", new ListShape(Id, "The allowed values of an `enum` field."), "Allowed values; required for `type: enum`.")
+        .Optional("name", Localized, "Display name.")
+        .Optional("description", Localized, "What the field means and who fills it in.");
+
+    public static readonly ObjectShape ChecklistItem = new ObjectShape("checklist item", "A task the rep ticks off in a stage; required items are reported when missing.")
+        .Required("id", Id, "Unique within the stage.")
+        .Required("text", Localized, "What to do.")
+        .Optional("required", Bool, "Whether leaving the stage needs it done (default `true`).");
+
+    public static readonly ObjectShape ExitCriterion = new ObjectShape("exit criterion", "A condition a deal must meet to leave the stage forward.")
+        .Required("id", Id, "Unique within the process (or rule pack).")
+        .Optional("description", Localized, "What the criterion checks, in words a rep understands.")
+        .Optional("when", Condition, "The condition that must hold.")
+        .Optional("use", Reference, "Reuse a criterion of an imported rule pack: `alias.criterion-id`.")
+        .OneOf("when", "use");
+
+    public static readonly ObjectShape StageTask = new ObjectShape("stage task", "A task created when a deal enters the stage.")
+        .Required("id", Id, "Unique within the stage.")
+        .Required("title", Localized, "What to do.")
+        .Optional("due", DurationValue, "How long after entering the stage the task is due.")
+        .Optional("assignee", new ScalarShape(ScalarType.Id, "Who does it: `owner`, `manager`, `director`, or another role id."), "Who does it (default `owner`).");
+
+    public static readonly ObjectShape Stage = new ObjectShape("stage", "One step of the sales process.")
+        .Required("id", Id, "Unique within the process; used in transitions, escalations and reports.")
+        .Required("name", Localized, "Display name.")
+        .Optional("description", Localized, "What this stage is for.")
+        .Optional("kind", new ScalarShape(ScalarType.Enum, "Whether the deal is still open, won or lost in this stage.") { Values = ["open", "won", "lost"] }, "`open` (default), `won` or `lost`.")
+        .Optional("probability", new ScalarShape(ScalarType.Number, "Default win probability of a deal in this stage.") { Minimum = 0, Maximum = 1, RangeCode = Diagnostics.DiagnosticIds.ProbabilityOutOfRange }, "Default win probability from 0 to 1 (required for open stages; won 1, lost 0 by default).")
+        .Optional("norms", Localized, "Operating norms: how reps work in this stage.")
+        .Optional("checklist", new ListShape(ChecklistItem, "Checklist items."), "Things the rep ticks off in this stage.")
+        .Optional("exitCriteria", new ListShape(ExitCriterion, "Exit criteria."), "Conditions a deal must meet to move forward (the stage gate).")
+        .Optional("tasks", new ListShape(StageTask, "Tasks created on entry."), "Tasks created when a deal enters the stage.")
+        .Optional("canLose", Bool, "Whether a deal may be closed lost from this stage when `transitions.lostFromAnyStage` is false.");
+
+    public static readonly ObjectShape LossReason = new ObjectShape("loss reason", "One reason a deal may be lost for.")
+        .Required("id", Id, "Recorded with the loss.")
+        .Optional("name", Localized, "Display name.");
+
+    public static readonly ObjectShape Transitions = new ObjectShape("transition policy", "Which stage changes the process allows.")
+        .Optional("allowSkip", Bool, "May a deal jump forward over stages (each skipped gate still applies; default `false`).")
+        .Optional("allowBack", Bool, "May a deal move back to an earlier open stage (default `true`).")
+        .Optional("lostFromAnyStage", Bool, "May a deal be closed lost from any open stage (default `true`).")
+        .Optional("allowReopen", Bool, "May a lost deal be reopened (default `true`).")
+        .Optional("autoAdvance", Bool, "Advance automatically as soon as the gate passes (default `false`).")
+        .Optional("requireLossReason", Bool, "Must a loss name one of `lossReasons` (default `true`).")
+        .Optional("lossReasons", new ListShape(LossReason, "The enumerated loss reasons."), "The reasons a deal can be lost for.");
+
+    public static readonly ObjectShape EscalationTrigger = new ObjectShape("escalation trigger", "When the escalation starts.")
+        .Optional("timeInStage", DurationValue, "Starts when a deal has been in one of the stages this long.")
+        .Optional("condition", Condition, "Starts when this condition becomes true.")
+        .OneOf("timeInStage", "condition");
+
+    public static readonly ObjectShape EscalationLevel = new ObjectShape("escalation level", "One step of the escalation chain.")
+        .Required("notify", new ScalarShape(ScalarType.Id, "Who is notified: `owner`, `manager`, `director`, or another role id."), "Who is notified at this level.")
+        .Required("after", DurationValue, "How long after the trigger this level fires (`0m` for at once).")
+        .Optional("message", Localized, "Message for this level (defaults to the escalation's message).");
+
+    public static readonly ObjectShape Escalation = new ObjectShape("escalation", "A multi-level escalation (owner → manager → director).")
+        .Required("id", Id, "Unique within the process.")
+        .Optional("name", Localized, "Display name.")
+        .Optional("stages", new ListShape(Id, "Stage ids."), "Stages where it applies (default: every open stage).")
+        .Required("trigger", EscalationTrigger, "When the escalation starts.")
+        .Required("levels", new ListShape(EscalationLevel, "Levels in order."), "The chain of people notified, in order.")
+        .Optional("message", Localized, "What the notification says.");
+
+    public static readonly ObjectShape RiskCategory = new ObjectShape("risk category", "A risk category beyond the built-in `market`, `customer` and `team`.")
+        .Required("id", Id, "Used as `category:` of risk rules.")
+        .Optional("name", Localized, "Display name.");
+
+    public static readonly ObjectShape Risk = new ObjectShape("risk rule", "A condition that flags a risk on a deal.")
+        .Required("id", Id, "Unique within the process (or rule pack).")
+        .Optional("name", Localized, "Display name.")
+        .Required("category", Id, "`market`, `customer`, `team` or a category declared in `riskCategories`.")
+        .Required("severity", new ScalarShape(ScalarType.Enum, "How bad the risk is.") { Values = ["low", "medium", "high", "critical"] }, "`low`, `medium`, `high` or `critical`.")
+        .Required("weight", new ScalarShape(ScalarType.Integer, "Points taken off the deal's 0–100 health score.") { Minimum = 0, Maximum = 100 }, "Points taken off the deal's health score (0–100).")
+        .Required("when", Condition, "The condition that raises the risk.")
+        .Optional("advice", Localized, "What the rep should do about it.")
+        .Optional("stages", new ListShape(Id, "Stage ids."), "Stages where the rule applies (default: every open stage).");
+
+    public static readonly MapShape QuarterShares = new(
+        new ScalarShape(ScalarType.ShareOrAmount, "A share (`25%`) or an amount."),
+        "How the year's amount splits over quarters.", "^Q[1-4]$", "a quarter `Q1` to `Q4`", ["Q1", "Q2", "Q3", "Q4"]);
+
+    public static readonly MapShape MonthShares = new(
+        new ScalarShape(ScalarType.ShareOrAmount, "A share (`8%`) or an amount."),
+        "How the year's amount splits over months.", "^([1-9]|1[0-2])$", "a month number 1 to 12",
+        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]);
+
+    public static readonly ObjectShape RepTarget = new ObjectShape("rep target", "A sales rep's part of a team target.")
+        .Required("id", Id, "The rep's id (as in `Opportunity.ownerId`).")
+        .Optional("name", Text, "The rep's name (a person's name is not translated).")
+        .Optional("share", new ScalarShape(ScalarType.Share, "Share of the team amount."), "Share of the team amount, e.g. `50%`.")
+        .Optional("amount", Amount, "Absolute amount.")
+        .OneOf("share", "amount");
+
+    public static readonly ObjectShape TeamTarget = new ObjectShape("team target", "A team's part of the yearly target.")
+        .Required("id", Id, "The team's id (as in `Owner.team`).")
+        .Optional("name", Localized, "Display name.")
+        .Optional("share", new ScalarShape(ScalarType.Share, "Share of the yearly amount."), "Share of the yearly amount, e.g. `40%`.")
+        .Optional("amount", Amount, "Absolute amount.")
+        .Optional("reps", new ListShape(RepTarget, "Rep targets."), "Breakdown to reps; must add up to the team amount.")
+        .OneOf("share", "amount");
+
+    public static readonly ObjectShape Target = new ObjectShape("target", "A yearly revenue target and its breakdown.")
+        .Required("year", new ScalarShape(ScalarType.Integer, "The calendar year.") { Minimum = 2000, Maximum = 2100 }, "The year the target is for.")
+        .Required("amount", Amount, "Closed-won revenue to reach in the year.")
+        .Optional("quarters", QuarterShares, "Breakdown by quarter; must add up to the yearly amount.")
+        .Optional("months", MonthShares, "Breakdown by month; must add up to the yearly amount.")
+        .Optional("teams", new ListShape(TeamTarget, "Team targets."), "Breakdown to teams; must add up to the yearly amount.");
+
+    public static readonly ObjectShape Import = new ObjectShape("import", "A rule pack used by this file.")
+        .Required("pack", new ScalarShape(ScalarType.Path, "Path of the rule pack, relative to this file."), "Path of the rule pack file, relative to this file.")
+        .Required("as", Id, "The alias that prefixes the pack's ids (`bant.budget`).")
+        .Optional("risks", Bool, "Whether the pack's risk rules apply to this process (default `true`).")
+        .Optional("stages", new ListShape(Id, "Stage ids."), "Stages where the pack's risk rules apply (default: every open stage).");
+
+    public static readonly ObjectShape Calendar = new ObjectShape("calendar", "Business days for durations such as `5bd` and for business-day functions.")
+        .Optional("timeZone", new ScalarShape(ScalarType.TimeZone, "IANA time zone."), "Time zone in which days start (default `UTC`).")
+        .Optional("weekend", new ListShape(new ScalarShape(ScalarType.Enum, "A day of the week.") { Values = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] }, "Weekend days."), "Days that are not business days (default Saturday and Sunday).")
+        .Optional("holidays", new ListShape(DateValue, "Dates."), "Dates that are not business days.")
+        .Optional("workdays", new ListShape(DateValue, "Dates."), "Weekend dates that are business days (make-up workdays).");
+
+    public static readonly ObjectShape Process = new ObjectShape("process", "A sales process definition.")
+        .Required("format", FormatValue, "Format version; always `1`.")
+        .Required("kind", new ScalarShape(ScalarType.Enum, "What the file holds.") { Values = Kinds }, "`process` for a process.")
+        .Required("id", Id, "The process id.")
+        .Required("version", new ScalarShape(ScalarType.Integer, "Process version.") { Minimum = 1 }, "Bump it whenever the content changes; running deals stay on their version.")
+        .Required("name", Localized, "Display name.")
+        .Optional("description", Localized, "What the process is for.")
+        .Optional("languages", new ListShape(new ScalarShape(ScalarType.Language, "Language code."), "Languages."), "Languages every text must be given in (missing ones are warnings).")
+        .Required("currency", new ScalarShape(ScalarType.Currency, "ISO 4217 code."), "Currency of amounts and targets.")
+        .Optional("owner", Text, "Who owns the process (a person or role).")
+        .Optional("calendar", Calendar, "Business-day calendar.")
+        .Optional("imports", new ListShape(Import, "Imports."), "Rule packs used by the process.")
+        .Optional("fields", new ListShape(CustomField, "Custom fields."), "Fact fields added by this process.")
+        .Required("stages", new ListShape(Stage, "Stages in order."), "The stages, in forward order.")
+        .Optional("transitions", Transitions, "The transition policy.")
+        .Optional("escalations", new ListShape(Escalation, "Escalations."), "Escalation rules.")
+        .Optional("riskCategories", new ListShape(RiskCategory, "Extra risk categories."), "Risk categories beyond `market`, `customer` and `team`.")
+        .Optional("risks", new ListShape(Risk, "Risk rules."), "Risk rules.")
+        .Optional("targets", new ListShape(Target, "Yearly targets."), "Revenue targets.");
+
+    public static readonly ObjectShape RulePack = new ObjectShape("rule pack", "Reusable exit criteria, risk rules and fields (e.g. BANT, MEDDPICC).")
+        .Required("format", FormatValue, "Format version; always `1`.")
+        .Required("kind", new ScalarShape(ScalarType.Enum, "What the file holds.") { Values = Kinds }, "`rule-pack` for a rule pack.")
+        .Required("id", Id, "The pack id.")
+        .Required("version", new ScalarShape(ScalarType.Integer, "Pack version.") { Minimum = 1 }, "Version of the pack.")
+        .Required("name", Localized, "Display name.")
+        .Optional("description", Localized, "What the pack checks.")
+        .Optional("imports", new ListShape(Import, "Imports."), "Other rule packs this pack builds on.")
+        .Optional("fields", new ListShape(CustomField, "Custom fields."), "Fact fields the pack's conditions need.")
+        .Optional("criteria", new ListShape(ExitCriterion, "Reusable exit criteria."), "Exit criteria that processes reuse with `use: alias.id`.")
+        .Optional("riskCategories", new ListShape(RiskCategory, "Extra risk categories."), "Risk categories the pack's risks use.")
+        .Optional("risks", new ListShape(Risk, "Risk rules."), "Risk rules imported into every process that imports the pack.");
+
+    // Facts of a process test. Keys follow the Sdk fact classes in camelCase.
+    private static readonly MapShape CustomValues = new(
+        new ScalarShape(ScalarType.Text, "A value of the declared field type."),
+        "Values of custom fields declared in `fields:`.", "^[a-z][A-Za-z0-9]*$", "a custom field id");
+
+    public static readonly ObjectShape OpportunityFacts = new ObjectShape("opportunity facts", "The opportunity as the test sees it.")
+        .Optional("id", Text, "Opportunity id (default `test-deal`).")
+        .Optional("name", Text, "Name.")
+        .Optional("amount", Amount, "Amount.")
+        .Optional("currency", new ScalarShape(ScalarType.Currency, "Currency."), "Currency (default: the process currency).")
+        .Optional("probabilityOverride", new ScalarShape(ScalarType.Number, "Probability 0–1.") { Minimum = 0, Maximum = 1, RangeCode = Diagnostics.DiagnosticIds.ProbabilityOutOfRange }, "Rep's own win probability, overriding the stage default.")
+        .Optional("expectedCloseDate", DateTimeValue, "Expected close date.")
+        .Optional("createdAt", DateTimeValue, "When the deal was created.")
+        .Optional("updatedAt", DateTimeValue, "When the deal was last changed.")
+        .Optional("ownerId", Text, "Owner (sales rep) id.")
+        .Optional("accountId", Text, "Account id.")
+        .Optional("source", Text, "Lead source.")
+        .Optional("discountPercent", new ScalarShape(ScalarType.Number, "Discount in percent.") { Minimum = 0, Maximum = 100 }, "Discount offered, in percent.")
+        .Optional("nextStep", Text, "Agreed next step.")
+        .Optional("competitors", new ListShape(Text, "Competitor names."), "Competitors in the deal.")
+        .Optional("custom", CustomValues, "Custom field values.");
+
+    public static readonly ObjectShape PaymentFacts = new ObjectShape("payment", "One invoice of the account and how it was paid.")
+        .Optional("id", Text, "Invoice id.")
+        .Required("dueAt", DateTimeValue, "When it was due.")
+        .Optional("paidAt", DateTimeValue, "When it was paid (absent: unpaid).")
+        .Optional("amount", Amount, "Amount.");
+
+    public static readonly ObjectShape AccountFacts = new ObjectShape("account facts", "The customer account.")
+        .Optional("id", Text, "Account id.")
+        .Optional("name", Text, "Name.")
+        .Optional("industry", Text, "Industry.")
+        .Optional("region", Text, "Region.")
+        .Optional("employees", Count, "Number of employees.")
+        .Optional("annualRevenue", Amount, "Annual revenue.")
+        .Optional("creditRating", Text, "Credit rating such as `AAA`, `BB` or `D`.")
+        .Optional("creditLimit", Amount, "Credit limit granted to the account.")
+        .Optional("outstandingBalance", Amount, "Amount currently owed.")
+        .Optional("overdueAmount", Amount, "Amount past due.")
+        .Optional("daysPastDue", Count, "Days the oldest unpaid invoice is past due.")
+        .Optional("payments", new ListShape(PaymentFacts, "Invoices."), "Payment history.")
+        .Optional("custom", CustomValues, "Custom field values.");
+
+    public static readonly ObjectShape ContactFacts = new ObjectShape("contact facts", "A person at the customer.")
+        .Optional("id", Text, "Contact id.")
+        .Optional("name", Text, "Name.")
+        .Optional("role", Text, "Role, such as `economic-buyer`, `champion`, `user`.")
+        .Optional("isDecisionMaker", Bool, "Whether the contact decides.")
+        .Optional("isChampion", Bool, "Whether the contact sells for us inside the customer.")
+        .Optional("lastContactedAt", DateTimeValue, "Last time we spoke.")
+        .Optional("custom", CustomValues, "Custom field values.");
+
+    public static readonly ObjectShape ActivityFacts = new ObjectShape("activity facts", "Something the rep did.")
+        .Optional("id", Text, "Activity id.")
+        .Required("kind", Text, "`call`, `meeting`, `visit`, `email`, `demo`, `proposal-sent`, `contract-sent`, `contract-signed`, …")
+        .Required("at", DateTimeValue, "When.")
+        .Optional("outcome", Text, "Outcome, such as `positive`, `neutral`, `negative`, `acknowledged`.")
+        .Optional("contactId", Text, "Contact involved.")
+        .Optional("notes", Text, "Notes.");
+
+    public static readonly ObjectShape ApprovalFacts = new ObjectShape("approval facts", "An internal approval.")
+        .Optional("id", Text, "Approval id.")
+        .Required("kind", Text, "What was approved, such as `discount` or `credit`.")
+        .Required("granted", Bool, "Whether it was granted.")
+        .Optional("by", Text, "Who approved.")
+        .Optional("at", DateTimeValue, "When.")
+        .Optional("notes", Text, "Notes.");
+
+    public static readonly ObjectShape FeedbackFacts = new ObjectShape("feedback facts", "Customer feedback.")
+        .Optional("id", Text, "Feedback id.")
+        .Optional("at", DateTimeValue, "When.")
+        .Optional("satisfaction", new ScalarShape(ScalarType.Integer, "Satisfaction score 1–5.") { Minimum = 1, Maximum = 5 }, "Satisfaction score from 1 (bad) to 5 (excellent).")
+        .Optional("isComplaint", Bool, "Whether it is a complaint.")
+        .Optional("resolved", Bool, "Whether a complaint is resolved.")
+        .Optional("text", Text, "What the customer said.");
+
+    public static readonly ObjectShape OwnerFacts = new ObjectShape("owner facts", "The sales rep who owns the deal.")
+        .Optional("id", Text, "Rep id.")
+        .Optional("name", Text, "Name.")
+        .Optional("team", Text, "Team id.")
+        .Optional("managerId", Text, "The rep's manager.")
+        .Optional("openDeals", Count, "Open deals the rep owns.")
+        .Optional("lastActiveAt", DateTimeValue, "Last time the rep logged anything.");
+
+    public static readonly ObjectShape TestGiven = new ObjectShape("test facts", "The deal a test evaluates.")
+        .Required("stage", Id, "The stage the deal is in.")
+        .Required("now", DateTimeValue, "The evaluation time.")
+        .Optional("enteredStageAt", DateTimeValue, "When the deal entered the stage (default: `now`).")
+        .Optional("opportunity", OpportunityFacts, "The opportunity.")
+        .Optional("account", AccountFacts, "The account.")
+        .Optional("owner", OwnerFacts, "The owner.")
+        .Optional("contacts", new ListShape(ContactFacts, "Contacts."), "Contacts.")
+        .Optional("activities", new ListShape(ActivityFacts, "Activities."), "Activities.")
+        .Optional("approvals", new ListShape(ApprovalFacts, "Approvals."), "Approvals.")
+        .Optional("feedback", new ListShape(FeedbackFacts, "Feedback."), "Customer feedback.")
+        .Optional("checklist", new ListShape(Id, "Checklist item ids."), "Checklist items of the stage already done.")
+        .Optional("conditionsSince", new MapShape(DateTimeValue, "When condition-triggered escalations started.", "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "an escalation id"), "For condition-triggered escalations: since when the condition has been true.");
+
+    public static readonly ObjectShape ExpectedEscalation = new ObjectShape("expected escalation", "An escalation level the test expects to be due.")
+        .Required("id", Id, "Escalation id.")
+        .Required("level", new ScalarShape(ScalarType.Integer, "Level number, 1 for the first.") { Minimum = 1 }, "The highest level due (1 = first).");
+
+    public static readonly ObjectShape TestExpect = new ObjectShape("test expectations", "What the evaluation must show.")
+        .Optional("gate", new ScalarShape(ScalarType.Enum, "Gate outcome.") { Values = ["passed", "blocked"] }, "`passed` or `blocked`.")
+        .Optional("failing", new ListShape(Reference, "Criterion ids."), "Exactly the exit criteria that fail.")
+        .Optional("risks", new ListShape(Reference, "Risk ids."), "Exactly the risks raised.")
+        .Optional("raised", new ListShape(Reference, "Risk ids."), "Risks that must be among those raised.")
+        .Optional("notRaised", new ListShape(Reference, "Risk ids."), "Risks that must not be raised.")
+        .Optional("escalations", new ListShape(ExpectedEscalation, "Escalations due."), "Exactly the escalations due, with their highest level.")
+        .Optional("probability", new ScalarShape(ScalarType.Number, "Probability 0–1.") { Minimum = 0, Maximum = 1 }, "The effective win probability.")
+        .Optional("health", new ScalarShape(ScalarType.Integer, "Health 0–100.") { Minimum = 0, Maximum = 100 }, "The health score.")
+        .Optional("missingChecklist", new ListShape(Id, "Checklist item ids."), "Exactly the required checklist items not done.");
+
+    public static readonly ObjectShape TestCase = new ObjectShape("process test", "One test case: a deal and what its evaluation must show.")
+        .Required("name", Text, "Unique name, shown in test output.")
+        .Optional("description", Text, "Why the case matters.")
+        .Required("given", TestGiven, "The deal.")
+        .Required("expect", TestExpect, "The expected evaluation.");
+
+    public static readonly ObjectShape ProcessTests = new ObjectShape("process tests", "Test cases for a process, kept next to it.")
+        .Required("format", FormatValue, "Format version; always `1`.")
+        .Required("kind", new ScalarShape(ScalarType.Enum, "What the file holds.") { Values = Kinds }, "`process-tests` for test cases.")
+        .Required("process", new ScalarShape(ScalarType.Path, "The process file these tests are for, relative to this file."), "Path of the process under test.")
+        .Required("tests", new ListShape(TestCase, "Test cases."), "The test cases.");
+
+    /// <summary>The shape of the top-level mapping for a `kind:` value.</summary>
+    public static ObjectShape? ForKind(string kind) => kind switch
+    {
+        "process" => Process,
+        "rule-pack" => RulePack,
+        "process-tests" => ProcessTests,
+        _ => null,
+    };
+}

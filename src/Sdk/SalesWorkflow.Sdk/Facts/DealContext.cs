@@ -1,0 +1,70 @@
+namespace SalesWorkflow.Sdk.Facts;
+
+/// <summary>
+/// Business days of a process calendar (time zone, weekends, holidays, make-up workdays). Implemented by the engine.
+/// </summary>
+public interface IBusinessCalendar
+{
+    /// <summary>True when <paramref name="day"/> is a business day.</summary>
+    bool IsBusinessDay(DateOnly day);
+
+    /// <summary>Business days after the date of <paramref name="start"/> up to and including the date of <paramref name="until"/>.</summary>
+    int BusinessDaysBetween(DateTimeOffset start, DateTimeOffset until);
+
+    /// <summary>The moment <paramref name="days"/> business days after <paramref name="start"/>.</summary>
+    DateTimeOffset AddBusinessDays(DateTimeOffset start, int days);
+}
+
+/// <summary>
+/// Where the deal stands in its process at evaluation time, and the evaluation clock. Conditions read it as
+/// <c>Deal</c> (and <c>now</c> is <see cref="Now"/>); C# rules match it like any other fact.
+/// </summary>
+public sealed class DealContext
+{
+    /// <summary>Creates the context of one evaluation.</summary>
+    public DealContext(
+        string processId,
+        int processVersion,
+        string stage,
+        DateTimeOffset enteredStageAt,
+        DateTimeOffset now,
+        IBusinessCalendar calendar,
+        IReadOnlySet<string>? checklistDone = null)
+    {
+        ArgumentNullException.ThrowIfNull(calendar);
+        ProcessId = processId;
+        ProcessVersion = processVersion;
+        Stage = stage;
+        EnteredStageAt = enteredStageAt;
+        Now = now;
+        Calendar = calendar;
+        ChecklistDone = checklistDone ?? new HashSet<string>(StringComparer.Ordinal);
+    }
+
+    /// <summary>Process id.</summary>
+    public string ProcessId { get; }
+
+    /// <summary>Process version the deal runs on.</summary>
+    public int ProcessVersion { get; }
+
+    /// <summary>Current stage id.</summary>
+    public string Stage { get; }
+
+    /// <summary>When the deal entered its current stage.</summary>
+    public DateTimeOffset EnteredStageAt { get; }
+
+    /// <summary>The evaluation time (from the injected clock, never the machine's wall clock).</summary>
+    public DateTimeOffset Now { get; }
+
+    /// <summary>The process's business-day calendar.</summary>
+    public IBusinessCalendar Calendar { get; }
+
+    /// <summary>Checklist items of the current stage already done.</summary>
+    public IReadOnlySet<string> ChecklistDone { get; }
+
+    /// <summary>Days (with fractions) since the deal entered its stage.</summary>
+    public double DaysInStage => (Now - EnteredStageAt).TotalDays;
+
+    /// <summary>Business days since the deal entered its stage.</summary>
+    public int BusinessDaysInStage => Calendar.BusinessDaysBetween(EnteredStageAt, Now);
+}

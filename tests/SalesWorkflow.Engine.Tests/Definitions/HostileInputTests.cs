@@ -1,0 +1,143 @@
+using System.Text;
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Diagnostics;
+
+namespace SalesWorkflow.Engine.Tests.Definitions;
+
+/// <summary>Inputs meant to break a loader: none may make it throw, hang or exhaust memory.</summary>
+public sealed class HostileInputTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("sw-hostile-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void LoadText_EmptyText_ReportsEmptyFile()
+    {
+        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "empty.yaml"), string.Empty);
+
+        var diagnostic = Assert.Single(set.Diagnostics);
+        Assert.Equal(DiagnosticIds.EmptyFile, diagnostic.Code);
+    }
+
+    [Fact]
+    public void Load_FileLargerThanLimit_ReportsTooLargeWithoutReadingIt()
+    {
+        var path = Path.Combine(_folder, "huge.yaml");
+        File.WriteAllText(path, "format: 1\nkind: process\nowner: " + new string('x', 3 * 1024 * 1024) + "\n");
+
+        var set = new DefinitionLoader().Load([path]);
+
+        Assert.Equal(DiagnosticIds.FileTooLarge, Assert.Single(set.Diagnostics).Code);
+    }
+
+    [Fact]
+    public void LoadText_HundredThousandNestedBrackets_ReportsNestingWithoutStackOverflow()
+    {
+        var text = "format: 1\nkind: process\nx: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
+
+        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "deep.yaml"), text);
+
+        Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.NestingTooDeep);
+    }
+
+    [Fact]
+    public void LoadText_BillionLaughs_ReportsExpansionLimit()
+    {
+        var builder = new StringBuilder("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (var i = 1; i <= 9; i++)
+        {
+            builder.Append($"l{i}: &l{i} [").Append(string.Join(", ", Enumerable.Repeat($"*l{i - 1}", 9))).Append("]\n");
+        }
+
+        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "laughs.yaml"), builder.ToString());
+
+        Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.TooManyNodes);
+    }
+
+    [Fact]
+    public void Load_Utf16File_ReportsInvalidUtf8WithHint()
+    {
+        var path = Path.Combine(_folder, "utf16.yaml");
+        File.WriteAllBytes(path, Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("format: 1\n")).ToArray());
+
+        var set = new DefinitionLoader().Load([path]);
+
+        var diagnostic = Assert.Single(set.Diagnostics);
+        Assert.Equal(DiagnosticIds.InvalidUtf8, diagnostic.Code);
+        Assert.Contains("UTF-16", diagnostic.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_GbkEncodedChinese_ReportsPositionOfFirstBadByte()
+    {
+        var path = Path.Combine(_folder, "gbk.yaml");
+        // "name: 中" in GBK is 0xD6 0xD0 for 中; 0xD6 starts a two-byte UTF-8 sequence that 0xD0 cannot continue.
+        File.WriteAllBytes(path, [.. Encoding.ASCII.GetBytes("format: 1\nname: "), 0xD6, 0xD0, (byte)'\n']);
+
+        var set = new DefinitionLoader().Load([path]);
+
+        var diagnostic = Assert.Single(set.Diagnostics);
+        Assert.Equal((2, 7), (diagnostic.Span.Line, diagnostic.Span.Column));
+    }
+
+    [Fact]
+    public void LoadText_OnlyTabs_ReportsSyntaxErrorAtTheTab()
+    {
+        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "tabs.yaml"), "format: 1\nstages:\n\t- id: x\n");
+
+        var diagnostic = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.YamlSyntax);
+        Assert.Equal(3, diagnostic.Span.Line);
+    }
+
+    [Fact]
+    public void LoadText_ControlCharactersAndNul_ReportsSyntaxError()
+    {
+        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "nul.yaml"), "format: 1\nkind: process\nid: a\u0000b\n");
+
+        Assert.True(set.HasErrors);
+    }
+
+    [Fact]
+    public void LoadText_MissingFile_ReportsUnreadableInsteadOfThrowing()
+    {
+        var set = new DefinitionLoader().Load([Path.Combine(_folder, "nope.yaml")]);
+
+        Assert.Equal(DiagnosticIds.FileUnreadable, Assert.Single(set.Diagnostics).Code);
+    }
+
+    [Fact]
+    public void LoadText_MergeKeyFromAnchor_AppliesDefaultsWithoutOverridingExplicitKeys()
+    {
+        var text = """
+            format: 1
+            kind: process
+            id: merged
+            version: 1
+            name: Merged
+            currency: CNY
+            x-defaults: &defaults
+              probability: 0.4
+              kind: open
+            stages:
+              - <<: *defaults
+                id: lead
+                name: Lead
+              - <<: *defaults
+                id: proposal
+                name: Proposal
+                probability: 0.6
+              - { id: won, name: Won, kind: won }
+              - { id: lost, name: Lost, kind: lost }
+            transitions:
+              requireLossReason: false
+            """;
+
+        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "merge.yaml"), text);
+
+        // `x-defaults` is an unknown key (reported), but the merge itself works.
+        Assert.Equal(["SW1001"], set.Diagnostics.Select(d => d.Code));
+        var process = Assert.Single(set.Processes);
+        Assert.Equal([0.4, 0.6, 1.0, 0.0], process.Stages.Select(s => s.Probability));
+    }
+}

@@ -1,0 +1,43 @@
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Diagnostics;
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.IntegrationTests;
+
+/// <summary>Every file in definitions/ loads without errors or warnings: what we ship is what we show customers.</summary>
+public sealed class ShippedDefinitionsTests
+{
+    public static TheoryData<string> Files()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(RepoPaths.Definitions, "*.y*ml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetRelativePath(RepoPaths.Definitions, file));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Load_ShippedFile_HasNoDiagnostics(string relative)
+    {
+        var set = new DefinitionLoader().Load([Path.Combine(RepoPaths.Definitions, relative)]);
+
+        Assert.True(set.Diagnostics.Count == 0, string.Join("\n", set.Diagnostics.Select(DiagnosticFormatter.Format)));
+    }
+
+    [Fact]
+    public void Load_DefinitionsFolder_ShipsAtLeastTwoProcessesAndTheBantAndMeddpiccPacks()
+    {
+        var set = new DefinitionLoader().Load([RepoPaths.Definitions]);
+
+        Assert.False(set.HasErrors);
+        Assert.Contains(set.Processes, p => p.Id == "standard-b2b");
+        Assert.True(set.Processes.Count >= 2);
+        Assert.Contains(set.Packs, p => p.Id == "bant");
+        Assert.Contains(set.Packs, p => p.Id == "meddpicc");
+        Assert.All(set.Processes, p => Assert.Contains("zh", p.Languages));
+        Assert.All(set.Processes, p => Assert.Contains("en", p.Languages));
+    }
+}
