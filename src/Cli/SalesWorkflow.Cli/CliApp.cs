@@ -28,6 +28,8 @@ internal static class CliApp
         root.Subcommands.Add(ValidateCommand.Create(context));
         root.Subcommands.Add(GraphCommand.Create(context));
         root.Subcommands.Add(SchemaCommand.Create(context));
+        root.Subcommands.Add(TestCommand.Create(context));
+        root.Subcommands.Add(ExplainCommand.Create(context, TimeProvider.System));
         return root;
     }
 

@@ -45,11 +45,12 @@ public sealed class MutationTests
                 continue;
             }
 
-            var lines = mutated.Split('\n');
+            // YAML (and the loader) treat \r\n, \r and \n alike as line breaks.
+            var lines = System.Text.RegularExpressions.Regex.Split(mutated, "\r\n|\r|\n");
             foreach (var d in set.Diagnostics.Where(d => d.Span.File == path))
             {
                 var lineOk = d.Span.Line >= 1 && d.Span.Line <= lines.Length + 1;
-                var length = d.Span.Line <= lines.Length ? lines[d.Span.Line - 1].TrimEnd('\r').Length : 0;
+                var length = d.Span.Line <= lines.Length ? lines[d.Span.Line - 1].Length : 0;
                 if (!lineOk || d.Span.Column < 1 || d.Span.Column > length + 2)
                 {
                     failures.Add($"#{i} {description}: {d} is outside the file");

@@ -17,6 +17,9 @@ public sealed class DefinitionLoaderOptions
     public long MaxExpandedNodes { get; init; } = 200_000;
 
     internal YamlLimits YamlLimits => new(MaxDepth, MaxExpandedNodes);
+
+    /// <summary>Functions conditions may call: the built-ins plus those of registered plugins.</summary>
+    internal Expressions.FunctionRegistry Functions { get; init; } = Expressions.FunctionRegistry.BuiltIn;
 }
 
 /// <summary>What a load produced: the valid processes and packs, and every diagnostic.</summary>
@@ -88,6 +91,20 @@ public sealed class DefinitionLoader
         session.AddText(path, text);
         session.LoadFile(path);
         return Finish(session);
+    }
+
+    /// <summary>
+    /// Reads a deal file (<c>kind: deal</c>, the facts of a process test's <c>given</c>) for <paramref name="process"/>,
+    /// typing custom fields as the process declares them. <paramref name="fallbackNow"/> is used when the file has no
+    /// <c>now</c>. Returns null with diagnostics when the file is invalid.
+    /// </summary>
+    public (Evaluation.DealSnapshot? Deal, DateTimeOffset Now, IReadOnlyList<Diagnostic> Diagnostics) LoadDeal(string path, ProcessDefinition process, DateTimeOffset fallbackNow)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(process);
+        var session = new LoadSession(_options);
+        var deal = session.LoadDeal(path, process, fallbackNow);
+        return (deal is null ? null : Evaluation.ProcessTestRunner.Snapshot(deal), deal?.Now ?? fallbackNow, session.Diagnostics.Sorted());
     }
 
     private static DefinitionSet Finish(LoadSession session) =>

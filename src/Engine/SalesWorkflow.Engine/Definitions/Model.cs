@@ -157,6 +157,9 @@ public sealed class ExitCriterion
     /// <summary>The rule pack it comes from, or null.</summary>
     public string? Pack { get; init; }
 
+    /// <summary>The alias the pack is imported under, or null.</summary>
+    internal string? PackAlias { get; init; }
+
     /// <summary>Where it is declared (in the process, or in the pack for a reused criterion).</summary>
     public required SourceSpan Span { get; init; }
 }
@@ -335,6 +338,9 @@ public sealed class RiskRule
     /// <summary>The rule pack it comes from, or null.</summary>
     public string? Pack { get; init; }
 
+    /// <summary>The alias the pack is imported under, or null.</summary>
+    internal string? PackAlias { get; init; }
+
     /// <summary>Where it is declared.</summary>
     public required SourceSpan Span { get; init; }
 }
@@ -511,6 +517,9 @@ public sealed class ProcessDefinition
 
     /// <summary>Where it is declared.</summary>
     public required SourceSpan Span { get; init; }
+
+    /// <summary>Conditions after parsing, type checking and the sandbox; set by the loader when all of them passed.</summary>
+    internal IReadOnlyDictionary<ConditionSource, Expressions.CheckedCondition>? CheckedConditions { get; set; }
 
     /// <summary>The stage with this id, or null.</summary>
     public StageDefinition? FindStage(string id)

@@ -9,6 +9,7 @@ namespace SalesWorkflow.Engine.Diagnostics;
 internal sealed class DiagnosticBag
 {
     private readonly List<Diagnostic> _items = [];
+    private readonly HashSet<(string, SourceSpan, string)> _seen = [];
     private readonly Dictionary<string, SourceText> _sources = new(StringComparer.Ordinal);
 
     public IReadOnlyList<Diagnostic> Items => _items;
@@ -32,6 +33,12 @@ internal sealed class DiagnosticBag
 
     public void Add(string code, DiagnosticSeverity severity, SourceSpan span, string message, string? hint)
     {
+        // A rule pack's condition is checked for every process that imports it; report each problem once.
+        if (!_seen.Add((code, span, message)))
+        {
+            return;
+        }
+
         var line = _sources.TryGetValue(span.File, out var source) ? source.LineText(span.Line) : null;
         _items.Add(new Diagnostic(code, severity, span, message, hint, line));
         HasErrors |= severity == DiagnosticSeverity.Error;

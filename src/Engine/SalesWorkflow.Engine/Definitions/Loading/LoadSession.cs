@@ -75,6 +75,24 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
         }
     }
 
+    /// <summary>Reads a `kind: deal` file for <paramref name="process"/>.</summary>
+    public TestDeal? LoadDeal(string displayPath, ProcessDefinition process, DateTimeOffset fallbackNow)
+    {
+        var file = Parse(displayPath, Path.GetFullPath(displayPath), importSpan: null);
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (file.Kind != "deal")
+        {
+            Diagnostics.Error(DiagnosticIds.UnknownKind, NodeReader.SpanOf(file.Root, "kind"), $"`{displayPath}` is a {file.Kind} file, not a deal", "a deal file starts with `format: 1` and `kind: deal`");
+            return null;
+        }
+
+        return new TestSuiteBuilder(this, file).BuildDealFile(process, fallbackNow);
+    }
+
     public ProcessDefinition? LoadProcess(ParsedFile file)
     {
         if (_processes.TryGetValue(file.FullPath, out var existing))
@@ -84,6 +102,11 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
 
         _processes[file.FullPath] = null;
         var process = new ProcessBuilder(this, file).BuildProcess();
+        if (process is not null)
+        {
+            Expressions.ConditionValidation.CheckProcess(process, options.Functions, Diagnostics);
+        }
+
         _processes[file.FullPath] = process;
         return process;
     }
@@ -132,6 +155,11 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
         try
         {
             var pack = new ProcessBuilder(this, file).BuildPack();
+            if (pack is not null)
+            {
+                Expressions.ConditionValidation.CheckPack(pack, options.Functions, Diagnostics);
+            }
+
             _packs[fullPath] = pack;
             return pack;
         }

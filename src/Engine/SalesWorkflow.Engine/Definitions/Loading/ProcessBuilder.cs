@@ -397,6 +397,7 @@ internal sealed class ProcessBuilder(LoadSession session, ParsedFile file)
             Description = description.IsEmpty ? reused.Value.Item.Description : description,
             Condition = reused.Value.Item.Condition,
             Pack = reused.Value.Import.Pack.Id,
+            PackAlias = reused.Value.Import.Alias,
             Span = entry.Span,
         };
     }
@@ -589,6 +590,7 @@ internal sealed class ProcessBuilder(LoadSession session, ParsedFile file)
                     Advice = risk.Advice,
                     Stages = stageIds,
                     Pack = import.Pack.Id,
+                    PackAlias = import.Alias,
                     Span = risk.Span,
                 };
             }

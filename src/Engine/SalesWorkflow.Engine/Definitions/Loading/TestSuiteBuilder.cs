@@ -43,7 +43,7 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
                     $"the first is at line {names[name].Line}; test names identify results, so make them unique");
             }
 
-            var deal = BuildDeal(given, process);
+            var deal = BuildDeal(given, process, fallbackNow: null);
             if (deal is null)
             {
                 continue;
@@ -75,10 +75,27 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
         };
     }
 
-    private TestDeal? BuildDeal(YamlMapping given, ProcessDefinition? process)
+    /// <summary>Builds the deal of a `kind: deal` file for a process.</summary>
+    public TestDeal? BuildDealFile(ProcessDefinition process, DateTimeOffset fallbackNow)
+    {
+        var deal = BuildDeal(file.Root, process, fallbackNow);
+        if (deal is not null && process.FindStage(deal.Stage) is null)
+        {
+            _diagnostics.Error(
+                DiagnosticIds.UnknownStage,
+                NodeReader.SpanOf(file.Root, "stage"),
+                $"the process `{process.Id}` has no stage `{deal.Stage}`",
+                Suggestions.DidYouMean(deal.Stage, process.Stages.Select(s => s.Id)));
+            return null;
+        }
+
+        return deal;
+    }
+
+    private TestDeal? BuildDeal(YamlMapping given, ProcessDefinition? process, DateTimeOffset? fallbackNow)
     {
         var stage = _read.String(given, "stage");
-        var now = _read.DateTime(given, "now");
+        var now = _read.DateTime(given, "now") ?? fallbackNow;
         if (stage is null || now is null)
         {
             return null;

@@ -9,7 +9,7 @@ internal static class FormatShapes
 {
     public const int FormatVersion = 1;
 
-    public static readonly string[] Kinds = ["process", "rule-pack", "process-tests"];
+    public static readonly string[] Kinds = ["process", "rule-pack", "process-tests", "deal"];
 
     public static readonly string[] BuiltInRiskCategories = ["market", "customer", "team"];
 
@@ -317,12 +317,39 @@ internal static class FormatShapes
         .Required("process", new ScalarShape(ScalarType.Path, "The process file these tests are for, relative to this file."), "Path of the process under test.")
         .Required("tests", new ListShape(TestCase, "Test cases."), "The test cases.");
 
+    public static readonly ObjectShape DealFile = DealShape();
+
     /// <summary>The shape of the top-level mapping for a `kind:` value.</summary>
     public static ObjectShape? ForKind(string kind) => kind switch
     {
         "process" => Process,
         "rule-pack" => RulePack,
         "process-tests" => ProcessTests,
+        "deal" => DealFile,
         _ => null,
     };
+
+    private static ObjectShape DealShape()
+    {
+        var shape = new ObjectShape("deal", "One deal, for `salesflow explain`: the same facts as a process test's `given`.")
+            .Required("format", FormatValue, "Format version; always `1`.")
+            .Required("kind", new ScalarShape(ScalarType.Enum, "What the file holds.") { Values = Kinds }, "`deal` for a deal file.");
+        foreach (var field in TestGiven.Fields)
+        {
+            if (field.Key == "now")
+            {
+                shape.Optional("now", field.Shape, "The evaluation time (default: `--now`, else the current time).");
+            }
+            else if (field.Required)
+            {
+                shape.Required(field.Key, field.Shape, field.Description);
+            }
+            else
+            {
+                shape.Optional(field.Key, field.Shape, field.Description);
+            }
+        }
+
+        return shape;
+    }
 }

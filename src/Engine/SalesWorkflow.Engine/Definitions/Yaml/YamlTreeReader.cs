@@ -106,7 +106,7 @@ internal static partial class YamlTreeReader
             return "YAML does not allow tabs for indentation: indent with spaces";
         }
 
-        if (message.Contains("mapping values are not allowed", StringComparison.OrdinalIgnoreCase))
+        if (message.Contains("mapping values are not allowed", StringComparison.OrdinalIgnoreCase) || message.Contains("invalid mapping", StringComparison.OrdinalIgnoreCase))
         {
             return "a value that contains `: ` must be quoted, or a key is indented differently from its neighbours";
         }

@@ -1,0 +1,201 @@
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Rules;
+using SalesWorkflow.Sdk.Facts;
+using SalesWorkflow.Sdk.Results;
+
+namespace SalesWorkflow.Engine.Evaluation;
+
+/// <summary>
+/// Evaluates a deal against its stage: NRules decides which criteria, risks and escalation conditions hold (one
+/// short-lived session per evaluation, DESIGN.md D2); compiled delegates then explain each failing criterion. Pure
+/// and deterministic: the same process, snapshot and time give the same evaluation. Thread-safe.
+/// </summary>
+public static class DealEvaluator
+{
+    /// <summary>Evaluates <paramref name="deal"/> at <paramref name="now"/>. A rule that throws becomes an incident in the result.</summary>
+    public static DealEvaluation Evaluate(CompiledProcess process, DealSnapshot deal, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentNullException.ThrowIfNull(deal);
+        var stageRules = process.Stage(deal.Stage)
+            ?? throw new ArgumentException($"The process '{process.Id}' v{process.Version} has no stage '{deal.Stage}'.", nameof(deal));
+        var definition = process.Definition;
+        var context = new DealContext(process.Id, process.Version, deal.Stage, deal.EnteredStageAt, now, definition.Calendar, deal.ChecklistDone);
+        var facts = new DealFacts
+        {
+            Opportunity = deal.Opportunity,
+            Account = deal.Account ?? new Account(),
+            Owner = deal.Owner ?? new Owner(),
+            Deal = context,
+            Contacts = deal.Contacts,
+            Activities = deal.Activities,
+            Approvals = deal.Approvals,
+            Feedback = deal.Feedback,
+        };
+
+        var collector = new RuleResultCollector(stageRules.Rules.Count);
+        if (stageRules.Factory is { } factory)
+        {
+            var session = factory.CreateSession();
+            session.DependencyResolver = collector;
+            var batch = new List<object>(4 + deal.Contacts.Count + deal.Activities.Count + deal.Approvals.Count + deal.Feedback.Count)
+            {
+                context, facts.Opportunity, facts.Account, facts.Owner,
+            };
+            batch.AddRange(deal.Contacts);
+            batch.AddRange(deal.Activities);
+            batch.AddRange(deal.Approvals);
+            batch.AddRange(deal.Feedback);
+            session.InsertAll(batch);
+            session.Fire();
+        }
+
+        var incidents = collector.Errors
+            .Select(e => new RuleIncident(e.RuleName, e.Error.InnerException?.Message ?? e.Error.Message))
+            .ToList();
+        var risks = new List<RaisedRisk>();
+        foreach (var (risk, index) in stageRules.Risks)
+        {
+            if (collector.HasFired(index))
+            {
+                risks.Add(new RaisedRisk(risk.Id, risk.Category, risk.Severity, risk.Weight));
+            }
+        }
+
+        risks.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        facts.Risks = risks.Select(r => new RiskRaised(r.Id)).ToList();
+
+        var criteria = new List<CriterionResult>(stageRules.Criteria.Count);
+        foreach (var (criterion, index) in stageRules.Criteria)
+        {
+            criteria.Add(collector.HasFired(index)
+                ? new CriterionResult { Id = criterion.Id, Passed = true }
+                : Explain(process, criterion, facts, incidents));
+        }
+
+        var checklist = stageRules.Stage.Checklist.Select(c => new ChecklistStatus(c.Id, c.Required, deal.ChecklistDone.Contains(c.Id))).ToList();
+        var missing = checklist.Where(c => c.Required && !c.Done).Select(c => c.Id).ToList();
+        var (escalations, active) = Escalations(stageRules, deal, now, definition.Calendar, collector);
+        var stage = stageRules.Stage;
+        var overridden = stage.IsOpen && deal.Opportunity.ProbabilityOverride is not null;
+        return new DealEvaluation
+        {
+            ProcessId = process.Id,
+            ProcessVersion = process.Version,
+            ContentHash = process.ContentHash,
+            Stage = deal.Stage,
+            EvaluatedAt = now,
+            Gate = new GateResult { Passed = criteria.TrueForAll(c => c.Passed) && missing.Count == 0, Criteria = criteria, MissingChecklist = missing },
+            Checklist = checklist,
+            Risks = risks,
+            Health = Math.Max(0, 100 - risks.Sum(r => r.Weight)),
+            Escalations = escalations,
+            ActiveEscalationConditions = active,
+            Probability = stage.Kind switch
+            {
+                StageKind.Won => 1.0,
+                StageKind.Lost => 0.0,
+                _ => Math.Clamp(deal.Opportunity.ProbabilityOverride ?? stage.Probability, 0.0, 1.0),
+            },
+            ProbabilityOverridden = overridden,
+            Incidents = incidents,
+        };
+    }
+
+    /// <summary>Finds the first failing term of a criterion and the values it read.</summary>
+    private static CriterionResult Explain(CompiledProcess process, ExitCriterion criterion, DealFacts facts, List<RuleIncident> incidents)
+    {
+        var condition = process.Condition(criterion.Condition);
+        foreach (var checkedTerm in condition.Terms)
+        {
+            var term = process.Term(checkedTerm);
+            bool holds;
+            try
+            {
+                holds = term.Evaluate(facts);
+            }
+#pragma warning disable CA1031 // A faulty condition is reported as an incident of its rule, never as a failed evaluation.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var message = ex.Message;
+                if (!incidents.Exists(i => i.Rule == "criterion:" + criterion.Id))
+                {
+                    incidents.Add(new RuleIncident("criterion:" + criterion.Id, message));
+                }
+
+                return new CriterionResult { Id = criterion.Id, Passed = false, FailingTerm = checkedTerm.Text, FailingTermSpan = checkedTerm.Span, Incident = message };
+            }
+
+            if (!holds)
+            {
+                return new CriterionResult
+                {
+                    Id = criterion.Id,
+                    Passed = false,
+                    FailingTerm = checkedTerm.Text,
+                    FailingTermSpan = checkedTerm.Span,
+                    ValuesRead = [.. term.Probes.Select(p => new ValueRead(p.Text, Read(p.Value, facts)))],
+                };
+            }
+        }
+
+        // Every term holds on its own but the rule did not fire: only possible when the rule's own evaluation threw.
+        var incident = incidents.Find(i => i.Rule == "criterion:" + criterion.Id);
+        return new CriterionResult { Id = criterion.Id, Passed = false, Incident = incident?.Message ?? "the rule did not match" };
+    }
+
+    private static string Read(Func<DealFacts, object?> probe, DealFacts facts)
+    {
+        try
+        {
+            return ValueFormatter.Format(probe(facts));
+        }
+#pragma warning disable CA1031 // An unreadable value is shown as such in the explanation.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return "(error: " + ex.Message + ")";
+        }
+    }
+
+    private static (List<DueEscalation> Due, List<string> Active) Escalations(
+        StageRuleSet stageRules, DealSnapshot deal, DateTimeOffset now, BusinessCalendar calendar, RuleResultCollector collector)
+    {
+        var due = new List<DueEscalation>();
+        foreach (var escalation in stageRules.TimeEscalations)
+        {
+            var since = escalation.TimeInStage!.Value.AddTo(deal.EnteredStageAt, calendar);
+            AddDueLevels(due, escalation, since, now, calendar, conditionTriggered: false);
+        }
+
+        var active = new List<string>();
+        foreach (var (escalation, index) in stageRules.EscalationConditions)
+        {
+            if (!collector.HasFired(index))
+            {
+                continue;
+            }
+
+            active.Add(escalation.Id);
+            var since = deal.ConditionsSince.TryGetValue(escalation.Id, out var started) && started <= now ? started : now;
+            AddDueLevels(due, escalation, since, now, calendar, conditionTriggered: true);
+        }
+
+        due.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id) is var c && c != 0 ? c : a.Level.CompareTo(b.Level));
+        active.Sort(StringComparer.Ordinal);
+        return (due, active);
+    }
+
+    private static void AddDueLevels(List<DueEscalation> due, EscalationDefinition escalation, DateTimeOffset since, DateTimeOffset now, BusinessCalendar calendar, bool conditionTriggered)
+    {
+        foreach (var level in escalation.Levels)
+        {
+            var dueAt = level.After.AddTo(since, calendar);
+            if (dueAt <= now)
+            {
+                due.Add(new DueEscalation(escalation.Id, level.Number, level.Notify, dueAt, since, conditionTriggered));
+            }
+        }
+    }
+}

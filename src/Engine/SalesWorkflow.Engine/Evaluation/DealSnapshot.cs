@@ -1,0 +1,43 @@
+using SalesWorkflow.Sdk.Facts;
+
+namespace SalesWorkflow.Engine.Evaluation;
+
+/// <summary>
+/// Everything the evaluator needs to know about one deal: its facts and where it stands in the process. Build one per
+/// evaluation; the evaluator never changes it.
+/// </summary>
+public sealed class DealSnapshot
+{
+    /// <summary>The deal.</summary>
+    public required Opportunity Opportunity { get; init; }
+
+    /// <summary>The customer account; an empty account when unknown.</summary>
+    public Account? Account { get; init; }
+
+    /// <summary>The owning rep; an empty owner when unknown.</summary>
+    public Owner? Owner { get; init; }
+
+    /// <summary>Contacts at the customer.</summary>
+    public IReadOnlyList<Contact> Contacts { get; init; } = [];
+
+    /// <summary>Activities logged on the deal.</summary>
+    public IReadOnlyList<Activity> Activities { get; init; } = [];
+
+    /// <summary>Internal approvals.</summary>
+    public IReadOnlyList<Approval> Approvals { get; init; } = [];
+
+    /// <summary>Customer feedback.</summary>
+    public IReadOnlyList<Feedback> Feedback { get; init; } = [];
+
+    /// <summary>The stage the deal is in.</summary>
+    public required string Stage { get; init; }
+
+    /// <summary>When the deal entered that stage.</summary>
+    public required DateTimeOffset EnteredStageAt { get; init; }
+
+    /// <summary>Checklist items of the stage already done.</summary>
+    public IReadOnlySet<string> ChecklistDone { get; init; } = new HashSet<string>();
+
+    /// <summary>For condition-triggered escalations: since when each condition has been true (kept by the runtime).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> ConditionsSince { get; init; } = new Dictionary<string, DateTimeOffset>();
+}

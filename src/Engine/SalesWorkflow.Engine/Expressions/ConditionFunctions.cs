@@ -1,0 +1,190 @@
+using SalesWorkflow.Sdk.Facts;
+using SalesWorkflow.Sdk.Results;
+
+namespace SalesWorkflow.Engine.Expressions;
+
+/// <summary>Marks a parameter the engine fills from a fact of the deal instead of from the condition's arguments.</summary>
+[AttributeUsage(AttributeTargets.Parameter)]
+internal sealed class FromFactAttribute : Attribute;
+
+/// <summary>Documents a function or value that conditions may use (docs/conditions.md lists them all).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class ConditionFunctionAttribute(string summary) : Attribute
+{
+    public string Summary { get; } = summary;
+
+    /// <summary>True for a value read without parentheses, such as <c>LastContactAt</c>.</summary>
+    public bool IsValue { get; init; }
+}
+
+/// <summary>
+/// The built-in functions of the condition language. Each is pure: a function of the deal's facts (parameters marked
+/// <see cref="FromFactAttribute"/>, supplied by the engine) and the condition's arguments. Time comes from
+/// <see cref="DealContext.Now"/>, never from the machine clock. "Never happened" counts as infinitely long ago.
+/// </summary>
+internal static class ConditionFunctions
+{
+    /// <summary>Activity kinds that count as talking to the customer.</summary>
+    internal static readonly HashSet<string> CustomerTouchKinds = new(StringComparer.Ordinal) { "call", "meeting", "visit", "email", "demo" };
+
+    [ConditionFunction("Time of the most recent activity of any kind; null when there is none.", IsValue = true)]
+    public static DateTimeOffset? LastActivityAt([FromFact] IEnumerable<Activity> activities)
+    {
+        DateTimeOffset? latest = null;
+        foreach (var activity in activities)
+        {
+            if (latest is null || activity.At > latest)
+            {
+                latest = activity.At;
+            }
+        }
+
+        return latest;
+    }
+
+    [ConditionFunction("Time we last talked to the customer: the latest call, meeting, visit, e-mail or demo, or a contact's `LastContactedAt`; null when never.", IsValue = true)]
+    public static DateTimeOffset? LastContactAt([FromFact] IEnumerable<Activity> activities, [FromFact] IEnumerable<Contact> contacts)
+    {
+        DateTimeOffset? latest = null;
+        foreach (var activity in activities)
+        {
+            if (CustomerTouchKinds.Contains(activity.Kind) && (latest is null || activity.At > latest))
+            {
+                latest = activity.At;
+            }
+        }
+
+        foreach (var contact in contacts)
+        {
+            if (contact.LastContactedAt is { } at && (latest is null || at > latest))
+            {
+                latest = at;
+            }
+        }
+
+        return latest;
+    }
+
+    [ConditionFunction("Days (with fractions) from `moment` to now; infinity when `moment` is null.")]
+    public static double DaysSince([FromFact] DealContext deal, DateTimeOffset? moment) =>
+        moment is { } m ? (deal.Now - m).TotalDays : double.PositiveInfinity;
+
+    [ConditionFunction("Hours (with fractions) from `moment` to now; infinity when `moment` is null.")]
+    public static double HoursSince([FromFact] DealContext deal, DateTimeOffset? moment) =>
+        moment is { } m ? (deal.Now - m).TotalHours : double.PositiveInfinity;
+
+    [ConditionFunction("Days (with fractions) from now to `moment`, negative once it has passed; infinity when `moment` is null.")]
+    public static double DaysUntil([FromFact] DealContext deal, DateTimeOffset? moment) =>
+        moment is { } m ? (m - deal.Now).TotalDays : double.PositiveInfinity;
+
+    [ConditionFunction("Business days (process calendar) from `moment` to now; a very large number when `moment` is null.")]
+    public static int BusinessDaysSince([FromFact] DealContext deal, DateTimeOffset? moment) =>
+        moment is { } m ? deal.Calendar.BusinessDaysBetween(m, deal.Now) : int.MaxValue;
+
+    [ConditionFunction("Business days (process calendar) from now to `moment`, negative once it has passed; a very large number when `moment` is null.")]
+    public static int BusinessDaysUntil([FromFact] DealContext deal, DateTimeOffset? moment) =>
+        moment is not { } m ? int.MaxValue :
+        m >= deal.Now ? deal.Calendar.BusinessDaysBetween(deal.Now, m) : -deal.Calendar.BusinessDaysBetween(m, deal.Now);
+
+    [ConditionFunction("True when an activity of this kind was logged (e.g. `HasActivity(\"meeting\")`).")]
+    public static bool HasActivity([FromFact] IEnumerable<Activity> activities, string kind)
+    {
+        foreach (var activity in activities)
+        {
+            if (activity.Kind == kind)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [ConditionFunction("True when an activity of this kind had this outcome (e.g. `HasActivity(\"proposal-sent\", \"acknowledged\")`).")]
+    public static bool HasActivity([FromFact] IEnumerable<Activity> activities, string kind, string outcome)
+    {
+        foreach (var activity in activities)
+        {
+            if (activity.Kind == kind && activity.Outcome == outcome)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [ConditionFunction("Number of activities of this kind.")]
+    public static int ActivityCount([FromFact] IEnumerable<Activity> activities, string kind)
+    {
+        var count = 0;
+        foreach (var activity in activities)
+        {
+            if (activity.Kind == kind)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    [ConditionFunction("Number of activities of any kind in the last `days` days.")]
+    public static int RecentActivities([FromFact] IEnumerable<Activity> activities, [FromFact] DealContext deal, int days)
+    {
+        var since = deal.Now.AddDays(-days);
+        var count = 0;
+        foreach (var activity in activities)
+        {
+            if (activity.At > since && activity.At <= deal.Now)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    [ConditionFunction("True when an approval of this kind was granted (e.g. `HasApproval(\"discount\")`).")]
+    public static bool HasApproval([FromFact] IEnumerable<Approval> approvals, string kind)
+    {
+        foreach (var approval in approvals)
+        {
+            if (approval.Kind == kind && approval.Granted)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [ConditionFunction("True when the risk rule with this id is raised in this evaluation; lets one rule build on others.")]
+    public static bool HasRisk([FromFact] IEnumerable<RiskRaised> risks, string id)
+    {
+        foreach (var risk in risks)
+        {
+            if (risk.RiskId == id)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [ConditionFunction("True when the checklist item with this id of the current stage is done.")]
+    public static bool ChecklistDone([FromFact] DealContext deal, string id) => deal.ChecklistDone.Contains(id);
+
+    [ConditionFunction("True when the text is null, empty or only white space.")]
+    public static bool IsBlank(string? text) => string.IsNullOrWhiteSpace(text);
+
+    [ConditionFunction("The smaller of two numbers.")]
+    public static decimal Min(decimal a, decimal b) => Math.Min(a, b);
+
+    [ConditionFunction("The larger of two numbers.")]
+    public static decimal Max(decimal a, decimal b) => Math.Max(a, b);
+
+    [ConditionFunction("The absolute value of a number.")]
+    public static decimal Abs(decimal value) => Math.Abs(value);
+}

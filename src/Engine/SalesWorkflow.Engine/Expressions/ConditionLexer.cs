@@ -1,0 +1,184 @@
+namespace SalesWorkflow.Engine.Expressions;
+
+/// <summary>
+/// A light scan of a condition before it is parsed: enforces the length and nesting limits (so no input can exhaust
+/// the parser's stack), rejects a lone <c>=</c> (the parser would silently read it as <c>==</c>), and finds the
+/// top-level <c>&amp;&amp;</c> terms that become separately labelled conditions.
+/// </summary>
+internal static class ConditionLexer
+{
+    /// <summary>Longest condition accepted, in characters (documented in docs/conditions.md).</summary>
+    public const int MaxLength = 2000;
+
+    /// <summary>Deepest nesting of parentheses, brackets and braces accepted.</summary>
+    public const int MaxDepth = 24;
+
+    internal readonly record struct Problem(int Offset, int Length, string Code, string Message, string? Hint);
+
+    internal readonly record struct Term(int Start, int End);
+
+    internal sealed record ScanResult(IReadOnlyList<Term> Terms, IReadOnlyList<Problem> Problems);
+
+    public static ScanResult Scan(string text)
+    {
+        var problems = new List<Problem>();
+        if (text.Length > MaxLength)
+        {
+            problems.Add(new Problem(MaxLength, 1, Diagnostics.DiagnosticIds.ConditionTooLong, $"the condition is {text.Length:N0} characters long; at most {MaxLength:N0} are allowed", "split it into several exit criteria or risk rules, or move the logic into a plugin function"));
+            return new ScanResult([], problems);
+        }
+
+        var splits = new List<(int Start, int Length)>();
+        var splittable = true;
+        var depth = 0;
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c is '"' or '\'')
+            {
+                i = SkipString(text, i);
+                continue;
+            }
+
+            switch (c)
+            {
+                case '(' or '[' or '{':
+                    depth++;
+                    if (depth > MaxDepth)
+                    {
+                        problems.Add(new Problem(i, 1, Diagnostics.DiagnosticIds.ConditionTooDeep, $"the condition nests deeper than {MaxDepth} levels", "simplify the condition, or split it into several rules"));
+                        return new ScanResult([], problems);
+                    }
+
+                    break;
+                case ')' or ']' or '}':
+                    depth = Math.Max(0, depth - 1);
+                    break;
+                case '=':
+                    var previous = i > 0 ? text[i - 1] : ' ';
+                    var next = i + 1 < text.Length ? text[i + 1] : ' ';
+                    if (previous is not ('=' or '!' or '<' or '>') && next is not ('=' or '>'))
+                    {
+                        problems.Add(new Problem(i, 1, Diagnostics.DiagnosticIds.ConditionForbidden, "`=` assigns; conditions cannot change facts", "write `==` to compare"));
+                    }
+
+                    break;
+                case '&' when depth == 0 && i + 1 < text.Length && text[i + 1] == '&':
+                    splits.Add((i, 2));
+                    i += 2;
+                    continue;
+                case '|' when depth == 0 && i + 1 < text.Length && text[i + 1] == '|':
+                    splittable = false;
+                    break;
+                case '?' when depth == 0 && (i + 1 >= text.Length || text[i + 1] != '.'):
+                    splittable = false;
+                    break;
+            }
+
+            if (depth == 0 && char.IsAsciiLetter(c) && (i == 0 || !IsIdentifierChar(text[i - 1])))
+            {
+                var end = i;
+                while (end < text.Length && IsIdentifierChar(text[end]))
+                {
+                    end++;
+                }
+
+                var word = text[i..end];
+                if (word == "and")
+                {
+                    splits.Add((i, 3));
+                }
+                else if (word == "or")
+                {
+                    splittable = false;
+                }
+
+                i = end;
+                continue;
+            }
+
+            i++;
+        }
+
+        var terms = new List<Term>();
+        if (!splittable || splits.Count == 0)
+        {
+            terms.Add(Trim(text, 0, text.Length));
+        }
+        else
+        {
+            var start = 0;
+            foreach (var (at, length) in splits)
+            {
+                terms.Add(Trim(text, start, at));
+                start = at + length;
+            }
+
+            terms.Add(Trim(text, start, text.Length));
+        }
+
+        return new ScanResult(terms, problems);
+    }
+
+    /// <summary>Offset of the first whole-word occurrence of <paramref name="name"/> outside string literals, or -1.</summary>
+    public static int FindWord(string text, string name)
+    {
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (text[i] is '"' or '\'')
+            {
+                i = SkipString(text, i);
+                continue;
+            }
+
+            if (string.CompareOrdinal(text, i, name, 0, name.Length) == 0 &&
+                (i == 0 || !IsIdentifierChar(text[i - 1])) &&
+                (i + name.Length >= text.Length || !IsIdentifierChar(text[i + name.Length])))
+            {
+                return i;
+            }
+
+            i++;
+        }
+
+        return -1;
+    }
+
+    /// <summary>Offset of a string literal with this value (quotes included), or -1.</summary>
+    public static int FindLiteral(string text, string value)
+    {
+        var at = text.IndexOf("\"" + value + "\"", StringComparison.Ordinal);
+        return at >= 0 ? at : text.IndexOf("'" + value + "'", StringComparison.Ordinal);
+    }
+
+    private static int SkipString(string text, int start)
+    {
+        var quote = text[start];
+        var i = start + 1;
+        while (i < text.Length && text[i] != quote)
+        {
+            i += text[i] == '\\' ? 2 : 1;
+        }
+
+        return Math.Min(text.Length, i + 1);
+    }
+
+    private static bool IsIdentifierChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
+
+    private static Term Trim(string text, int start, int end)
+    {
+        while (start < end && char.IsWhiteSpace(text[start]))
+        {
+            start++;
+        }
+
+        while (end > start && char.IsWhiteSpace(text[end - 1]))
+        {
+            end--;
+        }
+
+        return new Term(start, end);
+    }
+}

@@ -1,0 +1,197 @@
+using System.Linq.Expressions;
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Definitions.Shapes;
+using SalesWorkflow.Engine.Diagnostics;
+
+namespace SalesWorkflow.Engine.Expressions;
+
+/// <summary>
+/// Checks every condition of a loaded process (exit criteria, risk rules, condition-triggered escalations) against
+/// the process's scope, then the references between risk rules: <c>HasRisk</c> must name an existing risk, and risk
+/// rules must not depend on each other in a cycle. On success the checked conditions are attached to the process.
+/// </summary>
+internal static class ConditionValidation
+{
+    public static void CheckProcess(ProcessDefinition process, FunctionRegistry functions, DiagnosticBag diagnostics)
+    {
+        var scope = ConditionScope.For(process.Fields, functions);
+        var checkedConditions = new Dictionary<ConditionSource, CheckedCondition>(ReferenceEqualityComparer.Instance);
+        var ok = true;
+
+        void Check(ConditionSource source, string? packAlias)
+        {
+            if (checkedConditions.ContainsKey(source))
+            {
+                return;
+            }
+
+            var result = ConditionChecker.Check(source, scope, diagnostics);
+            if (result is null)
+            {
+                ok = false;
+                return;
+            }
+
+            checkedConditions[source] = packAlias is null ? result : PrefixRiskReferences(result, packAlias + ".");
+        }
+
+        foreach (var criterion in process.Stages.SelectMany(s => s.ExitCriteria))
+        {
+            Check(criterion.Condition, criterion.PackAlias);
+        }
+
+        foreach (var risk in process.Risks)
+        {
+            Check(risk.Condition, risk.PackAlias);
+        }
+
+        foreach (var escalation in process.Escalations)
+        {
+            if (escalation.Condition is { } condition)
+            {
+                Check(condition, null);
+            }
+        }
+
+        ok &= CheckRiskReferences(process, checkedConditions, diagnostics);
+        if (ok)
+        {
+            process.CheckedConditions = checkedConditions;
+        }
+    }
+
+    public static void CheckPack(RulePack pack, FunctionRegistry functions, DiagnosticBag diagnostics)
+    {
+        var scope = ConditionScope.For(pack.Fields, functions);
+        foreach (var source in pack.Criteria.Select(c => c.Condition).Concat(pack.Risks.Select(r => r.Condition)))
+        {
+            if (ConditionChecker.Check(source, scope, diagnostics) is { } result)
+            {
+                foreach (var (riskId, offset) in result.RiskReferences)
+                {
+                    if (pack.Risks.All(r => r.Id != riskId))
+                    {
+                        diagnostics.Error(
+                            DiagnosticIds.ConditionUnknownRisk,
+                            source.SpanOf(offset, offset + riskId.Length + 2),
+                            $"the rule pack `{pack.Id}` has no risk rule `{riskId}`",
+                            Suggestions.DidYouMean(riskId, pack.Risks.Select(r => r.Id)));
+                    }
+                }
+            }
+        }
+    }
+
+    private static bool CheckRiskReferences(ProcessDefinition process, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
+    {
+        var ok = true;
+        var riskIds = process.Risks.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var (source, condition) in conditions)
+        {
+            foreach (var (riskId, offset) in condition.RiskReferences)
+            {
+                if (!riskIds.Contains(riskId))
+                {
+                    ok = false;
+                    var local = riskId.Contains('.', StringComparison.Ordinal) ? riskId[(riskId.IndexOf('.', StringComparison.Ordinal) + 1)..] : riskId;
+                    diagnostics.Error(
+                        DiagnosticIds.ConditionUnknownRisk,
+                        source.SpanOf(offset, offset + local.Length + 2),
+                        $"the process has no risk rule `{riskId}`",
+                        Suggestions.DidYouMean(riskId, riskIds));
+                }
+            }
+        }
+
+        // Risk rules that depend on each other in a circle would raise and retract each other forever.
+        var edges = process.Risks.ToDictionary(
+            r => r.Id,
+            r => conditions.TryGetValue(r.Condition, out var c) ? c.RiskReferences.Select(x => x.RiskId).Where(riskIds.Contains).ToList() : [],
+            StringComparer.Ordinal);
+        var state = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stack = new List<string>();
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+
+        void Visit(string id)
+        {
+            state[id] = 1;
+            stack.Add(id);
+            foreach (var next in edges[id])
+            {
+                if (state.GetValueOrDefault(next) == 1)
+                {
+                    var cycle = stack.Skip(stack.IndexOf(next)).Append(next).ToList();
+                    var rule = process.Risks.First(r => r.Id == id);
+                    var (_, offset) = conditions[rule.Condition].RiskReferences.First(x => x.RiskId == next);
+                    if (reported.Add(string.Join(">", cycle.Order(StringComparer.Ordinal))))
+                    {
+                        diagnostics.Error(
+                            DiagnosticIds.ConditionRiskCycle,
+                            rule.Condition.SpanOf(offset, offset + next.Length + 2),
+                            "risk rules depend on each other in a circle: " + string.Join(" → ", cycle),
+                            "a risk may build on other risks, but not on itself through them; remove one of the HasRisk references");
+                    }
+
+                    ok = false;
+                }
+                else if (state.GetValueOrDefault(next) == 0)
+                {
+                    Visit(next);
+                }
+            }
+
+            stack.RemoveAt(stack.Count - 1);
+            state[id] = 2;
+        }
+
+        foreach (var id in edges.Keys)
+        {
+            if (state.GetValueOrDefault(id) == 0)
+            {
+                Visit(id);
+            }
+        }
+
+        return ok;
+    }
+
+    /// <summary>Inside a rule pack, <c>HasRisk("x")</c> means the pack's own risk, imported as <c>alias.x</c>.</summary>
+    private static CheckedCondition PrefixRiskReferences(CheckedCondition condition, string prefix)
+    {
+        if (condition.RiskReferences.Count == 0)
+        {
+            return condition;
+        }
+
+        var prefixer = new RiskPrefixer(prefix);
+        return new CheckedCondition
+        {
+            Source = condition.Source,
+            RiskReferences = [.. condition.RiskReferences.Select(r => (prefix + r.RiskId, r.Offset))],
+            Terms = [.. condition.Terms.Select(t => new CheckedTerm
+            {
+                Text = t.Text,
+                Offset = t.Offset,
+                Span = t.Span,
+                RuleLambda = (LambdaExpression)prefixer.Visit(t.RuleLambda),
+                Declarations = t.Declarations,
+                FactsLambda = (Expression<Func<Evaluation.DealFacts, bool>>)prefixer.Visit(t.FactsLambda),
+                Probes = t.Probes,
+            })],
+        };
+    }
+
+    private sealed class RiskPrefixer(string prefix) : ExpressionVisitor
+    {
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (node.Method.DeclaringType == typeof(ConditionFunctions) && node.Method.Name == nameof(ConditionFunctions.HasRisk) &&
+                node.Arguments[1] is ConstantExpression { Value: string id })
+            {
+                return Expression.Call(node.Method, Visit(node.Arguments[0]), Expression.Constant(prefix + id));
+            }
+
+            return base.VisitMethodCall(node);
+        }
+    }
+}
