@@ -89,6 +89,8 @@ public sealed class ValidateCommandTests
     [InlineData("validate")]
     [InlineData("graph")]
     [InlineData("schema")]
+    [InlineData("test")]
+    [InlineData("explain")]
     public async Task EveryCommand_HasHelp(string command)
     {
         var (code, output, _) = await CliRunner.RunAsync(command, "--help");

@@ -85,6 +85,31 @@ public sealed class SchemaAndDocsTests
     }
 
     [Fact]
+    public void ConditionsReference_DocumentsEveryFunctionAndFactDeclaration()
+    {
+        var reference = File.ReadAllText(RepoPaths.Combine("docs", "conditions.md"));
+        var names = SalesWorkflow.Engine.Expressions.FunctionRegistry.BuiltIn.Functions.Select(f => f.Name)
+            .Concat(SalesWorkflow.Engine.Expressions.FactDeclarations.Visible.Select(d => d.Name))
+            .Append("now")
+            .Distinct();
+
+        Assert.All(names, name => Assert.Contains($"`{name}", reference, StringComparison.Ordinal));
+        Assert.Contains(SalesWorkflow.Engine.Expressions.ConditionLexer.MaxLength.ToString("N0", System.Globalization.CultureInfo.InvariantCulture), reference, StringComparison.Ordinal);
+        Assert.Contains($"{SalesWorkflow.Engine.Expressions.ConditionLexer.MaxDepth} levels", reference, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DiagnosticsReference_ListsEveryCode()
+    {
+        var reference = File.ReadAllText(RepoPaths.Combine("docs", "diagnostics.md"));
+        var codes = typeof(SalesWorkflow.Engine.Diagnostics.DiagnosticIds)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (string)f.GetValue(null)!);
+
+        Assert.All(codes, code => Assert.Contains(code, reference, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ShippedDefinitions_PointEditorsAtTheSchema()
     {
         foreach (var file in Directory.GetFiles(RepoPaths.Definitions, "*.yaml", SearchOption.AllDirectories))

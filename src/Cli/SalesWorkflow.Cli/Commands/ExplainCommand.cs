@@ -12,9 +12,17 @@ internal static class ExplainCommand
     internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
+
+    internal static bool TryParseMoment(string text, out DateTimeOffset moment)
+    {
+        string[] formats = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd"];
+        var ok = DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out moment);
+        return ok && (text.Length == 10 || text.EndsWith('Z') || text.Length >= 6 && text[^6] is '+' or '-');
+    }
 
     public static Command Create(CliContext context, TimeProvider clock)
     {
@@ -44,9 +52,10 @@ internal static class ExplainCommand
             DateTimeOffset? at = null;
             if (parse.GetValue(now) is { } nowText)
             {
-                if (!DateTimeOffset.TryParse(nowText, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+                // An offset is required: a bare time would mean different moments on different machines.
+                if (!TryParseMoment(nowText, out var parsed))
                 {
-                    context.Error.WriteLine($"salesflow: --now '{nowText}' is not a date and time such as 2026-03-31T09:00:00+08:00");
+                    context.Error.WriteLine($"salesflow: --now '{nowText}' is not a date and time with an offset, such as 2026-03-31T09:00:00+08:00 or 2026-03-31T01:00:00Z");
                     return ExitCodes.UsageOrIo;
                 }
 
@@ -59,7 +68,13 @@ internal static class ExplainCommand
             if (set.HasErrors || definition is null)
             {
                 ValidateCommand.Write(context.Error, set, json: false);
-                return set.HasErrors ? ExitCodes.Invalid : ExitCodes.UsageOrIo;
+                if (!set.HasErrors)
+                {
+                    context.Error.WriteLine($"salesflow: '{processPath}' is not a process definition (kind: process)");
+                    return ExitCodes.UsageOrIo;
+                }
+
+                return ExitCodes.Invalid;
             }
 
             var (snapshot, fileNow, diagnostics) = loader.LoadDeal(dealPath, definition, at ?? clock.GetUtcNow());

@@ -93,6 +93,21 @@ public sealed class DefinitionLoader
         return Finish(session);
     }
 
+    /// <summary>Loads a process from texts held in memory (a stored version): <paramref name="files"/> maps relative paths to texts.</summary>
+    internal DefinitionSet LoadSources(string entryPath, IReadOnlyDictionary<string, string> files)
+    {
+        // A folder that does not exist on disk, so that nothing is read from disk by accident.
+        var root = Path.Combine(Path.GetTempPath(), "salesworkflow-stored-" + Guid.NewGuid().ToString("N"));
+        var session = new LoadSession(_options);
+        foreach (var (path, text) in files)
+        {
+            session.AddText(Path.Combine(root, path), text);
+        }
+
+        session.LoadFile(Path.Combine(root, entryPath));
+        return Finish(session);
+    }
+
     /// <summary>
     /// Reads a deal file (<c>kind: deal</c>, the facts of a process test's <c>given</c>) for <paramref name="process"/>,
     /// typing custom fields as the process declares them. <paramref name="fallbackNow"/> is used when the file has no

@@ -50,9 +50,10 @@ public static class DealEvaluator
             session.Fire();
         }
 
-        var incidents = collector.Errors
-            .Select(e => new RuleIncident(e.RuleName, e.Error.InnerException?.Message ?? e.Error.Message))
-            .ToList();
+        // NRules evaluates Collect conditions incrementally, so a condition may throw on a half-inserted collection
+        // and be fine on the complete one (or the reverse). Incidents are therefore decided on the final facts: a
+        // rule that did not match is re-run as plain delegates, and an exception there is the incident.
+        var incidents = new List<RuleIncident>();
         var risks = new List<RaisedRisk>();
         foreach (var (risk, index) in stageRules.Risks)
         {
@@ -64,6 +65,21 @@ public static class DealEvaluator
 
         risks.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
         facts.Risks = risks.Select(r => new RiskRaised(r.Id)).ToList();
+        foreach (var (risk, index) in stageRules.Risks)
+        {
+            if (!collector.HasFired(index) && FinalStateError(process, risk.Condition, facts) is { } error)
+            {
+                incidents.Add(new RuleIncident("risk:" + risk.Id, error));
+            }
+        }
+
+        foreach (var (escalation, index) in stageRules.EscalationConditions)
+        {
+            if (!collector.HasFired(index) && FinalStateError(process, escalation.Condition!, facts) is { } error)
+            {
+                incidents.Add(new RuleIncident("escalation:" + escalation.Id, error));
+            }
+        }
 
         var criteria = new List<CriterionResult>(stageRules.Criteria.Count);
         foreach (var (criterion, index) in stageRules.Criteria)
@@ -98,8 +114,31 @@ public static class DealEvaluator
                 _ => Math.Clamp(deal.Opportunity.ProbabilityOverride ?? stage.Probability, 0.0, 1.0),
             },
             ProbabilityOverridden = overridden,
-            Incidents = incidents,
+            Incidents = [.. incidents.OrderBy(i => i.Rule, StringComparer.Ordinal)],
         };
+    }
+
+    /// <summary>The error a condition throws on the final facts, or null when it evaluates.</summary>
+    private static string? FinalStateError(CompiledProcess process, ConditionSource source, DealFacts facts)
+    {
+        foreach (var checkedTerm in process.Condition(source).Terms)
+        {
+            try
+            {
+                if (!process.Term(checkedTerm).Evaluate(facts))
+                {
+                    return null;
+                }
+            }
+#pragma warning disable CA1031 // A faulty condition is reported as an incident of its rule, never as a failed evaluation.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                return ex.Message;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Finds the first failing term of a criterion and the values it read.</summary>
@@ -119,10 +158,7 @@ public static class DealEvaluator
 #pragma warning restore CA1031
             {
                 var message = ex.Message;
-                if (!incidents.Exists(i => i.Rule == "criterion:" + criterion.Id))
-                {
-                    incidents.Add(new RuleIncident("criterion:" + criterion.Id, message));
-                }
+                incidents.Add(new RuleIncident("criterion:" + criterion.Id, message));
 
                 return new CriterionResult { Id = criterion.Id, Passed = false, FailingTerm = checkedTerm.Text, FailingTermSpan = checkedTerm.Span, Incident = message };
             }
@@ -140,9 +176,10 @@ public static class DealEvaluator
             }
         }
 
-        // Every term holds on its own but the rule did not fire: only possible when the rule's own evaluation threw.
-        var incident = incidents.Find(i => i.Rule == "criterion:" + criterion.Id);
-        return new CriterionResult { Id = criterion.Id, Passed = false, Incident = incident?.Message ?? "the rule did not match" };
+        // Every term holds on the final facts but the rule did not match: the engines disagree, which is a bug.
+        const string Disagreement = "the rules engine and the explanation disagree about this criterion (please report this)";
+        incidents.Add(new RuleIncident("criterion:" + criterion.Id, Disagreement));
+        return new CriterionResult { Id = criterion.Id, Passed = false, Incident = Disagreement };
     }
 
     private static string Read(Func<DealFacts, object?> probe, DealFacts facts)

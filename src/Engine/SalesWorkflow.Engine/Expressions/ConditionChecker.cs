@@ -24,7 +24,14 @@ internal static partial class ConditionChecker
     /// <summary>Deepest expression tree accepted after parsing.</summary>
     public const int MaxTreeDepth = 64;
 
-    private static readonly ConcurrentDictionary<ConditionScope, ParsingConfig> Configs = new();
+    private static readonly ConcurrentDictionary<ConditionScope, ParserSetup> Setups = new();
+
+    /// <summary>
+    /// What the parser needs for one scope. Root names (facts, <c>now</c>, values, namespaces and functions without
+    /// overloads) are also passed as symbols, because the parser rebinds <c>it</c> to the parameter inside a lambda:
+    /// without them <c>Activities.Any(a => a.At > now.AddDays(-7))</c> would look for <c>now</c> on the activity.
+    /// </summary>
+    private sealed record ParserSetup(ParsingConfig Config, ParameterExpression It, IDictionary<string, object> Symbols, IReadOnlySet<LambdaExpression> FunctionLambdas);
 
     public static CheckedCondition? Check(ConditionSource source, ConditionScope scope, DiagnosticBag diagnostics)
     {
@@ -71,9 +78,11 @@ internal static partial class ConditionChecker
         }
 
         LambdaExpression parsed;
+        var setup = Setup(scope);
         try
         {
-            parsed = DynamicExpressionParser.ParseLambda(Config(scope), scope.ScopeType, typeof(bool), text);
+            parsed = DynamicExpressionParser.ParseLambda(setup.Config, [setup.It], typeof(bool), text, setup.Symbols);
+            parsed = Expression.Lambda(new FunctionInliner(setup.FunctionLambdas).Visit(parsed.Body), parsed.Parameters);
         }
         catch (ParseException ex)
         {
@@ -90,9 +99,15 @@ internal static partial class ConditionChecker
 
         var scopeParameter = parsed.Parameters[0];
         var problems = ConditionSandbox.Check(parsed, scope);
-        foreach (var (code, message, hint, word) in problems)
+        foreach (var (code, message, hint, searchWord) in problems)
         {
+            var word = searchWord;
             var at = word is null ? -1 : word.StartsWith('"') ? ConditionLexer.FindLiteral(text, word.Trim('"')) : ConditionLexer.FindWord(text, word);
+            if (at < 0 && word is not null && word.Contains('.', StringComparison.Ordinal))
+            {
+                word = word[(word.LastIndexOf('.') + 1)..];
+                at = ConditionLexer.FindWord(text, word);
+            }
             Report(code, Math.Max(0, at), at < 0 ? text.Length : word!.Length, message, hint);
         }
 
@@ -145,13 +160,40 @@ internal static partial class ConditionChecker
         }
     }
 
-    private static ParsingConfig Config(ConditionScope scope) => Configs.GetOrAdd(scope, s => new ParsingConfig
+    private static ParserSetup Setup(ConditionScope scope) => Setups.GetOrAdd(scope, s =>
+    {
+        var it = Expression.Parameter(s.ScopeType, string.Empty);
+        var symbols = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var property in s.ScopeType.GetProperties())
+        {
+            symbols[property.Name] = Expression.Property(it, property);
+        }
+
+        var lambdas = new HashSet<LambdaExpression>();
+        foreach (var group in s.ScopeType.GetMethods().Where(m => s.Methods.ContainsKey(m)).GroupBy(m => m.Name))
+        {
+            if (group.Count() != 1)
+            {
+                continue; // Overloaded functions resolve through `it`, so they work outside lambdas only.
+            }
+
+            var method = group.Single();
+            var parameters = method.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
+            var lambda = Expression.Lambda(Expression.Call(it, method, parameters), parameters);
+            lambdas.Add(lambda);
+            symbols[method.Name] = lambda;
+        }
+
+        return new ParserSetup(Config(s), it, symbols, lambdas);
+    });
+
+    private static ParsingConfig Config(ConditionScope scope) => new()
     {
         IsCaseSensitive = true,
         DisallowNewKeyword = true,
         AllowEqualsAndToStringMethodsOnObject = false,
         AllowNewToEvaluateAnyType = false,
-        CustomTypeProvider = new ScopeTypeProvider(s.AccessibleTypes),
+        CustomTypeProvider = new ScopeTypeProvider(scope.AccessibleTypes),
         ResolveTypesBySimpleName = false,
         LoadAdditionalAssembliesFromCurrentDomainBaseDirectory = false,
         SupportEnumerationsFromSystemNamespace = false,
@@ -160,7 +202,7 @@ internal static partial class ConditionChecker
         ConvertObjectToSupportComparison = false,
         NumberParseCulture = CultureInfo.InvariantCulture,
         DateTimeIsParsedAsUTC = true,
-    });
+    };
 
     private static (string Code, string Message, string? Hint, int At, int Length) Classify(ParseException ex, string text, ConditionScope scope)
     {
@@ -172,6 +214,11 @@ internal static partial class ConditionChecker
             var type = noMember.Groups[2].Value;
             var found = ConditionLexer.FindWord(text, name);
             var members = MembersOf(type, scope);
+            if (type.StartsWith("IEnumerable", StringComparison.Ordinal))
+            {
+                return (DiagnosticIds.ConditionUnknownName, $"a list has no field `{name}`", name == "Count" ? "count a list with `Count()`, e.g. `Contacts.Count() > 1`" : "use a list function such as `Any(…)`, `Count()` or `Select(…)`", found >= 0 ? found : at, name.Length);
+            }
+
             return (DiagnosticIds.ConditionUnknownName, $"`{DisplayType(type)}` has no field `{name}`",
                 Suggestions.DidYouMean(name, members) ?? (members.Count > 0 ? "fields: " + string.Join(", ", members.Take(25)) : null),
                 found >= 0 ? found : at, name.Length);
@@ -199,6 +246,11 @@ internal static partial class ConditionChecker
                 return (DiagnosticIds.ConditionUnknownName, $"`{name}` is not a function known to conditions", Suggestions.DidYouMean(name, scope.RootNames) ?? "see docs/conditions.md for the functions", position, name.Length);
             }
 
+            if (functions.Count > 1 && !isScope)
+            {
+                return (DiagnosticIds.ConditionForbidden, $"`{name}` has several forms and can only be called outside `=>` lambdas", "call it outside the lambda, or compare the element's fields inside it", position, name.Length);
+            }
+
             if (functions.Count > 0)
             {
                 return (DiagnosticIds.ConditionTypeMismatch, $"`{name}` is called with the wrong arguments", "expected " + string.Join(" or ", functions.Select(f => f.Signature)), position, name.Length);
@@ -206,6 +258,21 @@ internal static partial class ConditionChecker
 
             var hint = name is "GetType" or "GetMethod" or "InvokeMember" ? "reflection is not available in conditions" : "conditions may call only the functions listed in docs/conditions.md";
             return (DiagnosticIds.ConditionForbidden, $"calling `{name}` on {DisplayType(type)} is not allowed in a condition", hint, position, name.Length);
+        }
+
+        if (message.Contains("Argument list incompatible with lambda expression", StringComparison.Ordinal))
+        {
+            // A function passed as a symbol was called with arguments of the wrong number or type.
+            var call = FunctionCall().Matches(text)
+                .Where(m => scope.Functions.Functions.Any(f => f.Name == m.Groups[1].Value))
+                .OrderBy(m => Math.Abs(m.Index - at))
+                .FirstOrDefault();
+            if (call is not null)
+            {
+                var name = call.Groups[1].Value;
+                var signatures = scope.Functions.Functions.Where(f => f.Name == name).Select(f => f.Signature);
+                return (DiagnosticIds.ConditionTypeMismatch, $"`{name}` is called with the wrong arguments", "expected " + string.Join(" or ", signatures), call.Index, name.Length);
+            }
         }
 
         if (message.Contains("Expression of type 'Boolean' expected", StringComparison.Ordinal))
@@ -233,7 +300,7 @@ internal static partial class ConditionChecker
         return (end > 0 ? message[..end] : message).TrimEnd('.');
     }
 
-    private static string DisplayType(string type) => type switch
+    private static string DisplayType(string type) => type.EndsWith(ConditionScope.ViewSuffix, StringComparison.Ordinal) ? type[..^ConditionScope.ViewSuffix.Length] : type switch
     {
         "Condition" => "the condition",
         "Decimal" => "decimal",
@@ -338,8 +405,27 @@ internal static partial class ConditionChecker
     [GeneratedRegex("No applicable method '([^']+)' exists in type '([^']+)'")]
     private static partial Regex NoMethod();
 
+    [GeneratedRegex(@"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(")]
+    private static partial Regex FunctionCall();
+
     [GeneratedRegex("Operator '[^']+' incompatible with operand type")]
     private static partial Regex Incompatible();
+
+    /// <summary>Replaces the invocation of a function symbol by the call it stands for; any other invocation stays (and is rejected).</summary>
+    private sealed class FunctionInliner(IReadOnlySet<LambdaExpression> functions) : ExpressionVisitor
+    {
+        protected override Expression VisitInvocation(InvocationExpression node)
+        {
+            if (node.Expression is LambdaExpression lambda && functions.Contains(lambda) && lambda.Body is MethodCallExpression call)
+            {
+                var arguments = node.Arguments.Select((a, i) => Visit(a)!).Select((a, i) =>
+                    a.Type == call.Method.GetParameters()[i].ParameterType ? a : Expression.Convert(a, call.Method.GetParameters()[i].ParameterType));
+                return Expression.Call(call.Object, call.Method, arguments);
+            }
+
+            return base.VisitInvocation(node);
+        }
+    }
 
     private sealed class ScopeTypeProvider(IReadOnlySet<Type> types) : IDynamicLinqCustomTypeProvider
     {

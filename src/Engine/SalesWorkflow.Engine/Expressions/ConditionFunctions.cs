@@ -100,8 +100,8 @@ internal static class ConditionFunctions
         return false;
     }
 
-    [ConditionFunction("True when an activity of this kind had this outcome (e.g. `HasActivity(\"proposal-sent\", \"acknowledged\")`).")]
-    public static bool HasActivity([FromFact] IEnumerable<Activity> activities, string kind, string outcome)
+    [ConditionFunction("True when an activity of this kind had this outcome (e.g. `HasOutcome(\"proposal-sent\", \"acknowledged\")`).")]
+    public static bool HasOutcome([FromFact] IEnumerable<Activity> activities, string kind, string outcome)
     {
         foreach (var activity in activities)
         {
@@ -175,6 +175,14 @@ internal static class ConditionFunctions
 
     [ConditionFunction("True when the checklist item with this id of the current stage is done.")]
     public static bool ChecklistDone([FromFact] DealContext deal, string id) => deal.ChecklistDone.Contains(id);
+
+    [ConditionFunction("Midnight of a date (`yyyy-mm-dd`) in the process time zone, e.g. `Opportunity.CreatedAt < Date(\"2026-07-01\")`. A literal date is checked when the definition loads.")]
+    public static DateTimeOffset Date([FromFact] DealContext deal, string isoDate)
+    {
+        var date = DateOnly.ParseExact(isoDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var midnight = date.ToDateTime(TimeOnly.MinValue);
+        return new DateTimeOffset(midnight, deal.Calendar.TimeZone.GetUtcOffset(midnight));
+    }
 
     [ConditionFunction("True when the text is null, empty or only white space.")]
     public static bool IsBlank(string? text) => string.IsNullOrWhiteSpace(text);

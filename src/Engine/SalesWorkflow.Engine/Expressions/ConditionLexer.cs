@@ -76,7 +76,12 @@ internal static class ConditionLexer
                     break;
             }
 
-            if (depth == 0 && char.IsAsciiLetter(c) && (i == 0 || !IsIdentifierChar(text[i - 1])))
+            if (c == '^' && i + 1 < text.Length && text[i + 1] == '.')
+            {
+                problems.Add(new Problem(i, 2, Diagnostics.DiagnosticIds.ConditionForbidden, "`^.` refers to the parser's context, not to a fact", "name the fact, e.g. `Opportunity.Amount`"));
+            }
+
+            if (char.IsAsciiLetter(c) && (i == 0 || (!IsIdentifierChar(text[i - 1]) && text[i - 1] != '.')))
             {
                 var end = i;
                 while (end < text.Length && IsIdentifierChar(text[end]))
@@ -85,13 +90,21 @@ internal static class ConditionLexer
                 }
 
                 var word = text[i..end];
-                if (word == "and")
+                if (depth == 0 && word == "and")
                 {
                     splits.Add((i, 3));
                 }
-                else if (word == "or")
+                else if (depth == 0 && word == "or")
                 {
                     splittable = false;
+                }
+                else if (word is "it" or "root" or "parent")
+                {
+                    problems.Add(new Problem(i, word.Length, Diagnostics.DiagnosticIds.ConditionForbidden, $"`{word}` refers to the parser's context, not to a fact", "name the fact (`Opportunity`, `Contacts`…) or the lambda parameter (`c => c.Role`)"));
+                }
+                else if (word is "DateTime" or "DateTimeOffset" && Rest(text, end) is "Now" or "UtcNow" or "Today")
+                {
+                    problems.Add(new Problem(i, word.Length, Diagnostics.DiagnosticIds.ConditionForbidden, $"`{word}.{Rest(text, end)}` reads the server's clock", "use `now`: it comes from the engine's clock, so evaluations are repeatable"));
                 }
 
                 i = end;
@@ -163,6 +176,23 @@ internal static class ConditionLexer
         }
 
         return Math.Min(text.Length, i + 1);
+    }
+
+    /// <summary>The identifier after a dot at <paramref name="at"/>, or an empty string.</summary>
+    private static string Rest(string text, int at)
+    {
+        if (at >= text.Length || text[at] != '.')
+        {
+            return string.Empty;
+        }
+
+        var end = at + 1;
+        while (end < text.Length && IsIdentifierChar(text[end]))
+        {
+            end++;
+        }
+
+        return text[(at + 1)..end];
     }
 
     private static bool IsIdentifierChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';

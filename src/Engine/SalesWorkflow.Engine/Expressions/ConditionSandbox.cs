@@ -30,7 +30,7 @@ internal sealed class ConditionSandbox : ExpressionVisitor
 
     private static readonly HashSet<string> DateMethods = new(StringComparer.Ordinal)
     {
-        "AddDays", "AddHours", "AddMinutes", "AddMonths", "AddYears", "Compare", "CompareTo", "Equals",
+        "AddDays", "AddHours", "AddMinutes", "AddMonths", "AddYears", "Compare", "CompareTo", "Equals", "Subtract",
     };
 
     private static readonly HashSet<string> DateMembers = new(StringComparer.Ordinal)
@@ -97,7 +97,7 @@ internal sealed class ConditionSandbox : ExpressionVisitor
         var member = node.Member;
         if (node.Expression is null)
         {
-            Forbid($"`{member.DeclaringType?.Name}.{member.Name}` is a static member; conditions may not read global state", member.DeclaringType == typeof(DateTime) || member.DeclaringType == typeof(DateTimeOffset) ? "use `now`: it comes from the engine's clock, so evaluations are repeatable" : "read facts of the deal instead", member.Name);
+            Forbid($"`{member.DeclaringType?.Name}.{member.Name}` is a static member; conditions may not read global state", member.DeclaringType == typeof(DateTime) || member.DeclaringType == typeof(DateTimeOffset) ? "use `now`: it comes from the engine's clock, so evaluations are repeatable" : "read facts of the deal instead", $"{member.DeclaringType?.Name}.{member.Name}");
             return node;
         }
 
@@ -111,7 +111,7 @@ internal sealed class ConditionSandbox : ExpressionVisitor
         var declaring = member.DeclaringType!;
         var allowed =
             type == _scope.ScopeType ||
-            _scope.IsView(type) ||
+            (member is PropertyInfo property && _scope.CustomProperties.ContainsKey(property)) ||
             _scope.Namespaces.Values.Contains(type) ||
             (FactTypes.Contains(declaring) && member.Name is not ("Custom" or "Calendar")) ||
             (declaring == typeof(Fact) && member.Name == "Id") ||
@@ -144,13 +144,20 @@ internal sealed class ConditionSandbox : ExpressionVisitor
             (Nullable.GetUnderlyingType(declaring) is not null && method.Name == "GetValueOrDefault") ||
             (method.Name == "get_Item" && IsCollection(declaring)) ||
             (declaring == typeof(decimal) && method.Name is "Compare" or "Add" or "Subtract" or "Multiply" or "Divide" or "Remainder" or "Negate");
+        if (allowed && _scope.Methods.TryGetValue(method, out var function) && function.Name == nameof(ConditionFunctions.Date) &&
+            node.Arguments[0] is ConstantExpression { Value: string isoDate } &&
+            !DateOnly.TryParseExact(isoDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+        {
+            _problems.Add((DiagnosticIds.ConditionTypeMismatch, $"`{isoDate}` is not a date", "write dates as `yyyy-mm-dd`, e.g. `Date(\"2026-06-30\")`", "\"" + isoDate + "\""));
+        }
+
         if (!allowed)
         {
             var what = method.IsStatic ? $"{TypeNames.Of(declaring)}.{method.Name}" : method.Name;
             var hint = method.Name is "GetType" or "GetMethod" or "GetProperty" or "InvokeMember" ? "reflection is not available in conditions"
                 : declaring == typeof(Math) ? "use `Abs`, `Min` or `Max`"
                 : Suggestions.DidYouMean(method.Name, _scope.RootNames) ?? "conditions may call the functions listed in docs/conditions.md";
-            Forbid($"calling `{what}` is not allowed in a condition", hint, method.Name);
+            Forbid($"calling `{what}` is not allowed in a condition", hint, method.IsStatic ? $"{declaring.Name}.{method.Name}" : method.Name);
             return node;
         }
 
@@ -183,6 +190,13 @@ internal sealed class ConditionSandbox : ExpressionVisitor
     protected override Expression VisitConstant(ConstantExpression node)
     {
         var type = node.Type;
+        if ((Nullable.GetUnderlyingType(type) ?? type) is var underlying && (underlying == typeof(DateTimeOffset) || underlying == typeof(DateTime)))
+        {
+            // The parser turns "2026-06-30" into a date in the machine's time zone; results would depend on the server.
+            Forbid("a date written as text is read in the server's time zone", "write `Date(\"2026-06-30\")` (midnight in the process time zone), or use `DaysSince`/`DaysUntil`", null);
+            return node;
+        }
+
         if (node.Value is not null && !ValueTypes.Contains(Nullable.GetUnderlyingType(type) ?? type) && type != typeof(object))
         {
             Forbid($"a constant of type `{type.Name}` is not allowed", null, null);

@@ -16,6 +16,8 @@ namespace SalesWorkflow.Engine.Expressions;
 /// </summary>
 internal sealed class ConditionScope
 {
+    public const string ViewSuffix = "WithCustomFields";
+
     private static readonly ConcurrentDictionary<string, ConditionScope> Cache = new(StringComparer.Ordinal);
     private static int _assemblyCounter;
 
@@ -108,7 +110,8 @@ internal sealed class ConditionScope
         foreach (var group in fields.GroupBy(f => f.On))
         {
             var baseType = FactMembers.TypeOf(group.Key);
-            var view = module.DefineType(baseType.Name, TypeAttributes.Public | TypeAttributes.Abstract | TypeAttributes.Class, baseType);
+            // Not named like the fact: inside a lambda the parser would resolve `Opportunity` as this type's name.
+            var view = module.DefineType(baseType.Name + ViewSuffix, TypeAttributes.Public | TypeAttributes.Abstract | TypeAttributes.Class, baseType);
             foreach (var field in group)
             {
                 AbstractProperty(view, field.Id, ClrTypeOf(field.Type));

@@ -94,11 +94,12 @@ internal static class ConditionValidation
                 {
                     ok = false;
                     var local = riskId.Contains('.', StringComparison.Ordinal) ? riskId[(riskId.IndexOf('.', StringComparison.Ordinal) + 1)..] : riskId;
+                    var qualified = riskIds.FirstOrDefault(r => r.EndsWith("." + riskId, StringComparison.Ordinal));
                     diagnostics.Error(
                         DiagnosticIds.ConditionUnknownRisk,
                         source.SpanOf(offset, offset + local.Length + 2),
                         $"the process has no risk rule `{riskId}`",
-                        Suggestions.DidYouMean(riskId, riskIds));
+                        qualified is not null ? $"did you mean `{qualified}`? Risks of rule packs carry the pack's alias" : Suggestions.DidYouMean(riskId, riskIds));
                 }
             }
         }

@@ -32,6 +32,7 @@ internal sealed class RuleResultCollector(int ruleCount) : IDependencyResolver
 {
     private readonly bool[] _fired = new bool[ruleCount];
 
+    /// <summary>Errors NRules reported; kept for diagnostics only (incidents are decided on the final facts).</summary>
     public List<(string RuleName, Exception Error)> Errors { get; } = [];
 
     public bool HasFired(int index) => _fired[index];

@@ -5,6 +5,9 @@ namespace SalesWorkflow.Sdk.Facts;
 /// </summary>
 public interface IBusinessCalendar
 {
+    /// <summary>The time zone in which the process's days begin and end.</summary>
+    TimeZoneInfo TimeZone { get; }
+
     /// <summary>True when <paramref name="day"/> is a business day.</summary>
     bool IsBusinessDay(DateOnly day);
 

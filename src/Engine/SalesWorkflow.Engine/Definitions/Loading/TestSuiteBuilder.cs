@@ -89,6 +89,11 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
             return null;
         }
 
+        if (deal is not null)
+        {
+            CheckDealReferences(deal, file.Root, process);
+        }
+
         return deal;
     }
 
@@ -390,6 +395,14 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
             }
         }
 
+        CheckDealReferences(deal, given, process);
+        _ = expect;
+    }
+
+    /// <summary>Checks the checklist items and condition-escalation ids a deal's facts name.</summary>
+    private void CheckDealReferences(TestDeal deal, YamlMapping given, ProcessDefinition process)
+    {
+        var stage = process.FindStage(deal.Stage)!;
         foreach (var scalar in _read.Scalars(given, "checklist"))
         {
             CheckChecklistItem(stage, scalar);
@@ -406,8 +419,6 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
                     Suggestions.DidYouMean(key, process.Escalations.Where(e => e.Condition is not null).Select(e => e.Id)));
             }
         }
-
-        _ = expect;
     }
 
     private void CheckChecklistItem(StageDefinition stage, YamlScalar scalar)

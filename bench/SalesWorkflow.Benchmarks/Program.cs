@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+
+// Every benchmark compares against a baseline measured in the same run (STYLE.md: measure, don't guess).
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Engine.Hosting;
+
+/// <summary>Starts the engine with the host, so bad definitions or an unusable database stop the host at start-up.</summary>
+internal sealed class EngineStartup(SalesWorkflowEngine engine) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => engine.StartAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// A background loop of the engine (timers, sweep, sink dispatch): runs its work, then waits on the injected clock
+/// (so tests drive it with a fake clock). A failure is logged and the loop carries on.
+/// </summary>
+internal abstract class EngineLoop(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options, TimeProvider clock, ILogger? logger) : BackgroundService
+{
+    protected SalesWorkflowEngine Engine => engine;
+
+    protected SalesWorkflowOptions Options => options.Value;
+
+    protected abstract string Name { get; }
+
+    protected abstract TimeSpan Interval { get; }
+
+    protected abstract Task RunOnceAsync(CancellationToken cancellationToken);
+
+    /// <summary>Completes early when there is work before the interval ends (e.g. a commit for the dispatcher).</summary>
+    protected virtual Task WakeAsync(CancellationToken cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Options.RunBackgroundServices)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // The loop must survive a failed round (a locked database, a bug in one deal) and try again.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                RuntimeLog.LoopFailed(logger ?? NullLogger.Instance, ex, Name);
+            }
+
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var delay = Task.Delay(Interval, clock, wake.Token);
+            var early = WakeAsync(wake.Token);
+            await Task.WhenAny(delay, early);
+            await wake.CancelAsync();
+            try
+            {
+                await Task.WhenAll(delay, early);
+            }
+            catch (OperationCanceledException)
+            {
+                // One of the two waits was cancelled by the other finishing.
+            }
+        }
+    }
+}
+
+/// <summary>Fires due escalation timers.</summary>
+internal sealed class TimerLoop(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options, TimeProvider clock, ILogger<TimerLoop>? logger = null)
+    : EngineLoop(engine, options, clock, logger)
+{
+    protected override string Name => "timers";
+
+    protected override TimeSpan Interval => Options.TimerPollInterval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => Engine.FireDueTimersAsync(cancellationToken);
+}
+
+/// <summary>Re-evaluates open deals so time-dependent risks and condition escalations are noticed.</summary>
+internal sealed class SweepLoop(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options, TimeProvider clock, ILogger<SweepLoop>? logger = null)
+    : EngineLoop(engine, options, clock, logger)
+{
+    protected override string Name => "sweep";
+
+    protected override TimeSpan Interval => Options.SweepInterval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => Engine.SweepAsync(cancellationToken);
+}
+
+/// <summary>Delivers committed events to the sinks; woken by every commit, and polling for retries.</summary>
+internal sealed class DispatchLoop : EngineLoop
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public DispatchLoop(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options, TimeProvider clock, ILogger<DispatchLoop>? logger = null)
+        : base(engine, options, clock, logger) =>
+        engine.EventsCommitted += (_, _) =>
+        {
+            if (_signal.CurrentCount == 0)
+            {
+                try
+                {
+                    _signal.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // Already signalled.
+                }
+            }
+        };
+
+    protected override string Name => "dispatch";
+
+    protected override TimeSpan Interval => Options.DispatchPollInterval;
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => Engine.DispatchEventsAsync(cancellationToken);
+
+    protected override Task WakeAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
+
+    public override void Dispose()
+    {
+        _signal.Dispose();
+        base.Dispose();
+    }
+}

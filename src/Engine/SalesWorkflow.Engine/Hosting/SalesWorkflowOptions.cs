@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Options;
+using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Engine.Storage.Sqlite;
+
+namespace SalesWorkflow.Engine.Hosting;
+
+/// <summary>Configuration of an embedded SalesWorkflow engine; validated when the engine starts.</summary>
+public sealed class SalesWorkflowOptions
+{
+    private readonly List<string> _definitionPaths = [];
+
+    /// <summary>Definition files and folders to load.</summary>
+    public IReadOnlyList<string> DefinitionPaths => _definitionPaths;
+
+    /// <summary>How often due escalation timers are looked for (default 1 s).</summary>
+    public TimeSpan TimerPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often open deals are re-evaluated for time-dependent risks and condition escalations (default 15 min).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How often pending events are offered to sinks when no new commit wakes the dispatcher (default 2 s).</summary>
+    public TimeSpan DispatchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Timers fired per transaction (default 500).</summary>
+    public int TimerBatchSize { get; set; } = 500;
+
+    /// <summary>Deals read per page by the sweep (default 500).</summary>
+    public int SweepBatchSize { get; set; } = 500;
+
+    /// <summary>Deliveries to a sink before an event is dead-lettered for it (default 10).</summary>
+    public int MaxSinkAttempts { get; set; } = 10;
+
+    /// <summary>Run the timer, sweep and dispatch loops as hosted services (default true); turn off to drive them yourself through <c>ISalesWorkflowMaintenance</c>.</summary>
+    public bool RunBackgroundServices { get; set; } = true;
+
+    internal Func<IServiceProvider, IProcessStore>? StoreFactory { get; set; }
+
+    internal string? StoreDescription { get; set; }
+
+    /// <summary>Adds a definition file or folder (every <c>*.yaml</c> below it).</summary>
+    public SalesWorkflowOptions AddDefinitions(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!_definitionPaths.Contains(path, StringComparer.Ordinal))
+        {
+            _definitionPaths.Add(path);
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Stores deals in an SQLite file (created when missing, schema upgraded at start). <paramref name="fullSync"/>
+    /// makes every commit survive a power loss, not only a process crash, at the cost of an fsync per commit.
+    /// </summary>
+    public SalesWorkflowOptions UseSqlite(string connectionString, bool fullSync = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        StoreFactory = services => new SqliteProcessStore(connectionString, (TimeProvider)services.GetService(typeof(TimeProvider))!, readOnly: false, fullSync);
+        StoreDescription = "sqlite:" + connectionString;
+        return this;
+    }
+
+    /// <summary>Sets the store (used by other store packages such as SalesWorkflow.Engine.PostgreSql).</summary>
+    internal SalesWorkflowOptions UseStore(Func<IServiceProvider, IProcessStore> factory, string description)
+    {
+        StoreFactory = factory;
+        StoreDescription = description;
+        return this;
+    }
+}
+
+/// <summary>Checks <see cref="SalesWorkflowOptions"/> at start-up so that a misconfiguration fails fast with a clear message.</summary>
+internal sealed class SalesWorkflowOptionsValidator : IValidateOptions<SalesWorkflowOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SalesWorkflowOptions options)
+    {
+        var errors = new List<string>();
+        if (options.DefinitionPaths.Count == 0)
+        {
+            errors.Add("No process definitions: call options.AddDefinitions(\"definitions\").");
+        }
+
+        if (options.StoreFactory is null)
+        {
+            errors.Add("No store: call options.UseSqlite(\"Data Source=salesworkflow.db\") (or UsePostgreSql).");
+        }
+
+        foreach (var (value, what) in new[] { (options.TimerPollInterval, "TimerPollInterval"), (options.SweepInterval, "SweepInterval"), (options.DispatchPollInterval, "DispatchPollInterval") })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add($"{what} must be positive (was {value}).");
+            }
+        }
+
+        if (options.TimerBatchSize is < 1 or > 100_000 || options.SweepBatchSize is < 1 or > 100_000)
+        {
+            errors.Add("TimerBatchSize and SweepBatchSize must be between 1 and 100,000.");
+        }
+
+        if (options.MaxSinkAttempts < 1)
+        {
+            errors.Add("MaxSinkAttempts must be at least 1.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

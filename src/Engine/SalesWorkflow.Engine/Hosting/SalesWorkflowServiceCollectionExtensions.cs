@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Engine.Hosting;
+
+/// <summary>Registers the SalesWorkflow engine in a service collection.</summary>
+public static class SalesWorkflowServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the engine (<see cref="ISalesWorkflowEngine"/>, <see cref="ISalesWorkflowMaintenance"/>) and its background
+    /// loops. Safe to call more than once: services are added once and every <paramref name="configure"/> applies.
+    /// Options are validated when the host starts (or on first use without a host).
+    /// </summary>
+    public static IServiceCollection AddSalesWorkflow(this IServiceCollection services, Action<SalesWorkflowOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<SalesWorkflowOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SalesWorkflowOptions>, SalesWorkflowOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SalesWorkflowEngine>();
+        services.TryAddSingleton<ISalesWorkflowEngine>(provider => provider.GetRequiredService<SalesWorkflowEngine>());
+        services.TryAddSingleton<ISalesWorkflowMaintenance>(provider => provider.GetRequiredService<SalesWorkflowEngine>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EngineStartup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TimerLoop>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SweepLoop>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DispatchLoop>());
+        return services;
+    }
+}

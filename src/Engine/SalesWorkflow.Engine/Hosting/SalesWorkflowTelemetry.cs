@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace SalesWorkflow.Engine.Hosting;
+
+/// <summary>The library's one <see cref="ActivitySource"/> and one <see cref="Meter"/>, both named <c>SalesWorkflow</c> (DESIGN.md D6).</summary>
+internal static class SalesWorkflowTelemetry
+{
+    public const string Name = "SalesWorkflow";
+
+    public static readonly ActivitySource ActivitySource = new(Name, typeof(SalesWorkflowTelemetry).Assembly.GetName().Version?.ToString());
+
+    public static readonly Meter Meter = new(Name, typeof(SalesWorkflowTelemetry).Assembly.GetName().Version?.ToString());
+
+    public static readonly Counter<long> Commands = Meter.CreateCounter<long>("salesworkflow.commands", description: "Commands handled, by type and status.");
+
+    public static readonly Histogram<double> CommandDuration = Meter.CreateHistogram<double>("salesworkflow.command.duration", unit: "ms", description: "Time to handle a command, transaction included.");
+
+    public static readonly Counter<long> TimersFired = Meter.CreateCounter<long>("salesworkflow.timers.fired", description: "Escalation timers fired.");
+
+    public static readonly Counter<long> SweepChanges = Meter.CreateCounter<long>("salesworkflow.sweep.changes", description: "Deals changed by the re-evaluation sweep.");
+
+    public static readonly Counter<long> SinkDeliveries = Meter.CreateCounter<long>("salesworkflow.sink.deliveries", description: "Event deliveries to sinks, by outcome.");
+}
+
+/// <summary>Log messages of the runtime, source-generated with stable event ids.</summary>
+internal static partial class RuntimeLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "SalesWorkflow started: {Processes} process version(s), store {Store}")]
+    public static partial void Started(ILogger logger, int processes, string store);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Command {CommandId} ({CommandType}) for deal {DealId}: {Status}")]
+    public static partial void CommandHandled(ILogger logger, string commandId, string commandType, string dealId, string status);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Fired {Count} escalation timer(s)")]
+    public static partial void TimersFired(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Sweep re-evaluated open deals: {Changed} changed")]
+    public static partial void SweepDone(ILogger logger, int changed);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Event sink {Sink} failed on event {EventId} (attempt {Attempt}); retrying at {RetryAt}")]
+    public static partial void SinkFailed(ILogger logger, Exception exception, string sink, string eventId, int attempt, DateTimeOffset retryAt);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Event sink {Sink} gave up on event {EventId} after {Attempts} attempts; dead-lettered")]
+    public static partial void SinkDeadLettered(ILogger logger, Exception exception, string sink, string eventId, int attempts);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Background loop {Loop} failed; it will try again")]
+    public static partial void LoopFailed(ILogger logger, Exception exception, string loop);
+}

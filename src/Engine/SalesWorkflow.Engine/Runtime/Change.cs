@@ -1,0 +1,243 @@
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Storage;
+
+namespace SalesWorkflow.Engine.Runtime;
+
+/// <summary>
+/// The decision being built for one command on one deal: it changes the loaded state in place, collects events and
+/// timer changes, and applies the effects every change has (risks raised or cleared, condition escalations starting
+/// or stopping, timers of the stage). Not thread-safe; lives for one command.
+/// </summary>
+internal sealed class Change(InstanceRecord instance, CompiledProcess process, string commandId, DateTimeOffset now)
+{
+    private readonly List<NewEvent> _events = [];
+    private readonly List<TimerRecord> _newTimers = [];
+    private readonly List<string> _cancelTimersOf = [];
+    private bool _cancelAll;
+
+    public InstanceRecord Instance => instance;
+
+    public CompiledProcess Process => process;
+
+    public string CommandId => commandId;
+
+    public DateTimeOffset Now => now;
+
+    public IReadOnlyList<NewEvent> Events => _events;
+
+    public IReadOnlyList<TimerRecord> NewTimers => _newTimers;
+
+    public IReadOnlyList<string> CancelTimersOf => _cancelTimersOf;
+
+    public StageDefinition Stage => process.Definition.FindStage(instance.Stage)!;
+
+    /// <summary>Appends an event; without an evaluation it gets the deal's evaluation at the end of the command.</summary>
+    public void Event(string type, object data, DealEvaluation? evaluation) =>
+        _events.Add(new NewEvent($"{instance.DealId}:{++instance.EventCount}", type, now, data, evaluation));
+
+    public DealEvaluation Evaluate() => DealEvaluator.Evaluate(process, instance.ToSnapshot(), now);
+
+    /// <summary>The deal evaluated as if it were in another stage (for the gates of skipped stages).</summary>
+    public DealEvaluation EvaluateAs(string stageId)
+    {
+        var snapshot = instance.ToSnapshot();
+        return DealEvaluator.Evaluate(process, new DealSnapshot
+        {
+            Opportunity = snapshot.Opportunity,
+            Account = snapshot.Account,
+            Owner = snapshot.Owner,
+            Contacts = snapshot.Contacts,
+            Activities = snapshot.Activities,
+            Approvals = snapshot.Approvals,
+            Feedback = snapshot.Feedback,
+            Stage = stageId,
+            EnteredStageAt = now,
+        }, now);
+    }
+
+    /// <summary>
+    /// Evaluates the deal and applies what changed since the last evaluation: risk events, and condition-triggered
+    /// escalations starting (timers for their levels) or stopping (their timers cancelled).
+    /// </summary>
+    public void Reevaluate()
+    {
+        var previous = instance.LastEvaluation;
+        var evaluation = Evaluate();
+        foreach (var id in evaluation.ActiveEscalationConditions)
+        {
+            if (instance.ConditionsSince.ContainsKey(id))
+            {
+                continue;
+            }
+
+            instance.ConditionsSince[id] = now;
+            var escalation = process.Definition.Escalations.First(e => e.Id == id);
+            _cancelTimersOf.Remove(id);
+            _newTimers.RemoveAll(t => t.EscalationId == id);
+            ScheduleLevels(escalation, now);
+        }
+
+        foreach (var id in instance.ConditionsSince.Keys.Where(k => !evaluation.ActiveEscalationConditions.Contains(k)).ToList())
+        {
+            instance.ConditionsSince.Remove(id);
+            instance.EscalationLevels.Remove(id);
+            _newTimers.RemoveAll(t => t.EscalationId == id);
+            if (!_cancelTimersOf.Contains(id))
+            {
+                _cancelTimersOf.Add(id);
+            }
+        }
+
+        var before = previous.Risks.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var after = evaluation.Risks.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var risk in evaluation.Risks.Where(r => !before.Contains(r.Id)))
+        {
+            Event(DealEventTypes.RiskRaised, new { risk = risk.Id, category = risk.Category, severity = risk.Severity, weight = risk.Weight }, evaluation);
+        }
+
+        foreach (var risk in previous.Risks.Where(r => !after.Contains(r.Id)))
+        {
+            Event(DealEventTypes.RiskCleared, new { risk = risk.Id, category = risk.Category }, evaluation);
+        }
+
+        instance.LastEvaluation = evaluation;
+    }
+
+    /// <summary>The deal enters <paramref name="stage"/>: the old stage's timers go, the new stage's are scheduled.</summary>
+    public void EnterStage(StageDefinition stage, TransitionKind kind, bool isAuto, bool isOverride = false)
+    {
+        var from = instance.Stage;
+        var starting = instance.EventCount == 1 && _events.Count == 1;
+        var wasOpen = instance.Status == DealStatus.Open;
+        _cancelAll = true;
+        _newTimers.Clear();
+        _cancelTimersOf.Clear();
+        instance.Stage = stage.Id;
+        instance.Opportunity.Stage = stage.Id;
+        instance.EnteredStageAt = now;
+        instance.StageEpoch++;
+        instance.ChecklistDone.Clear();
+        instance.ConditionsSince.Clear();
+        instance.EscalationLevels.Clear();
+        instance.Status = stage.Kind switch
+        {
+            StageKind.Won => DealStatus.Won,
+            StageKind.Lost => DealStatus.Lost,
+            _ => DealStatus.Open,
+        };
+        instance.ClosedAt = stage.IsOpen ? null : instance.ClosedAt ?? now;
+        if (!starting)
+        {
+            Event(DealEventTypes.StageChanged, new { from, to = stage.Id, kind = kind.ToString().ToLowerInvariant(), auto = isAuto, overridden = isOverride }, null);
+        }
+
+        if (stage.Kind == StageKind.Won && wasOpen)
+        {
+            Event(DealEventTypes.DealWon, new { stage = stage.Id, from, amount = instance.Opportunity.Amount, daysOpen = (now - instance.CreatedAt).TotalDays }, null);
+        }
+
+        if (stage.Tasks.Count > 0)
+        {
+            Event(DealEventTypes.TasksCreated, new
+            {
+                stage = stage.Id,
+                tasks = stage.Tasks.Select(t => new { id = t.Id, title = t.Title.Values, assignee = t.Assignee, due = t.Due?.AddTo(now, process.Definition.Calendar) }),
+            }, null);
+        }
+
+        ScheduleTimeEscalations(stage);
+        Reevaluate();
+    }
+
+    /// <summary>After a version migration: the deal keeps its stage and entry time; timers follow the new version.</summary>
+    public void RescheduleStage(StageDefinition stage)
+    {
+        _cancelAll = true;
+        _newTimers.Clear();
+        foreach (var id in instance.ConditionsSince.Keys.ToList())
+        {
+            if (process.Definition.Escalations.FirstOrDefault(e => e.Id == id) is not { Condition: not null } escalation || !escalation.Stages.Contains(stage.Id))
+            {
+                instance.ConditionsSince.Remove(id);
+                instance.EscalationLevels.Remove(id);
+            }
+            else
+            {
+                ScheduleLevels(escalation, instance.ConditionsSince[id]);
+            }
+        }
+
+        ScheduleTimeEscalations(stage);
+    }
+
+    /// <summary>With <c>autoAdvance</c>, moves on as long as the gate passes.</summary>
+    public void AutoAdvance()
+    {
+        if (!process.Definition.Transitions.AutoAdvance)
+        {
+            return;
+        }
+
+        for (var i = 0; i < process.Definition.Stages.Count; i++)
+        {
+            if (instance.Status != DealStatus.Open || !instance.LastEvaluation.Gate.Passed || instance.LastEvaluation.Stage != instance.Stage)
+            {
+                return;
+            }
+
+            if (StageTransitions.NextStage(process.Definition, instance.Stage) is not { } next)
+            {
+                return;
+            }
+
+            EnterStage(next, TransitionKind.Forward, isAuto: true);
+        }
+    }
+
+    public Decision Finish(Rejection? rejection = null, bool recordInLedger = true)
+    {
+        instance.UpdatedAt = now;
+        // Events that name no evaluation are justified by the deal's evaluation at the end of the command; the store
+        // keeps it once per command (on its last event) and readers share it with the command's other events.
+        var last = _events.FindLastIndex(e => e.Evaluation is null);
+        var events = _events.Select((e, i) => i == last ? e with { Evaluation = instance.LastEvaluation } : e).ToList();
+        return new Decision
+        {
+            State = instance,
+            Events = events,
+            CancelAllTimers = _cancelAll,
+            CancelTimersOf = _cancelAll ? [] : [.. _cancelTimersOf],
+            NewTimers = [.. _newTimers],
+            RecordInLedger = recordInLedger,
+            Result = new CommandResult
+            {
+                Status = rejection is null ? CommandStatus.Applied : CommandStatus.Rejected,
+                CommandId = commandId,
+                DealId = instance.DealId,
+                Stage = instance.Stage,
+                Evaluation = instance.LastEvaluation,
+                Rejection = rejection,
+            },
+        };
+    }
+
+    private void ScheduleTimeEscalations(StageDefinition stage)
+    {
+        foreach (var escalation in process.Definition.Escalations.Where(e => e.TimeInStage is not null && e.Stages.Contains(stage.Id)))
+        {
+            ScheduleLevels(escalation, escalation.TimeInStage!.Value.AddTo(instance.EnteredStageAt, process.Definition.Calendar));
+        }
+    }
+
+    private void ScheduleLevels(EscalationDefinition escalation, DateTimeOffset since)
+    {
+        foreach (var level in escalation.Levels)
+        {
+            if (instance.EscalationLevels.GetValueOrDefault(escalation.Id) < level.Number)
+            {
+                _newTimers.Add(new TimerRecord(instance.DealId, escalation.Id, level.Number, level.After.AddTo(since, process.Definition.Calendar), instance.StageEpoch));
+            }
+        }
+    }
+}

@@ -1,0 +1,494 @@
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Sdk.Facts;
+
+namespace SalesWorkflow.Engine.Runtime;
+
+/// <summary>
+/// Decides what a command does to a deal (DESIGN.md §5): pure code from (stored state, command, now) to a
+/// <see cref="Decision"/> holding the new state, the events with the evaluation behind them, and the timer changes.
+/// The store runs it inside the deal's transaction, so it always sees the latest state. Stage changes obey the
+/// process's transition policy; advancing needs the gate (and every skipped gate) to pass; entering a stage
+/// schedules its escalation timers and leaving it cancels them.
+/// </summary>
+internal sealed class CommandProcessor(ProcessRegistry registry)
+{
+    public Decision Decide(DealCommand command, InstanceRecord? instance, DateTimeOffset now)
+    {
+        if (command is StartTracking start)
+        {
+            return instance is null ? Start(start, now) : Reject(command, instance, "already-tracked", $"The deal '{command.DealId}' is already tracked (process {instance.ProcessId} v{instance.ProcessVersion}).");
+        }
+
+        if (instance is null)
+        {
+            return Reject(command, null, "unknown-deal", $"No deal '{command.DealId}' is tracked; start tracking it first.");
+        }
+
+        var process = registry.Find(instance.ProcessId, instance.ProcessVersion);
+        if (process is null)
+        {
+            return Reject(command, instance, "unknown-version", $"The deal runs on {instance.ProcessId} v{instance.ProcessVersion}, which this engine does not have; load that version or migrate the deal.");
+        }
+
+        var change = new Change(instance, process, command.CommandId, now);
+        return command switch
+        {
+            UpsertFacts facts => Facts(change, facts),
+            LogActivity log => Activity(change, log),
+            RecordFeedback feedback => Feedback(change, feedback),
+            CompleteChecklistItem item => Checklist(change, item),
+            RequestAdvance advance => Advance(change, advance.ToStage, overrideBy: null),
+            CloseWon won => Win(change, won),
+            CloseLost lost => Lose(change, lost),
+            OverrideGate gate => Advance(change, gate.ToStage, gate),
+            Reopen reopen => Reopen(change, reopen),
+            MigrateVersion migrate => Migrate(change, migrate),
+            _ => Reject(command, instance, "invalid-command", $"Unknown command type {command.GetType().Name}."),
+        };
+    }
+
+    /// <summary>Fires escalation timers that came due; stale ones (the deal left the stage, the condition stopped) are dropped.</summary>
+    public Decision? FireTimers(InstanceRecord instance, IReadOnlyList<TimerRecord> timers, DateTimeOffset now)
+    {
+        var process = registry.Find(instance.ProcessId, instance.ProcessVersion);
+        if (process is null)
+        {
+            return null;
+        }
+
+        var change = new Change(instance, process, $"timer:{instance.DealId}:{timers[0].Id}", now);
+        foreach (var timer in timers.OrderBy(t => t.DueAt).ThenBy(t => t.Level))
+        {
+            var escalation = process.Definition.Escalations.FirstOrDefault(e => e.Id == timer.EscalationId);
+            if (escalation is null || timer.StageEpoch != instance.StageEpoch || timer.Level > escalation.Levels.Count ||
+                (escalation.Condition is not null && !instance.ConditionsSince.ContainsKey(escalation.Id)) ||
+                instance.EscalationLevels.GetValueOrDefault(escalation.Id) >= timer.Level)
+            {
+                continue;
+            }
+
+            var level = escalation.Levels[timer.Level - 1];
+            var message = level.Message.IsEmpty ? escalation.Message : level.Message;
+            instance.EscalationLevels[escalation.Id] = timer.Level;
+            change.Event(DealEventTypes.EscalationRaised, new
+            {
+                escalation = escalation.Id,
+                level = timer.Level,
+                levels = escalation.Levels.Count,
+                notify = level.Notify,
+                trigger = escalation.Condition is null ? "time-in-stage" : "condition",
+                dueAt = timer.DueAt,
+                message = message.Values,
+            }, instance.LastEvaluation);
+        }
+
+        return change.Events.Count == 0 ? null : change.Finish(recordInLedger: false);
+    }
+
+    /// <summary>Re-evaluates an open deal at <paramref name="now"/>; null when nothing that matters changed.</summary>
+    public Decision? Reevaluate(InstanceRecord instance, DateTimeOffset now)
+    {
+        var process = registry.Find(instance.ProcessId, instance.ProcessVersion);
+        if (process is null)
+        {
+            return null;
+        }
+
+        var before = instance.LastEvaluation;
+        var change = new Change(instance, process, $"sweep:{instance.DealId}:{now.ToUnixTimeMilliseconds()}", now);
+        change.Reevaluate();
+        var after = instance.LastEvaluation;
+        var same = change.Events.Count == 0 && change.CancelTimersOf.Count == 0 && change.NewTimers.Count == 0 &&
+            before.Gate.Passed == after.Gate.Passed && before.Health == after.Health;
+        return same ? null : change.Finish(recordInLedger: false);
+    }
+
+    private Decision Start(StartTracking command, DateTimeOffset now)
+    {
+        var version = command.Version ?? registry.LatestVersion(command.ProcessId);
+        if (version is null)
+        {
+            return Reject(command, null, "unknown-process", $"No process '{command.ProcessId}' is loaded.");
+        }
+
+        var process = registry.Find(command.ProcessId, version.Value);
+        if (process is null)
+        {
+            return Reject(command, null, "unknown-version", $"The process '{command.ProcessId}' has no version {version} (versions: {string.Join(", ", registry.VersionsOf(command.ProcessId))}).");
+        }
+
+        var stage = command.Stage is null ? process.Definition.InitialStage : process.Definition.FindStage(command.Stage);
+        if (stage is null || !stage.IsOpen)
+        {
+            return Reject(command, null, "unknown-stage", $"'{command.Stage}' is not an open stage of {process.Id} v{process.Version}.");
+        }
+
+        var opportunity = command.Opportunity;
+        opportunity.Id = command.DealId;
+        opportunity.Stage = stage.Id;
+        if (opportunity.CreatedAt == default)
+        {
+            opportunity.CreatedAt = now;
+        }
+
+        opportunity.UpdatedAt = now;
+        var instance = new InstanceRecord
+        {
+            DealId = command.DealId,
+            ProcessId = process.Id,
+            ProcessVersion = process.Version,
+            Stage = stage.Id,
+            Status = DealStatus.Open,
+            EnteredStageAt = now,
+            Opportunity = opportunity,
+            Account = command.Account ?? new Account { Id = opportunity.AccountId },
+            Owner = command.Owner ?? new Owner { Id = opportunity.OwnerId },
+            Contacts = [.. command.Contacts],
+            LastEvaluation = Placeholder(process, stage.Id, now),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var change = new Change(instance, process, command.CommandId, now);
+        change.Event(DealEventTypes.TrackingStarted, new
+        {
+            process = process.Id,
+            version = process.Version,
+            stage = stage.Id,
+            opportunity,
+            account = instance.Account,
+            owner = instance.Owner,
+            contacts = instance.Contacts,
+        }, null);
+        change.EnterStage(stage, TransitionKind.Forward, isAuto: false);
+        change.AutoAdvance();
+        return change.Finish();
+    }
+
+    private static Decision Facts(Change change, UpsertFacts command)
+    {
+        var deal = change.Instance;
+        if (command.Opportunity is { } opportunity)
+        {
+            opportunity.Id = deal.DealId;
+            opportunity.Stage = deal.Stage;
+            opportunity.CreatedAt = deal.Opportunity.CreatedAt;
+            opportunity.UpdatedAt = change.Now;
+            deal.Opportunity = opportunity;
+        }
+
+        if (command.Account is { } account)
+        {
+            deal.Account = account;
+        }
+
+        if (command.Owner is { } owner)
+        {
+            deal.Owner = owner;
+        }
+
+        Merge(deal.Contacts, command.Contacts);
+        Merge(deal.Approvals, command.Approvals);
+        change.Event(DealEventTypes.FactsUpdated, new
+        {
+            opportunity = command.Opportunity,
+            account = command.Account,
+            owner = command.Owner,
+            contacts = command.Contacts.Count > 0 ? command.Contacts : null,
+            approvals = command.Approvals.Count > 0 ? command.Approvals : null,
+        }, null);
+        change.Reevaluate();
+        change.AutoAdvance();
+        return change.Finish();
+    }
+
+    private static Decision Activity(Change change, LogActivity command)
+    {
+        var activity = command.Activity;
+        if (string.IsNullOrEmpty(activity.Id))
+        {
+            activity.Id = command.CommandId;
+        }
+
+        if (activity.At == default)
+        {
+            activity.At = change.Now;
+        }
+
+        Merge(change.Instance.Activities, [activity]);
+        change.Event(DealEventTypes.ActivityLogged, activity, null);
+        change.Reevaluate();
+        change.AutoAdvance();
+        return change.Finish();
+    }
+
+    private static Decision Feedback(Change change, RecordFeedback command)
+    {
+        var feedback = command.Feedback;
+        if (string.IsNullOrEmpty(feedback.Id))
+        {
+            feedback.Id = command.CommandId;
+        }
+
+        feedback.At ??= change.Now;
+        Merge(change.Instance.Feedback, [feedback]);
+        change.Event(DealEventTypes.FeedbackRecorded, feedback, null);
+        change.Reevaluate();
+        return change.Finish();
+    }
+
+    private static Decision Checklist(Change change, CompleteChecklistItem command)
+    {
+        var stage = change.Stage;
+        if (stage.Checklist.All(c => c.Id != command.ItemId))
+        {
+            return Reject(command, change.Instance, "unknown-checklist-item", $"The stage '{stage.Id}' has no checklist item '{command.ItemId}'.");
+        }
+
+        if (change.Instance.ChecklistDone.Add(command.ItemId))
+        {
+            change.Event(DealEventTypes.ChecklistItemCompleted, new { item = command.ItemId, stage = stage.Id }, null);
+        }
+
+        change.Reevaluate();
+        change.AutoAdvance();
+        return change.Finish();
+    }
+
+    private static Decision Advance(Change change, string? toStage, OverrideGate? overrideBy)
+    {
+        var deal = change.Instance;
+        var process = change.Process.Definition;
+        if (deal.Status != DealStatus.Open)
+        {
+            return Reject(change, "deal-closed", $"The deal is {deal.Status.ToString().ToLowerInvariant()}; reopen it first.");
+        }
+
+        if (overrideBy is not null && (string.IsNullOrWhiteSpace(overrideBy.Reason) || string.IsNullOrWhiteSpace(overrideBy.Approver)))
+        {
+            return Reject(change, "invalid-command", "Overriding a gate needs a reason and an approver.");
+        }
+
+        var target = toStage is null ? StageTransitions.NextStage(process, deal.Stage) : process.FindStage(toStage);
+        if (target is null)
+        {
+            return Reject(change, toStage is null ? "transition-not-allowed" : "unknown-stage",
+                toStage is null ? $"The stage '{deal.Stage}' has no next stage." : $"The process has no stage '{toStage}'.");
+        }
+
+        var transition = StageTransitions.Find(process, deal.Stage, target.Id);
+        if (transition is null || transition.Kind is TransitionKind.Lose or TransitionKind.Reopen)
+        {
+            return Reject(change, "transition-not-allowed", $"{process.Id} does not allow moving from '{deal.Stage}' to '{target.Id}'" +
+                (target.Kind == StageKind.Lost ? "; use CloseLost." : "."));
+        }
+
+        if (transition.Kind is TransitionKind.Forward or TransitionKind.Skip)
+        {
+            // Every gate on the way applies: the current stage's and those of the stages skipped.
+            var failing = new List<CriterionResult>();
+            var missing = new List<string>();
+            foreach (var stage in process.Stages.Where(s => s.Order >= change.Stage.Order && s.Order < target.Order && s.Kind != StageKind.Lost))
+            {
+                // A skipped stage's checklist is work done while in that stage, so only its exit criteria apply.
+                var current = stage.Id == deal.Stage;
+                var evaluation = current ? change.Evaluate() : change.EvaluateAs(stage.Id);
+                failing.AddRange(evaluation.Gate.Criteria.Where(c => !c.Passed));
+                if (current)
+                {
+                    missing.AddRange(evaluation.Gate.MissingChecklist);
+                }
+            }
+
+            if ((failing.Count > 0 || missing.Count > 0) && overrideBy is null)
+            {
+                change.Reevaluate();
+                change.Event(DealEventTypes.AdvanceBlocked, new
+                {
+                    from = deal.Stage,
+                    to = target.Id,
+                    failing = failing.Select(f => new { criterion = f.Id, term = f.FailingTerm, values = f.ValuesRead, incident = f.Incident }),
+                    missingChecklist = missing,
+                }, deal.LastEvaluation);
+                var message = failing.Count > 0
+                    ? $"The gate of '{deal.Stage}' fails: {string.Join(", ", failing.Select(f => f.Id))}" + (missing.Count > 0 ? $"; checklist items not done: {string.Join(", ", missing)}" : string.Empty)
+                    : $"Checklist items not done: {string.Join(", ", missing)}";
+                return change.Finish(new Rejection("gate-failed", message) { FailingCriteria = failing, MissingChecklist = missing });
+            }
+
+            if (overrideBy is not null)
+            {
+                change.Event(DealEventTypes.GateOverridden, new
+                {
+                    from = deal.Stage,
+                    to = target.Id,
+                    reason = overrideBy.Reason,
+                    approver = overrideBy.Approver,
+                    failing = failing.Select(f => f.Id),
+                    missingChecklist = missing,
+                }, change.Evaluate());
+            }
+        }
+
+        change.EnterStage(target, transition.Kind, isAuto: false, overrideBy is not null);
+        change.AutoAdvance();
+        return change.Finish();
+    }
+
+    private static Decision Win(Change change, CloseWon command)
+    {
+        var won = change.Process.Definition.Stages.FirstOrDefault(s => s.Kind == StageKind.Won)!;
+        if (change.Stage.Kind == StageKind.Won)
+        {
+            return Reject(command, change.Instance, "deal-closed", "The deal is already won.");
+        }
+
+        return Advance(change, won.Id, overrideBy: null);
+    }
+
+    private static Decision Lose(Change change, CloseLost command)
+    {
+        var deal = change.Instance;
+        var process = change.Process.Definition;
+        if (deal.Status != DealStatus.Open)
+        {
+            return Reject(command, deal, "deal-closed", $"The deal is already {deal.Status.ToString().ToLowerInvariant()}.");
+        }
+
+        var policy = process.Transitions;
+        if (policy.RequireLossReason && string.IsNullOrWhiteSpace(command.Reason))
+        {
+            return Reject(command, deal, "loss-reason-required", $"{process.Id} requires a loss reason: {string.Join(", ", policy.LossReasons.Select(r => r.Id))}.");
+        }
+
+        if (command.Reason is { } reason && policy.LossReasons.Count > 0 && policy.LossReasons.All(r => r.Id != reason))
+        {
+            return Reject(command, deal, "unknown-loss-reason", $"'{reason}' is not a loss reason of {process.Id}: {string.Join(", ", policy.LossReasons.Select(r => r.Id))}.");
+        }
+
+        var lost = command.ToStage is null ? process.Stages.FirstOrDefault(s => s.Kind == StageKind.Lost) : process.FindStage(command.ToStage);
+        if (lost is null || lost.Kind != StageKind.Lost || StageTransitions.Find(process, deal.Stage, lost.Id) is not { Kind: TransitionKind.Lose })
+        {
+            return Reject(command, deal, "transition-not-allowed", $"{process.Id} does not allow losing a deal from '{deal.Stage}'" + (lost is null ? "." : $" to '{lost.Id}'."));
+        }
+
+        deal.LostFromStage = deal.Stage;
+        deal.LossReason = command.Reason;
+        change.EnterStage(lost, TransitionKind.Lose, isAuto: false);
+        change.Event(DealEventTypes.DealLost, new
+        {
+            reason = command.Reason,
+            note = command.Note,
+            from = deal.LostFromStage,
+            amount = deal.Opportunity.Amount,
+            daysOpen = (change.Now - deal.CreatedAt).TotalDays,
+        }, deal.LastEvaluation);
+        return change.Finish();
+    }
+
+    private static Decision Reopen(Change change, Reopen command)
+    {
+        var deal = change.Instance;
+        var process = change.Process.Definition;
+        if (deal.Status != DealStatus.Lost)
+        {
+            return Reject(command, deal, "deal-not-lost", "Only a lost deal can be reopened.");
+        }
+
+        var back = deal.LostFromStage is { } from ? process.FindStage(from) : null;
+        if (back is null || StageTransitions.Find(process, deal.Stage, back.Id) is not { Kind: TransitionKind.Reopen })
+        {
+            return Reject(command, deal, "transition-not-allowed", $"{process.Id} does not allow reopening lost deals" + (back is null ? " (the stage it was lost from is unknown)." : "."));
+        }
+
+        change.Event(DealEventTypes.DealReopened, new { to = back.Id, note = command.Note, reason = deal.LossReason }, null);
+        deal.LossReason = null;
+        deal.LostFromStage = null;
+        change.EnterStage(back, TransitionKind.Reopen, isAuto: false);
+        return change.Finish();
+    }
+
+    private Decision Migrate(Change change, MigrateVersion command)
+    {
+        var deal = change.Instance;
+        if (command.ToVersion == deal.ProcessVersion)
+        {
+            return Reject(command, deal, "invalid-command", $"The deal already runs on version {deal.ProcessVersion}.");
+        }
+
+        var target = registry.Find(deal.ProcessId, command.ToVersion);
+        if (target is null)
+        {
+            return Reject(command, deal, "unknown-version", $"The process '{deal.ProcessId}' has no version {command.ToVersion} (versions: {string.Join(", ", registry.VersionsOf(deal.ProcessId))}).");
+        }
+
+        var stage = target.Definition.FindStage(deal.Stage);
+        if (stage is null)
+        {
+            return Reject(command, deal, "unknown-stage", $"Version {command.ToVersion} has no stage '{deal.Stage}'; move the deal to a stage both versions have first.");
+        }
+
+        var from = deal.ProcessVersion;
+        var migrated = new Change(deal, target, command.CommandId, change.Now);
+        deal.ProcessVersion = command.ToVersion;
+        migrated.Event(DealEventTypes.VersionMigrated, new { from, to = command.ToVersion, stage = deal.Stage }, null);
+        migrated.RescheduleStage(stage);
+        migrated.Reevaluate();
+        return migrated.Finish();
+    }
+
+    private static DealEvaluation Placeholder(CompiledProcess process, string stage, DateTimeOffset now) => new()
+    {
+        ProcessId = process.Id,
+        ProcessVersion = process.Version,
+        ContentHash = process.ContentHash,
+        Stage = stage,
+        EvaluatedAt = now,
+        Gate = new GateResult { Passed = true, Criteria = [], MissingChecklist = [] },
+        Checklist = [],
+        Risks = [],
+        Health = 100,
+        Escalations = [],
+        ActiveEscalationConditions = [],
+        Probability = 0,
+        ProbabilityOverridden = false,
+        Incidents = [],
+    };
+
+    private static Decision Reject(Change change, string code, string message) =>
+        Reject(change.CommandId, change.Instance.DealId, change.Instance, code, message);
+
+    private static Decision Reject(DealCommand command, InstanceRecord? instance, string code, string message) =>
+        Reject(command.CommandId, command.DealId, instance, code, message);
+
+    private static Decision Reject(string commandId, string dealId, InstanceRecord? instance, string code, string message) => new()
+    {
+        Result = new CommandResult
+        {
+            Status = CommandStatus.Rejected,
+            CommandId = commandId,
+            DealId = dealId,
+            Stage = instance?.Stage,
+            Evaluation = instance?.LastEvaluation,
+            Rejection = new Rejection(code, message),
+        },
+    };
+
+    private static void Merge<T>(List<T> target, IEnumerable<T> items)
+        where T : Fact
+    {
+        foreach (var item in items)
+        {
+            var index = target.FindIndex(existing => existing.Id == item.Id && item.Id.Length > 0);
+            if (index >= 0)
+            {
+                target[index] = item;
+            }
+            else
+            {
+                target.Add(item);
+            }
+        }
+    }
+}

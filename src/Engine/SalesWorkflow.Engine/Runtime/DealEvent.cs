@@ -1,0 +1,96 @@
+using System.Text.Json;
+using SalesWorkflow.Engine.Evaluation;
+
+namespace SalesWorkflow.Engine.Runtime;
+
+/// <summary>Types of <see cref="DealEvent"/>; the event log is the source of every KPI and report.</summary>
+public static class DealEventTypes
+{
+    /// <summary>The deal started being tracked (data: process, version, stage, facts).</summary>
+    public const string TrackingStarted = "tracking-started";
+
+    /// <summary>Facts changed (data: the parts that changed).</summary>
+    public const string FactsUpdated = "facts-updated";
+
+    /// <summary>An activity was logged (data: the activity).</summary>
+    public const string ActivityLogged = "activity-logged";
+
+    /// <summary>Feedback was recorded (data: the feedback).</summary>
+    public const string FeedbackRecorded = "feedback-recorded";
+
+    /// <summary>A checklist item was ticked off (data: item).</summary>
+    public const string ChecklistItemCompleted = "checklist-item-completed";
+
+    /// <summary>The deal entered another stage (data: from, to, kind, auto, override).</summary>
+    public const string StageChanged = "stage-changed";
+
+    /// <summary>An advance was refused by the gate (data: target stage, failing criteria, missing checklist).</summary>
+    public const string AdvanceBlocked = "advance-blocked";
+
+    /// <summary>A gate was overridden (data: reason, approver, failing criteria).</summary>
+    public const string GateOverridden = "gate-overridden";
+
+    /// <summary>The deal was won (data: stage, amount).</summary>
+    public const string DealWon = "deal-won";
+
+    /// <summary>The deal was lost (data: reason, note, from stage, amount).</summary>
+    public const string DealLost = "deal-lost";
+
+    /// <summary>A lost deal was reopened (data: back to stage).</summary>
+    public const string DealReopened = "deal-reopened";
+
+    /// <summary>Tasks were created on stage entry (data: tasks with due times).</summary>
+    public const string TasksCreated = "tasks-created";
+
+    /// <summary>A risk was raised (data: risk id, category, severity, weight).</summary>
+    public const string RiskRaised = "risk-raised";
+
+    /// <summary>A risk no longer holds (data: risk id).</summary>
+    public const string RiskCleared = "risk-cleared";
+
+    /// <summary>An escalation level fired (data: escalation, level, notify, message, since).</summary>
+    public const string EscalationRaised = "escalation-raised";
+
+    /// <summary>The deal moved to another process version (data: from, to).</summary>
+    public const string VersionMigrated = "version-migrated";
+}
+
+/// <summary>
+/// One entry of a deal's append-only audit history. <see cref="EventId"/> is stable (<c>deal-id:n</c>), so event
+/// sinks, which receive every event at least once, can drop the repeats.
+/// </summary>
+public sealed record DealEvent
+{
+    /// <summary>Position in the global log (increasing in commit order on one node).</summary>
+    public long Sequence { get; init; }
+
+    /// <summary>Stable id: the deal id and the event's number within the deal.</summary>
+    public required string EventId { get; init; }
+
+    /// <summary>The deal.</summary>
+    public required string DealId { get; init; }
+
+    /// <summary>One of <see cref="DealEventTypes"/>.</summary>
+    public required string Type { get; init; }
+
+    /// <summary>When it happened (engine clock).</summary>
+    public required DateTimeOffset At { get; init; }
+
+    /// <summary>The command that caused it (timers and sweeps have ids of their own).</summary>
+    public required string CommandId { get; init; }
+
+    /// <summary>Process version the deal ran on when the event happened.</summary>
+    public required string ProcessId { get; init; }
+
+    /// <summary>Process version the deal ran on when the event happened.</summary>
+    public required int ProcessVersion { get; init; }
+
+    /// <summary>Stage of the deal after the event.</summary>
+    public required string Stage { get; init; }
+
+    /// <summary>Type-specific data (see <see cref="DealEventTypes"/>).</summary>
+    public required JsonElement Data { get; init; }
+
+    /// <summary>The evaluation that justified the event (null for events that need none, such as a fired timer).</summary>
+    public DealEvaluation? Evaluation { get; init; }
+}

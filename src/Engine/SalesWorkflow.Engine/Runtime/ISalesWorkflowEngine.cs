@@ -1,0 +1,37 @@
+namespace SalesWorkflow.Engine.Runtime;
+
+/// <summary>
+/// The embedding API: track deals, submit commands, read state, history and queries. Thread-safe; register it with
+/// <c>services.AddSalesWorkflow(...)</c> and inject it. Each command is handled in one database transaction (state,
+/// events, duplicate ledger and timers change together or not at all); commands for one deal are serialised.
+/// </summary>
+public interface ISalesWorkflowEngine
+{
+    /// <summary>Handles a command: applies it, or recognises a duplicate, or rejects it with the reason.</summary>
+    Task<CommandResult> SubmitAsync(DealCommand command, CancellationToken cancellationToken = default);
+
+    /// <summary>The deal's current state, or null when the deal is not tracked.</summary>
+    Task<DealState?> GetDealAsync(string dealId, CancellationToken cancellationToken = default);
+
+    /// <summary>The deal's full audit history, oldest first.</summary>
+    Task<IReadOnlyList<DealEvent>> GetHistoryAsync(string dealId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deals matching a query (by stage, owner, status, blocked, escalated, at risk), ordered by id.</summary>
+    Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The engine's background work, for hosts that drive it themselves (tests, simulations, batch jobs). With the
+/// default hosted services registered by <c>AddSalesWorkflow</c>, none of this needs calling.
+/// </summary>
+public interface ISalesWorkflowMaintenance
+{
+    /// <summary>Fires every escalation timer due at the engine clock's now, in batches; returns how many fired.</summary>
+    Task<int> FireDueTimersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Re-evaluates every open deal (time-dependent risks and condition escalations); returns how many changed.</summary>
+    Task<int> SweepAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Delivers pending events to the registered sinks; returns how many deliveries succeeded.</summary>
+    Task<int> DispatchEventsAsync(CancellationToken cancellationToken = default);
+}

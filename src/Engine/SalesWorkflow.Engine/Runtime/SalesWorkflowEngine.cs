@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Hosting;
+using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Sdk.Events;
+
+namespace SalesWorkflow.Engine.Runtime;
+
+/// <summary>
+/// The engine behind <see cref="ISalesWorkflowEngine"/> and <see cref="ISalesWorkflowMaintenance"/>: loads and
+/// registers the process versions on first use, runs every command through the store in one transaction, and
+/// offers committed events to the sinks.
+/// </summary>
+internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflowMaintenance, IAsyncDisposable, IDisposable
+{
+    private readonly SalesWorkflowOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly IReadOnlyList<(string Name, IProcessEventSink Sink)> _sinks;
+    private readonly IReadOnlyList<string> _sinkNames;
+    private readonly ProcessRegistry _registry;
+    private readonly CommandProcessor _processor;
+    private readonly IProcessStore _store;
+    private readonly SemaphoreSlim _startGate = new(1, 1);
+    private volatile bool _started;
+
+    public SalesWorkflowEngine(
+        IOptions<SalesWorkflowOptions> options,
+        IServiceProvider services,
+        TimeProvider clock,
+        IEnumerable<IProcessEventSink> sinks,
+        ILogger<SalesWorkflowEngine>? logger = null)
+    {
+        _options = options.Value;
+        _clock = clock;
+        _logger = logger ?? NullLogger<SalesWorkflowEngine>.Instance;
+        _sinks = [.. sinks.Select(s => (s.GetType().FullName ?? s.GetType().Name, s))];
+        _sinkNames = [.. _sinks.Select(s => s.Name).Distinct(StringComparer.Ordinal)];
+        _registry = new ProcessRegistry(new DefinitionLoaderOptions());
+        _processor = new CommandProcessor(_registry);
+        _store = _options.StoreFactory!(services);
+    }
+
+    /// <summary>Raised after a commit that produced events for sinks (wakes the dispatcher).</summary>
+    public event EventHandler? EventsCommitted;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        await _startGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_started)
+            {
+                return;
+            }
+
+            await _store.InitializeAsync(cancellationToken);
+            await _registry.InitializeAsync(_options.DefinitionPaths, _store, cancellationToken);
+            _started = true;
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                var versions = _registry.Versions.Count();
+                RuntimeLog.Started(_logger, versions, _options.StoreDescription ?? "custom");
+            }
+        }
+        finally
+        {
+            _startGate.Release();
+        }
+    }
+
+    public async Task<CommandResult> SubmitAsync(DealCommand command, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (string.IsNullOrWhiteSpace(command.CommandId) || string.IsNullOrWhiteSpace(command.DealId))
+        {
+            throw new ArgumentException("A command needs a CommandId and a DealId.", nameof(command));
+        }
+
+        await StartAsync(cancellationToken);
+        using var activity = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.command");
+        activity?.SetTag("salesworkflow.command", command.GetType().Name);
+        activity?.SetTag("salesworkflow.deal", command.DealId);
+        var watch = Stopwatch.StartNew();
+        var now = _clock.GetUtcNow();
+        var result = await _store.ExecuteAsync(command.CommandId, command.DealId, instance => _processor.Decide(command, instance, now), _sinkNames, cancellationToken);
+        SalesWorkflowTelemetry.CommandDuration.Record(watch.Elapsed.TotalMilliseconds);
+        SalesWorkflowTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("type", command.GetType().Name), new KeyValuePair<string, object?>("status", result.Status.ToString()));
+        activity?.SetTag("salesworkflow.status", result.Status.ToString());
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var type = command.GetType().Name;
+            var status = result.Status.ToString();
+            RuntimeLog.CommandHandled(_logger, command.CommandId, type, command.DealId, status);
+        }
+        if (result.Status == CommandStatus.Applied && result.Events.Count > 0 && _sinkNames.Count > 0)
+        {
+            EventsCommitted?.Invoke(this, EventArgs.Empty);
+        }
+
+        return result;
+    }
+
+    public async Task<DealState?> GetDealAsync(string dealId, CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        return (await _store.LoadAsync(dealId, cancellationToken))?.ToState();
+    }
+
+    public async Task<IReadOnlyList<DealEvent>> GetHistoryAsync(string dealId, CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        return await _store.LoadEventsAsync(dealId, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await StartAsync(cancellationToken);
+        return await _store.QueryAsync(query, cancellationToken);
+    }
+
+    public async Task<int> FireDueTimersAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        var total = 0;
+        while (true)
+        {
+            var now = _clock.GetUtcNow();
+            var fired = await _store.FireDueTimersAsync(now, _options.TimerBatchSize, (instance, timers) => _processor.FireTimers(instance, timers, now), _sinkNames, cancellationToken);
+            total += fired;
+            if (fired < _options.TimerBatchSize)
+            {
+                break;
+            }
+        }
+
+        if (total > 0)
+        {
+            SalesWorkflowTelemetry.TimersFired.Add(total);
+            RuntimeLog.TimersFired(_logger, total);
+            if (_sinkNames.Count > 0)
+            {
+                EventsCommitted?.Invoke(this, EventArgs.Empty);
+            }
+        }
+
+        return total;
+    }
+
+    public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        var changed = 0;
+        string? after = null;
+        while (true)
+        {
+            var page = await _store.LoadOpenPageAsync(after, _options.SweepBatchSize, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            var now = _clock.GetUtcNow();
+            foreach (var deal in page)
+            {
+                // Cheap check outside the write lock; the write re-decides on the state loaded in its transaction.
+                if (_processor.Reevaluate(deal, now) is null)
+                {
+                    continue;
+                }
+
+                var result = await _store.ExecuteAsync($"sweep:{deal.DealId}:{now.ToUnixTimeMilliseconds()}", deal.DealId, current =>
+                    current is null ? Unchanged(deal.DealId) : _processor.Reevaluate(current, now) ?? Unchanged(deal.DealId), _sinkNames, cancellationToken);
+                changed += result.Events.Count > 0 || result.Status == CommandStatus.Applied ? 1 : 0;
+            }
+
+            after = page[^1].DealId;
+        }
+
+        SalesWorkflowTelemetry.SweepChanges.Add(changed);
+        RuntimeLog.SweepDone(_logger, changed);
+        return changed;
+    }
+
+    private static Decision Unchanged(string dealId) => new()
+    {
+        RecordInLedger = false,
+        Result = new CommandResult { Status = CommandStatus.Duplicate, CommandId = "sweep", DealId = dealId },
+    };
+
+    public async Task<int> DispatchEventsAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        if (_sinks.Count == 0)
+        {
+            return 0;
+        }
+
+        var delivered = 0;
+        while (true)
+        {
+            var now = _clock.GetUtcNow();
+            var batch = await _store.ClaimOutboxAsync(now, 200, TimeSpan.FromMinutes(1), cancellationToken);
+            if (batch.Count == 0)
+            {
+                return delivered;
+            }
+
+            var done = new List<long>();
+            foreach (var entry in batch)
+            {
+                var sink = _sinks.FirstOrDefault(s => s.Name == entry.Sink).Sink;
+                if (sink is null)
+                {
+                    // The sink is no longer registered (configuration changed): nobody will take the event.
+                    await _store.FailOutboxAsync(entry.Id, "sink not registered", null, cancellationToken);
+                    continue;
+                }
+
+                try
+                {
+                    await sink.EmitAsync(ToProcessEvent(entry.Event), cancellationToken);
+                    done.Add(entry.Id);
+                    delivered++;
+                    SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "delivered"));
+                }
+#pragma warning disable CA1031 // A sink's failure is contained: recorded, retried later, never propagated to the engine.
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+                {
+                    var attempt = entry.Attempts + 1;
+                    if (attempt >= _options.MaxSinkAttempts)
+                    {
+                        RuntimeLog.SinkDeadLettered(_logger, ex, entry.Sink, entry.Event.EventId, attempt);
+                        await _store.FailOutboxAsync(entry.Id, ex.Message, null, cancellationToken);
+                        SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dead-lettered"));
+                    }
+                    else
+                    {
+                        var retryAt = now + Backoff(attempt);
+                        RuntimeLog.SinkFailed(_logger, ex, entry.Sink, entry.Event.EventId, attempt, retryAt);
+                        await _store.FailOutboxAsync(entry.Id, ex.Message, retryAt, cancellationToken);
+                        SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                    }
+                }
+            }
+
+            await _store.CompleteOutboxAsync(done, cancellationToken);
+        }
+    }
+
+    /// <summary>Exponential back-off between deliveries to a failing sink: 2 s, 4 s, 8 s… capped at 10 minutes.</summary>
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, attempt)));
+
+    internal static ProcessEvent ToProcessEvent(DealEvent e) =>
+        new(e.EventId, e.Sequence, e.DealId, e.Type, e.At, e.ProcessId, e.ProcessVersion, e.Stage, e.Data.GetRawText());
+
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        _startGate.Dispose();
+    }
+
+    /// <summary>For containers disposed synchronously; the SQLite store closes without blocking on I/O.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

@@ -1,0 +1,73 @@
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Engine.Storage;
+
+/// <summary>
+/// What one command (or timer batch, or sweep step) changes, decided by pure code from the state loaded inside the
+/// transaction. The store writes all of it in that same transaction.
+/// </summary>
+internal sealed class Decision
+{
+    /// <summary>The new state of the instance, or null to leave it unchanged.</summary>
+    public InstanceRecord? State { get; init; }
+
+    public IReadOnlyList<NewEvent> Events { get; init; } = [];
+
+    /// <summary>Delete every timer of the deal before adding <see cref="NewTimers"/> (the deal left its stage).</summary>
+    public bool CancelAllTimers { get; init; }
+
+    /// <summary>Delete the timers of these escalations (their condition stopped holding).</summary>
+    public IReadOnlyList<string> CancelTimersOf { get; init; } = [];
+
+    public IReadOnlyList<TimerRecord> NewTimers { get; init; } = [];
+
+    /// <summary>What the caller gets back (and a duplicate of the command later).</summary>
+    public required CommandResult Result { get; init; }
+
+    /// <summary>Whether the command id goes into the duplicate ledger (false for internal sweeps).</summary>
+    public bool RecordInLedger { get; init; } = true;
+}
+
+/// <summary>
+/// The storage seam of the runtime (DESIGN.md D1): instance rows, the append-only event log, the processed-command
+/// ledger, escalation timers and the sink outbox, each change made in one transaction. SQLite implements it in this
+/// assembly; PostgreSQL in SalesWorkflow.Engine.PostgreSql. Implementations are thread-safe.
+/// </summary>
+internal interface IProcessStore : IAsyncDisposable
+{
+    /// <summary>Creates or upgrades the schema; fails with a clear error for a newer, locked, read-only or corrupt database.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Handles one command in one transaction: returns the stored outcome as a duplicate when the command id is known;
+    /// otherwise locks the deal, loads it, asks <paramref name="decide"/> and writes the decision. The returned result
+    /// has the events' sequence numbers filled in.
+    /// </summary>
+    Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
+
+    Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Claims up to <paramref name="batchSize"/> timers due at <paramref name="now"/> and applies their effects with their deletion, in one transaction.</summary>
+    Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
+
+    /// <summary>Open deals after <paramref name="afterDealId"/> in id order, for the re-evaluation sweep.</summary>
+    Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>Registers a process version; throws <see cref="ProcessVersionConflictException"/> when the same version was registered with other content.</summary>
+    Task RegisterProcessVersionAsync(ProcessVersionRecord version, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ProcessVersionRecord>> LoadProcessVersionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Claims outbox entries due for delivery (leased for <paramref name="lease"/>).</summary>
+    Task<IReadOnlyList<OutboxEntry>> ClaimOutboxAsync(DateTimeOffset now, int batchSize, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Removes delivered entries.</summary>
+    Task CompleteOutboxAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken);
+
+    /// <summary>Records a failed delivery: retried at <paramref name="retryAt"/>, or dead-lettered when null.</summary>
+    Task FailOutboxAsync(long id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
+}

@@ -1,0 +1,135 @@
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Sdk.Facts;
+
+namespace SalesWorkflow.Engine.Storage;
+
+/// <summary>
+/// The stored state of one process instance (one deal). Loaded fresh for every command inside its transaction, so the
+/// command processor may change it in place and hand it back as the new state.
+/// </summary>
+internal sealed class InstanceRecord
+{
+    public required string DealId { get; init; }
+
+    public required string ProcessId { get; set; }
+
+    public required int ProcessVersion { get; set; }
+
+    public required string Stage { get; set; }
+
+    public required DealStatus Status { get; set; }
+
+    public required DateTimeOffset EnteredStageAt { get; set; }
+
+    /// <summary>Counts stage entries; timers remember the epoch they were scheduled in, so a stale timer is ignored.</summary>
+    public int StageEpoch { get; set; }
+
+    public string? LostFromStage { get; set; }
+
+    public string? LossReason { get; set; }
+
+    public required Opportunity Opportunity { get; set; }
+
+    public required Account Account { get; set; }
+
+    public required Owner Owner { get; set; }
+
+    public List<Contact> Contacts { get; set; } = [];
+
+    public List<Activity> Activities { get; set; } = [];
+
+    public List<Approval> Approvals { get; set; } = [];
+
+    public List<Feedback> Feedback { get; set; } = [];
+
+    public HashSet<string> ChecklistDone { get; set; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, DateTimeOffset> ConditionsSince { get; set; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, int> EscalationLevels { get; set; } = new(StringComparer.Ordinal);
+
+    public required DealEvaluation LastEvaluation { get; set; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    public int EventCount { get; set; }
+
+    /// <summary>Incremented by every write; the store refuses a write based on an older version.</summary>
+    public long RowVersion { get; set; }
+
+    public DealSnapshot ToSnapshot() => new()
+    {
+        Opportunity = Opportunity,
+        Account = Account,
+        Owner = Owner,
+        Contacts = Contacts,
+        Activities = Activities,
+        Approvals = Approvals,
+        Feedback = Feedback,
+        Stage = Stage,
+        EnteredStageAt = EnteredStageAt,
+        ChecklistDone = ChecklistDone,
+        ConditionsSince = ConditionsSince,
+    };
+
+    public DealState ToState() => new()
+    {
+        DealId = DealId,
+        ProcessId = ProcessId,
+        ProcessVersion = ProcessVersion,
+        Stage = Stage,
+        Status = Status,
+        EnteredStageAt = EnteredStageAt,
+        LostFromStage = LostFromStage,
+        LossReason = LossReason,
+        Opportunity = Opportunity,
+        Account = Account,
+        Owner = Owner,
+        Contacts = Contacts,
+        Activities = Activities,
+        Approvals = Approvals,
+        Feedback = Feedback,
+        ChecklistDone = ChecklistDone,
+        ConditionsSince = ConditionsSince,
+        EscalationLevels = EscalationLevels,
+        LastEvaluation = LastEvaluation,
+        CreatedAt = CreatedAt,
+        UpdatedAt = UpdatedAt,
+        ClosedAt = ClosedAt,
+        EventCount = EventCount,
+    };
+
+    public DealSummary ToSummary() => new(
+        DealId,
+        ProcessId,
+        ProcessVersion,
+        Stage,
+        Status,
+        Owner.Id,
+        Opportunity.Amount,
+        LastEvaluation.Health,
+        !LastEvaluation.Gate.Passed,
+        EscalationLevels.Count == 0 ? 0 : EscalationLevels.Values.Max(),
+        EnteredStageAt);
+}
+
+/// <summary>A timer for one level of an escalation.</summary>
+internal sealed record TimerRecord(string DealId, string EscalationId, int Level, DateTimeOffset DueAt, int StageEpoch)
+{
+    /// <summary>Store-assigned id (0 before it is stored).</summary>
+    public long Id { get; init; }
+}
+
+/// <summary>An event as the command processor produces it; the store assigns its sequence number.</summary>
+internal sealed record NewEvent(string EventId, string Type, DateTimeOffset At, object Data, DealEvaluation? Evaluation);
+
+/// <summary>A process version as registered in the store, with the files needed to rebuild it later.</summary>
+internal sealed record ProcessVersionRecord(string ProcessId, int Version, string ContentHash, IReadOnlyDictionary<string, string> Sources, string EntryPath);
+
+/// <summary>An event waiting for delivery to one sink.</summary>
+internal sealed record OutboxEntry(long Id, string Sink, int Attempts, DealEvent Event);

@@ -1,0 +1,742 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Engine.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Writes go through one connection, one transaction at a time
+/// (<c>BEGIN IMMEDIATE</c>, so other processes wait on the file lock rather than fail); reads use pooled connections and
+/// never block writes. Commands for every deal are therefore serialised in commit order.
+/// </summary>
+internal sealed class SqliteProcessStore : IProcessStore
+{
+    private readonly string _connectionString;
+    private readonly bool _readOnly;
+    private readonly bool _fullSync;
+    private readonly TimeProvider _clock;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private SqliteConnection? _writer;
+
+    public SqliteProcessStore(string connectionString, TimeProvider clock, bool readOnly = false, bool fullSync = false)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(builder.DataSource))
+        {
+            throw new ArgumentException("The SQLite connection string needs a Data Source, e.g. \"Data Source=salesworkflow.db\".", nameof(connectionString));
+        }
+
+        builder.Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate;
+        builder.Pooling = true;
+        builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, 30);
+        _connectionString = builder.ToString();
+        DataSource = builder.DataSource;
+        _readOnly = readOnly;
+        _fullSync = fullSync;
+        _clock = clock;
+    }
+
+    public string DataSource { get; }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await Guard(async () =>
+        {
+            if (_readOnly)
+            {
+                if (!File.Exists(DataSource) && DataSource != ":memory:")
+                {
+                    throw new SalesWorkflowStoreException($"The database '{DataSource}' does not exist.", isTransient: false);
+                }
+
+                await using var reader = await OpenAsync(cancellationToken);
+                CheckSchemaVersion(await SchemaVersionAsync(reader, cancellationToken));
+                return;
+            }
+
+            _writer = await OpenAsync(cancellationToken);
+            await ExecuteAsync(_writer, "PRAGMA journal_mode = WAL;", cancellationToken);
+            var version = await SchemaVersionAsync(_writer, cancellationToken);
+            CheckSchemaVersion(version);
+            foreach (var (number, _, sql) in SqliteSchema.Migrations.Where(m => m.Version > version))
+            {
+                await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
+                await ExecuteAsync(_writer, sql, cancellationToken, transaction);
+                await ExecuteAsync(_writer, $"INSERT INTO schema_info (version, applied_at) VALUES ({number}, '{_clock.GetUtcNow():O}');", cancellationToken, transaction);
+                await transaction.CommitAsync(cancellationToken);
+            }
+        });
+    }
+
+    private static void CheckSchemaVersion(int version)
+    {
+        if (version > SqliteSchema.LatestVersion)
+        {
+            throw new SalesWorkflowStoreException(
+                $"The database was created by a newer SalesWorkflow (schema version {version}; this version knows up to {SqliteSchema.LatestVersion}). Upgrade SalesWorkflow to open it.",
+                isTransient: false);
+        }
+    }
+
+    private static async Task<int> SchemaVersionAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var exists = connection.CreateCommand();
+        exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_info';";
+        if (Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+        {
+            await using var tables = connection.CreateCommand();
+            tables.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table';";
+            if (Convert.ToInt64(await tables.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0)
+            {
+                throw new SalesWorkflowStoreException("The file is an SQLite database, but not a SalesWorkflow one (it has tables and no schema_info). Use another file.", isTransient: false);
+            }
+
+            if (connection.DataSource is not null && File.Exists(connection.DataSource) && new FileInfo(connection.DataSource).IsReadOnly)
+            {
+                throw new SalesWorkflowStoreException($"The database file '{connection.DataSource}' is read-only; SalesWorkflow needs to write to it.", isTransient: false);
+            }
+
+            await using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE schema_info (version INTEGER NOT NULL, applied_at TEXT NOT NULL);";
+            await create.ExecuteNonQueryAsync(cancellationToken);
+            return 0;
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(version), 0) FROM schema_info;";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    public async Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await Guard(async () =>
+            {
+                var writer = Writer();
+                await using var transaction = writer.BeginTransaction(deferred: false);
+                var previous = await LoadLedgerAsync(writer, transaction, commandId, cancellationToken);
+                if (previous is not null)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    return previous.DealId == dealId ? previous : CommandIdReused(commandId, dealId, previous.DealId);
+                }
+
+                var instance = await LoadAsync(writer, transaction, dealId, cancellationToken);
+                var decision = decide(instance);
+                var events = await WriteAsync(writer, transaction, dealId, instance?.RowVersion, decision, sinks, cancellationToken);
+                var result = decision.Result with { Events = events };
+                if (decision.RecordInLedger)
+                {
+                    await InsertLedgerAsync(writer, transaction, commandId, dealId, result, cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            });
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private static async Task<IReadOnlyList<DealEvent>> WriteAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    {
+        if (decision.CancelAllTimers)
+        {
+            await using var delete = Command(connection, transaction, "DELETE FROM timers WHERE deal_id = $deal;");
+            delete.Parameters.AddWithValue("$deal", dealId);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var escalation in decision.CancelTimersOf)
+        {
+            await using var delete = Command(connection, transaction, "DELETE FROM timers WHERE deal_id = $deal AND escalation_id = $escalation;");
+            delete.Parameters.AddWithValue("$deal", dealId);
+            delete.Parameters.AddWithValue("$escalation", escalation);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (decision.NewTimers.Count > 0)
+        {
+            await using var insert = Command(connection, transaction, "INSERT INTO timers (deal_id, escalation_id, level, due_at, stage_epoch) VALUES ($deal, $escalation, $level, $due, $epoch);");
+            var deal = insert.Parameters.Add("$deal", SqliteType.Text);
+            var escalation = insert.Parameters.Add("$escalation", SqliteType.Text);
+            var level = insert.Parameters.Add("$level", SqliteType.Integer);
+            var due = insert.Parameters.Add("$due", SqliteType.Integer);
+            var epoch = insert.Parameters.Add("$epoch", SqliteType.Integer);
+            foreach (var timer in decision.NewTimers)
+            {
+                deal.Value = timer.DealId;
+                escalation.Value = timer.EscalationId;
+                level.Value = timer.Level;
+                due.Value = timer.DueAt.ToUnixTimeMilliseconds();
+                epoch.Value = timer.StageEpoch;
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        if (decision.State is { } state)
+        {
+            state.RowVersion = (loadedVersion ?? 0) + 1;
+            await using var upsert = Command(connection, transaction, loadedVersion is null
+                ? """
+                  INSERT INTO instances (deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at, updated_at, row_version, state_json)
+                  VALUES ($deal, $process, $version, $stage, $status, $owner, $amount, $health, $blocked, $escalation, $entered, $updated, $row, $json);
+                  """
+                : """
+                  UPDATE instances SET process_id = $process, process_version = $version, stage = $stage, status = $status, owner_id = $owner,
+                      amount = $amount, health = $health, blocked = $blocked, escalation_level = $escalation, entered_stage_at = $entered,
+                      updated_at = $updated, row_version = $row, state_json = $json
+                  WHERE deal_id = $deal AND row_version = $expected;
+                  """);
+            var summary = state.ToSummary();
+            upsert.Parameters.AddWithValue("$deal", dealId);
+            upsert.Parameters.AddWithValue("$process", state.ProcessId);
+            upsert.Parameters.AddWithValue("$version", state.ProcessVersion);
+            upsert.Parameters.AddWithValue("$stage", state.Stage);
+            upsert.Parameters.AddWithValue("$status", state.Status.ToString().ToLowerInvariant());
+            upsert.Parameters.AddWithValue("$owner", state.Owner.Id);
+            upsert.Parameters.AddWithValue("$amount", state.Opportunity.Amount.ToString(CultureInfo.InvariantCulture));
+            upsert.Parameters.AddWithValue("$health", summary.Health);
+            upsert.Parameters.AddWithValue("$blocked", summary.Blocked ? 1 : 0);
+            upsert.Parameters.AddWithValue("$escalation", summary.EscalationLevel);
+            upsert.Parameters.AddWithValue("$entered", state.EnteredStageAt.ToUnixTimeMilliseconds());
+            upsert.Parameters.AddWithValue("$updated", state.UpdatedAt.ToUnixTimeMilliseconds());
+            upsert.Parameters.AddWithValue("$row", state.RowVersion);
+            upsert.Parameters.AddWithValue("$expected", loadedVersion ?? 0);
+            upsert.Parameters.AddWithValue("$json", StorageJson.Serialize(state));
+            if (await upsert.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                throw new InvalidOperationException($"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.");
+            }
+        }
+
+        var written = new List<DealEvent>(decision.Events.Count);
+        if (decision.Events.Count == 0)
+        {
+            return written;
+        }
+
+        var current = decision.State;
+        await using var insertEvent = Command(connection, transaction, """
+            INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json)
+            VALUES ($id, $deal, $type, $at, $command, $process, $version, $stage, $data, $evaluation)
+            RETURNING seq;
+            """);
+        await using var insertOutbox = Command(connection, transaction, "INSERT INTO outbox (event_seq, sink, next_attempt_at) VALUES ($seq, $sink, $at);");
+        foreach (var e in decision.Events)
+        {
+            var data = StorageJson.ToElement(e.Data);
+            insertEvent.Parameters.Clear();
+            insertEvent.Parameters.AddWithValue("$id", e.EventId);
+            insertEvent.Parameters.AddWithValue("$deal", dealId);
+            insertEvent.Parameters.AddWithValue("$type", e.Type);
+            insertEvent.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
+            insertEvent.Parameters.AddWithValue("$command", decision.Result.CommandId);
+            insertEvent.Parameters.AddWithValue("$process", current?.ProcessId ?? string.Empty);
+            insertEvent.Parameters.AddWithValue("$version", current?.ProcessVersion ?? 0);
+            insertEvent.Parameters.AddWithValue("$stage", current?.Stage ?? string.Empty);
+            insertEvent.Parameters.AddWithValue("$data", data.GetRawText());
+            insertEvent.Parameters.AddWithValue("$evaluation", e.Evaluation is null ? DBNull.Value : StorageJson.Serialize(e.Evaluation));
+            var seq = Convert.ToInt64(await insertEvent.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            foreach (var sink in sinks)
+            {
+                insertOutbox.Parameters.Clear();
+                insertOutbox.Parameters.AddWithValue("$seq", seq);
+                insertOutbox.Parameters.AddWithValue("$sink", sink);
+                insertOutbox.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
+                await insertOutbox.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            written.Add(new DealEvent
+            {
+                Sequence = seq,
+                EventId = e.EventId,
+                DealId = dealId,
+                Type = e.Type,
+                At = e.At,
+                CommandId = decision.Result.CommandId,
+                ProcessId = current?.ProcessId ?? string.Empty,
+                ProcessVersion = current?.ProcessVersion ?? 0,
+                Stage = current?.Stage ?? string.Empty,
+                Data = data,
+                Evaluation = e.Evaluation,
+            });
+        }
+
+        return written;
+    }
+
+    private static async Task<CommandResult?> LoadLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, string commandId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, "SELECT result_json FROM commands WHERE command_id = $id;");
+        command.Parameters.AddWithValue("$id", commandId);
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string json)
+        {
+            return null;
+        }
+
+        var stored = StorageJson.Deserialize<LedgerEntry>(json);
+        var events = new List<DealEvent>();
+        foreach (var eventId in stored.EventIds)
+        {
+            await using var load = Command(connection, transaction, "SELECT " + EventColumns + " FROM events WHERE event_id = $id;");
+            load.Parameters.AddWithValue("$id", eventId);
+            await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                events.Add(ReadEvent(reader));
+            }
+        }
+
+        return new CommandResult
+        {
+            Status = CommandStatus.Duplicate,
+            CommandId = commandId,
+            DealId = stored.DealId,
+            Stage = stored.Stage,
+            Rejection = stored.Rejection,
+            Events = events,
+            Evaluation = events.LastOrDefault(e => e.Evaluation is not null)?.Evaluation,
+        };
+    }
+
+    private static async Task InsertLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, string commandId, string dealId, CommandResult result, CancellationToken cancellationToken)
+    {
+        var entry = new LedgerEntry(dealId, result.Status, result.Stage, result.Rejection, [.. result.Events.Select(e => e.EventId)]);
+        await using var command = Command(connection, transaction, "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES ($id, $deal, $at, $json);");
+        command.Parameters.AddWithValue("$id", commandId);
+        command.Parameters.AddWithValue("$deal", dealId);
+        command.Parameters.AddWithValue("$at", result.Events.Count > 0 ? result.Events[0].At.ToUnixTimeMilliseconds() : 0);
+        command.Parameters.AddWithValue("$json", StorageJson.Serialize(entry));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>A command id already used for another deal: a caller bug that must not pass as a harmless duplicate.</summary>
+    internal static CommandResult CommandIdReused(string commandId, string dealId, string otherDeal) => new()
+    {
+        Status = CommandStatus.Rejected,
+        CommandId = commandId,
+        DealId = dealId,
+        Rejection = new Rejection("command-id-reused", $"The command id '{commandId}' was already used for deal '{otherDeal}'; every command needs its own id."),
+    };
+
+    /// <summary>What the ledger keeps of a result: enough to answer a duplicate without storing the evaluation twice.</summary>
+    private sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<string> EventIds);
+
+    public async Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
+        await Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            return await LoadAsync(connection, null, dealId, cancellationToken);
+        });
+
+    private static async Task<InstanceRecord?> LoadAsync(SqliteConnection connection, SqliteTransaction? transaction, string dealId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, "SELECT state_json, row_version FROM instances WHERE deal_id = $deal;");
+        command.Parameters.AddWithValue("$deal", dealId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var record = StorageJson.Deserialize<InstanceRecord>(reader.GetString(0));
+        record.RowVersion = reader.GetInt64(1);
+        return record;
+    }
+
+    private const string EventColumns = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json";
+
+    /// <summary>Reads the <see cref="EventColumns"/> of a row, starting at column <paramref name="first"/>.</summary>
+    private static DealEvent ReadEvent(SqliteDataReader reader, int first = 0)
+    {
+        using var data = JsonDocument.Parse(reader.GetString(first + 9));
+        return new DealEvent
+        {
+            Sequence = reader.GetInt64(first),
+            EventId = reader.GetString(first + 1),
+            DealId = reader.GetString(first + 2),
+            Type = reader.GetString(first + 3),
+            At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 4)),
+            CommandId = reader.GetString(first + 5),
+            ProcessId = reader.GetString(first + 6),
+            ProcessVersion = reader.GetInt32(first + 7),
+            Stage = reader.GetString(first + 8),
+            Data = data.RootElement.Clone(),
+            Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
+        };
+    }
+
+    public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken) =>
+        await Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "SELECT " + EventColumns + " FROM events WHERE deal_id = $deal ORDER BY seq;");
+            command.Parameters.AddWithValue("$deal", dealId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var events = new List<DealEvent>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                events.Add(ReadEvent(reader));
+            }
+
+            return (IReadOnlyList<DealEvent>)events;
+        });
+
+    public async Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken) =>
+        await Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            var filters = new List<string>();
+            await using var command = connection.CreateCommand();
+            void Filter(string sql, string name, object value)
+            {
+                filters.Add(sql);
+                command.Parameters.AddWithValue(name, value);
+            }
+
+            if (query.Stage is { } stage)
+            {
+                Filter("stage = $stage", "$stage", stage);
+            }
+
+            if (query.OwnerId is { } owner)
+            {
+                Filter("owner_id = $owner", "$owner", owner);
+            }
+
+            if (query.Status is { } status)
+            {
+                Filter("status = $status", "$status", status.ToString().ToLowerInvariant());
+            }
+
+            if (query.Blocked is { } blocked)
+            {
+                Filter("blocked = $blocked", "$blocked", blocked ? 1 : 0);
+            }
+
+            if (query.MinEscalationLevel is { } level)
+            {
+                Filter("escalation_level >= $level", "$level", level);
+            }
+
+            if (query.MaxHealth is { } health)
+            {
+                Filter("health <= $health", "$health", health);
+            }
+
+            if (query.AfterDealId is { } after)
+            {
+                Filter("deal_id > $after", "$after", after);
+            }
+
+            command.CommandText = "SELECT deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at FROM instances"
+                + (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : string.Empty)
+                + " ORDER BY deal_id LIMIT $limit;";
+            command.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 1, 10_000));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var result = new List<DealSummary>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                result.Add(new DealSummary(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    reader.GetInt32(2),
+                    reader.GetString(3),
+                    Enum.Parse<DealStatus>(reader.GetString(4), ignoreCase: true),
+                    reader.GetString(5),
+                    decimal.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
+                    reader.GetInt32(7),
+                    reader.GetInt32(8) == 1,
+                    reader.GetInt32(9),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10))));
+            }
+
+            return (IReadOnlyList<DealSummary>)result;
+        });
+
+    public async Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await Guard(async () =>
+            {
+                var writer = Writer();
+                await using var transaction = writer.BeginTransaction(deferred: false);
+                var timers = new List<TimerRecord>();
+                await using (var select = Command(writer, transaction, "SELECT id, deal_id, escalation_id, level, due_at, stage_epoch FROM timers WHERE due_at <= $now ORDER BY due_at, id LIMIT $limit;"))
+                {
+                    select.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                    select.Parameters.AddWithValue("$limit", batchSize);
+                    await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        timers.Add(new TimerRecord(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt32(5)) { Id = reader.GetInt64(0) });
+                    }
+                }
+
+                if (timers.Count == 0)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    return 0;
+                }
+
+                // The effect of each timer and its deletion commit together: a timer fires exactly once.
+                await using (var delete = Command(writer, transaction, "DELETE FROM timers WHERE id = $id;"))
+                {
+                    var id = delete.Parameters.Add("$id", SqliteType.Integer);
+                    foreach (var timer in timers)
+                    {
+                        id.Value = timer.Id;
+                        await delete.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+
+                foreach (var group in timers.GroupBy(t => t.DealId))
+                {
+                    var instance = await LoadAsync(writer, transaction, group.Key, cancellationToken);
+                    if (instance is null || fire(instance, [.. group]) is not { } decision)
+                    {
+                        continue;
+                    }
+
+                    await WriteAsync(writer, transaction, group.Key, instance.RowVersion, decision, sinks, cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return timers.Count;
+            });
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
+        await Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > $after ORDER BY deal_id LIMIT $limit;");
+            command.Parameters.AddWithValue("$after", afterDealId ?? string.Empty);
+            command.Parameters.AddWithValue("$limit", pageSize);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var page = new List<InstanceRecord>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var record = StorageJson.Deserialize<InstanceRecord>(reader.GetString(0));
+                record.RowVersion = reader.GetInt64(1);
+                page.Add(record);
+            }
+
+            return (IReadOnlyList<InstanceRecord>)page;
+        });
+
+    public async Task RegisterProcessVersionAsync(ProcessVersionRecord version, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await Guard(async () =>
+            {
+                var writer = Writer();
+                await using var transaction = writer.BeginTransaction(deferred: false);
+                await using var select = Command(writer, transaction, "SELECT content_hash FROM process_versions WHERE process_id = $id AND version = $version;");
+                select.Parameters.AddWithValue("$id", version.ProcessId);
+                select.Parameters.AddWithValue("$version", version.Version);
+                if (await select.ExecuteScalarAsync(cancellationToken) is string stored)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    if (stored != version.ContentHash)
+                    {
+                        throw new ProcessVersionConflictException(version.ProcessId, version.Version, stored, version.ContentHash);
+                    }
+
+                    return;
+                }
+
+                await using var insert = Command(writer, transaction, "INSERT INTO process_versions (process_id, version, content_hash, entry_path, sources_json, registered_at) VALUES ($id, $version, $hash, $entry, $sources, $at);");
+                insert.Parameters.AddWithValue("$id", version.ProcessId);
+                insert.Parameters.AddWithValue("$version", version.Version);
+                insert.Parameters.AddWithValue("$hash", version.ContentHash);
+                insert.Parameters.AddWithValue("$entry", version.EntryPath);
+                insert.Parameters.AddWithValue("$sources", StorageJson.Serialize(version.Sources));
+                insert.Parameters.AddWithValue("$at", _clock.GetUtcNow().ToUnixTimeMilliseconds());
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            });
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<ProcessVersionRecord>> LoadProcessVersionsAsync(CancellationToken cancellationToken) =>
+        await Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "SELECT process_id, version, content_hash, entry_path, sources_json FROM process_versions ORDER BY process_id, version;");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var versions = new List<ProcessVersionRecord>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                versions.Add(new ProcessVersionRecord(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), StorageJson.Deserialize<Dictionary<string, string>>(reader.GetString(4)), reader.GetString(3)));
+            }
+
+            return (IReadOnlyList<ProcessVersionRecord>)versions;
+        });
+
+    public async Task<IReadOnlyList<OutboxEntry>> ClaimOutboxAsync(DateTimeOffset now, int batchSize, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await Guard(async () =>
+            {
+                var writer = Writer();
+                await using var transaction = writer.BeginTransaction(deferred: false);
+                var claimed = new List<OutboxEntry>();
+                await using (var select = Command(writer, transaction, "SELECT o.id, o.sink, o.attempts, " + string.Join(", ", EventColumns.Split(", ").Select(c => "e." + c)) + " FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.dead_lettered = 0 AND o.next_attempt_at <= $now ORDER BY o.id LIMIT $limit;"))
+                {
+                    select.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                    select.Parameters.AddWithValue("$limit", batchSize);
+                    await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+                    while (await reader.ReadAsync(cancellationToken))
+                    {
+                        claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), ReadEvent(reader, 3)));
+                    }
+                }
+
+                await using (var extend = Command(writer, transaction, "UPDATE outbox SET next_attempt_at = $until WHERE id = $id;"))
+                {
+                    var id = extend.Parameters.Add("$id", SqliteType.Integer);
+                    extend.Parameters.AddWithValue("$until", (now + lease).ToUnixTimeMilliseconds());
+                    foreach (var entry in claimed)
+                    {
+                        id.Value = entry.Id;
+                        await extend.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return (IReadOnlyList<OutboxEntry>)claimed;
+            });
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async Task CompleteOutboxAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken) =>
+        await WriteSimpleAsync("DELETE FROM outbox WHERE id = $id;", ids.Select(id => new Dictionary<string, object> { ["$id"] = id }), cancellationToken);
+
+    public async Task FailOutboxAsync(long id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
+        await WriteSimpleAsync(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next, dead_lettered = $dead WHERE id = $id;",
+            [new Dictionary<string, object> { ["$id"] = id, ["$error"] = error, ["$next"] = (retryAt ?? _clock.GetUtcNow()).ToUnixTimeMilliseconds(), ["$dead"] = retryAt is null ? 1 : 0 }],
+            cancellationToken);
+
+    private async Task WriteSimpleAsync(string sql, IEnumerable<Dictionary<string, object>> rows, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await Guard(async () =>
+            {
+                var writer = Writer();
+                await using var transaction = writer.BeginTransaction(deferred: false);
+                foreach (var row in rows)
+                {
+                    await using var command = Command(writer, transaction, sql);
+                    foreach (var (name, value) in row)
+                    {
+                        command.Parameters.AddWithValue(name, value);
+                    }
+
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+            });
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync();
+            _writer = null;
+        }
+
+        _writeGate.Dispose();
+    }
+
+    private SqliteConnection Writer() =>
+        _writer ?? throw new InvalidOperationException(_readOnly ? "This store was opened read-only." : "The store is not initialised; call InitializeAsync first.");
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, $"PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")};", cancellationToken);
+        return connection;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? transaction = null)
+    {
+        await using var command = Command(connection, transaction, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Turns SQLite's error codes into messages that say what is wrong with the file and what to do.</summary>
+    private async Task<T> Guard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    private async Task Guard(Func<Task> action) => await Guard<bool>(async () =>
+    {
+        await action();
+        return true;
+    });
+
+    private SalesWorkflowStoreException Translate(SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        5 or 6 => new SalesWorkflowStoreException($"The database '{DataSource}' is locked by another process and stayed locked for 30 s. Stop the other process or use another file.", isTransient: true, ex),
+        8 => new SalesWorkflowStoreException($"The database '{DataSource}' is read-only (file permissions, a read-only disk, or opened for reading only); SalesWorkflow needs to write to it.", isTransient: false, ex),
+        11 or 26 => new SalesWorkflowStoreException($"The file '{DataSource}' is not a SalesWorkflow database or is corrupt. Restore it from a backup, or start with a new file.", isTransient: false, ex),
+        13 => new SalesWorkflowStoreException($"The disk holding '{DataSource}' is full.", isTransient: true, ex),
+        14 => new SalesWorkflowStoreException($"The database '{DataSource}' cannot be opened: check that its folder exists and can be written.", isTransient: false, ex),
+        _ => new SalesWorkflowStoreException($"The database '{DataSource}' failed: {ex.Message}", isTransient: false, ex),
+    };
+}

@@ -1,0 +1,91 @@
+namespace SalesWorkflow.Engine.Storage.Sqlite;
+
+/// <summary>
+/// Versioned schema migrations, applied in order at start-up in one transaction each. Never edit a shipped script:
+/// add a new one. The same logical schema exists for PostgreSQL.
+/// </summary>
+internal static class SqliteSchema
+{
+    public static readonly IReadOnlyList<(int Version, string Description, string Sql)> Migrations =
+    [
+        (1, "instances, events, command ledger, timers, outbox, process versions", """
+            CREATE TABLE instances (
+                deal_id TEXT NOT NULL PRIMARY KEY,
+                process_id TEXT NOT NULL,
+                process_version INTEGER NOT NULL,
+                stage TEXT NOT NULL,
+                status TEXT NOT NULL,
+                owner_id TEXT NOT NULL,
+                amount TEXT NOT NULL,
+                health INTEGER NOT NULL,
+                blocked INTEGER NOT NULL,
+                escalation_level INTEGER NOT NULL,
+                entered_stage_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                row_version INTEGER NOT NULL,
+                state_json TEXT NOT NULL
+            );
+            CREATE INDEX ix_instances_stage ON instances (stage, deal_id);
+            CREATE INDEX ix_instances_owner ON instances (owner_id, deal_id);
+            CREATE INDEX ix_instances_status ON instances (status, deal_id);
+
+            CREATE TABLE events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id TEXT NOT NULL UNIQUE,
+                deal_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                command_id TEXT NOT NULL,
+                process_id TEXT NOT NULL,
+                process_version INTEGER NOT NULL,
+                stage TEXT NOT NULL,
+                data_json TEXT NOT NULL,
+                evaluation_json TEXT
+            );
+            CREATE INDEX ix_events_deal ON events (deal_id, seq);
+            CREATE INDEX ix_events_type_at ON events (type, at);
+            CREATE INDEX ix_events_at ON events (at);
+
+            CREATE TABLE commands (
+                command_id TEXT NOT NULL PRIMARY KEY,
+                deal_id TEXT NOT NULL,
+                processed_at INTEGER NOT NULL,
+                result_json TEXT NOT NULL
+            );
+
+            CREATE TABLE timers (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                deal_id TEXT NOT NULL,
+                escalation_id TEXT NOT NULL,
+                level INTEGER NOT NULL,
+                due_at INTEGER NOT NULL,
+                stage_epoch INTEGER NOT NULL
+            );
+            CREATE INDEX ix_timers_due ON timers (due_at);
+            CREATE INDEX ix_timers_deal ON timers (deal_id);
+
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_seq INTEGER NOT NULL,
+                sink TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL,
+                last_error TEXT,
+                dead_lettered INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX ix_outbox_due ON outbox (dead_lettered, next_attempt_at);
+
+            CREATE TABLE process_versions (
+                process_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                content_hash TEXT NOT NULL,
+                entry_path TEXT NOT NULL,
+                sources_json TEXT NOT NULL,
+                registered_at INTEGER NOT NULL,
+                PRIMARY KEY (process_id, version)
+            );
+            """),
+    ];
+
+    public static int LatestVersion => Migrations[^1].Version;
+}

@@ -1,0 +1,45 @@
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Tests;
+using Snapshooter;
+using Snapshooter.Xunit;
+
+namespace SalesWorkflow.Engine.Tests.Evaluation;
+
+public sealed class EvaluationExplainerTests
+{
+    private static (ProcessDefinition Process, DealSnapshot Deal, DealEvaluation Evaluation) BlockedDeal()
+    {
+        var set = new DefinitionLoader().Load([RepoPaths.Definitions]);
+        var suite = set.TestSuites.Single(s => s.Process!.Id == "standard-b2b");
+        var test = suite.Cases.Single(c => c.Name.StartsWith("needs analysis without budget", StringComparison.Ordinal));
+        var compiled = CompiledProcess.Compile(suite.Process!);
+        var deal = ProcessTestRunner.Snapshot(test.Given);
+        return (suite.Process!, deal, DealEvaluator.Evaluate(compiled, deal, test.Given.Now));
+    }
+
+    [Theory]
+    [InlineData("en")]
+    [InlineData("zh")]
+    public void Explain_BlockedDeal_NamesFailingCriteriaValuesRisksAndEscalations(string language)
+    {
+        var (process, deal, evaluation) = BlockedDeal();
+
+        var text = EvaluationExplainer.Explain(process, deal, evaluation, language);
+
+        Snapshot.Match(text, SnapshotNameExtension.Create(language));
+    }
+
+    [Fact]
+    public void Explain_BlockedDeal_SaysWhyInPlainWords()
+    {
+        var (process, deal, evaluation) = BlockedDeal();
+
+        var text = EvaluationExplainer.Explain(process, deal, evaluation);
+
+        Assert.Contains("Can it move on? No — 2 of 3 exit criteria fail and 1 required checklist item is not done.", text, StringComparison.Ordinal);
+        Assert.Contains("because: Opportunity.budgetConfirmed = false", text, StringComparison.Ordinal);
+        Assert.Contains("what to do:", text, StringComparison.Ordinal);
+        Assert.Contains("stalled-deal level 2 of 3 → notify owner, manager", text, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,193 @@
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Sdk.Facts;
+
+namespace SalesWorkflow.Engine.Tests.Runtime;
+
+public sealed class EngineCommandTests
+{
+    [Fact]
+    public async Task StartTracking_NewDeal_EntersTheFirstStageWithEvents()
+    {
+        await using var harness = new EngineHarness();
+
+        var result = await harness.Start("d1");
+
+        Assert.Equal(CommandStatus.Applied, result.Status);
+        Assert.Equal("lead", result.Stage);
+        Assert.Equal(DealEventTypes.TrackingStarted, result.Events[0].Type);
+        Assert.Contains(result.Events, e => e.Type == DealEventTypes.TasksCreated);
+        Assert.All(result.Events, e => Assert.StartsWith("d1:", e.EventId, StringComparison.Ordinal));
+        var state = await harness.Engine.GetDealAsync("d1");
+        Assert.NotNull(state);
+        Assert.Equal(DealStatus.Open, state.Status);
+        Assert.Equal(result.Events.Count, state.EventCount);
+    }
+
+    [Fact]
+    public async Task Submit_SameCommandIdTwice_IsAppliedOnceAndAcknowledgedAsDuplicate()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+        var command = new LogActivity("log-1", "d1", new Activity { Id = "a1", Kind = "call", At = harness.Clock.GetUtcNow() });
+
+        var first = await harness.Submit(command);
+        var second = await harness.Submit(command);
+
+        Assert.Equal(CommandStatus.Applied, first.Status);
+        Assert.Equal(CommandStatus.Duplicate, second.Status);
+        Assert.Equal(first.Events.Select(e => e.EventId), second.Events.Select(e => e.EventId));
+        var state = await harness.Engine.GetDealAsync("d1");
+        Assert.Single(state!.Activities);
+    }
+
+    [Fact]
+    public async Task Submit_CommandIdReusedForAnotherDeal_IsRejectedNotTakenForADuplicate()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+        await harness.Start("d2");
+        await harness.Submit(new LogActivity("same-id", "d1", new Activity { Id = "a1", Kind = "call" }));
+
+        var reused = await harness.Submit(new LogActivity("same-id", "d2", new Activity { Id = "a1", Kind = "call" }));
+
+        Assert.Equal(CommandStatus.Rejected, reused.Status);
+        Assert.Equal("command-id-reused", reused.Rejection!.Code);
+        Assert.Empty((await harness.Engine.GetDealAsync("d2"))!.Activities);
+    }
+
+    [Fact]
+    public async Task Submit_UnknownDeal_IsRejectedClearly()
+    {
+        await using var harness = new EngineHarness();
+
+        var result = await harness.Submit(new RequestAdvance("x", "ghost"));
+
+        Assert.Equal(CommandStatus.Rejected, result.Status);
+        Assert.Equal("unknown-deal", result.Rejection!.Code);
+        Assert.Contains("ghost", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("no-such-process", null, "unknown-process")]
+    [InlineData("standard-b2b", 7, "unknown-version")]
+    public async Task StartTracking_UnknownProcessOrVersion_IsRejected(string process, int? version, string code)
+    {
+        await using var harness = new EngineHarness();
+
+        var result = await harness.Submit(new StartTracking("s", "d1", process) { Version = version, Opportunity = new Opportunity() });
+
+        Assert.Equal(code, result.Rejection!.Code);
+        Assert.Null(await harness.Engine.GetDealAsync("d1"));
+    }
+
+    [Fact]
+    public async Task RequestAdvance_GateFails_IsRejectedWithCriteriaAndTheBlockIsRecorded()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+
+        var result = await harness.Submit(new RequestAdvance(harness.NextId(), "d1"));
+
+        Assert.Equal(CommandStatus.Rejected, result.Status);
+        Assert.Equal("gate-failed", result.Rejection!.Code);
+        Assert.Equal(["icp-fit", "source-recorded"], result.Rejection.MissingChecklist);
+        var history = await harness.Engine.GetHistoryAsync("d1");
+        Assert.Equal(DealEventTypes.AdvanceBlocked, history[^1].Type);
+        Assert.NotNull(history[^1].Evaluation);
+        Assert.Equal("lead", (await harness.Engine.GetDealAsync("d1"))!.Stage);
+    }
+
+    [Fact]
+    public async Task RequestAdvance_GatePasses_MovesToTheNextStage()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+        await harness.PassLeadGate("d1");
+
+        var result = await harness.Submit(new RequestAdvance(harness.NextId(), "d1"));
+
+        Assert.Equal(CommandStatus.Applied, result.Status);
+        Assert.Equal("first-contact", result.Stage);
+        Assert.Contains(result.Events, e => e.Type == DealEventTypes.StageChanged);
+    }
+
+    [Fact]
+    public async Task RequestAdvance_SkipNotAllowed_IsRejected()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+        await harness.PassLeadGate("d1");
+
+        var result = await harness.Submit(new RequestAdvance(harness.NextId(), "d1") { ToStage = "proposal" });
+
+        Assert.Equal("transition-not-allowed", result.Rejection!.Code);
+    }
+
+    [Fact]
+    public async Task OverrideGate_WithReasonAndApprover_MovesOnAndIsAudited()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+
+        var result = await harness.Submit(new OverrideGate(harness.NextId(), "d1", "strategic account", "director-wu"));
+
+        Assert.Equal("first-contact", result.Stage);
+        var audit = result.Events.Single(e => e.Type == DealEventTypes.GateOverridden);
+        Assert.Equal("director-wu", audit.Data.GetProperty("approver").GetString());
+        Assert.Contains("icp-fit", audit.Data.GetProperty("missingChecklist").EnumerateArray().Select(x => x.GetString()));
+    }
+
+    [Fact]
+    public async Task CloseLost_NeedsAKnownReason_ThenReopenReturnsToTheStage()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+
+        var noReason = await harness.Submit(new CloseLost(harness.NextId(), "d1", null));
+        var badReason = await harness.Submit(new CloseLost(harness.NextId(), "d1", "bad-luck"));
+        var lost = await harness.Submit(new CloseLost(harness.NextId(), "d1", "price") { Note = "BigCorp 20% cheaper" });
+        var reopened = await harness.Submit(new Reopen(harness.NextId(), "d1"));
+
+        Assert.Equal("loss-reason-required", noReason.Rejection!.Code);
+        Assert.Equal("unknown-loss-reason", badReason.Rejection!.Code);
+        Assert.Equal("lost", lost.Stage);
+        Assert.Contains(lost.Events, e => e.Type == DealEventTypes.DealLost && e.Data.GetProperty("reason").GetString() == "price");
+        Assert.Equal("lead", reopened.Stage);
+        Assert.Equal(DealStatus.Open, (await harness.Engine.GetDealAsync("d1"))!.Status);
+    }
+
+    [Fact]
+    public async Task CommandsForOneDeal_FromManyThreads_AreSerialisedWithoutLostUpdates()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(i => Task.Run(() =>
+            harness.Submit(new LogActivity("log-" + i, "d1", new Activity { Id = "a" + i, Kind = "call", At = harness.Clock.GetUtcNow() })))));
+
+        var state = await harness.Engine.GetDealAsync("d1");
+        Assert.Equal(60, state!.Activities.Count);
+        var history = await harness.Engine.GetHistoryAsync("d1");
+        Assert.Equal(state.EventCount, history.Count);
+        Assert.Equal(history.Select(e => e.EventId).Distinct().Count(), history.Count);
+        Assert.Equal(60, history.Count(e => e.Type == DealEventTypes.ActivityLogged));
+    }
+
+    [Fact]
+    public async Task Query_ByStageOwnerAndBlocked_FindsTheDeals()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("d1");
+        await harness.Start("d2");
+        await harness.PassLeadGate("d2");
+        await harness.Submit(new RequestAdvance(harness.NextId(), "d2"));
+
+        var inLead = await harness.Engine.QueryAsync(new DealQuery { Stage = "lead" });
+        var byOwner = await harness.Engine.QueryAsync(new DealQuery { OwnerId = "li-na" });
+        var blocked = await harness.Engine.QueryAsync(new DealQuery { Blocked = true });
+
+        Assert.Equal(["d1"], inLead.Select(d => d.DealId));
+        Assert.Equal(["d1", "d2"], byOwner.Select(d => d.DealId));
+        Assert.Contains("d1", blocked.Select(d => d.DealId));
+    }
+}

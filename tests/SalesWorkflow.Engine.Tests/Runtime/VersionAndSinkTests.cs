@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Sdk.Events;
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.Engine.Tests.Runtime;
+
+public sealed class VersionAndSinkTests
+{
+    private static string CopyProcess(string folder, int version, string? change = null)
+    {
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml")).Replace("version: 1", $"version: {version}", StringComparison.Ordinal);
+        if (change is not null)
+        {
+            text = text.Replace("Opportunity.DiscountPercent <= 10", change, StringComparison.Ordinal);
+        }
+
+        var path = Path.Combine(folder, $"standard-b2b-v{version}.yaml");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public async Task Deals_StayOnTheirVersion_UntilMigrated()
+    {
+        var folder = Directory.CreateTempSubdirectory("sw-versions-").FullName;
+        var definitions = Path.Combine(folder, "definitions");
+        Directory.CreateDirectory(definitions);
+        CopyProcess(definitions, 1);
+        await using (var first = new EngineHarness(definitions, folder: folder))
+        {
+            var started = await first.Start("old");
+            Assert.True(started.Status == CommandStatus.Applied, started.Rejection?.Message);
+        }
+
+        // Version 2 arrives; the file of version 1 is gone, but its stored sources still let old deals run.
+        File.Delete(Path.Combine(definitions, "standard-b2b-v1.yaml"));
+        CopyProcess(definitions, 2, "Opportunity.DiscountPercent <= 12");
+        await using var second = new EngineHarness(definitions, folder: folder);
+        await second.Start("new");
+        await second.Submit(new CompleteChecklistItem(second.NextId(), "old", "icp-fit"));
+
+        Assert.Equal(1, (await second.Engine.GetDealAsync("old"))!.ProcessVersion);
+        Assert.Equal(2, (await second.Engine.GetDealAsync("new"))!.ProcessVersion);
+        var migrated = await second.Submit(new MigrateVersion(second.NextId(), "old", 2));
+        Assert.Equal(CommandStatus.Applied, migrated.Status);
+        Assert.Equal(2, (await second.Engine.GetDealAsync("old"))!.ProcessVersion);
+        Assert.Contains(migrated.Events, e => e.Type == DealEventTypes.VersionMigrated);
+        var toMissing = await second.Submit(new MigrateVersion(second.NextId(), "old", 5));
+        Assert.Equal("unknown-version", toMissing.Rejection!.Code);
+    }
+
+    [Fact]
+    public async Task ChangedContentWithoutVersionBump_IsRefusedAtStart()
+    {
+        var folder = Directory.CreateTempSubdirectory("sw-versions-").FullName;
+        var definitions = Path.Combine(folder, "definitions");
+        Directory.CreateDirectory(definitions);
+        var path = CopyProcess(definitions, 1);
+        await using (var first = new EngineHarness(definitions, folder: folder))
+        {
+            await first.Start("d1");
+        }
+
+        File.WriteAllText(path, File.ReadAllText(path).Replace("Opportunity.DiscountPercent <= 10", "Opportunity.DiscountPercent <= 15", StringComparison.Ordinal));
+        await using var second = new EngineHarness(definitions, folder: folder);
+
+        var error = await Assert.ThrowsAsync<ProcessVersionConflictException>(() => second.Engine.GetDealAsync("d1"));
+        Assert.Contains("Bump `version:`", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class RecordingSink(int failuresBeforeSuccess) : IProcessEventSink
+    {
+        private int _failures;
+
+        public ConcurrentBag<string> Received { get; } = [];
+
+        public ValueTask EmitAsync(ProcessEvent processEvent, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _failures) <= failuresBeforeSuccess)
+            {
+                throw new InvalidOperationException("sink down");
+            }
+
+            Received.Add(processEvent.EventId);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task Sink_ReceivesEveryCommittedEvent()
+    {
+        var sink = new RecordingSink(0);
+        await using var harness = new EngineHarness(sink: sink);
+        await harness.Start("d1");
+        await harness.PassLeadGate("d1");
+
+        await harness.Maintenance.DispatchEventsAsync();
+
+        var history = await harness.Engine.GetHistoryAsync("d1");
+        Assert.Equal(history.Select(e => e.EventId).Order(), sink.Received.Order());
+    }
+
+    [Fact]
+    public async Task FailingSink_IsRetriedWithBackoffUntilItSucceeds()
+    {
+        var sink = new RecordingSink(failuresBeforeSuccess: 3);
+        await using var harness = new EngineHarness(sink: sink);
+        await harness.Start("d1");
+        var events = (await harness.Engine.GetHistoryAsync("d1")).Count;
+
+        for (var i = 0; i < 6; i++)
+        {
+            await harness.Maintenance.DispatchEventsAsync();
+            harness.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Equal(events, sink.Received.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task SinkThatNeverRecovers_IsDeadLetteredAndTheEngineCarriesOn()
+    {
+        var sink = new RecordingSink(failuresBeforeSuccess: int.MaxValue);
+        await using var harness = new EngineHarness(sink: sink);
+        await harness.Start("d1");
+
+        for (var i = 0; i < 15; i++)
+        {
+            await harness.Maintenance.DispatchEventsAsync();
+            harness.Clock.Advance(TimeSpan.FromMinutes(20));
+        }
+
+        Assert.Empty(sink.Received);
+        Assert.Equal(CommandStatus.Applied, (await harness.Start("d2")).Status);
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={harness.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM outbox WHERE dead_lettered = 1 AND attempts >= 10;";
+        Assert.True((long)(await command.ExecuteScalarAsync())! > 0);
+    }
+}
