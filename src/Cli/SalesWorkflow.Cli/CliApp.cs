@@ -30,6 +30,8 @@ internal static class CliApp
         root.Subcommands.Add(SchemaCommand.Create(context));
         root.Subcommands.Add(TestCommand.Create(context));
         root.Subcommands.Add(ExplainCommand.Create(context, TimeProvider.System));
+        root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(HistoryCommand.Create(context));
         return root;
     }
 

@@ -28,7 +28,9 @@ public static class EvaluationExplainer
             b.Append(", amount ").Append(deal.Opportunity.Amount.ToString("#,0.##", CultureInfo.InvariantCulture)).Append(' ').Append(process.Currency);
         }
 
-        b.Append("\nEvaluated at ").Append(evaluation.EvaluatedAt.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)).Append("\n\n");
+        // In the process's time zone, the one its business days and durations are counted in.
+        var evaluatedAt = TimeZoneInfo.ConvertTime(evaluation.EvaluatedAt, process.Calendar.TimeZone);
+        b.Append("\nEvaluated at ").Append(evaluatedAt.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)).Append("\n\n");
 
         Gate(b, stage, evaluation, language);
         Risks(b, process, evaluation, language);

@@ -33,6 +33,12 @@ public sealed class SalesWorkflowOptions
     /// <summary>Run the timer, sweep and dispatch loops as hosted services (default true); turn off to drive them yourself through <c>ISalesWorkflowMaintenance</c>.</summary>
     public bool RunBackgroundServices { get; set; } = true;
 
+    /// <summary>
+    /// Runs only the process versions stored in the database (no definition files needed), e.g. for a tool that
+    /// reads or explains existing deals. New processes cannot be started from definitions then.
+    /// </summary>
+    public bool UseStoredProcessVersions { get; set; }
+
     internal Func<IServiceProvider, IProcessStore>? StoreFactory { get; set; }
 
     internal string? StoreDescription { get; set; }
@@ -76,7 +82,7 @@ internal sealed class SalesWorkflowOptionsValidator : IValidateOptions<SalesWork
     public ValidateOptionsResult Validate(string? name, SalesWorkflowOptions options)
     {
         var errors = new List<string>();
-        if (options.DefinitionPaths.Count == 0)
+        if (options.DefinitionPaths.Count == 0 && !options.UseStoredProcessVersions)
         {
             errors.Add("No process definitions: call options.AddDefinitions(\"definitions\").");
         }

@@ -36,6 +36,10 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
     public void Event(string type, object data, DealEvaluation? evaluation) =>
         _events.Add(new NewEvent($"{instance.DealId}:{++instance.EventCount}", type, now, data, evaluation));
 
+    /// <summary>Appends an event whose data is its whole justification (no evaluation is stored with it).</summary>
+    public void BareEvent(string type, object data) =>
+        _events.Add(new NewEvent($"{instance.DealId}:{++instance.EventCount}", type, now, data, null) { WithoutEvaluation = true });
+
     public DealEvaluation Evaluate() => DealEvaluator.Evaluate(process, instance.ToSnapshot(), now);
 
     /// <summary>The deal evaluated as if it were in another stage (for the gates of skipped stages).</summary>
@@ -200,7 +204,7 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         instance.UpdatedAt = now;
         // Events that name no evaluation are justified by the deal's evaluation at the end of the command; the store
         // keeps it once per command (on its last event) and readers share it with the command's other events.
-        var last = _events.FindLastIndex(e => e.Evaluation is null);
+        var last = _events.FindLastIndex(e => e.Evaluation is null && !e.WithoutEvaluation);
         var events = _events.Select((e, i) => i == last ? e with { Evaluation = instance.LastEvaluation } : e).ToList();
         return new Decision
         {

@@ -72,7 +72,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry)
             var level = escalation.Levels[timer.Level - 1];
             var message = level.Message.IsEmpty ? escalation.Message : level.Message;
             instance.EscalationLevels[escalation.Id] = timer.Level;
-            change.Event(DealEventTypes.EscalationRaised, new
+            change.BareEvent(DealEventTypes.EscalationRaised, new
             {
                 escalation = escalation.Id,
                 level = timer.Level,
@@ -80,8 +80,9 @@ internal sealed class CommandProcessor(ProcessRegistry registry)
                 notify = level.Notify,
                 trigger = escalation.Condition is null ? "time-in-stage" : "condition",
                 dueAt = timer.DueAt,
+                stageEnteredAt = instance.EnteredStageAt,
                 message = message.Values,
-            }, instance.LastEvaluation);
+            });
         }
 
         return change.Events.Count == 0 ? null : change.Finish(recordInLedger: false);

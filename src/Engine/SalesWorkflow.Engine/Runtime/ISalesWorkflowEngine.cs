@@ -18,6 +18,25 @@ public interface ISalesWorkflowEngine
 
     /// <summary>Deals matching a query (by stage, owner, status, blocked, escalated, at risk), ordered by id.</summary>
     Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Re-evaluates a deal on its own process version, at <paramref name="at"/> (default: the time of its last
+    /// evaluation), for an explanation; null when the deal is not tracked. Changes nothing.
+    /// </summary>
+    Task<DealExplanation?> ExplainAsync(string dealId, DateTimeOffset? at = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Events of all deals after <paramref name="afterSequence"/>, in log order (for reports, exports and backtests).</summary>
+    Task<IReadOnlyList<DealEvent>> ReadEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A deal, its evaluation and the process version it runs on.</summary>
+/// <param name="Deal">The deal's state.</param>
+/// <param name="Evaluation">The evaluation.</param>
+/// <param name="Process">The process version the deal runs on.</param>
+public sealed record DealExplanation(DealState Deal, Evaluation.DealEvaluation Evaluation, Definitions.ProcessDefinition Process)
+{
+    /// <summary>The evaluation in words (see <see cref="Evaluation.EvaluationExplainer"/>).</summary>
+    public string ToText(string language = "en") => SalesWorkflow.Engine.Evaluation.EvaluationExplainer.Explain(Process, Deal.ToSnapshot(), Evaluation, language);
 }
 
 /// <summary>

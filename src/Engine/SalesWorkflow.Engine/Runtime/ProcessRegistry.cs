@@ -21,6 +21,11 @@ internal sealed class ProcessRegistry(DefinitionLoaderOptions loaderOptions)
     /// <summary>Loads the definitions, registers each process version in the store and remembers stored older versions.</summary>
     public async Task InitializeAsync(IReadOnlyList<string> paths, IProcessStore store, CancellationToken cancellationToken)
     {
+        if (store.IsReadOnly && paths.Count > 0)
+        {
+            throw new InvalidOperationException("A read-only store cannot register process definitions; use UseStoredProcessVersions without AddDefinitions.");
+        }
+
         var missing = paths.Where(p => !File.Exists(p) && !Directory.Exists(p)).ToList();
         if (missing.Count > 0)
         {

@@ -128,6 +128,27 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         return await _store.QueryAsync(query, cancellationToken);
     }
 
+    public async Task<DealExplanation?> ExplainAsync(string dealId, DateTimeOffset? at = null, CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        var instance = await _store.LoadAsync(dealId, cancellationToken);
+        if (instance is null)
+        {
+            return null;
+        }
+
+        var process = _registry.Find(instance.ProcessId, instance.ProcessVersion)
+            ?? throw new InvalidOperationException($"The deal runs on {instance.ProcessId} v{instance.ProcessVersion}, which is not available.");
+        var evaluation = Evaluation.DealEvaluator.Evaluate(process, instance.ToSnapshot(), at ?? instance.LastEvaluation.EvaluatedAt);
+        return new DealExplanation(instance.ToState(), evaluation, process.Definition);
+    }
+
+    public async Task<IReadOnlyList<DealEvent>> ReadEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        return await _store.LoadEventsAfterAsync(afterSequence, limit, cancellationToken);
+    }
+
     public async Task<int> FireDueTimersAsync(CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);
@@ -160,30 +181,39 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     {
         await StartAsync(cancellationToken);
         var changed = 0;
-        string? after = null;
+        var nextPage = _store.LoadOpenPageAsync(null, _options.SweepBatchSize, cancellationToken);
         while (true)
         {
-            var page = await _store.LoadOpenPageAsync(after, _options.SweepBatchSize, cancellationToken);
+            var page = await nextPage;
             if (page.Count == 0)
             {
                 break;
             }
 
+            // The next page loads while this one is evaluated.
+            nextPage = _store.LoadOpenPageAsync(page[^1].DealId, _options.SweepBatchSize, cancellationToken);
+
+            // Evaluating is the costly part: done in parallel; the changes then go to the store together (one commit).
             var now = _clock.GetUtcNow();
-            foreach (var deal in page)
+            var decisions = new Decision?[page.Count];
+            Parallel.For(0, page.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => decisions[i] = _processor.Reevaluate(page[i], now));
+            var writes = new List<Task<CommandResult>>();
+            for (var i = 0; i < page.Count; i++)
             {
-                // Cheap check outside the write lock; the write re-decides on the state loaded in its transaction.
-                if (_processor.Reevaluate(deal, now) is null)
+                if (decisions[i] is not { } decision)
                 {
                     continue;
                 }
 
-                var result = await _store.ExecuteAsync($"sweep:{deal.DealId}:{now.ToUnixTimeMilliseconds()}", deal.DealId, current =>
-                    current is null ? Unchanged(deal.DealId) : _processor.Reevaluate(current, now) ?? Unchanged(deal.DealId), _sinkNames, cancellationToken);
-                changed += result.Events.Count > 0 || result.Status == CommandStatus.Applied ? 1 : 0;
+                var dealId = page[i].DealId;
+                writes.Add(_store.ExecuteAsync($"sweep:{dealId}:{now.ToUnixTimeMilliseconds()}", dealId, current =>
+                    current is null ? Unchanged(dealId) : _processor.Reevaluate(current, now) ?? Unchanged(dealId), _sinkNames, cancellationToken, new DecidedOn(page[i].RowVersion, decision)));
             }
 
-            after = page[^1].DealId;
+            foreach (var result in await Task.WhenAll(writes))
+            {
+                changed += result.Events.Count > 0 || result.Status == CommandStatus.Applied ? 1 : 0;
+            }
         }
 
         SalesWorkflowTelemetry.SweepChanges.Add(changed);

@@ -28,6 +28,9 @@ internal sealed class Decision
     public bool RecordInLedger { get; init; } = true;
 }
 
+/// <summary>A decision the caller made on the instance at <paramref name="RowVersion"/> (null: the deal did not exist).</summary>
+internal sealed record DecidedOn(long? RowVersion, Decision Decision);
+
 /// <summary>
 /// The storage seam of the runtime (DESIGN.md D1): instance rows, the append-only event log, the processed-command
 /// ledger, escalation timers and the sink outbox, each change made in one transaction. SQLite implements it in this
@@ -41,13 +44,20 @@ internal interface IProcessStore : IAsyncDisposable
     /// <summary>
     /// Handles one command in one transaction: returns the stored outcome as a duplicate when the command id is known;
     /// otherwise locks the deal, loads it, asks <paramref name="decide"/> and writes the decision. The returned result
-    /// has the events' sequence numbers filled in.
+    /// has the events' sequence numbers filled in. <paramref name="decidedOn"/>, when the caller already decided on a
+    /// loaded instance, is used if the deal is still at that row version (<paramref name="decide"/> must be pure).
     /// </summary>
-    Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
+    Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null);
 
     Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken);
+
+    /// <summary>Events of all deals after a sequence number, in log order.</summary>
+    Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken);
+
+    /// <summary>True when the store was opened for reading only (nothing may be written).</summary>
+    bool IsReadOnly { get; }
 
     Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken);
 

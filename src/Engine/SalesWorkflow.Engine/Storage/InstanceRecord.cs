@@ -125,8 +125,15 @@ internal sealed record TimerRecord(string DealId, string EscalationId, int Level
     public long Id { get; init; }
 }
 
-/// <summary>An event as the command processor produces it; the store assigns its sequence number.</summary>
-internal sealed record NewEvent(string EventId, string Type, DateTimeOffset At, object Data, DealEvaluation? Evaluation);
+/// <summary>
+/// An event as the command processor produces it; the store assigns its sequence number. An event with no evaluation
+/// shares the one of its command, unless <see cref="WithoutEvaluation"/> (its data is its whole justification, e.g. a
+/// fired timer).
+/// </summary>
+internal sealed record NewEvent(string EventId, string Type, DateTimeOffset At, object Data, DealEvaluation? Evaluation)
+{
+    public bool WithoutEvaluation { get; init; }
+}
 
 /// <summary>A process version as registered in the store, with the files needed to rebuild it later.</summary>
 internal sealed record ProcessVersionRecord(string ProcessId, int Version, string ContentHash, IReadOnlyDictionary<string, string> Sources, string EntryPath);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Engine.Runtime;
@@ -7,9 +8,10 @@ using SalesWorkflow.Engine.Runtime;
 namespace SalesWorkflow.Engine.Storage.Sqlite;
 
 /// <summary>
-/// The embedded store: one SQLite file in WAL mode. Writes go through one connection, one transaction at a time
-/// (<c>BEGIN IMMEDIATE</c>, so other processes wait on the file lock rather than fail); reads use pooled connections and
-/// never block writes. Commands for every deal are therefore serialised in commit order.
+/// The embedded store: one SQLite file in WAL mode. Writes go through one connection (<c>BEGIN IMMEDIATE</c>, so other
+/// processes wait on the file lock rather than fail); reads use pooled connections and never block writes. Commands
+/// queue for the writer, which commits them in batches ("group commit"): one transaction per batch, a savepoint per
+/// command, so one command's failure never touches another's, and no caller hears "applied" before the commit.
 /// </summary>
 internal sealed class SqliteProcessStore : IProcessStore
 {
@@ -17,8 +19,21 @@ internal sealed class SqliteProcessStore : IProcessStore
     private readonly bool _readOnly;
     private readonly bool _fullSync;
     private readonly TimeProvider _clock;
+    private const int MaxBatch = 64;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
     private SqliteConnection? _writer;
+    private Task? _writerLoop;
+    private Task _checkpoint = Task.CompletedTask;
+    private int _commitsSinceCheckpoint;
+    private volatile bool _truncateWal;
+
+    /// <summary>Size of the write-ahead log past which the writer truncates it.</summary>
+    private const long WalLimitBytes = 64L << 20;
+
+    /// <summary>Commits between two checkpoints: about SQLite's default of 1,000 WAL pages at the engine's write sizes.</summary>
+    private const int CommitsPerCheckpoint = 200;
 
     public SqliteProcessStore(string connectionString, TimeProvider clock, bool readOnly = false, bool fullSync = false)
     {
@@ -28,6 +43,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             throw new ArgumentException("The SQLite connection string needs a Data Source, e.g. \"Data Source=salesworkflow.db\".", nameof(connectionString));
         }
 
+        readOnly |= builder.Mode == SqliteOpenMode.ReadOnly;
         builder.Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate;
         builder.Pooling = true;
         builder.DefaultTimeout = Math.Max(builder.DefaultTimeout, 30);
@@ -39,6 +55,8 @@ internal sealed class SqliteProcessStore : IProcessStore
     }
 
     public string DataSource { get; }
+
+    public bool IsReadOnly => _readOnly;
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -57,7 +75,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             }
 
             _writer = await OpenAsync(cancellationToken);
-            await ExecuteAsync(_writer, "PRAGMA journal_mode = WAL;", cancellationToken);
+            await ExecuteAsync(_writer, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;", cancellationToken);
             var version = await SchemaVersionAsync(_writer, cancellationToken);
             CheckSchemaVersion(version);
             foreach (var (number, _, sql) in SqliteSchema.Migrations.Where(m => m.Version > version))
@@ -67,6 +85,8 @@ internal sealed class SqliteProcessStore : IProcessStore
                 await ExecuteAsync(_writer, $"INSERT INTO schema_info (version, applied_at) VALUES ({number}, '{_clock.GetUtcNow():O}');", cancellationToken, transaction);
                 await transaction.CommitAsync(cancellationToken);
             }
+
+            _writerLoop = Task.Run(WriterLoopAsync, CancellationToken.None);
         });
     }
 
@@ -109,54 +129,284 @@ internal sealed class SqliteProcessStore : IProcessStore
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    public async Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    public async Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null)
     {
-        await _writeGate.WaitAsync(cancellationToken);
+        if (_readOnly)
+        {
+            throw ReadOnlyStore();
+        }
+
+        _ = Writer();
+        var request = new WriteRequest(commandId, dealId, decide, sinks)
+        {
+            Ahead = decidedOn is null ? await DecideAheadAsync(dealId, decide, cancellationToken) : new DecidedAhead(decidedOn.RowVersion, Render(decidedOn.Decision, decidedOn.RowVersion)),
+        };
+        if (!_queue.Writer.TryWrite(request))
+        {
+            throw new ObjectDisposedException(nameof(SqliteProcessStore), "The store is shut down.");
+        }
+
+        // Cancelling stops the wait, not the command: it may still commit, and a retry with the same id is answered as a duplicate.
+        return await request.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Decides the command on the instance as last committed, on the caller's thread, so that loading, evaluating and
+    /// rendering JSON run in parallel and the single writer only checks and writes. The writer uses this decision only
+    /// if the instance's row version is still the one it was made on; otherwise it decides again (the decision is pure).
+    /// </summary>
+    private async Task<DecidedAhead?> DecideAheadAsync(string dealId, Func<InstanceRecord?, Decision> decide, CancellationToken cancellationToken)
+    {
         try
         {
-            return await Guard(async () =>
-            {
-                var writer = Writer();
-                await using var transaction = writer.BeginTransaction(deferred: false);
-                var previous = await LoadLedgerAsync(writer, transaction, commandId, cancellationToken);
-                if (previous is not null)
-                {
-                    await transaction.RollbackAsync(cancellationToken);
-                    return previous.DealId == dealId ? previous : CommandIdReused(commandId, dealId, previous.DealId);
-                }
-
-                var instance = await LoadAsync(writer, transaction, dealId, cancellationToken);
-                var decision = decide(instance);
-                var events = await WriteAsync(writer, transaction, dealId, instance?.RowVersion, decision, sinks, cancellationToken);
-                var result = decision.Result with { Events = events };
-                if (decision.RecordInLedger)
-                {
-                    await InsertLedgerAsync(writer, transaction, commandId, dealId, result, cancellationToken);
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-                return result;
-            });
+            var instance = await LoadAsync(dealId, cancellationToken);
+            return new DecidedAhead(instance?.RowVersion, Render(decide(instance), instance?.RowVersion));
         }
-        finally
+#pragma warning disable CA1031 // Deciding ahead is an optimisation: any failure is left to the writer, which decides again and reports it.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
         {
-            _writeGate.Release();
+            return null;
         }
     }
 
-    private static async Task<IReadOnlyList<DealEvent>> WriteAsync(
-        SqliteConnection connection, SqliteTransaction transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    /// <summary>A decision made outside the writer on the instance at <paramref name="RowVersion"/> (null: no instance yet).</summary>
+    private sealed record DecidedAhead(long? RowVersion, RenderedDecision Decision);
+
+    /// <summary>A decision with its JSON already rendered, so that the writer only binds values and steps statements.</summary>
+    private sealed record RenderedDecision(Decision Decision, string? StateJson, IReadOnlyList<RenderedEvent> Events);
+
+    private sealed record RenderedEvent(NewEvent Event, JsonElement Data, string? EvaluationJson);
+
+    private static RenderedDecision Render(Decision decision, long? loadedVersion)
     {
+        string? stateJson = null;
+        if (decision.State is { } state)
+        {
+            state.RowVersion = (loadedVersion ?? 0) + 1;
+            stateJson = StorageJson.Serialize(state);
+        }
+
+        // An evaluation shared by several events of the command is stored once; readers share it back.
+        var stored = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var events = new RenderedEvent[decision.Events.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            var e = decision.Events[i];
+            var keep = e.Evaluation is not null && stored.Add(e.Evaluation);
+            events[i] = new RenderedEvent(e, StorageJson.ToElement(e.Data), keep ? StorageJson.Serialize(e.Evaluation) : null);
+        }
+
+        return new RenderedDecision(decision, stateJson, events);
+    }
+
+    private sealed record WriteRequest(string CommandId, string DealId, Func<InstanceRecord?, Decision> Decide, IReadOnlyList<string> Sinks)
+    {
+        public DecidedAhead? Ahead { get; init; }
+
+        public TaskCompletionSource<CommandResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<WriteRequest>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var request))
+            {
+                batch.Add(request);
+            }
+
+            await _writeGate.WaitAsync();
+            try
+            {
+                await WriteBatchAsync(batch);
+            }
+            finally
+            {
+                _writeGate.Release();
+            }
+
+            await CheckpointWhenDueAsync(batch.Count);
+        }
+    }
+
+    /// <summary>
+    /// Copies the write-ahead log back into the database file on another connection, off the commit path: SQLite's
+    /// automatic checkpoint would run inside a commit and make that command wait for it (an fsync of the database).
+    /// A passive checkpoint never blocks the writer, but under a steady stream of readers SQLite cannot start the log
+    /// over, so the log keeps growing; past <see cref="WalLimitBytes"/> the writer truncates it, waiting for the
+    /// readers of the moment (milliseconds: no read here holds a transaction open).
+    /// </summary>
+    private async Task CheckpointWhenDueAsync(int commits)
+    {
+        if (_truncateWal)
+        {
+            _truncateWal = false;
+            await _writeGate.WaitAsync();
+            try
+            {
+                await ExecuteAsync(Writer(), "PRAGMA wal_checkpoint(TRUNCATE);", CancellationToken.None);
+            }
+            catch (SqliteException)
+            {
+                // Readers that outlasted the busy timeout: the next checkpoint tries again.
+            }
+            finally
+            {
+                _writeGate.Release();
+            }
+        }
+
+        _commitsSinceCheckpoint += commits;
+        if (_commitsSinceCheckpoint < CommitsPerCheckpoint || !_checkpoint.IsCompleted)
+        {
+            return;
+        }
+
+        _commitsSinceCheckpoint = 0;
+        _checkpoint = Task.Run(async () =>
+        {
+            try
+            {
+                await using var connection = await OpenAsync(CancellationToken.None);
+                await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+                var wal = new FileInfo(DataSource + "-wal");
+                _truncateWal = wal.Exists && wal.Length > WalLimitBytes;
+            }
+            catch (SqliteException)
+            {
+                // A checkpoint that could not run (a long reader, a full disk the next commit reports) is retried with
+                // the next one; the log only grows meanwhile.
+            }
+        });
+    }
+
+    private async Task WriteBatchAsync(List<WriteRequest> batch)
+    {
+        var outcomes = new (CommandResult? Result, Exception? Error)[batch.Count];
+        try
+        {
+            var writer = Writer();
+            await using var transaction = writer.BeginTransaction(deferred: false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var request = batch[i];
+                await Statement(writer, transaction, "SAVEPOINT command;").ExecuteNonQueryAsync();
+                try
+                {
+                    outcomes[i] = (await ExecuteOneAsync(writer, transaction, request), null);
+                    await Statement(writer, transaction, "RELEASE command;").ExecuteNonQueryAsync();
+                }
+#pragma warning disable CA1031 // One command's failure is reported to its caller alone; the batch carries on.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    await Statement(writer, transaction, "ROLLBACK TO command;").ExecuteNonQueryAsync();
+                    await Statement(writer, transaction, "RELEASE command;").ExecuteNonQueryAsync();
+                    outcomes[i] = (null, ex is SqliteException sqlite ? Translate(sqlite) : ex);
+                }
+            }
+
+            await transaction.CommitAsync();
+        }
+        catch (SqliteException ex)
+        {
+            var error = Translate(ex);
+            foreach (var request in batch)
+            {
+                request.Completion.TrySetException(error);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i].Error is { } error)
+            {
+                batch[i].Completion.TrySetException(error);
+            }
+            else
+            {
+                batch[i].Completion.TrySetResult(outcomes[i].Result!);
+            }
+        }
+    }
+
+    private async Task<CommandResult> ExecuteOneAsync(SqliteConnection writer, SqliteTransaction transaction, WriteRequest request)
+    {
+        var previous = await LoadLedgerAsync(writer, transaction, request.CommandId, CancellationToken.None);
+        if (previous is not null)
+        {
+            return previous.DealId == request.DealId ? previous : CommandIdReused(request.CommandId, request.DealId, previous.DealId);
+        }
+
+        RenderedDecision decision;
+        long? loadedVersion;
+        if (request.Ahead is { } ahead && ahead.RowVersion == await LoadRowVersionAsync(writer, transaction, request.DealId))
+        {
+            (decision, loadedVersion) = (ahead.Decision, ahead.RowVersion);
+        }
+        else
+        {
+            var instance = await LoadAsync(writer, transaction, request.DealId, CancellationToken.None);
+            loadedVersion = instance?.RowVersion;
+            decision = Render(request.Decide(instance), loadedVersion);
+        }
+
+        var events = await WriteAsync(writer, transaction, request.DealId, loadedVersion, decision, request.Sinks, CancellationToken.None);
+        var result = decision.Decision.Result with { Events = events };
+        if (decision.Decision.RecordInLedger)
+        {
+            await InsertLedgerAsync(writer, transaction, request.CommandId, request.DealId, result, CancellationToken.None);
+        }
+
+        return result;
+    }
+
+    private async Task<long?> LoadRowVersionAsync(SqliteConnection writer, SqliteTransaction transaction, string dealId)
+    {
+        var command = Statement(writer, transaction, "SELECT row_version FROM instances WHERE deal_id = $deal;");
+        command.Parameters.AddWithValue("$deal", dealId);
+        return await command.ExecuteScalarAsync() is long version ? version : null;
+    }
+
+    /// <summary>A prepared statement of the writer connection, reused across commands (preparing costs more than running).</summary>
+    private SqliteCommand Statement(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        if (!ReferenceEquals(connection, _writer))
+        {
+            return Command(connection, transaction, sql);
+        }
+
+        if (!_statements.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            _statements[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private async Task<IReadOnlyList<DealEvent>> WriteAsync(
+        SqliteConnection connection, SqliteTransaction transaction, string dealId, long? loadedVersion, RenderedDecision rendered, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    {
+        var decision = rendered.Decision;
         if (decision.CancelAllTimers)
         {
-            await using var delete = Command(connection, transaction, "DELETE FROM timers WHERE deal_id = $deal;");
+            var delete = Statement(connection, transaction, "DELETE FROM timers WHERE deal_id = $deal;");
             delete.Parameters.AddWithValue("$deal", dealId);
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
         foreach (var escalation in decision.CancelTimersOf)
         {
-            await using var delete = Command(connection, transaction, "DELETE FROM timers WHERE deal_id = $deal AND escalation_id = $escalation;");
+            var delete = Statement(connection, transaction, "DELETE FROM timers WHERE deal_id = $deal AND escalation_id = $escalation;");
             delete.Parameters.AddWithValue("$deal", dealId);
             delete.Parameters.AddWithValue("$escalation", escalation);
             await delete.ExecuteNonQueryAsync(cancellationToken);
@@ -164,7 +414,7 @@ internal sealed class SqliteProcessStore : IProcessStore
 
         if (decision.NewTimers.Count > 0)
         {
-            await using var insert = Command(connection, transaction, "INSERT INTO timers (deal_id, escalation_id, level, due_at, stage_epoch) VALUES ($deal, $escalation, $level, $due, $epoch);");
+            var insert = Statement(connection, transaction, "INSERT INTO timers (deal_id, escalation_id, level, due_at, stage_epoch) VALUES ($deal, $escalation, $level, $due, $epoch);");
             var deal = insert.Parameters.Add("$deal", SqliteType.Text);
             var escalation = insert.Parameters.Add("$escalation", SqliteType.Text);
             var level = insert.Parameters.Add("$level", SqliteType.Integer);
@@ -183,8 +433,7 @@ internal sealed class SqliteProcessStore : IProcessStore
 
         if (decision.State is { } state)
         {
-            state.RowVersion = (loadedVersion ?? 0) + 1;
-            await using var upsert = Command(connection, transaction, loadedVersion is null
+            var upsert = Statement(connection, transaction, loadedVersion is null
                 ? """
                   INSERT INTO instances (deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at, updated_at, row_version, state_json)
                   VALUES ($deal, $process, $version, $stage, $status, $owner, $amount, $health, $blocked, $escalation, $entered, $updated, $row, $json);
@@ -210,7 +459,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             upsert.Parameters.AddWithValue("$updated", state.UpdatedAt.ToUnixTimeMilliseconds());
             upsert.Parameters.AddWithValue("$row", state.RowVersion);
             upsert.Parameters.AddWithValue("$expected", loadedVersion ?? 0);
-            upsert.Parameters.AddWithValue("$json", StorageJson.Serialize(state));
+            upsert.Parameters.AddWithValue("$json", rendered.StateJson);
             if (await upsert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 throw new InvalidOperationException($"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.");
@@ -224,15 +473,14 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
 
         var current = decision.State;
-        await using var insertEvent = Command(connection, transaction, """
+        var insertEvent = Statement(connection, transaction, """
             INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json)
             VALUES ($id, $deal, $type, $at, $command, $process, $version, $stage, $data, $evaluation)
             RETURNING seq;
             """);
-        await using var insertOutbox = Command(connection, transaction, "INSERT INTO outbox (event_seq, sink, next_attempt_at) VALUES ($seq, $sink, $at);");
-        foreach (var e in decision.Events)
+        var insertOutbox = Statement(connection, transaction, "INSERT INTO outbox (event_seq, sink, next_attempt_at) VALUES ($seq, $sink, $at);");
+        foreach (var (e, data, evaluationJson) in rendered.Events)
         {
-            var data = StorageJson.ToElement(e.Data);
             insertEvent.Parameters.Clear();
             insertEvent.Parameters.AddWithValue("$id", e.EventId);
             insertEvent.Parameters.AddWithValue("$deal", dealId);
@@ -243,7 +491,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             insertEvent.Parameters.AddWithValue("$version", current?.ProcessVersion ?? 0);
             insertEvent.Parameters.AddWithValue("$stage", current?.Stage ?? string.Empty);
             insertEvent.Parameters.AddWithValue("$data", data.GetRawText());
-            insertEvent.Parameters.AddWithValue("$evaluation", e.Evaluation is null ? DBNull.Value : StorageJson.Serialize(e.Evaluation));
+            insertEvent.Parameters.AddWithValue("$evaluation", (object?)evaluationJson ?? DBNull.Value);
             var seq = Convert.ToInt64(await insertEvent.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
             foreach (var sink in sinks)
             {
@@ -273,9 +521,9 @@ internal sealed class SqliteProcessStore : IProcessStore
         return written;
     }
 
-    private static async Task<CommandResult?> LoadLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, string commandId, CancellationToken cancellationToken)
+    private async Task<CommandResult?> LoadLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, string commandId, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, "SELECT result_json FROM commands WHERE command_id = $id;");
+        var command = Statement(connection, transaction, "SELECT result_json FROM commands WHERE command_id = $id;");
         command.Parameters.AddWithValue("$id", commandId);
         if (await command.ExecuteScalarAsync(cancellationToken) is not string json)
         {
@@ -284,16 +532,18 @@ internal sealed class SqliteProcessStore : IProcessStore
 
         var stored = StorageJson.Deserialize<LedgerEntry>(json);
         var events = new List<DealEvent>();
-        foreach (var eventId in stored.EventIds)
+        foreach (var seq in stored.EventSeqs)
         {
-            await using var load = Command(connection, transaction, "SELECT " + EventColumns + " FROM events WHERE event_id = $id;");
-            load.Parameters.AddWithValue("$id", eventId);
+            var load = Statement(connection, transaction, "SELECT " + EventColumns + " FROM events WHERE seq = $seq;");
+            load.Parameters.AddWithValue("$seq", seq);
             await using var reader = await load.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
                 events.Add(ReadEvent(reader));
             }
         }
+
+        ShareEvaluations(events);
 
         return new CommandResult
         {
@@ -307,10 +557,10 @@ internal sealed class SqliteProcessStore : IProcessStore
         };
     }
 
-    private static async Task InsertLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, string commandId, string dealId, CommandResult result, CancellationToken cancellationToken)
+    private async Task InsertLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, string commandId, string dealId, CommandResult result, CancellationToken cancellationToken)
     {
-        var entry = new LedgerEntry(dealId, result.Status, result.Stage, result.Rejection, [.. result.Events.Select(e => e.EventId)]);
-        await using var command = Command(connection, transaction, "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES ($id, $deal, $at, $json);");
+        var entry = new LedgerEntry(dealId, result.Status, result.Stage, result.Rejection, [.. result.Events.Select(e => e.Sequence)]);
+        var command = Statement(connection, transaction, "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES ($id, $deal, $at, $json);");
         command.Parameters.AddWithValue("$id", commandId);
         command.Parameters.AddWithValue("$deal", dealId);
         command.Parameters.AddWithValue("$at", result.Events.Count > 0 ? result.Events[0].At.ToUnixTimeMilliseconds() : 0);
@@ -328,7 +578,7 @@ internal sealed class SqliteProcessStore : IProcessStore
     };
 
     /// <summary>What the ledger keeps of a result: enough to answer a duplicate without storing the evaluation twice.</summary>
-    private sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<string> EventIds);
+    private sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<long> EventSeqs);
 
     public async Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
         await Guard(async () =>
@@ -337,19 +587,29 @@ internal sealed class SqliteProcessStore : IProcessStore
             return await LoadAsync(connection, null, dealId, cancellationToken);
         });
 
-    private static async Task<InstanceRecord?> LoadAsync(SqliteConnection connection, SqliteTransaction? transaction, string dealId, CancellationToken cancellationToken)
+    private async Task<InstanceRecord?> LoadAsync(SqliteConnection connection, SqliteTransaction? transaction, string dealId, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, "SELECT state_json, row_version FROM instances WHERE deal_id = $deal;");
-        command.Parameters.AddWithValue("$deal", dealId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        var command = Statement(connection, transaction, "SELECT state_json, row_version FROM instances WHERE deal_id = $deal;");
+        try
         {
-            return null;
-        }
+            command.Parameters.AddWithValue("$deal", dealId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
 
-        var record = StorageJson.Deserialize<InstanceRecord>(reader.GetString(0));
-        record.RowVersion = reader.GetInt64(1);
-        return record;
+            var record = StorageJson.Deserialize<InstanceRecord>(reader.GetString(0));
+            record.RowVersion = reader.GetInt64(1);
+            return record;
+        }
+        finally
+        {
+            if (!ReferenceEquals(connection, _writer))
+            {
+                await command.DisposeAsync();
+            }
+        }
     }
 
     private const string EventColumns = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json";
@@ -375,11 +635,21 @@ internal sealed class SqliteProcessStore : IProcessStore
     }
 
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken) =>
+        await ReadEventsAsync("WHERE deal_id = $deal ORDER BY seq", command => command.Parameters.AddWithValue("$deal", dealId), cancellationToken);
+
+    public async Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken) =>
+        await ReadEventsAsync("WHERE seq > $after ORDER BY seq LIMIT $limit", command =>
+        {
+            command.Parameters.AddWithValue("$after", afterSequence);
+            command.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 100_000));
+        }, cancellationToken);
+
+    private async Task<IReadOnlyList<DealEvent>> ReadEventsAsync(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT " + EventColumns + " FROM events WHERE deal_id = $deal ORDER BY seq;");
-            command.Parameters.AddWithValue("$deal", dealId);
+            await using var command = Command(connection, null, "SELECT " + EventColumns + " FROM events " + where + ";");
+            bind(command);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var events = new List<DealEvent>();
             while (await reader.ReadAsync(cancellationToken))
@@ -387,8 +657,34 @@ internal sealed class SqliteProcessStore : IProcessStore
                 events.Add(ReadEvent(reader));
             }
 
-            return (IReadOnlyList<DealEvent>)events;
+            return ShareEvaluations(events);
         });
+
+    /// <summary>
+    /// The store keeps a command's evaluation once, on its last event; the command's other events share it, because
+    /// the same evaluation justified all of them.
+    /// </summary>
+    internal static IReadOnlyList<DealEvent> ShareEvaluations(List<DealEvent> events)
+    {
+        var byCommand = new Dictionary<(string Deal, string Command), DealEvaluation>();
+        foreach (var e in events)
+        {
+            if (e.Evaluation is not null)
+            {
+                byCommand[(e.DealId, e.CommandId)] = e.Evaluation;
+            }
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Evaluation is null && byCommand.TryGetValue((events[i].DealId, events[i].CommandId), out var evaluation))
+            {
+                events[i] = events[i] with { Evaluation = evaluation };
+            }
+        }
+
+        return events;
+    }
 
     public async Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken) =>
         await Guard(async () =>
@@ -508,7 +804,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                         continue;
                     }
 
-                    await WriteAsync(writer, transaction, group.Key, instance.RowVersion, decision, sinks, cancellationToken);
+                    await WriteAsync(writer, transaction, group.Key, instance.RowVersion, Render(decision, instance.RowVersion), sinks, cancellationToken);
                 }
 
                 await transaction.CommitAsync(cancellationToken);
@@ -529,14 +825,19 @@ internal sealed class SqliteProcessStore : IProcessStore
             command.Parameters.AddWithValue("$after", afterDealId ?? string.Empty);
             command.Parameters.AddWithValue("$limit", pageSize);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var page = new List<InstanceRecord>();
+            var rows = new List<(string Json, long RowVersion)>(pageSize);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var record = StorageJson.Deserialize<InstanceRecord>(reader.GetString(0));
-                record.RowVersion = reader.GetInt64(1);
-                page.Add(record);
+                rows.Add((reader.GetString(0), reader.GetInt64(1)));
             }
 
+            // Reading is sequential, parsing a page of states is not.
+            var page = new InstanceRecord[rows.Count];
+            Parallel.For(0, rows.Count, i =>
+            {
+                page[i] = StorageJson.Deserialize<InstanceRecord>(rows[i].Json);
+                page[i].RowVersion = rows[i].RowVersion;
+            });
             return (IReadOnlyList<InstanceRecord>)page;
         });
 
@@ -677,6 +978,20 @@ internal sealed class SqliteProcessStore : IProcessStore
 
     public async ValueTask DisposeAsync()
     {
+        _queue.Writer.TryComplete();
+        if (_writerLoop is not null)
+        {
+            await _writerLoop;
+        }
+
+        await _checkpoint;
+
+        foreach (var statement in _statements.Values)
+        {
+            await statement.DisposeAsync();
+        }
+
+        _statements.Clear();
         if (_writer is not null)
         {
             await _writer.DisposeAsync();
@@ -687,13 +1002,16 @@ internal sealed class SqliteProcessStore : IProcessStore
     }
 
     private SqliteConnection Writer() =>
-        _writer ?? throw new InvalidOperationException(_readOnly ? "This store was opened read-only." : "The store is not initialised; call InitializeAsync first.");
+        _writer ?? (_readOnly ? throw ReadOnlyStore() : throw new InvalidOperationException("The store is not initialised; call InitializeAsync first."));
+
+    private SalesWorkflowStoreException ReadOnlyStore() =>
+        new($"The database '{DataSource}' was opened read-only (Mode=ReadOnly), so it cannot record commands.", isTransient: false);
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        // Waiting on a lock held by another process is Microsoft.Data.Sqlite's job (Default Timeout), so nothing else to set.
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, $"PRAGMA busy_timeout = 30000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")};", cancellationToken);
         return connection;
     }
 

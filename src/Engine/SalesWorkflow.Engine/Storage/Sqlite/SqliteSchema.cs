@@ -31,7 +31,7 @@ internal static class SqliteSchema
 
             CREATE TABLE events (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                event_id TEXT NOT NULL UNIQUE,
+                event_id TEXT NOT NULL,
                 deal_id TEXT NOT NULL,
                 type TEXT NOT NULL,
                 at INTEGER NOT NULL,
@@ -44,14 +44,13 @@ internal static class SqliteSchema
             );
             CREATE INDEX ix_events_deal ON events (deal_id, seq);
             CREATE INDEX ix_events_type_at ON events (type, at);
-            CREATE INDEX ix_events_at ON events (at);
 
             CREATE TABLE commands (
                 command_id TEXT NOT NULL PRIMARY KEY,
                 deal_id TEXT NOT NULL,
                 processed_at INTEGER NOT NULL,
                 result_json TEXT NOT NULL
-            );
+            ) WITHOUT ROWID;
 
             CREATE TABLE timers (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,

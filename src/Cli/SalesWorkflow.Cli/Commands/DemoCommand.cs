@@ -1,0 +1,166 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using SalesWorkflow.Cli.Demo;
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Hosting;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Storage;
+using Spectre.Console;
+
+namespace SalesWorkflow.Cli.Commands;
+
+/// <summary><c>salesflow demo</c>: the main job. Runs a realistic pipeline through the engine on SQLite and summarises it.</summary>
+internal static class DemoCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var db = new Option<string>("--db") { Description = "SQLite database file to create (replaced if it exists).", DefaultValueFactory = _ => "salesworkflow.db" };
+        var deals = new Option<int>("--deals") { Description = "Number of deals to simulate.", DefaultValueFactory = _ => 5000 };
+        var months = new Option<int>("--months") { Description = "Simulated months.", DefaultValueFactory = _ => 6 };
+        var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same run.", DefaultValueFactory = _ => 20260105 };
+        var definitions = new Option<string>("--definitions") { Description = "Definitions folder.", DefaultValueFactory = _ => "definitions" };
+        var process = new Option<string>("--process") { Description = "Process the deals follow.", DefaultValueFactory = _ => "standard-b2b" };
+        var language = new Option<string>("--lang") { Description = "Language of stage and reason names (zh or en).", DefaultValueFactory = _ => "en" };
+        var quiet = new Option<bool>("--quiet") { Description = "No progress bar." };
+        var command = new Command("demo", "Simulate months of a sales pipeline (deals, activities, advances, stalls, wins and losses) through the engine on SQLite, then summarise it.")
+        {
+            db,
+            deals,
+            months,
+            seed,
+            definitions,
+            process,
+            language,
+            quiet,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            context,
+            parse.GetValue(db)!,
+            new SimulationSettings(parse.GetValue(deals), parse.GetValue(months), parse.GetValue(seed), parse.GetValue(process)!, new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.FromHours(8))),
+            parse.GetValue(definitions)!,
+            parse.GetValue(language)!,
+            parse.GetValue(quiet),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string dbPath, SimulationSettings settings, string definitions, string language, bool quiet, CancellationToken cancellationToken)
+    {
+        if (settings.Deals is < 1 or > 1_000_000 || settings.Months is < 1 or > 36)
+        {
+            await context.Error.WriteLineAsync("salesflow: --deals must be 1–1,000,000 and --months 1–36");
+            return ExitCodes.UsageOrIo;
+        }
+
+        if (!Directory.Exists(definitions))
+        {
+            await context.Error.WriteLineAsync($"salesflow: the definitions folder '{definitions}' does not exist (run from the repository root, or pass --definitions)");
+            return ExitCodes.UsageOrIo;
+        }
+
+        var set = new DefinitionLoader().Load([definitions]);
+        var definition = set.Processes.FirstOrDefault(p => p.Id == settings.ProcessId);
+        if (set.HasErrors || definition is null)
+        {
+            ValidateCommand.Write(context.Error, set, json: false);
+            await context.Error.WriteLineAsync(definition is null ? $"salesflow: no process '{settings.ProcessId}' in {definitions}" : "salesflow: fix the definitions first");
+            return ExitCodes.Invalid;
+        }
+
+        // Redirected to a file or a CI log: plain text (no colour codes), and wide enough not to wrap stage names.
+        var redirected = !ReferenceEquals(context.Out, Console.Out) || Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(context.Out),
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
+        });
+        if (redirected)
+        {
+            console.Profile.Width = Math.Max(console.Profile.Width, 120);
+        }
+
+        foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await context.Error.WriteLineAsync($"salesflow: cannot replace '{file}': {ex.Message}");
+                return ExitCodes.UsageOrIo;
+            }
+        }
+
+        var clock = new SimulatedClock(settings.Start);
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(clock);
+        services.AddSalesWorkflow(o =>
+        {
+            o.AddDefinitions(definitions);
+            o.UseSqlite($"Data Source={dbPath}");
+            o.RunBackgroundServices = false;
+        });
+        await using var provider = services.BuildServiceProvider();
+        var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
+        var maintenance = provider.GetRequiredService<ISalesWorkflowMaintenance>();
+        var simulation = new PipelineSimulation(engine, maintenance, clock, settings);
+        console.MarkupLine($"Simulating [bold]{DemoReport.Number(settings.Deals)}[/] deals over [bold]{settings.Months}[/] months on [bold]{Markup.Escape(definition.Name.Get(language))}[/] ({definition.Id} v{definition.Version}), database [bold]{Markup.Escape(dbPath)}[/] …");
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            if (quiet || !console.Profile.Capabilities.Interactive)
+            {
+                var lastMonth = -1;
+                await simulation.RunAsync(p =>
+                {
+                    var month = (p.Day - 1) * settings.Months / Math.Max(1, p.Days);
+                    if (month != lastMonth && !quiet)
+                    {
+                        lastMonth = month;
+                        console.MarkupLine($"  month {month + 1}/{settings.Months}: {DemoReport.Number(p.DealsStarted)} deals, {DemoReport.Number(p.Commands)} commands, {DemoReport.Number(p.TimersFired)} escalations fired");
+                    }
+                }, cancellationToken);
+            }
+            else
+            {
+                await console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn()).StartAsync(async progress =>
+                {
+                    var task = progress.AddTask("simulated days", maxValue: 1);
+                    await simulation.RunAsync(p =>
+                    {
+                        task.MaxValue = p.Days;
+                        task.Value = p.Day;
+                        task.Description = $"day {p.Day}/{p.Days} · {DemoReport.Number(p.DealsStarted)} deals · {DemoReport.Number(p.Commands)} commands";
+                    }, cancellationToken);
+                });
+            }
+        }
+        catch (SalesWorkflowStoreException ex)
+        {
+            await context.Error.WriteLineAsync("salesflow: " + ex.Message);
+            return ExitCodes.UsageOrIo;
+        }
+
+        watch.Stop();
+        var p = simulation.Progress;
+        console.WriteLine();
+        var report = await DemoReport.BuildAsync(engine, cancellationToken);
+        await report.WriteAsync(console, engine, definition, language, cancellationToken);
+        var size = new FileInfo(dbPath).Length + (File.Exists(dbPath + "-wal") ? new FileInfo(dbPath + "-wal").Length : 0);
+        console.MarkupLine($"[grey]{DemoReport.Number(p.Commands)} commands ({DemoReport.Number(p.Rejected)} rejected, e.g. blocked advances), {DemoReport.Number(p.TimersFired)} escalation timers fired, {DemoReport.Number(p.SweepChanges)} sweep changes in {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({(p.Commands / watch.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture)} commands/s); database {(size / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB[/]");
+        if (await DemoReport.InterestingDealAsync(engine, cancellationToken) is { } example)
+        {
+            console.WriteLine();
+            console.MarkupLine("Look closer at any deal:");
+            console.MarkupLine($"  salesflow explain --db {Markup.Escape(dbPath)} {example}");
+            console.MarkupLine($"  salesflow history --db {Markup.Escape(dbPath)} {example}");
+        }
+
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.Extensions.DependencyInjection;
+using SalesWorkflow.Engine.Hosting;
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Cli.Commands;
+
+/// <summary>
+/// An existing SalesWorkflow database opened for reading, for <c>explain --db</c> and <c>history</c>: the process
+/// versions come from the database itself (each deal is explained against the version it runs on, even one whose
+/// file has changed since), and nothing is written, so it is safe next to a running application.
+/// </summary>
+internal sealed class StoredDatabase : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private StoredDatabase(ServiceProvider services)
+    {
+        _services = services;
+        Engine = services.GetRequiredService<ISalesWorkflowEngine>();
+    }
+
+    public ISalesWorkflowEngine Engine { get; }
+
+    /// <summary>Opens <paramref name="path"/>, or says on <paramref name="error"/> why it cannot and returns null.</summary>
+    public static StoredDatabase? Open(string path, TextWriter error)
+    {
+        if (!File.Exists(path))
+        {
+            error.WriteLine($"salesflow: no database at '{path}' (create one with `salesflow demo --db {path}`, or point --db at your application's file)");
+            return null;
+        }
+
+        var services = new ServiceCollection();
+        services.AddSalesWorkflow(o =>
+        {
+            o.UseStoredProcessVersions = true;
+            o.UseSqlite($"Data Source={path};Mode=ReadOnly");
+            o.RunBackgroundServices = false;
+        });
+        return new StoredDatabase(services.BuildServiceProvider());
+    }
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Runtime;
+using Spectre.Console;
+
+namespace SalesWorkflow.Cli.Demo;
+
+/// <summary>
+/// The summary a sales director reads after the simulated months: pipeline by stage, won and lost with loss reasons,
+/// where deals were blocked, escalations by level, risks by category. Every figure comes from the engine's event log
+/// and deal queries, not from the simulation's own bookkeeping.
+/// </summary>
+internal sealed class DemoReport
+{
+    private readonly Dictionary<string, int> _blockedBy = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Escalation, int Level, string Notify), int> _escalations = [];
+    private readonly Dictionary<string, int> _risksByCategory = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Count, decimal Amount)> _lossReasons = new(StringComparer.Ordinal);
+    private int _won;
+    private decimal _wonAmount;
+    private double _wonDays;
+    private int _advancesBlocked;
+    private int _overrides;
+    private long _events;
+
+    public static async Task<DemoReport> BuildAsync(ISalesWorkflowEngine engine, CancellationToken cancellationToken)
+    {
+        var report = new DemoReport();
+        long after = 0;
+        while (true)
+        {
+            var page = await engine.ReadEventsAsync(after, 10_000, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var e in page)
+            {
+                report.Add(e);
+            }
+
+            after = page[^1].Sequence;
+        }
+
+        return report;
+    }
+
+    private void Add(DealEvent e)
+    {
+        _events++;
+        switch (e.Type)
+        {
+            case DealEventTypes.AdvanceBlocked:
+                _advancesBlocked++;
+                foreach (var failing in e.Data.GetProperty("failing").EnumerateArray())
+                {
+                    var id = failing.GetProperty("criterion").GetString()!;
+                    _blockedBy[id] = _blockedBy.GetValueOrDefault(id) + 1;
+                }
+
+                foreach (var item in e.Data.GetProperty("missingChecklist").EnumerateArray())
+                {
+                    var id = "checklist: " + item.GetString();
+                    _blockedBy[id] = _blockedBy.GetValueOrDefault(id) + 1;
+                }
+
+                break;
+            case DealEventTypes.GateOverridden:
+                _overrides++;
+                break;
+            case DealEventTypes.EscalationRaised:
+                var key = (e.Data.GetProperty("escalation").GetString()!, e.Data.GetProperty("level").GetInt32(), e.Data.GetProperty("notify").GetString()!);
+                _escalations[key] = _escalations.GetValueOrDefault(key) + 1;
+                break;
+            case DealEventTypes.RiskRaised:
+                var category = e.Data.GetProperty("category").GetString()!;
+                _risksByCategory[category] = _risksByCategory.GetValueOrDefault(category) + 1;
+                break;
+            case DealEventTypes.DealWon:
+                _won++;
+                _wonAmount += e.Data.GetProperty("amount").GetDecimal();
+                _wonDays += e.Data.GetProperty("daysOpen").GetDouble();
+                break;
+            case DealEventTypes.DealLost:
+                var reason = e.Data.TryGetProperty("reason", out var r) && r.ValueKind == System.Text.Json.JsonValueKind.String ? r.GetString()! : "(none)";
+                var (count, amount) = _lossReasons.GetValueOrDefault(reason);
+                _lossReasons[reason] = (count + 1, amount + e.Data.GetProperty("amount").GetDecimal());
+                break;
+        }
+    }
+
+    public async Task WriteAsync(IAnsiConsole console, ISalesWorkflowEngine engine, ProcessDefinition process, string language, CancellationToken cancellationToken)
+    {
+        var pipeline = new Table().Title("[bold]Pipeline by stage (deals still open)[/]").AddColumns("Stage", "Deals", "Amount (CNY)", "Weighted (CNY)", "Blocked", "Escalated");
+        foreach (var stage in process.Stages.Where(s => s.IsOpen))
+        {
+            var deals = await AllAsync(engine, new DealQuery { Stage = stage.Id, Status = DealStatus.Open }, cancellationToken);
+            var amount = deals.Sum(d => d.Amount);
+            pipeline.AddRow(
+                $"{Markup.Escape(stage.Name.Get(language))} [grey]({stage.Id})[/]",
+                Number(deals.Count),
+                Money(amount),
+                Money(amount * (decimal)stage.Probability),
+                Number(deals.Count(d => d.Blocked)),
+                Number(deals.Count(d => d.EscalationLevel > 0)));
+        }
+
+        console.Write(pipeline);
+
+        var lost = _lossReasons.Values.Sum(v => v.Count);
+        var outcome = new Table().Title("[bold]Won and lost[/]").AddColumns("Outcome", "Deals", "Amount (CNY)", "Share");
+        outcome.AddRow("[green]won[/]", Number(_won), Money(_wonAmount), Percent(_won, _won + lost));
+        foreach (var (reason, (count, amount)) in _lossReasons.OrderByDescending(l => l.Value.Count).ThenBy(l => l.Key, StringComparer.Ordinal))
+        {
+            var name = process.Transitions.LossReasons.FirstOrDefault(r => r.Id == reason)?.Name.Get(language) ?? reason;
+            outcome.AddRow($"[red]lost[/]: {Markup.Escape(name)}", Number(count), Money(amount), Percent(count, _won + lost));
+        }
+
+        console.Write(outcome);
+        console.MarkupLine($"Win rate [bold]{Percent(_won, _won + lost)}[/] · mean sales cycle of won deals [bold]{(_won == 0 ? 0 : _wonDays / _won).ToString("0.0", CultureInfo.InvariantCulture)} days[/]");
+
+        var blocking = new Table().Title($"[bold]Top blocking criteria[/] ({Number(_advancesBlocked)} advances blocked at the gate, {Number(_overrides)} overridden)").AddColumns("Criterion", "Times it blocked an advance");
+        foreach (var (criterion, count) in _blockedBy.OrderByDescending(b => b.Value).ThenBy(b => b.Key, StringComparer.Ordinal).Take(10))
+        {
+            blocking.AddRow(Markup.Escape(criterion), Number(count));
+        }
+
+        console.Write(blocking);
+
+        var escalations = new Table().Title("[bold]Escalations raised, by level[/]").AddColumns("Escalation", "Level", "Notified", "Times");
+        foreach (var ((id, level, notify), count) in _escalations.OrderBy(e => e.Key.Escalation, StringComparer.Ordinal).ThenBy(e => e.Key.Level))
+        {
+            var name = process.Escalations.FirstOrDefault(e => e.Id == id)?.Name.Get(language) ?? id;
+            escalations.AddRow(Markup.Escape(name), level.ToString(CultureInfo.InvariantCulture), notify, Number(count));
+        }
+
+        console.Write(escalations);
+
+        var risks = new Table().Title("[bold]Risks raised, by category[/]").AddColumns("Category", "Times raised");
+        foreach (var (category, count) in _risksByCategory.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal))
+        {
+            risks.AddRow(category, Number(count));
+        }
+
+        console.Write(risks);
+        console.MarkupLine($"[grey]{Number(_events)} events in the log.[/]");
+    }
+
+    /// <summary>A deal worth explaining: open, blocked and escalated, else any open deal.</summary>
+    public static async Task<string?> InterestingDealAsync(ISalesWorkflowEngine engine, CancellationToken cancellationToken)
+    {
+        var escalated = await engine.QueryAsync(new DealQuery { Status = DealStatus.Open, Blocked = true, MinEscalationLevel = 2, Limit = 1 }, cancellationToken);
+        if (escalated.Count > 0)
+        {
+            return escalated[0].DealId;
+        }
+
+        var open = await engine.QueryAsync(new DealQuery { Status = DealStatus.Open, Limit = 1 }, cancellationToken);
+        return open.Count > 0 ? open[0].DealId : null;
+    }
+
+    private static async Task<List<DealSummary>> AllAsync(ISalesWorkflowEngine engine, DealQuery query, CancellationToken cancellationToken)
+    {
+        var all = new List<DealSummary>();
+        string? after = null;
+        while (true)
+        {
+            var page = await engine.QueryAsync(query with { AfterDealId = after, Limit = 10_000 }, cancellationToken);
+            all.AddRange(page);
+            if (page.Count < 10_000)
+            {
+                return all;
+            }
+
+            after = page[^1].DealId;
+        }
+    }
+
+    internal static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Money(decimal value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Percent(int part, int whole) => whole == 0 ? "-" : (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+}

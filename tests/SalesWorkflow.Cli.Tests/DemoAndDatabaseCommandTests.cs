@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.Cli.Tests;
+
+/// <summary>A small demo database, made once for the tests that read it.</summary>
+public sealed class DemoDatabase : IAsyncLifetime
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("sw-cli-demo-").FullName;
+
+    public string Path => System.IO.Path.Combine(Folder, "demo.db");
+
+    public string Output { get; private set; } = string.Empty;
+
+    /// <summary>The deal the demo suggests looking at.</summary>
+    public string SuggestedDeal { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        var (code, output, error) = await CliRunner.RunAsync("demo", "--db", Path, "--deals", "120", "--months", "2", "--definitions", RepoPaths.Definitions, "--quiet");
+        Assert.True(code == ExitCodes.Ok, output + error);
+        Output = output;
+        SuggestedDeal = Regex.Match(output, @"salesflow explain --db \S+ (D-\d+)").Groups[1].Value;
+    }
+
+    public Task DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(Folder, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class DemoAndDatabaseCommandTests(DemoDatabase demo) : IClassFixture<DemoDatabase>
+{
+    [Fact]
+    public void Demo_SmallPipeline_EndsWithTheDirectorsSummary()
+    {
+        foreach (var heading in new[] { "Pipeline by stage", "Won and lost", "Win rate", "Top blocking criteria", "Escalations raised, by level", "Risks raised, by category" })
+        {
+            Assert.Contains(heading, demo.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Matches(@"\d[\d,]* commands \([\d,]+ rejected", demo.Output);
+        Assert.Matches(@"[1-9][\d,]* escalation timers fired", demo.Output);
+        Assert.NotEmpty(demo.SuggestedDeal);
+    }
+
+    [Fact]
+    public async Task Demo_SameSeed_GivesTheSameRun()
+    {
+        var again = System.IO.Path.Combine(demo.Folder, "again.db");
+        var (code, output, _) = await CliRunner.RunAsync("demo", "--db", again, "--deals", "120", "--months", "2", "--definitions", RepoPaths.Definitions, "--quiet");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Equal(Report(demo.Output), Report(output));
+
+        // Everything but timing and the file names: the tables, the counts, the suggested deal.
+        static string Report(string output) => Regex.Replace(output, @"in\s+[\d.]+\s+s\s+\([\d,]+\s+commands/s\);\s+database\s+[\d.]+\s+MB|\S+\.db", "…");
+    }
+
+    [Fact]
+    public async Task Demo_DatabaseInAMissingFolder_SaysTheFolderMustExist()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("demo", "--db", System.IO.Path.Combine(demo.Folder, "missing-folder", "x.db"), "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet");
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("folder", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExplainDb_StoredDeal_ExplainsItOnItsVersionWithoutChangingTheFile()
+    {
+        var before = await File.ReadAllBytesAsync(demo.Path);
+
+        var (code, output, error) = await CliRunner.RunAsync("explain", "--db", demo.Path, demo.SuggestedDeal);
+
+        Assert.True(code == ExitCodes.Ok, error);
+        Assert.Contains($"({demo.SuggestedDeal}) — Standard B2B sales process (standard-b2b v1)", output, StringComparison.Ordinal);
+        Assert.Contains("Can it move on?", output, StringComparison.Ordinal);
+        Assert.Contains("Evaluated at ", output, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(demo.Path));
+    }
+
+    [Fact]
+    public async Task ExplainDb_JsonFormat_HasTheDealAndItsEvaluation()
+    {
+        var (code, output, _) = await CliRunner.RunAsync("explain", "--db", demo.Path, demo.SuggestedDeal, "--format", "json");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(demo.SuggestedDeal, json.RootElement.GetProperty("deal").GetProperty("dealId").GetString());
+        Assert.True(json.RootElement.GetProperty("evaluation").TryGetProperty("gate", out _));
+    }
+
+    [Fact]
+    public async Task ExplainDb_AtAnotherTime_ReEvaluatesThen()
+    {
+        var (code, output, _) = await CliRunner.RunAsync("explain", "--db", demo.Path, demo.SuggestedDeal, "--now", "2027-01-01T09:00:00+08:00");
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.Contains("Evaluated at 2027-01-01 09:00 +08:00", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task History_StoredDeal_ListsEveryEventInOrder()
+    {
+        var (code, output, error) = await CliRunner.RunAsync("history", "--db", demo.Path, demo.SuggestedDeal);
+        var (jsonCode, json, _) = await CliRunner.RunAsync("history", "--db", demo.Path, demo.SuggestedDeal, "--format", "json");
+
+        Assert.True(code == ExitCodes.Ok, error);
+        Assert.Equal(ExitCodes.Ok, jsonCode);
+        var events = JsonDocument.Parse(json).RootElement.EnumerateArray().ToList();
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains($"{events.Count} events (times in ", lines[0], StringComparison.Ordinal);
+        Assert.Equal(events.Count, lines.Length - 1);
+        Assert.Contains("tracking-started", lines[1], StringComparison.Ordinal);
+        var sequences = events.Select(e => e.GetProperty("sequence").GetInt64()).ToList();
+        Assert.Equal(sequences.Order(), sequences);
+        Assert.All(events, e => Assert.Equal(demo.SuggestedDeal, e.GetProperty("dealId").GetString()));
+    }
+
+    [Fact]
+    public async Task ExplainAndHistory_UnknownDeal_SayItIsNotThere()
+    {
+        var (explainCode, _, explainError) = await CliRunner.RunAsync("explain", "--db", demo.Path, "D-99999");
+        var (historyCode, _, historyError) = await CliRunner.RunAsync("history", "--db", demo.Path, "D-99999");
+
+        Assert.Equal(ExitCodes.Invalid, explainCode);
+        Assert.Equal(ExitCodes.Invalid, historyCode);
+        Assert.Contains("no deal 'D-99999'", explainError, StringComparison.Ordinal);
+        Assert.Contains("no deal 'D-99999'", historyError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task History_MissingDatabase_SaysHowToCreateOne()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("history", "--db", System.IO.Path.Combine(demo.Folder, "nope.db"), "D-00001");
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("no database at", error, StringComparison.Ordinal);
+        Assert.Contains("salesflow demo --db", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(System.IO.Path.Combine(demo.Folder, "nope.db")));
+    }
+
+    [Fact]
+    public async Task History_FileThatIsNotADatabase_IsReportedNotCrashedOn()
+    {
+        var path = System.IO.Path.Combine(demo.Folder, "notes.db");
+        await File.WriteAllTextAsync(path, "these are my notes, not a database");
+
+        var (code, _, error) = await CliRunner.RunAsync("history", "--db", path, "D-00001");
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("not a SalesWorkflow database or is corrupt", error, StringComparison.Ordinal);
+        Assert.Equal("these are my notes, not a database", await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public async Task Explain_NeitherDealFileNorDatabase_ShowsBothUsages()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("explain", "D-00001");
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("--deal <deal.yaml>", error, StringComparison.Ordinal);
+        Assert.Contains("--db <database>", error, StringComparison.Ordinal);
+    }
+}

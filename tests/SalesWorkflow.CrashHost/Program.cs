@@ -1,0 +1,80 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using SalesWorkflow.CrashHost;
+using SalesWorkflow.Engine.Hosting;
+using SalesWorkflow.Engine.Runtime;
+
+// The engine as an application runs it, driven line by line from standard input so that a test can kill it (SIGKILL)
+// at any moment and check what survived. Protocol (one line each, fields separated by spaces):
+//   in:  <unix-ms> start <command-id> <deal-id>
+//        <unix-ms> activity <command-id> <deal-id> <activity-id>
+//        <unix-ms> tick <command-id> <deal-id> <item>
+//        <unix-ms> advance <command-id> <deal-id>
+//        <unix-ms> fire
+//   out: ready                                  once the engine has started
+//        ack <command-id> <status>              after the command's transaction committed
+//        fired <count>                          after due timers fired
+// Commands are submitted concurrently as they arrive (as a web application would); the clock only moves forward.
+if (args.Length != 2)
+{
+    await Console.Error.WriteLineAsync("usage: SalesWorkflow.CrashHost <database> <definitions>");
+    return 2;
+}
+
+var clock = new ForwardClock();
+var services = new ServiceCollection();
+services.AddSingleton<TimeProvider>(clock);
+services.AddSalesWorkflow(o =>
+{
+    o.AddDefinitions(args[1]);
+    o.UseSqlite($"Data Source={args[0]}");
+    o.RunBackgroundServices = false;
+});
+await using var provider = services.BuildServiceProvider();
+var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
+var maintenance = provider.GetRequiredService<ISalesWorkflowMaintenance>();
+_ = await engine.QueryAsync(new DealQuery { Limit = 1 }); // starts the engine: definitions loaded, schema ready
+
+var output = new object();
+void Say(string line)
+{
+    lock (output)
+    {
+        Console.Out.WriteLine(line);
+        Console.Out.Flush();
+    }
+}
+
+Say("ready");
+var running = new List<Task>();
+using var slots = new SemaphoreSlim(16);
+while (await Console.In.ReadLineAsync() is { } line)
+{
+    var fields = line.Split(' ');
+    clock.MoveTo(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(fields[0], CultureInfo.InvariantCulture)));
+    if (fields[1] == "fire")
+    {
+        await Task.WhenAll(running);
+        running.Clear();
+        Say("fired " + await maintenance.FireDueTimersAsync());
+        continue;
+    }
+
+    DealCommand command = Protocol.Command(fields, clock.GetUtcNow());
+    await slots.WaitAsync();
+    running.Add(Task.Run(async () =>
+    {
+        try
+        {
+            var result = await engine.SubmitAsync(command);
+            Say($"ack {command.CommandId} {result.Status}");
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }));
+}
+
+await Task.WhenAll(running);
+return 0;
