@@ -31,8 +31,11 @@ internal static class TestProcesses
         """;
 
     /// <summary>A process whose first stage has one exit criterion with <paramref name="condition"/> on line 18, as a single-quoted scalar starting at column 15.</summary>
-    public static DefinitionSet WithCriterion(string condition) =>
-        Load(Header + $"""
+    public static DefinitionSet WithCriterion(string condition) => Load(WithCriterionYaml(condition));
+
+    /// <summary>The YAML of <see cref="WithCriterion"/>.</summary>
+    public static string WithCriterionYaml(string condition) =>
+        Header + $"""
             stages:
               - id: lead
                 name: Lead
@@ -41,7 +44,7 @@ internal static class TestProcesses
                   - id: c1
                     when: '{condition.Replace("'", "''", StringComparison.Ordinal)}'
 
-            """ + Tail);
+            """ + Tail;
 
     public const int CriterionLine = 19;
     public const int CriterionColumn = 15;

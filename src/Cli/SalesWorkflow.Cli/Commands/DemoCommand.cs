@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.Cli.Demo;
-using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
@@ -24,6 +23,7 @@ internal static class DemoCommand
         var process = new Option<string>("--process") { Description = "Process the deals follow.", DefaultValueFactory = _ => "standard-b2b" };
         var language = new Option<string>("--lang") { Description = "Language of stage and reason names (zh or en).", DefaultValueFactory = _ => "en" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress bar." };
+        var plugins = PluginSupport.CreateOption();
         var command = new Command("demo", "Simulate months of a sales pipeline (deals, activities, advances, stalls, wins and losses) through the engine on SQLite, then summarise it.")
         {
             db,
@@ -34,6 +34,7 @@ internal static class DemoCommand
             process,
             language,
             quiet,
+            plugins,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -42,11 +43,12 @@ internal static class DemoCommand
             parse.GetValue(definitions)!,
             parse.GetValue(language)!,
             parse.GetValue(quiet),
+            parse.GetValue(plugins),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string dbPath, SimulationSettings settings, string definitions, string language, bool quiet, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string dbPath, SimulationSettings settings, string definitions, string language, bool quiet, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
     {
         if (settings.Deals is < 1 or > 1_000_000 || settings.Months is < 1 or > 36)
         {
@@ -60,7 +62,7 @@ internal static class DemoCommand
             return ExitCodes.UsageOrIo;
         }
 
-        var set = new DefinitionLoader().Load([definitions]);
+        var set = PluginSupport.Loader(PluginSupport.Load(pluginFolders, context.Error)).Load([definitions]);
         var definition = set.Processes.FirstOrDefault(p => p.Id == settings.ProcessId);
         if (set.HasErrors || definition is null)
         {
@@ -105,6 +107,7 @@ internal static class DemoCommand
             o.UseSqlite($"Data Source={dbPath}");
             o.RunBackgroundServices = false;
         });
+        PluginSupport.AddTo(services, pluginFolders);
         await using var provider = services.BuildServiceProvider();
         var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
         var maintenance = provider.GetRequiredService<ISalesWorkflowMaintenance>();

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Engine.Storage;
 
@@ -33,6 +32,7 @@ internal static class ExplainCommand
         var now = new Option<string?>("--now") { Description = "Evaluation time, ISO 8601 with offset (default: the deal file's `now`, or the stored deal's last evaluation, else the current time)." };
         var language = new Option<string>("--lang") { Description = "Language of names and advice, e.g. zh or en.", DefaultValueFactory = _ => "en" };
         var format = new Option<string>("--format") { Description = "text (default) or json (the full evaluation).", DefaultValueFactory = _ => "text" };
+        var plugins = PluginSupport.CreateOption();
         format.AcceptOnlyFromAmong("text", "json");
         var command = new Command("explain", "Evaluate one deal and explain the result in words: gate, failing criteria with the values read, risks and advice, escalations.")
         {
@@ -42,6 +42,7 @@ internal static class ExplainCommand
             now,
             language,
             format,
+            plugins,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -62,8 +63,8 @@ internal static class ExplainCommand
             var lang = parse.GetValue(language)!;
             return (parse.GetValue(db), parse.GetValue(deal)) switch
             {
-                ({ } dbPath, null) => await ExplainStoredAsync(context, dbPath, parse.GetValue(target)!, at, lang, json, cancellationToken),
-                (null, { } dealPath) => ExplainFile(context, parse.GetValue(target)!, dealPath, at ?? null, clock, lang, json),
+                ({ } dbPath, null) => await ExplainStoredAsync(context, dbPath, parse.GetValue(target)!, at, lang, json, parse.GetValue(plugins), cancellationToken),
+                (null, { } dealPath) => ExplainFile(context, parse.GetValue(target)!, dealPath, at ?? null, clock, lang, json, parse.GetValue(plugins)),
                 _ => await Usage(context),
             };
         });
@@ -76,9 +77,9 @@ internal static class ExplainCommand
         return ExitCodes.UsageOrIo;
     }
 
-    private static async Task<int> ExplainStoredAsync(CliContext context, string dbPath, string dealId, DateTimeOffset? at, string language, bool json, CancellationToken cancellationToken)
+    private static async Task<int> ExplainStoredAsync(CliContext context, string dbPath, string dealId, DateTimeOffset? at, string language, bool json, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
     {
-        await using var database = StoredDatabase.Open(dbPath, context.Error);
+        await using var database = StoredDatabase.Open(dbPath, context.Error, pluginFolders);
         if (database is null)
         {
             return ExitCodes.UsageOrIo;
@@ -106,14 +107,14 @@ internal static class ExplainCommand
         }
     }
 
-    private static int ExplainFile(CliContext context, string processPath, string dealPath, DateTimeOffset? at, TimeProvider clock, string language, bool json)
+    private static int ExplainFile(CliContext context, string processPath, string dealPath, DateTimeOffset? at, TimeProvider clock, string language, bool json, IReadOnlyList<string>? pluginFolders)
     {
         if (!PathArguments.AllExist([processPath, dealPath], context.Error))
         {
             return ExitCodes.UsageOrIo;
         }
 
-        var loader = new DefinitionLoader();
+        var loader = PluginSupport.Loader(PluginSupport.Load(pluginFolders, context.Error));
         var set = loader.Load([processPath]);
         var definition = set.Processes.Count > 0 ? set.Processes[0] : null;
         if (set.HasErrors || definition is null)

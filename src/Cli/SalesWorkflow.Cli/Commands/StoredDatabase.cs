@@ -22,7 +22,7 @@ internal sealed class StoredDatabase : IAsyncDisposable
     public ISalesWorkflowEngine Engine { get; }
 
     /// <summary>Opens <paramref name="path"/>, or says on <paramref name="error"/> why it cannot and returns null.</summary>
-    public static StoredDatabase? Open(string path, TextWriter error)
+    public static StoredDatabase? Open(string path, TextWriter error, IReadOnlyList<string>? pluginFolders = null)
     {
         if (!File.Exists(path))
         {
@@ -37,6 +37,7 @@ internal sealed class StoredDatabase : IAsyncDisposable
             o.UseSqlite($"Data Source={path};Mode=ReadOnly");
             o.RunBackgroundServices = false;
         });
+        PluginSupport.AddTo(services, pluginFolders);
         return new StoredDatabase(services.BuildServiceProvider());
     }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Xml.Linq;
-using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
 
 namespace SalesWorkflow.Cli.Commands;
@@ -15,11 +14,13 @@ internal static class TestCommand
         var format = new Option<string>("--format") { Description = "text (default) or junit (XML for CI systems).", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "junit");
         var output = new Option<string?>("--output", "-o") { Description = "Write the report to this file (useful with --format junit)." };
+        var plugins = PluginSupport.CreateOption();
         var command = new Command("test", "Run process tests: given a deal, does the process decide as expected? Exit 0 when all pass, 1 when any fails.")
         {
             paths,
             format,
             output,
+            plugins,
         };
         command.SetAction(parse =>
         {
@@ -29,7 +30,7 @@ internal static class TestCommand
                 return ExitCodes.UsageOrIo;
             }
 
-            var set = new DefinitionLoader().Load(inputs);
+            var set = PluginSupport.Loader(PluginSupport.Load(parse.GetValue(plugins), context.Error)).Load(inputs);
             if (set.HasErrors)
             {
                 ValidateCommand.Write(context.Error, set, json: false);

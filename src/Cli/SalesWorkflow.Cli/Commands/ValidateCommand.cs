@@ -20,12 +20,14 @@ internal static class ValidateCommand
             DefaultValueFactory = _ => "text",
         };
         format.AcceptOnlyFromAmong("text", "json");
+        var plugins = PluginSupport.CreateOption();
         var warningsAsErrors = new Option<bool>("--warnaserror") { Description = "Treat warnings as errors (exit code 1)." };
         var command = new Command("validate", "Check process definitions, rule packs and process tests; exit 0 when valid, 1 when not, 2 on usage or I/O errors.")
         {
             paths,
             format,
             warningsAsErrors,
+            plugins,
         };
         command.SetAction(parse =>
         {
@@ -35,7 +37,7 @@ internal static class ValidateCommand
                 return ExitCodes.UsageOrIo;
             }
 
-            var set = new DefinitionLoader().Load(inputs);
+            var set = PluginSupport.Loader(PluginSupport.Load(parse.GetValue(plugins), context.Error)).Load(inputs);
             var failOnWarnings = parse.GetValue(warningsAsErrors);
             Write(context.Out, set, parse.GetValue(format) == "json");
             var errors = set.Diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);

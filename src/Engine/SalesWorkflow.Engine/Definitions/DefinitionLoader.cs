@@ -18,8 +18,14 @@ public sealed class DefinitionLoaderOptions
 
     internal YamlLimits YamlLimits => new(MaxDepth, MaxExpandedNodes);
 
-    /// <summary>Functions conditions may call: the built-ins plus those of registered plugins.</summary>
-    internal Expressions.FunctionRegistry Functions { get; init; } = Expressions.FunctionRegistry.BuiltIn;
+    /// <summary>
+    /// Plugins whose condition functions and C# rule results (<c>Met</c>, <c>HasRisk</c>) the definitions may use;
+    /// compiled processes include their C# rules.
+    /// </summary>
+    public Plugins.PluginCatalog Plugins { get; init; } = SalesWorkflow.Engine.Plugins.PluginCatalog.Empty;
+
+    /// <summary>Functions conditions may call: the built-ins plus those of the plugins.</summary>
+    internal Expressions.FunctionRegistry Functions => Plugins.Functions;
 }
 
 /// <summary>What a load produced: the valid processes and packs, and every diagnostic.</summary>

@@ -1,3 +1,5 @@
+using SalesWorkflow.Sdk.Results;
+
 namespace SalesWorkflow.Engine.Definitions;
 
 // The loaded, immutable model of a process definition. Built only by the loader (internal constructors/initialisers),
@@ -15,22 +17,6 @@ public enum StageKind
 
     /// <summary>The deal is lost.</summary>
     Lost = 2,
-}
-
-/// <summary>How bad a raised risk is.</summary>
-public enum RiskSeverity
-{
-    /// <summary>Worth watching.</summary>
-    Low = 0,
-
-    /// <summary>Needs a plan.</summary>
-    Medium = 1,
-
-    /// <summary>Needs action now.</summary>
-    High = 2,
-
-    /// <summary>Threatens the deal.</summary>
-    Critical = 3,
 }
 
 /// <summary>The fact a custom field belongs to.</summary>
@@ -520,6 +506,9 @@ public sealed class ProcessDefinition
 
     /// <summary>Conditions after parsing, type checking and the sandbox; set by the loader when all of them passed.</summary>
     internal IReadOnlyDictionary<ConditionSource, Expressions.CheckedCondition>? CheckedConditions { get; set; }
+
+    /// <summary>The plugins the process was checked against; their C# rules are compiled with it.</summary>
+    internal Plugins.PluginCatalog Plugins { get; set; } = SalesWorkflow.Engine.Plugins.PluginCatalog.Empty;
 
     /// <summary>The stage with this id, or null.</summary>
     public StageDefinition? FindStage(string id)

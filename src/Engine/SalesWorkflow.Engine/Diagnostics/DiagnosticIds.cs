@@ -70,6 +70,7 @@ internal static class DiagnosticIds
     public const string ConditionUnknownRisk = "SW2009";
     public const string ConditionEnumValue = "SW2010";
     public const string ConditionCompile = "SW2011";
+    public const string ConditionUnknownPluginResult = "SW2012";
 
     // SW3xxx: process test files.
     public const string TestProcessNotFound = "SW3001";

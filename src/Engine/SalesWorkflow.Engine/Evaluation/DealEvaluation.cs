@@ -1,4 +1,5 @@
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Sdk.Results;
 
 namespace SalesWorkflow.Engine.Evaluation;
 
@@ -106,7 +107,11 @@ public sealed record ChecklistStatus(string Id, bool Required, bool Done);
 /// <param name="Category">Category.</param>
 /// <param name="Severity">Severity.</param>
 /// <param name="Weight">Points taken off health.</param>
-public sealed record RaisedRisk(string Id, string Category, RiskSeverity Severity, int Weight);
+public sealed record RaisedRisk(string Id, string Category, RiskSeverity Severity, int Weight)
+{
+    /// <summary>Advice by language, for a risk raised by a plugin's C# rule (YAML risks keep theirs in the definition).</summary>
+    public IReadOnlyDictionary<string, string>? Advice { get; init; }
+}
 
 /// <summary>An escalation level that is due.</summary>
 /// <param name="Id">Escalation id.</param>

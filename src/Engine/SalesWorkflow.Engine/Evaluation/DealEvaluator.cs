@@ -20,7 +20,10 @@ public static class DealEvaluator
         var stageRules = process.Stage(deal.Stage)
             ?? throw new ArgumentException($"The process '{process.Id}' v{process.Version} has no stage '{deal.Stage}'.", nameof(deal));
         var definition = process.Definition;
-        var context = new DealContext(process.Id, process.Version, deal.Stage, deal.EnteredStageAt, now, definition.Calendar, deal.ChecklistDone);
+        var context = new DealContext(process.Id, process.Version, deal.Stage, deal.EnteredStageAt, now, definition.Calendar, deal.ChecklistDone)
+        {
+            StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
+        };
         var facts = new DealFacts
         {
             Opportunity = deal.Opportunity,
@@ -34,6 +37,7 @@ public static class DealEvaluator
         };
 
         var collector = new RuleResultCollector(stageRules.Rules.Count);
+        IReadOnlyList<RiskRaised> pluginRisks = [];
         if (stageRules.Factory is { } factory)
         {
             var session = factory.CreateSession();
@@ -48,6 +52,12 @@ public static class DealEvaluator
             batch.AddRange(deal.Feedback);
             session.InsertAll(batch);
             session.Fire();
+            if (stageRules.PluginRuleNames is not null)
+            {
+                // Plugins' C# rules report through linked facts; only they need a look at working memory.
+                pluginRisks = [.. session.Query<RiskRaised>()];
+                facts.CriteriaMet = [.. session.Query<CriterionMet>().OrderBy(c => c.CriterionId, StringComparer.Ordinal)];
+            }
         }
 
         // NRules evaluates Collect conditions incrementally, so a condition may throw on a half-inserted collection
@@ -60,6 +70,26 @@ public static class DealEvaluator
             if (collector.HasFired(index))
             {
                 risks.Add(new RaisedRisk(risk.Id, risk.Category, risk.Severity, risk.Weight));
+            }
+        }
+
+        foreach (var raised in pluginRisks)
+        {
+            if (!stageRules.Risks.Any(r => r.Risk.Id == raised.RiskId) && !risks.Any(r => r.Id == raised.RiskId))
+            {
+                risks.Add(new RaisedRisk(raised.RiskId, raised.Category, raised.Severity, Math.Clamp(raised.Weight, 0, 100))
+                {
+                    Advice = raised.Advice.Count == 0 ? null : new SortedDictionary<string, string>(raised.Advice, StringComparer.Ordinal),
+                });
+            }
+        }
+
+        if (stageRules.PluginRuleNames is { } pluginRuleNames)
+        {
+            // A C# rule that throws is an incident of that rule (NRules reported it; the session carried on).
+            foreach (var (rule, error) in collector.Errors.Where(e => pluginRuleNames.Contains(e.RuleName)).DistinctBy(e => e.RuleName))
+            {
+                incidents.Add(new RuleIncident("plugin:" + rule, error.Message));
             }
         }
 

@@ -26,4 +26,6 @@ internal sealed class DealFacts
     public required IEnumerable<Feedback> Feedback { get; init; }
 
     public IEnumerable<RiskRaised> Risks { get; set; } = [];
+
+    public IEnumerable<CriterionMet> CriteriaMet { get; set; } = [];
 }

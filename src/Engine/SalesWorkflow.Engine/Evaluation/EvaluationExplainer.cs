@@ -118,6 +118,12 @@ public static class EvaluationExplainer
         b.Append('\n');
     }
 
+    /// <summary>A C# rule's advice in the language asked for, else English, else any.</summary>
+    private static string PluginAdvice(RaisedRisk raised, string language) =>
+        raised.Advice is not { Count: > 0 } advice ? string.Empty :
+        advice.TryGetValue(language, out var text) || advice.TryGetValue("en", out text) ? text :
+        advice.OrderBy(a => a.Key, StringComparer.Ordinal).First().Value;
+
     private static void Risks(StringBuilder b, ProcessDefinition process, DealEvaluation evaluation, string language)
     {
         if (evaluation.Risks.Count == 0)
@@ -129,17 +135,17 @@ public static class EvaluationExplainer
         b.Append("Risks (health ").Append(evaluation.Health).Append("/100):\n");
         foreach (var raised in evaluation.Risks.OrderByDescending(r => r.Severity).ThenByDescending(r => r.Weight).ThenBy(r => r.Id, StringComparer.Ordinal))
         {
-            var risk = process.Risks.First(r => r.Id == raised.Id);
+            var risk = process.Risks.FirstOrDefault(r => r.Id == raised.Id);
             b.Append("  ⚠ ").Append(raised.Severity.ToString().ToLowerInvariant()).Append(" · ").Append(raised.Category).Append(" · ")
                 .Append(raised.Id).Append(" (−").Append(raised.Weight).Append(')');
-            var riskName = risk.Name.Get(language);
+            var riskName = risk?.Name.Get(language) ?? string.Empty;
             if (riskName.Length > 0)
             {
                 b.Append(": ").Append(riskName);
             }
 
             b.Append('\n');
-            var advice = risk.Advice.Get(language);
+            var advice = risk?.Advice.Get(language) ?? PluginAdvice(raised, language);
             if (advice.Length > 0)
             {
                 b.Append("      what to do: ").Append(advice.Trim()).Append('\n');

@@ -14,6 +14,9 @@ internal sealed class CheckedCondition
     /// <summary>Risk ids the condition reads through <c>HasRisk("…")</c>, with the offset of each literal.</summary>
     public required IReadOnlyList<(string RiskId, int Offset)> RiskReferences { get; init; }
 
+    /// <summary>Ids the condition reads through <c>Met("…")</c> (reported by plugins' C# rules), with the offset of each literal.</summary>
+    public IReadOnlyList<(string CriterionId, int Offset)> MetReferences { get; init; } = [];
+
     /// <summary>Every fact declaration any term reads, in pattern order.</summary>
     public IReadOnlyList<FactDeclaration> Declarations =>
         [.. FactDeclarations.All.Where(d => Terms.Any(t => t.Declarations.Contains(d)))];

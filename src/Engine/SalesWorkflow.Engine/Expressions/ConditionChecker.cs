@@ -49,10 +49,11 @@ internal static partial class ConditionChecker
 
         var terms = new List<CheckedTerm>();
         var risks = new List<(string, int)>();
+        var met = new List<(string, int)>();
         var ok = true;
         foreach (var term in scan.Terms)
         {
-            var checkedTerm = CheckTerm(source, term.Start, text[term.Start..term.End], scope, diagnostics, risks);
+            var checkedTerm = CheckTerm(source, term.Start, text[term.Start..term.End], scope, diagnostics, risks, met);
             if (checkedTerm is null)
             {
                 ok = false;
@@ -63,10 +64,10 @@ internal static partial class ConditionChecker
             }
         }
 
-        return ok ? new CheckedCondition { Source = source, Terms = terms, RiskReferences = risks } : null;
+        return ok ? new CheckedCondition { Source = source, Terms = terms, RiskReferences = risks, MetReferences = met } : null;
     }
 
-    private static CheckedTerm? CheckTerm(ConditionSource source, int offset, string text, ConditionScope scope, DiagnosticBag diagnostics, List<(string, int)> risks)
+    private static CheckedTerm? CheckTerm(ConditionSource source, int offset, string text, ConditionScope scope, DiagnosticBag diagnostics, List<(string, int)> risks, List<(string, int)> met)
     {
         void Report(string code, int at, int length, string message, string? hint) =>
             diagnostics.Error(code, source.SpanOf(offset + at, offset + at + Math.Max(1, length)), message, hint);
@@ -122,7 +123,7 @@ internal static partial class ConditionChecker
             return null;
         }
 
-        foreach (var (riskId, at) in RiskIds(parsed.Body, scopeParameter, text, scope))
+        foreach (var (riskId, at) in LiteralIds(nameof(ConditionFunctions.HasRisk), parsed.Body, scopeParameter, text, scope))
         {
             if (riskId is null)
             {
@@ -131,6 +132,17 @@ internal static partial class ConditionChecker
             }
 
             risks.Add((riskId, offset + at));
+        }
+
+        foreach (var (criterionId, at) in LiteralIds(nameof(ConditionFunctions.Met), parsed.Body, scopeParameter, text, scope))
+        {
+            if (criterionId is null)
+            {
+                Report(DiagnosticIds.ConditionForbidden, at, 3, "`Met` takes the id of a plugin's check as a literal text", "write `Met(\"plugin.check-id\")`");
+                return null;
+            }
+
+            met.Add((criterionId, offset + at));
         }
 
         try
@@ -334,11 +346,11 @@ internal static partial class ConditionChecker
             .Select(p => p.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>The risk ids named by HasRisk calls (null when the argument is not a literal) and where each is.</summary>
-    private static IEnumerable<(string? RiskId, int Offset)> RiskIds(Expression body, ParameterExpression scopeParameter, string text, ConditionScope scope)
+    /// <summary>The ids named by calls of a built-in taking one id (HasRisk, Met); null when the argument is not a literal.</summary>
+    private static IEnumerable<(string? Id, int Offset)> LiteralIds(string function, Expression body, ParameterExpression scopeParameter, string text, ConditionScope scope)
     {
         var calls = new List<MethodCallExpression>();
-        new CallCollector(c => c.Object == scopeParameter && c.Method.Name == nameof(ConditionFunctions.HasRisk) && scope.Methods.ContainsKey(c.Method), calls).Visit(body);
+        new CallCollector(c => c.Object == scopeParameter && c.Method.Name == function && scope.Methods.ContainsKey(c.Method), calls).Visit(body);
         foreach (var call in calls)
         {
             if (call.Arguments[0] is ConstantExpression { Value: string id })
@@ -348,7 +360,7 @@ internal static partial class ConditionChecker
             }
             else
             {
-                yield return (null, Math.Max(0, ConditionLexer.FindWord(text, "HasRisk")));
+                yield return (null, Math.Max(0, ConditionLexer.FindWord(text, function)));
             }
         }
     }
@@ -362,7 +374,7 @@ internal static partial class ConditionChecker
         Expression body, ParameterExpression scopeParameter, ConditionScope scope, ParameterExpression facts, Func<FactDeclaration, Expression> source)
     {
         var found = new List<Expression>();
-        new ProbeCollector(scopeParameter, found).Visit(body);
+        new ProbeCollector(scopeParameter, scope.Namespaces.Values, found).Visit(body);
         var probes = new List<(string, Expression<Func<DealFacts, object?>>)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in found)
@@ -453,8 +465,10 @@ internal static partial class ConditionChecker
         }
     }
 
-    private sealed class ProbeCollector(ParameterExpression scope, List<Expression> into) : ExpressionVisitor
+    private sealed class ProbeCollector(ParameterExpression scope, IEnumerable<Type> namespaceTypes, List<Expression> into) : ExpressionVisitor
     {
+        private readonly HashSet<Type> _namespaces = [.. namespaceTypes];
+
         protected override Expression VisitMember(MemberExpression node)
         {
             if (RootedAtScope(node) && !UsesLambdaParameter(node))
@@ -471,6 +485,22 @@ internal static partial class ConditionChecker
             if (node.Object == scope && !UsesLambdaParameter(node))
             {
                 into.Add(node);
+            }
+
+            // A plugin function (`credit.Score(Account)`): the call is worth showing, its namespace alone is not.
+            if (node.Object is MemberExpression { Expression: var owner } member && owner == scope && _namespaces.Contains(member.Type))
+            {
+                if (!UsesLambdaParameter(node))
+                {
+                    into.Add(node);
+                }
+
+                foreach (var argument in node.Arguments)
+                {
+                    Visit(argument);
+                }
+
+                return node;
             }
 
             return base.VisitMethodCall(node);

@@ -173,6 +173,20 @@ internal static class ConditionFunctions
         return false;
     }
 
+    [ConditionFunction("True when a plugin's C# rule reports the check with this id as met in this evaluation, e.g. `Met(\"meddpicc.champion\")`.")]
+    public static bool Met([FromFact] IEnumerable<CriterionMet> met, string id)
+    {
+        foreach (var criterion in met)
+        {
+            if (criterion.CriterionId == id)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     [ConditionFunction("True when the checklist item with this id of the current stage is done.")]
     public static bool ChecklistDone([FromFact] DealContext deal, string id) => deal.ChecklistDone.Contains(id);
 

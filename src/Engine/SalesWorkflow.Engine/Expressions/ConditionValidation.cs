@@ -12,9 +12,9 @@ namespace SalesWorkflow.Engine.Expressions;
 /// </summary>
 internal static class ConditionValidation
 {
-    public static void CheckProcess(ProcessDefinition process, FunctionRegistry functions, DiagnosticBag diagnostics)
+    public static void CheckProcess(ProcessDefinition process, Plugins.PluginCatalog plugins, DiagnosticBag diagnostics)
     {
-        var scope = ConditionScope.For(process.Fields, functions);
+        var scope = ConditionScope.For(process.Fields, plugins.Functions);
         var checkedConditions = new Dictionary<ConditionSource, CheckedCondition>(ReferenceEqualityComparer.Instance);
         var ok = true;
 
@@ -53,7 +53,8 @@ internal static class ConditionValidation
             }
         }
 
-        ok &= CheckRiskReferences(process, checkedConditions, diagnostics);
+        ok &= CheckRiskReferences(process, plugins, checkedConditions, diagnostics);
+        ok &= CheckMetReferences(plugins, checkedConditions, diagnostics);
         if (ok)
         {
             process.CheckedConditions = checkedConditions;
@@ -82,7 +83,54 @@ internal static class ConditionValidation
         }
     }
 
-    private static bool CheckRiskReferences(ProcessDefinition process, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
+    /// <summary>
+    /// A plugin id (<c>meddpicc.champion</c>) must start with the name of a loaded plugin: a typo or a missing
+    /// <c>--plugins</c> is an error. An id that matches none of that plugin's rule names is only a warning, since a
+    /// rule may report ids other than its own name.
+    /// </summary>
+    private static bool CheckPluginId(Plugins.PluginCatalog plugins, ConditionSource source, string id, int offset, string function, DiagnosticBag diagnostics)
+    {
+        var dot = id.IndexOf('.', StringComparison.Ordinal);
+        var plugin = dot > 0 ? id[..dot] : id;
+        var span = source.SpanOf(offset, offset + id.Length + 2);
+        if (!plugins.HasPlugin(plugin))
+        {
+            var loaded = plugins.Plugins.Select(p => p.Name).ToList();
+            diagnostics.Error(
+                DiagnosticIds.ConditionUnknownPluginResult,
+                span,
+                dot > 0 ? $"`{function}(\"{id}\")` needs the plugin `{plugin}`, which is not loaded" : $"`{function}(\"{id}\")` names no plugin: plugin results are written `plugin-name.id`",
+                loaded.Count == 0 ? "load it with --plugins <folder> (or AddSalesWorkflowPlugin<T>() when embedding)" : Suggestions.DidYouMean(plugin, loaded) ?? $"loaded plugins: {string.Join(", ", loaded)}");
+            return false;
+        }
+
+        if (!plugins.RuleNames.Contains(id))
+        {
+            diagnostics.Warning(
+                DiagnosticIds.ConditionUnknownPluginResult,
+                span,
+                $"no rule of the plugin `{plugin}` is named `{id}`; the condition holds only if one of its rules reports that id",
+                Suggestions.DidYouMean(id, plugins.RuleNames.Where(n => n.StartsWith(plugin + ".", StringComparison.Ordinal))));
+        }
+
+        return true;
+    }
+
+    private static bool CheckMetReferences(Plugins.PluginCatalog plugins, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
+    {
+        var ok = true;
+        foreach (var (source, condition) in conditions)
+        {
+            foreach (var (id, offset) in condition.MetReferences)
+            {
+                ok &= CheckPluginId(plugins, source, id, offset, "Met", diagnostics);
+            }
+        }
+
+        return ok;
+    }
+
+    private static bool CheckRiskReferences(ProcessDefinition process, Plugins.PluginCatalog plugins, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
     {
         var ok = true;
         var riskIds = process.Risks.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
@@ -90,7 +138,11 @@ internal static class ConditionValidation
         {
             foreach (var (riskId, offset) in condition.RiskReferences)
             {
-                if (!riskIds.Contains(riskId))
+                if (!riskIds.Contains(riskId) && riskId.Contains('.', StringComparison.Ordinal) && plugins.HasPlugin(riskId[..riskId.IndexOf('.', StringComparison.Ordinal)]))
+                {
+                    ok &= CheckPluginId(plugins, source, riskId, offset, "HasRisk", diagnostics);
+                }
+                else if (!riskIds.Contains(riskId))
                 {
                     ok = false;
                     var local = riskId.Contains('.', StringComparison.Ordinal) ? riskId[(riskId.IndexOf('.', StringComparison.Ordinal) + 1)..] : riskId;

@@ -8,6 +8,7 @@ namespace SalesWorkflow.Engine.Hosting;
 public sealed class SalesWorkflowOptions
 {
     private readonly List<string> _definitionPaths = [];
+    private readonly List<string> _pluginFolders = [];
 
     /// <summary>Definition files and folders to load.</summary>
     public IReadOnlyList<string> DefinitionPaths => _definitionPaths;
@@ -39,6 +40,15 @@ public sealed class SalesWorkflowOptions
     /// </summary>
     public bool UseStoredProcessVersions { get; set; }
 
+    /// <summary>Folders whose subfolders each hold one plugin to load (see docs/plugin-guide.md).</summary>
+    public IReadOnlyList<string> PluginFolders => _pluginFolders;
+
+    /// <summary>
+    /// Refuse to start when a plugin cannot be loaded (default false: the engine starts without it and logs why;
+    /// processes that use it then fail to load with a clear diagnostic).
+    /// </summary>
+    public bool FailOnPluginErrors { get; set; }
+
     internal Func<IServiceProvider, IProcessStore>? StoreFactory { get; set; }
 
     internal string? StoreDescription { get; set; }
@@ -50,6 +60,18 @@ public sealed class SalesWorkflowOptions
         if (!_definitionPaths.Contains(path, StringComparer.Ordinal))
         {
             _definitionPaths.Add(path);
+        }
+
+        return this;
+    }
+
+    /// <summary>Loads every plugin below <paramref name="folder"/> (one subfolder per plugin, each in its own load context).</summary>
+    public SalesWorkflowOptions AddPluginsFrom(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        if (!_pluginFolders.Contains(folder, StringComparer.Ordinal))
+        {
+            _pluginFolders.Add(folder);
         }
 
         return this;

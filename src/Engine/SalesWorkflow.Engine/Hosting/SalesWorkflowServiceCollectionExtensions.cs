@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Sdk.Plugins;
 
 namespace SalesWorkflow.Engine.Hosting;
 
@@ -28,6 +29,31 @@ public static class SalesWorkflowServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TimerLoop>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SweepLoop>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DispatchLoop>());
+        return services;
+    }
+
+    /// <summary>
+    /// Adds a plugin in-process (its constructor may take services). Safe to call more than once for the same type.
+    /// The engine registers every such plugin when it is created; see docs/plugin-guide.md.
+    /// </summary>
+    public static IServiceCollection AddSalesWorkflowPlugin<TPlugin>(this IServiceCollection services)
+        where TPlugin : class, ISalesWorkflowPlugin
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISalesWorkflowPlugin, TPlugin>());
+        return services;
+    }
+
+    /// <summary>Adds a plugin instance in-process. Adding the same instance twice has no effect.</summary>
+    public static IServiceCollection AddSalesWorkflowPlugin(this IServiceCollection services, ISalesWorkflowPlugin plugin)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(plugin);
+        if (!services.Any(d => d.ServiceType == typeof(ISalesWorkflowPlugin) && ReferenceEquals(d.ImplementationInstance, plugin)))
+        {
+            services.AddSingleton(plugin);
+        }
+
         return services;
     }
 }

@@ -45,6 +45,15 @@ internal static partial class RuntimeLog
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Event sink {Sink} gave up on event {EventId} after {Attempts} attempts; dead-lettered")]
     public static partial void SinkDeadLettered(ILogger logger, Exception exception, string sink, string eventId, int attempts);
 
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Plugin {Plugin} {Version} loaded from {Source}")]
+    public static partial void PluginLoaded(ILogger logger, string plugin, string version, string source);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "Plugin not loaded: {Diagnostic}")]
+    public static partial void PluginRejected(ILogger logger, string diagnostic);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Enricher {Enricher} of plugin {Plugin} failed for deal {DealId}: {Error}")]
+    public static partial void EnricherFailed(ILogger logger, string enricher, string plugin, string dealId, string error);
+
     [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Background loop {Loop} failed; it will try again")]
     public static partial void LoopFailed(ILogger logger, Exception exception, string loop);
 }

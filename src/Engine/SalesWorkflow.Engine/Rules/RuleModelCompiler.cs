@@ -63,6 +63,10 @@ internal static class RuleModelCompiler
             escalations.Add((escalation, Add(RuleKind.EscalationCondition, escalation.Id, conditions[escalation.Condition!])));
         }
 
+        // Plugins' C# rules join every stage: they decide for themselves where they apply (DealContext.Stage,
+        // StageKind), and their results reach YAML rules as linked facts in the same session.
+        var pluginRules = process.Plugins.Rules;
+        definitions.AddRange(pluginRules);
         ISessionFactory? factory = null;
         if (definitions.Count > 0)
         {
@@ -80,6 +84,7 @@ internal static class RuleModelCompiler
             Stage = stage,
             Factory = factory,
             Rules = descriptors,
+            PluginRuleNames = pluginRules.Count == 0 ? null : process.Plugins.RuleNames,
             Criteria = criteria,
             Risks = risks,
             EscalationConditions = escalations,

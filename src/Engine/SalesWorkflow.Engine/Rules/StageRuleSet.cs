@@ -16,6 +16,9 @@ internal sealed class StageRuleSet
 
     public required IReadOnlyList<RuleDescriptor> Rules { get; init; }
 
+    /// <summary>Names of the plugins' C# rules in the factory, or null when there are none (nothing to query after firing).</summary>
+    public IReadOnlySet<string>? PluginRuleNames { get; init; }
+
     /// <summary>Index of the rule for each exit criterion of the stage, in gate order.</summary>
     public required IReadOnlyList<(ExitCriterion Criterion, int RuleIndex)> Criteria { get; init; }
 

@@ -1,5 +1,6 @@
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Engine.Storage;
 
 namespace SalesWorkflow.Engine.Runtime;
@@ -9,7 +10,7 @@ namespace SalesWorkflow.Engine.Runtime;
 /// timer changes, and applies the effects every change has (risks raised or cleared, condition escalations starting
 /// or stopping, timers of the stage). Not thread-safe; lives for one command.
 /// </summary>
-internal sealed class Change(InstanceRecord instance, CompiledProcess process, string commandId, DateTimeOffset now)
+internal sealed class Change(InstanceRecord instance, CompiledProcess process, string commandId, DateTimeOffset now, FactEnrichment? enrichment = null)
 {
     private readonly List<NewEvent> _events = [];
     private readonly List<TimerRecord> _newTimers = [];
@@ -40,13 +41,26 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
     public void BareEvent(string type, object data) =>
         _events.Add(new NewEvent($"{instance.DealId}:{++instance.EventCount}", type, now, data, null) { WithoutEvaluation = true });
 
-    public DealEvaluation Evaluate() => DealEvaluator.Evaluate(process, instance.ToSnapshot(), now);
+    public DealEvaluation Evaluate() => EvaluateSnapshot(instance.ToSnapshot());
+
+    /// <summary>Evaluates with plugins' cached enrichments applied; a failed look-up becomes an incident.</summary>
+    private DealEvaluation EvaluateSnapshot(DealSnapshot snapshot)
+    {
+        if (enrichment is null || enrichment.IsEmpty)
+        {
+            return DealEvaluator.Evaluate(process, snapshot, now);
+        }
+
+        var (enriched, incidents) = enrichment.Apply(snapshot);
+        var evaluation = DealEvaluator.Evaluate(process, enriched, now);
+        return incidents.Count == 0 ? evaluation : evaluation with { Incidents = [.. evaluation.Incidents, .. incidents] };
+    }
 
     /// <summary>The deal evaluated as if it were in another stage (for the gates of skipped stages).</summary>
     public DealEvaluation EvaluateAs(string stageId)
     {
         var snapshot = instance.ToSnapshot();
-        return DealEvaluator.Evaluate(process, new DealSnapshot
+        return EvaluateSnapshot(new DealSnapshot
         {
             Opportunity = snapshot.Opportunity,
             Account = snapshot.Account,
@@ -57,7 +71,7 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
             Feedback = snapshot.Feedback,
             Stage = stageId,
             EnteredStageAt = now,
-        }, now);
+        });
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Sdk.Facts;
 
@@ -12,7 +13,7 @@ namespace SalesWorkflow.Engine.Runtime;
 /// process's transition policy; advancing needs the gate (and every skipped gate) to pass; entering a stage
 /// schedules its escalation timers and leaving it cancels them.
 /// </summary>
-internal sealed class CommandProcessor(ProcessRegistry registry)
+internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment? enrichment = null)
 {
     public Decision Decide(DealCommand command, InstanceRecord? instance, DateTimeOffset now)
     {
@@ -32,7 +33,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry)
             return Reject(command, instance, "unknown-version", $"The deal runs on {instance.ProcessId} v{instance.ProcessVersion}, which this engine does not have; load that version or migrate the deal.");
         }
 
-        var change = new Change(instance, process, command.CommandId, now);
+        var change = new Change(instance, process, command.CommandId, now, enrichment);
         return command switch
         {
             UpsertFacts facts => Facts(change, facts),
@@ -58,7 +59,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry)
             return null;
         }
 
-        var change = new Change(instance, process, $"timer:{instance.DealId}:{timers[0].Id}", now);
+        var change = new Change(instance, process, $"timer:{instance.DealId}:{timers[0].Id}", now, enrichment);
         foreach (var timer in timers.OrderBy(t => t.DueAt).ThenBy(t => t.Level))
         {
             var escalation = process.Definition.Escalations.FirstOrDefault(e => e.Id == timer.EscalationId);
@@ -98,7 +99,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry)
         }
 
         var before = instance.LastEvaluation;
-        var change = new Change(instance, process, $"sweep:{instance.DealId}:{now.ToUnixTimeMilliseconds()}", now);
+        var change = new Change(instance, process, $"sweep:{instance.DealId}:{now.ToUnixTimeMilliseconds()}", now, enrichment);
         change.Reevaluate();
         var after = instance.LastEvaluation;
         var same = change.Events.Count == 0 && change.CancelTimersOf.Count == 0 && change.NewTimers.Count == 0 &&
@@ -151,7 +152,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry)
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var change = new Change(instance, process, command.CommandId, now);
+        var change = new Change(instance, process, command.CommandId, now, enrichment);
         change.Event(DealEventTypes.TrackingStarted, new
         {
             process = process.Id,
@@ -431,7 +432,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry)
         }
 
         var from = deal.ProcessVersion;
-        var migrated = new Change(deal, target, command.CommandId, change.Now);
+        var migrated = new Change(deal, target, command.CommandId, change.Now, enrichment);
         deal.ProcessVersion = command.ToVersion;
         migrated.Event(DealEventTypes.VersionMigrated, new { from, to = command.ToVersion, stage = deal.Stage }, null);
         migrated.RescheduleStage(stage);

@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Hosting;
+using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Sdk.Events;
+using SalesWorkflow.Sdk.Plugins;
 
 namespace SalesWorkflow.Engine.Runtime;
 
@@ -22,6 +24,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     private readonly IReadOnlyList<(string Name, IProcessEventSink Sink)> _sinks;
     private readonly IReadOnlyList<string> _sinkNames;
     private readonly ProcessRegistry _registry;
+    private readonly FactEnrichment _enrichment;
     private readonly CommandProcessor _processor;
     private readonly IProcessStore _store;
     private readonly SemaphoreSlim _startGate = new(1, 1);
@@ -32,17 +35,23 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         IServiceProvider services,
         TimeProvider clock,
         IEnumerable<IProcessEventSink> sinks,
+        IEnumerable<ISalesWorkflowPlugin> plugins,
         ILogger<SalesWorkflowEngine>? logger = null)
     {
         _options = options.Value;
         _clock = clock;
         _logger = logger ?? NullLogger<SalesWorkflowEngine>.Instance;
-        _sinks = [.. sinks.Select(s => (s.GetType().FullName ?? s.GetType().Name, s))];
+        Plugins = PluginCatalog.Load(plugins, _options.PluginFolders);
+        _sinks = [.. sinks.Select(s => (s.GetType().FullName ?? s.GetType().Name, s)), .. Plugins.Sinks];
         _sinkNames = [.. _sinks.Select(s => s.Name).Distinct(StringComparer.Ordinal)];
-        _registry = new ProcessRegistry(new DefinitionLoaderOptions());
-        _processor = new CommandProcessor(_registry);
+        _enrichment = new FactEnrichment(Plugins.Enrichers, clock, _logger);
+        _registry = new ProcessRegistry(new DefinitionLoaderOptions { Plugins = Plugins });
+        _processor = new CommandProcessor(_registry, _enrichment);
         _store = _options.StoreFactory!(services);
     }
+
+    /// <summary>The plugins this engine runs with, and why any did not load.</summary>
+    public PluginCatalog Plugins { get; }
 
     /// <summary>Raised after a commit that produced events for sinks (wakes the dispatcher).</summary>
     public event EventHandler? EventsCommitted;
@@ -60,6 +69,21 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             if (_started)
             {
                 return;
+            }
+
+            foreach (var plugin in Plugins.Plugins)
+            {
+                RuntimeLog.PluginLoaded(_logger, plugin.Name, plugin.Version, plugin.Source);
+            }
+
+            foreach (var diagnostic in Plugins.Diagnostics)
+            {
+                RuntimeLog.PluginRejected(_logger, diagnostic.ToString());
+            }
+
+            if (_options.FailOnPluginErrors && Plugins.Diagnostics.Count > 0)
+            {
+                throw new InvalidOperationException("Plugins could not be loaded (FailOnPluginErrors is set):" + Environment.NewLine + string.Join(Environment.NewLine, Plugins.Diagnostics));
             }
 
             await _store.InitializeAsync(cancellationToken);
@@ -90,6 +114,11 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         activity?.SetTag("salesworkflow.command", command.GetType().Name);
         activity?.SetTag("salesworkflow.deal", command.DealId);
         var watch = Stopwatch.StartNew();
+        if (!_enrichment.IsEmpty)
+        {
+            await EnrichAsync(command, cancellationToken);
+        }
+
         var now = _clock.GetUtcNow();
         var result = await _store.ExecuteAsync(command.CommandId, command.DealId, instance => _processor.Decide(command, instance, now), _sinkNames, cancellationToken);
         SalesWorkflowTelemetry.CommandDuration.Record(watch.Elapsed.TotalMilliseconds);
@@ -107,6 +136,28 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         }
 
         return result;
+    }
+
+    /// <summary>Runs plugins' enrichers for the facts the command will be decided on (outside any transaction).</summary>
+    private async Task EnrichAsync(DealCommand command, CancellationToken cancellationToken)
+    {
+        var stored = await _store.LoadAsync(command.DealId, cancellationToken);
+        var opportunity = command switch
+        {
+            StartTracking start => start.Opportunity,
+            UpsertFacts { Opportunity: { } upserted } => upserted,
+            _ => stored?.Opportunity,
+        };
+        var account = command switch
+        {
+            StartTracking start => start.Account,
+            UpsertFacts { Account: { } upserted } => upserted,
+            _ => stored?.Account,
+        };
+        if (opportunity is not null)
+        {
+            await _enrichment.RefreshAsync(command.DealId, opportunity, account ?? new Sdk.Facts.Account(), cancellationToken);
+        }
     }
 
     public async Task<DealState?> GetDealAsync(string dealId, CancellationToken cancellationToken = default)

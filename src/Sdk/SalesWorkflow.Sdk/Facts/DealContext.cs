@@ -62,6 +62,9 @@ public sealed class DealContext
     /// <summary>The process's business-day calendar.</summary>
     public IBusinessCalendar Calendar { get; }
 
+    /// <summary>Kind of the current stage: <c>open</c>, <c>won</c> or <c>lost</c> (C# rules use it to act after the sale).</summary>
+    public string StageKind { get; init; } = "open";
+
     /// <summary>Checklist items of the current stage already done.</summary>
     public IReadOnlySet<string> ChecklistDone { get; }
 

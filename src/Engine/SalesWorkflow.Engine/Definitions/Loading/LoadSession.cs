@@ -104,7 +104,8 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
         var process = new ProcessBuilder(this, file).BuildProcess();
         if (process is not null)
         {
-            Expressions.ConditionValidation.CheckProcess(process, options.Functions, Diagnostics);
+            process.Plugins = options.Plugins;
+            Expressions.ConditionValidation.CheckProcess(process, options.Plugins, Diagnostics);
         }
 
         _processes[file.FullPath] = process;

@@ -2,6 +2,7 @@ using System.Globalization;
 using SalesWorkflow.Engine.Definitions.Shapes;
 using SalesWorkflow.Engine.Definitions.Yaml;
 using SalesWorkflow.Engine.Diagnostics;
+using SalesWorkflow.Sdk.Results;
 
 namespace SalesWorkflow.Engine.Definitions.Loading;
 
