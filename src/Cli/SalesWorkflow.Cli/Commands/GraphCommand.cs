@@ -21,12 +21,14 @@ internal static class GraphCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var output = new Option<string?>("--output", "-o") { Description = "Write to this file instead of the console." };
+        var plugins = PluginSupport.CreateOption();
         var command = new Command("graph", "Draw the stage diagram: every transition the policy allows, each gate's criteria on its forward edge.")
         {
             file,
             format,
             languages,
             output,
+            plugins,
         };
         command.SetAction(parse =>
         {
@@ -37,7 +39,7 @@ internal static class GraphCommand
                 return ExitCodes.UsageOrIo;
             }
 
-            var set = new DefinitionLoader().Load([path]);
+            var set = PluginSupport.Loader(PluginSupport.Load(parse.GetValue(plugins), context.Error)).Load([path]);
             var process = set.Processes.FirstOrDefault(p => p.SourcePath == path);
             if (set.HasErrors || process is null)
             {
