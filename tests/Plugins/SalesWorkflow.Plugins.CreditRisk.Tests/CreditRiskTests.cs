@@ -1,4 +1,4 @@
-using NRules.Fluent;
+using SalesWorkflow.Plugins.Testing;
 using SalesWorkflow.Sdk.Facts;
 using SalesWorkflow.Sdk.Plugins;
 using SalesWorkflow.Sdk.Results;
@@ -7,6 +7,8 @@ namespace SalesWorkflow.Plugins.CreditRisk.Tests;
 
 public sealed class CreditRiskTests
 {
+    private static readonly PluginRuleSessions Sessions = new(typeof(CreditRiskPlugin).Assembly);
+
     private static readonly DateTimeOffset Now = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
     private static Payment Paid(int daysLate) => new() { Id = Guid.NewGuid().ToString(), DueAt = Now.AddDays(-60), PaidAt = Now.AddDays(-60 + daysLate), Amount = 1000 };
@@ -114,31 +116,9 @@ public sealed class CreditRiskTests
 
     private static (List<RiskRaised> Risks, List<CriterionMet> Met) Run(Account account, Opportunity opportunity, params Approval[] approvals)
     {
-        var repository = new RuleRepository();
-        repository.Load(x => x.From(typeof(CreditRiskPlugin).Assembly));
-        var session = new NRules.RuleCompiler().Compile(repository.GetRuleSets()).CreateSession();
-        var calendar = new NoCalendar();
-        session.Insert(new DealContext("p", 1, "negotiation", Now.AddDays(-3), Now, calendar, new HashSet<string>()));
-        session.Insert(opportunity);
-        session.Insert(account);
-        foreach (var approval in approvals)
-        {
-            session.Insert(approval);
-        }
-
-        session.Fire();
+        var context = new DealContext("p", 1, "negotiation", Now.AddDays(-3), Now, new FixedOffsetCalendar(TimeSpan.Zero), new HashSet<string>());
+        var session = PluginRuleSessions.Run(Sessions.EngineLikeFactory, [context, opportunity, account, .. approvals]);
         return ([.. session.Query<RiskRaised>()], [.. session.Query<CriterionMet>()]);
-    }
-
-    private sealed class NoCalendar : IBusinessCalendar
-    {
-        public TimeZoneInfo TimeZone => TimeZoneInfo.Utc;
-
-        public bool IsBusinessDay(DateOnly day) => true;
-
-        public int BusinessDaysBetween(DateTimeOffset start, DateTimeOffset until) => (int)(until - start).TotalDays;
-
-        public DateTimeOffset AddBusinessDays(DateTimeOffset start, int days) => start.AddDays(days);
     }
 
     private sealed class FixedBureau : ICreditBureau
