@@ -99,7 +99,7 @@ public sealed class PluginTests
         public void Register(IPluginRegistry registry) => register(registry);
     }
 
-    private const string ProcessWithPluginResults = TestProcesses.Header + """
+    private static readonly string ProcessWithPluginResults = UsingPlugins(TestProcesses.Header, "sample") + """
         stages:
           - id: lead
             name: Lead
@@ -115,6 +115,10 @@ public sealed class PluginTests
           - { id: big-and-no-sponsor, category: customer, severity: medium, weight: 5, when: 'HasRisk("sample.big-deal") && !Met("sample.sponsor")' }
 
         """;
+
+    /// <summary>The process text with <c>plugins: [...]</c> added at its top level.</summary>
+    private static string UsingPlugins(string yaml, params string[] plugins) =>
+        yaml.Replace("currency: CNY\n", $"currency: CNY\nplugins: [{string.Join(", ", plugins)}]\n", StringComparison.Ordinal);
 
     private static DefinitionSet Load(string yaml, PluginCatalog catalog) =>
         new DefinitionLoader(new DefinitionLoaderOptions { Plugins = catalog }).LoadText(Path.Combine(Path.GetTempPath(), "plugin-test.yaml"), yaml);
@@ -161,8 +165,63 @@ public sealed class PluginTests
     {
         var set = Load(ProcessWithPluginResults.Replace("sample.Twice(Opportunity) > 100", "Opportunity.Amount > 100", StringComparison.Ordinal), PluginCatalog.Empty);
 
+        var declared = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.PluginNotLoaded);
+        Assert.Equal((DiagnosticSeverity.Error, 7, 11), (declared.Severity, declared.Span.Line, declared.Span.Column));
+        Assert.Contains("`sample`", declared.Message, StringComparison.Ordinal);
+        Assert.Contains("--plugins", declared.Hint, StringComparison.Ordinal);
         var error = set.Diagnostics.First(d => d.Code == DiagnosticIds.ConditionUnknownPluginResult && d.Severity == DiagnosticSeverity.Error && d.Message.Contains("sample.sponsor", StringComparison.Ordinal));
         Assert.Contains("--plugins", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_PluginThatFailedToLoad_SaysWhyWhereTheProcessDeclaresIt()
+    {
+        var catalog = PluginCatalog.Load([new ThrowingPlugin("sample")], []);
+
+        var set = Load(ProcessWithPluginResults, catalog);
+
+        var declared = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.PluginNotLoaded);
+        Assert.Contains("cannot reach the licence server", declared.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_PluginLoadedButNotDeclared_ItsResultsAndFunctionsAreErrorsThatSayWhatToAdd()
+    {
+        var catalog = PluginCatalog.Load([new SamplePlugin()], []);
+
+        var set = Load(ProcessWithPluginResults.Replace("plugins: [sample]\n", string.Empty, StringComparison.Ordinal), catalog);
+
+        Assert.True(set.HasErrors);
+        var errors = set.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.Contains(errors, d => d.Code == DiagnosticIds.ConditionUnknownPluginResult && d.Message.Contains("Met(\"sample.sponsor\")", StringComparison.Ordinal) && d.Hint!.Contains("plugins: [sample]", StringComparison.Ordinal));
+        Assert.Contains(errors, d => d.Code == DiagnosticIds.ConditionUnknownPluginResult && d.Message.Contains("HasRisk(\"sample.big-deal\")", StringComparison.Ordinal));
+        var function = Assert.Single(errors, d => d.Code == DiagnosticIds.ConditionUnknownName);
+        Assert.Contains("plugin `sample`", function.Message, StringComparison.Ordinal);
+        Assert.Contains("plugins: [sample]", function.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_PluginRules_JoinOnlyTheProcessesThatDeclareThePlugin()
+    {
+        var catalog = PluginCatalog.Load([new SamplePlugin()], []);
+        var plain = TestProcesses.WithCriterionYaml("Opportunity.Amount > 0");
+        var without = CompiledProcess.Compile(Load(plain, catalog).Processes.Single());
+        var with = CompiledProcess.Compile(Load(UsingPlugins(plain, "sample"), catalog).Processes.Single());
+
+        Assert.Empty(DealEvaluator.Evaluate(without, Deal(2_000_000, champion: false), Now).Risks);
+        Assert.Equal(["sample.big-deal"], DealEvaluator.Evaluate(with, Deal(2_000_000, champion: false), Now).Risks.Select(r => r.Id));
+        Assert.NotEqual(without.ContentHash, with.ContentHash);
+    }
+
+    [Fact]
+    public void Load_PluginDeclaredTwice_IsADuplicate()
+    {
+        var catalog = PluginCatalog.Load([new SamplePlugin()], []);
+
+        var set = Load(UsingPlugins(TestProcesses.WithCriterionYaml("Opportunity.Amount > 0"), "sample", "sample"), catalog);
+
+        var duplicate = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.DuplicateId);
+        Assert.Contains("plugin", duplicate.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -181,7 +240,7 @@ public sealed class PluginTests
     public void Evaluate_PluginRuleThatThrows_IsAnIncidentNotACrash()
     {
         var catalog = PluginCatalog.Load([new RegistryPlugin("faulty", r => r.AddRules(typeof(ThrowingRule)))], []);
-        var process = CompiledProcess.Compile(Load(TestProcesses.WithCriterionYaml("Opportunity.Amount > 0"), catalog).Processes.Single());
+        var process = CompiledProcess.Compile(Load(UsingPlugins(TestProcesses.WithCriterionYaml("Opportunity.Amount > 0"), "faulty"), catalog).Processes.Single());
 
         var evaluation = DealEvaluator.Evaluate(process, Deal(5, champion: false), Now);
 

@@ -471,6 +471,12 @@ public sealed class ProcessDefinition
     /// <summary>Imported rule packs.</summary>
     public IReadOnlyList<PackImport> Imports { get; init; } = [];
 
+    /// <summary>
+    /// Names of the plugins the process uses (<c>plugins:</c>): only their C# rules join its stages, only their
+    /// functions and results are visible to its conditions, and only their enrichers add facts to its deals.
+    /// </summary>
+    public IReadOnlyList<string> Plugins { get; init; } = [];
+
     /// <summary>Custom fields, including those of imported packs.</summary>
     public IReadOnlyList<CustomField> Fields { get; init; } = [];
 
@@ -507,8 +513,8 @@ public sealed class ProcessDefinition
     /// <summary>Conditions after parsing, type checking and the sandbox; set by the loader when all of them passed.</summary>
     internal IReadOnlyDictionary<ConditionSource, Expressions.CheckedCondition>? CheckedConditions { get; set; }
 
-    /// <summary>The plugins the process was checked against; their C# rules are compiled with it.</summary>
-    internal Plugins.PluginCatalog Plugins { get; set; } = SalesWorkflow.Engine.Plugins.PluginCatalog.Empty;
+    /// <summary>The loaded plugins the process declared (a view of the loader's catalog); their C# rules are compiled with it.</summary>
+    internal SalesWorkflow.Engine.Plugins.PluginCatalog LoadedPlugins { get; set; } = SalesWorkflow.Engine.Plugins.PluginCatalog.Empty;
 
     /// <summary>The stage with this id, or null.</summary>
     public StageDefinition? FindStage(string id)

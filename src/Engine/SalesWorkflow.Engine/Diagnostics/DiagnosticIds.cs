@@ -57,6 +57,7 @@ internal static class DiagnosticIds
     public const string StageNotOpen = "SW1222";
     public const string PackRiskStages = "SW1223";
     public const string UnknownRiskCategory = "SW1224";
+    public const string PluginNotLoaded = "SW1225";
 
     // SW2xxx: conditions.
     public const string ConditionSyntax = "SW2001";

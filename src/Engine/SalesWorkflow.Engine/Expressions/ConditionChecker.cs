@@ -33,7 +33,11 @@ internal static partial class ConditionChecker
     /// </summary>
     private sealed record ParserSetup(ParsingConfig Config, ParameterExpression It, IDictionary<string, object> Symbols, IReadOnlySet<LambdaExpression> FunctionLambdas);
 
-    public static CheckedCondition? Check(ConditionSource source, ConditionScope scope, DiagnosticBag diagnostics)
+    /// <param name="source">The condition and where it is written.</param>
+    /// <param name="scope">What the condition may read and call.</param>
+    /// <param name="diagnostics">Where problems go.</param>
+    /// <param name="undeclaredNamespaces">Function namespaces of loaded plugins the process did not declare, by namespace → plugin (for the hint).</param>
+    public static CheckedCondition? Check(ConditionSource source, ConditionScope scope, DiagnosticBag diagnostics, IReadOnlyDictionary<string, string>? undeclaredNamespaces = null)
     {
         var text = source.Text;
         var scan = ConditionLexer.Scan(text);
@@ -53,7 +57,7 @@ internal static partial class ConditionChecker
         var ok = true;
         foreach (var term in scan.Terms)
         {
-            var checkedTerm = CheckTerm(source, term.Start, text[term.Start..term.End], scope, diagnostics, risks, met);
+            var checkedTerm = CheckTerm(source, term.Start, text[term.Start..term.End], scope, diagnostics, risks, met, undeclaredNamespaces);
             if (checkedTerm is null)
             {
                 ok = false;
@@ -67,7 +71,7 @@ internal static partial class ConditionChecker
         return ok ? new CheckedCondition { Source = source, Terms = terms, RiskReferences = risks, MetReferences = met } : null;
     }
 
-    private static CheckedTerm? CheckTerm(ConditionSource source, int offset, string text, ConditionScope scope, DiagnosticBag diagnostics, List<(string, int)> risks, List<(string, int)> met)
+    private static CheckedTerm? CheckTerm(ConditionSource source, int offset, string text, ConditionScope scope, DiagnosticBag diagnostics, List<(string, int)> risks, List<(string, int)> met, IReadOnlyDictionary<string, string>? undeclaredNamespaces)
     {
         void Report(string code, int at, int length, string message, string? hint) =>
             diagnostics.Error(code, source.SpanOf(offset + at, offset + at + Math.Max(1, length)), message, hint);
@@ -88,6 +92,11 @@ internal static partial class ConditionChecker
         catch (ParseException ex)
         {
             var (code, message, hint, at, length) = Classify(ex, text, scope);
+            if (code == DiagnosticIds.ConditionUnknownName && undeclaredNamespaces is not null && ConditionLexer.WordAt(text, at) is { } word && undeclaredNamespaces.TryGetValue(word, out var plugin))
+            {
+                (message, hint) = ($"`{word}` functions come from the plugin `{plugin}`, which the process does not use", $"list it under `plugins:` at the top of the process, e.g. `plugins: [{plugin}]`");
+            }
+
             Report(code, at, length, message, hint);
             return null;
         }

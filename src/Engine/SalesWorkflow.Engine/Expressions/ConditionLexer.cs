@@ -159,6 +159,23 @@ internal static class ConditionLexer
         return -1;
     }
 
+    /// <summary>The identifier starting at <paramref name="at"/>, or null when none starts there.</summary>
+    public static string? WordAt(string text, int at)
+    {
+        if (at < 0 || at >= text.Length || !IsIdentifierChar(text[at]) || (at > 0 && IsIdentifierChar(text[at - 1])))
+        {
+            return null;
+        }
+
+        var end = at;
+        while (end < text.Length && IsIdentifierChar(text[end]))
+        {
+            end++;
+        }
+
+        return text[at..end];
+    }
+
     /// <summary>Offset of a string literal with this value (quotes included), or -1.</summary>
     public static int FindLiteral(string text, string value)
     {

@@ -12,9 +12,14 @@ namespace SalesWorkflow.Engine.Expressions;
 /// </summary>
 internal static class ConditionValidation
 {
-    public static void CheckProcess(ProcessDefinition process, Plugins.PluginCatalog plugins, DiagnosticBag diagnostics)
+    /// <param name="process">The process; its conditions see only the plugins it declared (<see cref="ProcessDefinition.LoadedPlugins"/>).</param>
+    /// <param name="available">Every loaded plugin, for hints when a condition uses one the process did not declare.</param>
+    /// <param name="diagnostics">Where problems go.</param>
+    public static void CheckProcess(ProcessDefinition process, Plugins.PluginCatalog available, DiagnosticBag diagnostics)
     {
-        var scope = ConditionScope.For(process.Fields, plugins.Functions);
+        var plugins = new PluginScope(process.LoadedPlugins, available);
+        var scope = ConditionScope.For(process.Fields, plugins.Declared.Functions);
+        var undeclared = available.NamespaceOwners.Where(n => !process.Plugins.Contains(n.Value)).ToDictionary(n => n.Key, n => n.Value, StringComparer.Ordinal);
         var checkedConditions = new Dictionary<ConditionSource, CheckedCondition>(ReferenceEqualityComparer.Instance);
         var ok = true;
 
@@ -25,7 +30,7 @@ internal static class ConditionValidation
                 return;
             }
 
-            var result = ConditionChecker.Check(source, scope, diagnostics);
+            var result = ConditionChecker.Check(source, scope, diagnostics, undeclared);
             if (result is null)
             {
                 ok = false;
@@ -88,14 +93,25 @@ internal static class ConditionValidation
     /// <c>--plugins</c> is an error. An id that matches none of that plugin's rule names is only a warning, since a
     /// rule may report ids other than its own name.
     /// </summary>
-    private static bool CheckPluginId(Plugins.PluginCatalog plugins, ConditionSource source, string id, int offset, string function, DiagnosticBag diagnostics)
+    private static bool CheckPluginId(PluginScope scope, ConditionSource source, string id, int offset, string function, DiagnosticBag diagnostics)
     {
+        var plugins = scope.Declared;
         var dot = id.IndexOf('.', StringComparison.Ordinal);
         var plugin = dot > 0 ? id[..dot] : id;
         var span = source.SpanOf(offset, offset + id.Length + 2);
+        if (!plugins.HasPlugin(plugin) && scope.Available.HasPlugin(plugin))
+        {
+            diagnostics.Error(
+                DiagnosticIds.ConditionUnknownPluginResult,
+                span,
+                $"`{function}(\"{id}\")` needs the plugin `{plugin}`, which the process does not use",
+                $"list it under `plugins:` at the top of the process, e.g. `plugins: [{plugin}]`");
+            return false;
+        }
+
         if (!plugins.HasPlugin(plugin))
         {
-            var loaded = plugins.Plugins.Select(p => p.Name).ToList();
+            var loaded = scope.Available.Plugins.Select(p => p.Name).ToList();
             diagnostics.Error(
                 DiagnosticIds.ConditionUnknownPluginResult,
                 span,
@@ -116,7 +132,7 @@ internal static class ConditionValidation
         return true;
     }
 
-    private static bool CheckMetReferences(Plugins.PluginCatalog plugins, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
+    private static bool CheckMetReferences(PluginScope plugins, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
     {
         var ok = true;
         foreach (var (source, condition) in conditions)
@@ -130,7 +146,7 @@ internal static class ConditionValidation
         return ok;
     }
 
-    private static bool CheckRiskReferences(ProcessDefinition process, Plugins.PluginCatalog plugins, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
+    private static bool CheckRiskReferences(ProcessDefinition process, PluginScope plugins, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
     {
         var ok = true;
         var riskIds = process.Risks.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
@@ -138,7 +154,7 @@ internal static class ConditionValidation
         {
             foreach (var (riskId, offset) in condition.RiskReferences)
             {
-                if (!riskIds.Contains(riskId) && riskId.Contains('.', StringComparison.Ordinal) && plugins.HasPlugin(riskId[..riskId.IndexOf('.', StringComparison.Ordinal)]))
+                if (!riskIds.Contains(riskId) && riskId.Contains('.', StringComparison.Ordinal) && plugins.Available.HasPlugin(riskId[..riskId.IndexOf('.', StringComparison.Ordinal)]))
                 {
                     ok &= CheckPluginId(plugins, source, riskId, offset, "HasRisk", diagnostics);
                 }
@@ -248,3 +264,6 @@ internal static class ConditionValidation
         }
     }
 }
+
+/// <summary>The plugins a process declared, and every loaded plugin (for hints about the ones it did not declare).</summary>
+internal sealed record PluginScope(Plugins.PluginCatalog Declared, Plugins.PluginCatalog Available);

@@ -21,13 +21,21 @@ internal sealed class FactEnrichment(IReadOnlyList<(string Plugin, IFactEnricher
 
     public bool IsEmpty => enrichers.Count == 0;
 
-    /// <summary>Looks up what is missing or expired for this deal's facts.</summary>
-    public async Task RefreshAsync(string dealId, Opportunity opportunity, Account account, CancellationToken cancellationToken)
+    /// <summary>Whether a process that uses <paramref name="plugins"/> has any enricher to run.</summary>
+    public bool AppliesTo(IReadOnlyList<string> plugins) => enrichers.Any(e => plugins.Contains(e.Plugin, StringComparer.Ordinal));
+
+    /// <summary>Looks up what is missing or expired for this deal's facts, for the enrichers of the process's <paramref name="plugins"/>.</summary>
+    public async Task RefreshAsync(string dealId, Opportunity opportunity, Account account, IReadOnlyList<string> plugins, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         for (var i = 0; i < enrichers.Count; i++)
         {
             var (plugin, enricher) = enrichers[i];
+            if (!plugins.Contains(plugin, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
             string? key;
             try
             {
@@ -73,7 +81,7 @@ internal sealed class FactEnrichment(IReadOnlyList<(string Plugin, IFactEnricher
     /// The snapshot with every cached enrichment applied (to copies of the opportunity and account, so nothing
     /// enriched is stored as the deal's own facts), and an incident per failed look-up.
     /// </summary>
-    public (DealSnapshot Snapshot, IReadOnlyList<RuleIncident> Incidents) Apply(DealSnapshot snapshot)
+    public (DealSnapshot Snapshot, IReadOnlyList<RuleIncident> Incidents) Apply(DealSnapshot snapshot, IReadOnlyList<string> plugins)
     {
         if (IsEmpty)
         {
@@ -86,6 +94,11 @@ internal sealed class FactEnrichment(IReadOnlyList<(string Plugin, IFactEnricher
         for (var i = 0; i < enrichers.Count; i++)
         {
             var (plugin, enricher) = enrichers[i];
+            if (!plugins.Contains(plugin, StringComparer.Ordinal))
+            {
+                continue; // The process does not use this plugin.
+            }
+
             try
             {
                 var key = enricher.CacheKey(opportunity ?? snapshot.Opportunity, account ?? snapshot.Account ?? new Account());

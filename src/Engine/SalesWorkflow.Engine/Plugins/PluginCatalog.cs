@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using NRules.Fluent;
 using NRules.RuleModel;
 using SalesWorkflow.Engine.Expressions;
@@ -42,25 +43,29 @@ public sealed record PluginDiagnostic(string Code, string Source, string Message
 /// </summary>
 public sealed class PluginCatalog
 {
+    // Views for the plugin sets processes declare, built once per set (processes usually share a few).
+    private readonly ConcurrentDictionary<string, PluginCatalog> _views = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<Contribution> _contributions;
+
     private PluginCatalog(
         IReadOnlyList<LoadedPlugin> plugins,
         IReadOnlyList<PluginDiagnostic> diagnostics,
         FunctionRegistry functions,
-        IReadOnlyList<IRuleDefinition> rules,
-        IReadOnlyList<(string Plugin, IFactEnricher Enricher)> enrichers,
+        IReadOnlyList<Contribution> contributions,
         IReadOnlyList<(string Name, IProcessEventSink Sink)> sinks)
     {
         Plugins = plugins;
         Diagnostics = diagnostics;
         Functions = functions;
-        Rules = rules;
-        Enrichers = enrichers;
+        _contributions = contributions;
+        Rules = [.. contributions.SelectMany(c => c.Rules)];
+        Enrichers = [.. contributions.SelectMany(c => c.Enrichers.Select(e => (c.Plugin, e)))];
         Sinks = sinks;
-        RuleNames = rules.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+        RuleNames = Rules.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>No plugins.</summary>
-    public static PluginCatalog Empty { get; } = new([], [], FunctionRegistry.BuiltIn, [], [], []);
+    public static PluginCatalog Empty { get; } = new([], [], FunctionRegistry.BuiltIn, [], []);
 
     /// <summary>The plugins that loaded.</summary>
     public IReadOnlyList<LoadedPlugin> Plugins { get; }
@@ -70,7 +75,7 @@ public sealed class PluginCatalog
 
     internal FunctionRegistry Functions { get; }
 
-    /// <summary>The C# rules of every loaded plugin, as NRules rule models (added to every stage's session factory).</summary>
+    /// <summary>The C# rules of every plugin in the catalog, as NRules rule models (a process view's join every stage's session factory).</summary>
     internal IReadOnlyList<IRuleDefinition> Rules { get; }
 
     internal IReadOnlySet<string> RuleNames { get; }
@@ -81,6 +86,36 @@ public sealed class PluginCatalog
 
     /// <summary>True when a loaded plugin has this name (ids such as <c>meddpicc.champion</c> start with it).</summary>
     internal bool HasPlugin(string name) => Plugins.Any(p => p.Name == name);
+
+    /// <summary>The function namespaces each plugin registered (for hints when a process uses one it did not declare).</summary>
+    internal IReadOnlyDictionary<string, string> NamespaceOwners =>
+        _contributions.SelectMany(c => c.Families.Select(f => (f.Namespace, c.Plugin))).ToDictionary(p => p.Namespace, p => p.Plugin, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The part of this catalog a process that declares <paramref name="names"/> under <c>plugins:</c> runs with: only
+    /// those plugins' rules, functions and enrichers (a plugin loaded for another process changes nothing here). Names
+    /// that are not loaded are left out (the loader reports them). Event sinks stay engine-wide and are not in views.
+    /// </summary>
+    internal PluginCatalog ForProcess(IReadOnlyCollection<string> names)
+    {
+        if (names.Count == 0 || _contributions.Count == 0)
+        {
+            return Empty;
+        }
+
+        var key = string.Join(",", names.Order(StringComparer.Ordinal));
+        return _views.GetOrAdd(key, _ =>
+        {
+            var chosen = _contributions.Where(c => names.Contains(c.Plugin)).ToList();
+            var functions = FunctionRegistry.BuiltIn;
+            foreach (var (ns, type) in chosen.SelectMany(c => c.Families))
+            {
+                functions = functions.With(ns, type); // Already accepted once by Load, so this cannot clash.
+            }
+
+            return new PluginCatalog([.. Plugins.Where(p => names.Contains(p.Name))], [], functions, chosen, []);
+        });
+    }
 
     /// <summary>
     /// Builds a catalog from plugin instances (added in-process) and plugin folders (each subfolder of each folder
@@ -106,7 +141,7 @@ public sealed class PluginCatalog
         var loaded = new List<LoadedPlugin>();
         var functions = FunctionRegistry.BuiltIn;
         var rules = new List<IRuleDefinition>();
-        var enrichers = new List<(string, IFactEnricher)>();
+        var contributions = new List<Contribution>();
         var sinks = new List<(string, IProcessEventSink)>();
         foreach (var (plugin, source, sdkVersion) in candidates)
         {
@@ -170,7 +205,7 @@ public sealed class PluginCatalog
             }
 
             rules.AddRange(pluginRules);
-            enrichers.AddRange(registration.Enrichers.Select(e => (name, e)));
+            contributions.Add(new Contribution(name, pluginRules, registration.Functions, registration.Enrichers));
             sinks.AddRange(registration.Sinks);
             loaded.Add(new LoadedPlugin(
                 name,
@@ -183,7 +218,7 @@ public sealed class PluginCatalog
                 [.. registration.Sinks.Select(s => s.Name)]));
         }
 
-        return loaded.Count == 0 && diagnostics.Count == 0 ? Empty : new PluginCatalog(loaded, diagnostics, functions, rules, enrichers, sinks);
+        return loaded.Count == 0 && diagnostics.Count == 0 ? Empty : new PluginCatalog(loaded, diagnostics, functions, contributions, sinks);
     }
 
     /// <summary>The SDK version a plugin type's assembly references (what the compiler recorded), or null for the SDK itself.</summary>
@@ -274,6 +309,9 @@ public sealed class PluginCatalog
         functions = candidate;
         return true;
     }
+
+    /// <summary>What one plugin added that processes can opt into.</summary>
+    private sealed record Contribution(string Plugin, IReadOnlyList<IRuleDefinition> Rules, IReadOnlyList<(string Namespace, Type Type)> Families, IReadOnlyList<IFactEnricher> Enrichers);
 
     private static bool NoDuplicateSinks(string plugin, string source, IReadOnlyList<(string Name, IProcessEventSink Sink)> added, List<(string Name, IProcessEventSink Sink)> existing, List<PluginDiagnostic> diagnostics)
     {

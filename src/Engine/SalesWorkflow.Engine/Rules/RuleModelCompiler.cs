@@ -63,9 +63,9 @@ internal static class RuleModelCompiler
             escalations.Add((escalation, Add(RuleKind.EscalationCondition, escalation.Id, conditions[escalation.Condition!])));
         }
 
-        // Plugins' C# rules join every stage: they decide for themselves where they apply (DealContext.Stage,
+        // The declared plugins' C# rules join every stage: they decide for themselves where they apply (DealContext.Stage,
         // StageKind), and their results reach YAML rules as linked facts in the same session.
-        var pluginRules = process.Plugins.Rules;
+        var pluginRules = process.LoadedPlugins.Rules;
         definitions.AddRange(pluginRules);
         ISessionFactory? factory = null;
         if (definitions.Count > 0)
@@ -84,7 +84,7 @@ internal static class RuleModelCompiler
             Stage = stage,
             Factory = factory,
             Rules = descriptors,
-            PluginRuleNames = pluginRules.Count == 0 ? null : process.Plugins.RuleNames,
+            PluginRuleNames = pluginRules.Count == 0 ? null : process.LoadedPlugins.RuleNames,
             Criteria = criteria,
             Risks = risks,
             EscalationConditions = escalations,

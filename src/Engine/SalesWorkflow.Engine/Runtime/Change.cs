@@ -46,12 +46,13 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
     /// <summary>Evaluates with plugins' cached enrichments applied; a failed look-up becomes an incident.</summary>
     private DealEvaluation EvaluateSnapshot(DealSnapshot snapshot)
     {
-        if (enrichment is null || enrichment.IsEmpty)
+        var plugins = process.Definition.Plugins;
+        if (enrichment is null || plugins.Count == 0 || !enrichment.AppliesTo(plugins))
         {
             return DealEvaluator.Evaluate(process, snapshot, now);
         }
 
-        var (enriched, incidents) = enrichment.Apply(snapshot);
+        var (enriched, incidents) = enrichment.Apply(snapshot, plugins);
         var evaluation = DealEvaluator.Evaluate(process, enriched, now);
         return incidents.Count == 0 ? evaluation : evaluation with { Incidents = [.. evaluation.Incidents, .. incidents] };
     }

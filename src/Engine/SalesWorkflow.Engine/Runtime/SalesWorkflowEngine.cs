@@ -141,7 +141,21 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     /// <summary>Runs plugins' enrichers for the facts the command will be decided on (outside any transaction).</summary>
     private async Task EnrichAsync(DealCommand command, CancellationToken cancellationToken)
     {
-        var stored = await _store.LoadAsync(command.DealId, cancellationToken);
+        // Only deals of processes that use a plugin with enrichers need the extra read.
+        if (!_registry.Versions.Any(v => _registry.Find(v.Id, v.Version) is { } p && _enrichment.AppliesTo(p.Definition.Plugins)))
+        {
+            return;
+        }
+
+        var stored = command is StartTracking ? null : await _store.LoadAsync(command.DealId, cancellationToken);
+        var process = command is StartTracking begin
+            ? _registry.Find(begin.ProcessId, begin.Version ?? _registry.LatestVersion(begin.ProcessId) ?? 0)
+            : stored is null ? null : _registry.Find(stored.ProcessId, stored.ProcessVersion);
+        if (process is null || !_enrichment.AppliesTo(process.Definition.Plugins))
+        {
+            return;
+        }
+
         var opportunity = command switch
         {
             StartTracking start => start.Opportunity,
@@ -156,7 +170,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         };
         if (opportunity is not null)
         {
-            await _enrichment.RefreshAsync(command.DealId, opportunity, account ?? new Sdk.Facts.Account(), cancellationToken);
+            await _enrichment.RefreshAsync(command.DealId, opportunity, account ?? new Sdk.Facts.Account(), process.Definition.Plugins, cancellationToken);
         }
     }
 

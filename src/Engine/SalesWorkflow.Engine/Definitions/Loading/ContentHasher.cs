@@ -25,6 +25,7 @@ internal static class ContentHasher
             Owner = process.Owner,
             Calendar = process.Calendar,
             Imports = process.Imports,
+            Plugins = process.Plugins,
             Fields = process.Fields,
             Stages = process.Stages,
             Transitions = process.Transitions,
@@ -51,6 +52,12 @@ internal static class ContentHasher
             w.WriteString("currency", p.Currency);
             w.WriteString("owner", p.Owner);
             Strings(w, "languages", p.Languages);
+            if (p.Plugins.Count > 0)
+            {
+                // Only when present, so that processes without plugins keep the hashes stored in existing databases.
+                Strings(w, "plugins", p.Plugins.Order(StringComparer.Ordinal));
+            }
+
             w.WriteStartObject("calendar");
             w.WriteString("timeZone", p.Calendar.TimeZone.Id);
             Strings(w, "weekend", p.Calendar.Weekend.Order().Select(d => d.ToString()));

@@ -104,7 +104,7 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
         var process = new ProcessBuilder(this, file).BuildProcess();
         if (process is not null)
         {
-            process.Plugins = options.Plugins;
+            process.LoadedPlugins = options.Plugins.ForProcess(process.Plugins);
             Expressions.ConditionValidation.CheckProcess(process, options.Plugins, Diagnostics);
         }
 

@@ -19,6 +19,7 @@ internal sealed class ProcessBuilder(LoadSession session, ParsedFile file)
     public ProcessDefinition? BuildProcess()
     {
         var imports = BuildImports();
+        var plugins = BuildPlugins();
         var fields = BuildFields(imports);
         var stages = BuildStages(imports);
         var transitions = BuildTransitions();
@@ -66,6 +67,7 @@ internal sealed class ProcessBuilder(LoadSession session, ParsedFile file)
             Owner = _read.String(_root, "owner"),
             Calendar = BuildCalendar(),
             Imports = imports,
+            Plugins = plugins,
             Fields = fields,
             Stages = stages,
             Transitions = transitions,
@@ -118,6 +120,28 @@ internal sealed class ProcessBuilder(LoadSession session, ParsedFile file)
             SourcePath = file.DisplayPath,
             Span = _root.Span,
         };
+    }
+
+    /// <summary>The plugins the process declares; each must be loaded (a process never runs without its plugins' rules).</summary>
+    private List<string> BuildPlugins()
+    {
+        var declared = _read.Scalars(_root, "plugins").Where(s => s.Value.Length > 0).ToList();
+        CheckDuplicates(declared.Select(s => (s.Value, s.Span)), "plugin", "list each plugin once");
+        var available = session.Options.Plugins;
+        foreach (var name in declared.Where(s => !available.HasPlugin(s.Value)))
+        {
+            var loaded = available.Plugins.Select(p => p.Name).ToList();
+            var failed = available.Diagnostics.Where(d => d.Message.Contains("`" + name.Value + "`", StringComparison.Ordinal) || d.Source.Contains(name.Value, StringComparison.OrdinalIgnoreCase)).ToList();
+            _diagnostics.Error(
+                DiagnosticIds.PluginNotLoaded,
+                name.Span,
+                $"the process uses the plugin `{name.Value}`, which is not loaded",
+                failed.Count > 0 ? $"it failed to load: {failed[0]}"
+                    : Suggestions.DidYouMean(name.Value, loaded)
+                    ?? (loaded.Count == 0 ? "load it with --plugins <folder> (salesflow) or AddSalesWorkflowPlugin<T>() (embedding)" : $"loaded plugins: {string.Join(", ", loaded)}; load others with --plugins <folder>"));
+        }
+
+        return [.. declared.Select(s => s.Value).Distinct(StringComparer.Ordinal)];
     }
 
     private List<PackImport> BuildImports()

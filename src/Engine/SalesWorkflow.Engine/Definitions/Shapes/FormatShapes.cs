@@ -171,6 +171,7 @@ internal static class FormatShapes
         .Optional("owner", Text, "Who owns the process (a person or role).")
         .Optional("calendar", Calendar, "Business-day calendar.")
         .Optional("imports", new ListShape(Import, "Imports."), "Rule packs used by the process.")
+        .Optional("plugins", new ListShape(new ScalarShape(ScalarType.Id, "A plugin name, e.g. `credit`."), "Plugin names."), "Plugins the process uses: their C# rules, condition functions, results and fact enrichers (see docs/plugin-guide.md).")
         .Optional("fields", new ListShape(CustomField, "Custom fields."), "Fact fields added by this process.")
         .Required("stages", new ListShape(Stage, "Stages in order."), "The stages, in forward order.")
         .Optional("transitions", Transitions, "The transition policy.")
