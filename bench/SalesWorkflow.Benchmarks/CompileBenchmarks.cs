@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Benchmarks;
 
@@ -35,7 +36,7 @@ public class CompileBenchmarks
         var path = Process.StartsWith("generated", StringComparison.Ordinal)
             ? Path.Combine(Path.GetTempPath(), Process + ".yaml")
             : RepositoryFiles.Definition(Process + ".yaml");
-        var set = new DefinitionLoader().LoadText(path, _texts[Process]);
+        var set = FirstPartyPlugins.Loader().LoadText(path, _texts[Process]);
         if (set.HasErrors)
         {
             throw new InvalidOperationException(string.Join("\n", set.Diagnostics));

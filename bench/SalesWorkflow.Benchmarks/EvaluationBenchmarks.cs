@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Attributes;
-using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Sdk.Facts;
 using SalesWorkflow.Sdk.Results;
+using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Benchmarks;
 
@@ -26,7 +26,7 @@ public class EvaluationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var set = new DefinitionLoader().Load([RepositoryFiles.Definition("standard-b2b.yaml")]);
+        var set = FirstPartyPlugins.Loader().Load([RepositoryFiles.Definition("standard-b2b.yaml")]);
         var definition = set.Processes.Single();
         _process = CompiledProcess.Compile(definition);
         _deal = TypicalDeal(Stage, _now);

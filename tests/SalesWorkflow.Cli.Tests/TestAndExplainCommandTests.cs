@@ -45,7 +45,7 @@ public sealed class TestAndExplainCommandTests
 
             Assert.Equal(ExitCodes.Invalid, code);
             Assert.Contains("health: expected 31, got 30", output, StringComparison.Ordinal);
-            Assert.Contains("13 passed, 1 failed.", output, StringComparison.Ordinal);
+            Assert.Contains("15 passed, 1 failed.", output, StringComparison.Ordinal);
         }
         finally
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.CrashHost;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Tests;
 
 // The engine as an application runs it, driven line by line from standard input so that a test can kill it (SIGKILL)
 // at any moment and check what survived. Protocol (one line each, fields separated by spaces):
@@ -24,6 +25,7 @@ if (args.Length != 2)
 var clock = new ForwardClock();
 var services = new ServiceCollection();
 services.AddSingleton<TimeProvider>(clock);
+services.AddFirstPartyPlugins();
 services.AddSalesWorkflow(o =>
 {
     o.AddDefinitions(args[1]);

@@ -1,5 +1,6 @@
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Engine.Tests;
 
@@ -49,7 +50,7 @@ internal static class TestProcesses
     public const int CriterionLine = 19;
     public const int CriterionColumn = 15;
 
-    public static DefinitionSet Load(string yaml) => new DefinitionLoader().LoadText(Path.Combine(Path.GetTempPath(), "salesworkflow-test.yaml"), yaml);
+    public static DefinitionSet Load(string yaml) => FirstPartyPlugins.Loader().LoadText(Path.Combine(Path.GetTempPath(), "salesworkflow-test.yaml"), yaml);
 
     public static CompiledProcess Compile(string yaml)
     {

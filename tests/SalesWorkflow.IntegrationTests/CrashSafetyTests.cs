@@ -193,6 +193,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
         var clock = new FakeTimeProvider(_now);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
+        services.AddFirstPartyPlugins();
         services.AddSalesWorkflow(o =>
         {
             o.AddDefinitions(Definitions);
@@ -216,7 +217,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 
         // 2. Fire what is due now, then check every deal.
         await provider.GetRequiredService<ISalesWorkflowMaintenance>().FireDueTimersAsync();
-        var process = new DefinitionLoader().Load([Definitions]).Processes.Single();
+        var process = FirstPartyPlugins.Loader().Load([Definitions]).Processes.Single();
         var stalled = process.Escalations.Single(e => e.Id == "stalled-deal");
         foreach (var dealId in _deals)
         {

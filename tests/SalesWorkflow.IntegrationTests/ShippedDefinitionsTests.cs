@@ -22,7 +22,7 @@ public sealed class ShippedDefinitionsTests
     [MemberData(nameof(Files))]
     public void Load_ShippedFile_HasNoDiagnostics(string relative)
     {
-        var set = new DefinitionLoader().Load([Path.Combine(RepoPaths.Definitions, relative)]);
+        var set = FirstPartyPlugins.Loader().Load([Path.Combine(RepoPaths.Definitions, relative)]);
 
         Assert.True(set.Diagnostics.Count == 0, string.Join("\n", set.Diagnostics.Select(DiagnosticFormatter.Format)));
     }
@@ -30,7 +30,7 @@ public sealed class ShippedDefinitionsTests
     [Fact]
     public void Load_DefinitionsFolder_ShipsAtLeastTwoProcessesAndTheBantAndMeddpiccPacks()
     {
-        var set = new DefinitionLoader().Load([RepoPaths.Definitions]);
+        var set = FirstPartyPlugins.Loader().Load([RepoPaths.Definitions]);
 
         Assert.False(set.HasErrors);
         Assert.Contains(set.Processes, p => p.Id == "standard-b2b");

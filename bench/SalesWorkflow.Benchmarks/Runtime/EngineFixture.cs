@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
+using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Benchmarks.Runtime;
 
@@ -31,6 +32,7 @@ internal sealed class EngineFixture : IAsyncDisposable
         DatabasePath = Path.Combine(folder, "salesworkflow.db");
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
+        services.AddFirstPartyPlugins();
         services.AddSalesWorkflow(o =>
         {
             o.AddDefinitions(RepositoryFiles.Definition("standard-b2b.yaml"));

@@ -42,7 +42,7 @@ public sealed partial class BrokenDefinitionCorpusTests
         var line = int.Parse(match.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture);
         var column = int.Parse(match.Groups["col"].Value, System.Globalization.CultureInfo.InvariantCulture);
 
-        var set = new DefinitionLoader().Load([path]);
+        var set = FirstPartyPlugins.Loader().Load([path]);
 
         var found = set.Diagnostics.Where(d => d.Code == code && d.Span.File.EndsWith(file, StringComparison.Ordinal)).ToList();
         Assert.True(found.Count > 0, $"{name}: no {code}; got:\n{string.Join("\n", set.Diagnostics)}");
@@ -54,7 +54,7 @@ public sealed partial class BrokenDefinitionCorpusTests
     [MemberData(nameof(Files))]
     public void Load_BrokenFile_EveryErrorHasAHintOrASelfExplanatoryMessage(string name)
     {
-        var set = new DefinitionLoader().Load([Path.Combine(CorpusFolder, name)]);
+        var set = FirstPartyPlugins.Loader().Load([Path.Combine(CorpusFolder, name)]);
 
         Assert.All(set.Diagnostics, d => Assert.True(d.Message.Length >= 15, $"{d}: message too terse"));
     }

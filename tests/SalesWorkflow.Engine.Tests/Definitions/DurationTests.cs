@@ -1,4 +1,5 @@
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Engine.Tests.Definitions;
 
@@ -67,7 +68,7 @@ internal static class TestCalendars
 {
     public static BusinessCalendar China2026()
     {
-        var set = new DefinitionLoader().LoadText(Path.Combine(Path.GetTempPath(), "calendar.yaml"), """
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(Path.GetTempPath(), "calendar.yaml"), """
             format: 1
             kind: process
             id: calendar

@@ -1,6 +1,7 @@
 using System.Text;
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Diagnostics;
+using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Engine.Tests.Definitions;
 
@@ -14,7 +15,7 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public void LoadText_EmptyText_ReportsEmptyFile()
     {
-        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "empty.yaml"), string.Empty);
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "empty.yaml"), string.Empty);
 
         var diagnostic = Assert.Single(set.Diagnostics);
         Assert.Equal(DiagnosticIds.EmptyFile, diagnostic.Code);
@@ -26,7 +27,7 @@ public sealed class HostileInputTests : IDisposable
         var path = Path.Combine(_folder, "huge.yaml");
         File.WriteAllText(path, "format: 1\nkind: process\nowner: " + new string('x', 3 * 1024 * 1024) + "\n");
 
-        var set = new DefinitionLoader().Load([path]);
+        var set = FirstPartyPlugins.Loader().Load([path]);
 
         Assert.Equal(DiagnosticIds.FileTooLarge, Assert.Single(set.Diagnostics).Code);
     }
@@ -36,7 +37,7 @@ public sealed class HostileInputTests : IDisposable
     {
         var text = "format: 1\nkind: process\nx: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
 
-        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "deep.yaml"), text);
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "deep.yaml"), text);
 
         Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.NestingTooDeep);
     }
@@ -50,7 +51,7 @@ public sealed class HostileInputTests : IDisposable
             builder.Append($"l{i}: &l{i} [").Append(string.Join(", ", Enumerable.Repeat($"*l{i - 1}", 9))).Append("]\n");
         }
 
-        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "laughs.yaml"), builder.ToString());
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "laughs.yaml"), builder.ToString());
 
         Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.TooManyNodes);
     }
@@ -61,7 +62,7 @@ public sealed class HostileInputTests : IDisposable
         var path = Path.Combine(_folder, "utf16.yaml");
         File.WriteAllBytes(path, Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("format: 1\n")).ToArray());
 
-        var set = new DefinitionLoader().Load([path]);
+        var set = FirstPartyPlugins.Loader().Load([path]);
 
         var diagnostic = Assert.Single(set.Diagnostics);
         Assert.Equal(DiagnosticIds.InvalidUtf8, diagnostic.Code);
@@ -75,7 +76,7 @@ public sealed class HostileInputTests : IDisposable
         // "name: 中" in GBK is 0xD6 0xD0 for 中; 0xD6 starts a two-byte UTF-8 sequence that 0xD0 cannot continue.
         File.WriteAllBytes(path, [.. Encoding.ASCII.GetBytes("format: 1\nname: "), 0xD6, 0xD0, (byte)'\n']);
 
-        var set = new DefinitionLoader().Load([path]);
+        var set = FirstPartyPlugins.Loader().Load([path]);
 
         var diagnostic = Assert.Single(set.Diagnostics);
         Assert.Equal((2, 7), (diagnostic.Span.Line, diagnostic.Span.Column));
@@ -84,7 +85,7 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public void LoadText_OnlyTabs_ReportsSyntaxErrorAtTheTab()
     {
-        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "tabs.yaml"), "format: 1\nstages:\n\t- id: x\n");
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "tabs.yaml"), "format: 1\nstages:\n\t- id: x\n");
 
         var diagnostic = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.YamlSyntax);
         Assert.Equal(3, diagnostic.Span.Line);
@@ -93,7 +94,7 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public void LoadText_ControlCharactersAndNul_ReportsSyntaxError()
     {
-        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "nul.yaml"), "format: 1\nkind: process\nid: a\u0000b\n");
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "nul.yaml"), "format: 1\nkind: process\nid: a\u0000b\n");
 
         Assert.True(set.HasErrors);
     }
@@ -101,7 +102,7 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public void LoadText_MissingFile_ReportsUnreadableInsteadOfThrowing()
     {
-        var set = new DefinitionLoader().Load([Path.Combine(_folder, "nope.yaml")]);
+        var set = FirstPartyPlugins.Loader().Load([Path.Combine(_folder, "nope.yaml")]);
 
         Assert.Equal(DiagnosticIds.FileUnreadable, Assert.Single(set.Diagnostics).Code);
     }
@@ -133,7 +134,7 @@ public sealed class HostileInputTests : IDisposable
               requireLossReason: false
             """;
 
-        var set = new DefinitionLoader().LoadText(Path.Combine(_folder, "merge.yaml"), text);
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "merge.yaml"), text);
 
         // `x-defaults` is an unknown key (reported), but the merge itself works.
         Assert.Equal(["SW1001"], set.Diagnostics.Select(d => d.Code));

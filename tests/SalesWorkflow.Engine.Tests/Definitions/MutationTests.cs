@@ -29,7 +29,7 @@ public sealed class MutationTests
         var path = Path.Combine(RepoPaths.Definitions, relative);
         var original = File.ReadAllText(path);
         var random = new Random(20261128 + relative.Length);
-        var loader = new DefinitionLoader();
+        var loader = FirstPartyPlugins.Loader();
         var failures = new List<string>();
         for (var i = 0; i < MutationsPerFile; i++)
         {

@@ -6,7 +6,7 @@ namespace SalesWorkflow.Engine.Tests.Definitions;
 /// <summary>What the loader builds from the shipped definitions: stages, imports, targets, hash.</summary>
 public sealed class ProcessModelTests
 {
-    private static readonly Lazy<DefinitionSet> Shipped = new(() => new DefinitionLoader().Load([RepoPaths.Definitions]));
+    private static readonly Lazy<DefinitionSet> Shipped = new(() => FirstPartyPlugins.Loader().Load([RepoPaths.Definitions]));
 
     private static ProcessDefinition Process(string id) => Shipped.Value.Processes.Single(p => p.Id == id);
 
@@ -65,8 +65,8 @@ public sealed class ProcessModelTests
         var original = File.ReadAllText(path);
         var reformatted = "# a new comment\n" + original.Replace("probability: 0.05", "probability: 0.050   # five percent", StringComparison.Ordinal);
 
-        var a = new DefinitionLoader().LoadText(path, original).Processes.Single();
-        var b = new DefinitionLoader().LoadText(path, reformatted).Processes.Single();
+        var a = FirstPartyPlugins.Loader().LoadText(path, original).Processes.Single();
+        var b = FirstPartyPlugins.Loader().LoadText(path, reformatted).Processes.Single();
 
         Assert.Equal(a.ContentHash, b.ContentHash);
         Assert.Equal(64, a.ContentHash.Length);
@@ -79,8 +79,8 @@ public sealed class ProcessModelTests
         var original = File.ReadAllText(path);
         var changed = original.Replace("Opportunity.DiscountPercent <= 10", "Opportunity.DiscountPercent <= 12", StringComparison.Ordinal);
 
-        var a = new DefinitionLoader().LoadText(path, original).Processes.Single();
-        var b = new DefinitionLoader().LoadText(path, changed).Processes.Single();
+        var a = FirstPartyPlugins.Loader().LoadText(path, original).Processes.Single();
+        var b = FirstPartyPlugins.Loader().LoadText(path, changed).Processes.Single();
 
         Assert.NotEqual(a.ContentHash, b.ContentHash);
     }
@@ -96,10 +96,10 @@ public sealed class ProcessModelTests
             File.Copy(Path.Combine(RepoPaths.Definitions, "packs", "meddpicc.yaml"), Path.Combine(folder, "packs", "meddpicc.yaml"));
             var bant = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "packs", "bant.yaml"));
             File.WriteAllText(Path.Combine(folder, "packs", "bant.yaml"), bant);
-            var before = new DefinitionLoader().Load([Path.Combine(folder, "saas-velocity.yaml")]).Processes.Single().ContentHash;
+            var before = FirstPartyPlugins.Loader().Load([Path.Combine(folder, "saas-velocity.yaml")]).Processes.Single().ContentHash;
 
             File.WriteAllText(Path.Combine(folder, "packs", "bant.yaml"), bant.Replace("<= 180", "<= 90", StringComparison.Ordinal));
-            var after = new DefinitionLoader().Load([Path.Combine(folder, "saas-velocity.yaml")]).Processes.Single().ContentHash;
+            var after = FirstPartyPlugins.Loader().Load([Path.Combine(folder, "saas-velocity.yaml")]).Processes.Single().ContentHash;
 
             Assert.NotEqual(before, after);
         }

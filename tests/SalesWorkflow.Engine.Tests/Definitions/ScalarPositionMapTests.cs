@@ -1,4 +1,5 @@
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Engine.Tests.Definitions;
 
@@ -26,7 +27,7 @@ public sealed class ScalarPositionMapTests
             transitions:
               requireLossReason: false
             """;
-        var set = new DefinitionLoader().LoadText(Path.Combine(Path.GetTempPath(), "map.yaml"), text);
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(Path.GetTempPath(), "map.yaml"), text);
         return set.Processes[0].Stages[0].ExitCriteria[0].Condition;
     }
 

@@ -25,7 +25,7 @@ public sealed class StageTransitionsTests
               requireLossReason: false
             {transitions}
             """;
-        var set = new DefinitionLoader().LoadText(Path.Combine(Path.GetTempPath(), "t.yaml"), text);
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(Path.GetTempPath(), "t.yaml"), text);
         Assert.False(set.HasErrors, string.Join("\n", set.Diagnostics));
         return set.Processes.Single();
     }
@@ -78,7 +78,7 @@ public sealed class StageTransitionsTests
     [Fact]
     public void Enumerate_ShippedProcesses_EveryStageReachable()
     {
-        var set = new DefinitionLoader().Load([RepoPaths.Definitions]);
+        var set = FirstPartyPlugins.Loader().Load([RepoPaths.Definitions]);
         foreach (var process in set.Processes)
         {
             var targets = StageTransitions.Enumerate(process).Select(t => t.To).Append(process.InitialStage.Id).ToHashSet();

@@ -10,7 +10,7 @@ public sealed class EvaluationExplainerTests
 {
     private static (ProcessDefinition Process, DealSnapshot Deal, DealEvaluation Evaluation) BlockedDeal()
     {
-        var set = new DefinitionLoader().Load([RepoPaths.Definitions]);
+        var set = FirstPartyPlugins.Loader().Load([RepoPaths.Definitions]);
         var suite = set.TestSuites.Single(s => s.Process!.Id == "standard-b2b");
         var test = suite.Cases.Single(c => c.Name.StartsWith("needs analysis without budget", StringComparison.Ordinal));
         var compiled = CompiledProcess.Compile(suite.Process!);

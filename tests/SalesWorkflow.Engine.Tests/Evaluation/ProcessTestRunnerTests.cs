@@ -9,7 +9,7 @@ public sealed class ProcessTestRunnerTests
     [Fact]
     public void Run_ShippedDefinitions_AllPassWithFullCoverage()
     {
-        var report = ProcessTestRunner.Run(new DefinitionLoader().Load([RepoPaths.Definitions]));
+        var report = ProcessTestRunner.Run(FirstPartyPlugins.Loader().Load([RepoPaths.Definitions]));
 
         Assert.True(report.Results.Count >= 20);
         Assert.All(report.Results, r => Assert.True(r.Passed, r.Name + ": " + string.Join("\n", r.Failures)));
@@ -49,7 +49,7 @@ public sealed class ProcessTestRunnerTests
                       missingChecklist: []
                 """);
 
-            var report = ProcessTestRunner.Run(new DefinitionLoader().Load([folder]));
+            var report = ProcessTestRunner.Run(FirstPartyPlugins.Loader().Load([folder]));
 
             var result = Assert.Single(report.Results);
             Assert.False(result.Passed);

@@ -28,6 +28,8 @@ internal sealed class EngineHarness : IAsyncDisposable
             services.AddSingleton(sink);
         }
 
+        services.AddFirstPartyPlugins();
+
         services.AddSalesWorkflow(o =>
         {
             o.AddDefinitions(definitions ?? Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"));

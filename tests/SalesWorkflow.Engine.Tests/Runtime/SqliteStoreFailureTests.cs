@@ -127,6 +127,7 @@ public sealed class SqliteStoreFailureTests : IDisposable
     public void AddSalesWorkflow_Twice_RegistersOneEngineAndAppliesBothConfigurations()
     {
         var services = new ServiceCollection();
+        services.AddFirstPartyPlugins();
         services.AddSalesWorkflow(o => o.AddDefinitions(RepoPaths.Definitions));
         services.AddSalesWorkflow(o => o.UseSqlite($"Data Source={Path.Combine(_folder, "x.db")}"));
         using var provider = services.BuildServiceProvider();

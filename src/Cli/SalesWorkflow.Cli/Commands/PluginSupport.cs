@@ -4,6 +4,9 @@ using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Plugins.CreditRisk;
+using SalesWorkflow.Plugins.CustomerCare;
+using SalesWorkflow.Plugins.Meddpicc;
+using SalesWorkflow.Plugins.Webhooks;
 using SalesWorkflow.Sdk.Plugins;
 
 namespace SalesWorkflow.Cli.Commands;
@@ -22,10 +25,16 @@ internal static class PluginSupport
         AllowMultipleArgumentsPerToken = false,
     };
 
-    /// <summary>The first-party plugins, fresh instances each time (a catalog owns its plugins).</summary>
+    /// <summary>
+    /// The first-party plugins, fresh instances each time (a catalog owns its plugins). Webhooks registers sinks only
+    /// when SALESWORKFLOW_WEBHOOK_URLS is set (see src/Plugins/SalesWorkflow.Plugins.Webhooks/README.md).
+    /// </summary>
     public static IReadOnlyList<ISalesWorkflowPlugin> BuiltIn() =>
     [
         new CreditRiskPlugin(),
+        new MeddpiccPlugin(),
+        new CustomerCarePlugin(),
+        new WebhooksPlugin(),
     ];
 
     /// <summary>Loads the built-in plugins and those below <paramref name="folders"/>, reporting what failed.</summary>

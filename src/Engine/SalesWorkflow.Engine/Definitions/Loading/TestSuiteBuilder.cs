@@ -353,13 +353,16 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
         {
             foreach (var scalar in _read.Scalars(expectNode, key))
             {
-                if (process.Risks.All(r => r.Id != scalar.Value))
+                // A risk of a plugin the process uses counts too: its C# rules raise ids under the plugin's name.
+                var dot = scalar.Value.IndexOf('.', StringComparison.Ordinal);
+                var ofPlugin = dot > 0 && process.Plugins.Contains(scalar.Value[..dot], StringComparer.Ordinal);
+                if (!ofPlugin && process.Risks.All(r => r.Id != scalar.Value))
                 {
                     _diagnostics.Error(
                         DiagnosticIds.TestUnknownRisk,
                         scalar.Span,
                         $"the process has no risk rule `{scalar.Value}`",
-                        Suggestions.DidYouMean(scalar.Value, process.Risks.Select(r => r.Id)));
+                        Suggestions.DidYouMean(scalar.Value, process.Risks.Select(r => r.Id).Concat(process.LoadedPlugins.RuleNames)));
                 }
             }
         }
