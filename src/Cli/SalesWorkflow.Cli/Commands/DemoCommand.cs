@@ -150,12 +150,26 @@ internal static class DemoCommand
         }
 
         watch.Stop();
+
+        // Plugins' event sinks (e.g. Webhooks with SALESWORKFLOW_WEBHOOK_URLS set) get the run's events, as the
+        // background dispatcher would deliver them in a live engine.
+        var deliveries = 0;
+        for (int delivered; (delivered = await maintenance.DispatchEventsAsync(cancellationToken)) > 0;)
+        {
+            deliveries += delivered;
+        }
+
         var p = simulation.Progress;
         console.WriteLine();
         var report = await DemoReport.BuildAsync(engine, cancellationToken);
         await report.WriteAsync(console, engine, definition, language, cancellationToken);
         var size = new FileInfo(dbPath).Length + (File.Exists(dbPath + "-wal") ? new FileInfo(dbPath + "-wal").Length : 0);
         console.MarkupLine($"[grey]{DemoReport.Number(p.Commands)} commands ({DemoReport.Number(p.Rejected)} rejected, e.g. blocked advances), {DemoReport.Number(p.TimersFired)} escalation timers fired, {DemoReport.Number(p.SweepChanges)} sweep changes in {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({(p.Commands / watch.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture)} commands/s); database {(size / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB[/]");
+        if (deliveries > 0)
+        {
+            console.MarkupLine($"[grey]{DemoReport.Number(deliveries)} event deliveries to plugins' event sinks[/]");
+        }
+
         if (await DemoReport.InterestingDealAsync(engine, cancellationToken) is { } example)
         {
             console.WriteLine();

@@ -51,6 +51,12 @@ public sealed record DealEvaluation
 
     /// <summary>Rules that threw while evaluating (their result counts as false); empty when all went well.</summary>
     public required IReadOnlyList<RuleIncident> Incidents { get; init; }
+
+    /// <summary>
+    /// Checks the process's plugins reported met (their C# rules' <c>CriterionMet</c> ids, what <c>Met("…")</c> reads),
+    /// in id order; empty when the process uses no plugin rules.
+    /// </summary>
+    public IReadOnlyList<string> ChecksMet { get; init; } = [];
 }
 
 /// <summary>The gate of the current stage.</summary>

@@ -145,6 +145,7 @@ public static class DealEvaluator
             },
             ProbabilityOverridden = overridden,
             Incidents = [.. incidents.OrderBy(i => i.Rule, StringComparer.Ordinal)],
+            ChecksMet = [.. facts.CriteriaMet.Select(c => c.CriterionId).Distinct(StringComparer.Ordinal)],
         };
     }
 

@@ -35,6 +35,11 @@ public static class EvaluationExplainer
         Gate(b, stage, evaluation, language);
         Risks(b, process, evaluation, language);
         Escalations(b, process, evaluation, language);
+        if (evaluation.ChecksMet.Count > 0)
+        {
+            // What the process's plugins vouch for (read by Met("…") in conditions).
+            b.Append("Plugin checks met: ").Append(string.Join(", ", evaluation.ChecksMet)).Append("\n\n");
+        }
 
         b.Append("Win probability: ").Append((evaluation.Probability * 100).ToString("0.#", CultureInfo.InvariantCulture)).Append('%')
             .Append(evaluation.ProbabilityOverridden ? " (the rep's own estimate)" : " (stage default)").Append('\n');
