@@ -250,5 +250,5 @@ public sealed class DefinitionException : Exception
     private static string Describe(IReadOnlyList<Diagnostic> diagnostics, int processCount) =>
         diagnostics.Count == 0
             ? string.Create(CultureInfo.InvariantCulture, $"expected one process, found {processCount}")
-            : "the definition has errors:" + Environment.NewLine + string.Join(Environment.NewLine, diagnostics.Select(d => "  " + d));
+            : "the definition has errors:" + Environment.NewLine + string.Join(Environment.NewLine, diagnostics.Select(d => "  " + d + (d.Hint is null ? string.Empty : " (hint: " + d.Hint + ")")));
 }
