@@ -15,7 +15,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     private readonly bool _ownsFolder;
     private int _commands;
 
-    public EngineHarness(string? definitions = null, IProcessEventSink? sink = null, string? folder = null)
+    public EngineHarness(string? definitions = null, IProcessEventSink? sink = null, string? folder = null, IProcessEventSink? extraSink = null)
     {
         _ownsFolder = folder is null;
         Folder = folder ?? Directory.CreateTempSubdirectory("sw-runtime-").FullName;
@@ -26,6 +26,11 @@ internal sealed class EngineHarness : IAsyncDisposable
         if (sink is not null)
         {
             services.AddSingleton(sink);
+        }
+
+        if (extraSink is not null)
+        {
+            services.AddSingleton(extraSink);
         }
 
         services.AddFirstPartyPlugins();

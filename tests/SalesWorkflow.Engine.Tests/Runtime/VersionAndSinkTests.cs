@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Sdk.Events;
@@ -86,6 +87,52 @@ public sealed class VersionAndSinkTests
             Received.Add(processEvent.EventId);
             return ValueTask.CompletedTask;
         }
+    }
+
+    /// <summary>Never answers, and ignores cancellation (the worst kind of endpoint).</summary>
+    private sealed class HungSink : IProcessEventSink
+    {
+        public int Calls;
+
+        public async ValueTask EmitAsync(ProcessEvent processEvent, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            await Task.Delay(Timeout.Infinite, CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task HungSink_TimesOutWithoutHoldingUpTheOtherSinks()
+    {
+        var healthy = new RecordingSink(0);
+        var hung = new HungSink();
+        await using var harness = new EngineHarness(sink: healthy, extraSink: hung);
+        await harness.Start("d1");
+        await harness.PassLeadGate("d1");
+        var events = (await harness.Engine.GetHistoryAsync("d1")).Count;
+
+        var dispatch = harness.Maintenance.DispatchEventsAsync();
+
+        // The healthy sink gets everything while the hung one is still waiting (time on the fake clock stands still).
+        var waited = Stopwatch.StartNew();
+        while (healthy.Received.Count < events && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(events, healthy.Received.Count);
+        Assert.False(dispatch.IsCompleted);
+        Assert.Equal(1, hung.Calls);
+
+        // At the sink timeout the hung delivery fails, and the round ends without trying its other events.
+        harness.Clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(events, await dispatch.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(1, hung.Calls);
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={harness.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT last_error FROM outbox WHERE attempts = 1;";
+        Assert.Equal("no answer within 30 s", await command.ExecuteScalarAsync());
     }
 
     [Fact]

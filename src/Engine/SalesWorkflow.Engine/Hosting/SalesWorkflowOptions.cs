@@ -31,6 +31,12 @@ public sealed class SalesWorkflowOptions
     /// <summary>Deliveries to a sink before an event is dead-lettered for it (default 10).</summary>
     public int MaxSinkAttempts { get; set; } = 10;
 
+    /// <summary>
+    /// How long one delivery to a sink may take before it counts as failed (default 30 s): a hung endpoint costs at
+    /// most this per dispatch round, and never holds up the other sinks, which are delivered to concurrently.
+    /// </summary>
+    public TimeSpan SinkTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Run the timer, sweep and dispatch loops as hosted services (default true); turn off to drive them yourself through <c>ISalesWorkflowMaintenance</c>.</summary>
     public bool RunBackgroundServices { get; set; } = true;
 
@@ -125,6 +131,11 @@ internal sealed class SalesWorkflowOptionsValidator : IValidateOptions<SalesWork
         if (options.TimerBatchSize is < 1 or > 100_000 || options.SweepBatchSize is < 1 or > 100_000)
         {
             errors.Add("TimerBatchSize and SweepBatchSize must be between 1 and 100,000.");
+        }
+
+        if (options.SinkTimeout < TimeSpan.FromMilliseconds(10) || options.SinkTimeout > TimeSpan.FromMinutes(10))
+        {
+            errors.Add("SinkTimeout must be between 10 ms and 10 minutes.");
         }
 
         if (options.MaxSinkAttempts < 1)

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Timeout;
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Plugins;
@@ -25,6 +27,10 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     private readonly IReadOnlyList<string> _sinkNames;
     private readonly ProcessRegistry _registry;
     private readonly FactEnrichment _enrichment;
+
+    // Bounds each delivery to a sink (Polly's timeout, on the engine clock). Retries are not in-process: the durable
+    // outbox retries with back-off across restarts, and dead-letters after MaxSinkAttempts.
+    private readonly ResiliencePipeline _sinkPipeline;
     private readonly CommandProcessor _processor;
     private readonly IProcessStore _store;
     private readonly SemaphoreSlim _startGate = new(1, 1);
@@ -45,6 +51,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         _sinks = [.. sinks.Select(s => (s.GetType().FullName ?? s.GetType().Name, s)), .. Plugins.Sinks];
         _sinkNames = [.. _sinks.Select(s => s.Name).Distinct(StringComparer.Ordinal)];
         _enrichment = new FactEnrichment(Plugins.Enrichers, clock, _logger);
+        _sinkPipeline = new ResiliencePipelineBuilder { TimeProvider = clock }.AddTimeout(_options.SinkTimeout).Build();
         _registry = new ProcessRegistry(new DefinitionLoaderOptions { Plugins = Plugins });
         _processor = new CommandProcessor(_registry, _enrichment);
         _store = _options.StoreFactory!(services);
@@ -304,53 +311,83 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         while (true)
         {
             var now = _clock.GetUtcNow();
-            var batch = await _store.ClaimOutboxAsync(now, 200, TimeSpan.FromMinutes(1), cancellationToken);
+            var batch = await _store.ClaimOutboxAsync(now, 200, OutboxLease, cancellationToken);
             if (batch.Count == 0)
             {
                 return delivered;
             }
 
-            var done = new List<long>();
-            foreach (var entry in batch)
-            {
-                var sink = _sinks.FirstOrDefault(s => s.Name == entry.Sink).Sink;
-                if (sink is null)
-                {
-                    // The sink is no longer registered (configuration changed): nobody will take the event.
-                    await _store.FailOutboxAsync(entry.Id, "sink not registered", null, cancellationToken);
-                    continue;
-                }
+            // Each sink gets its own entries in log order, concurrently with the other sinks: a slow or dead endpoint
+            // delays only itself. A sink that times out is not tried again in this round (its other entries are
+            // claimed again when their lease ends), so an unresponsive endpoint costs one timeout per round.
+            var counts = await Task.WhenAll(batch.GroupBy(e => e.Sink, StringComparer.Ordinal)
+                .Select(group => DeliverAsync(group.Key, [.. group], cancellationToken)));
+            delivered += counts.Sum();
+        }
+    }
 
-                try
-                {
-                    await sink.EmitAsync(ToProcessEvent(entry.Event), cancellationToken);
-                    done.Add(entry.Id);
-                    delivered++;
-                    SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "delivered"));
-                }
-#pragma warning disable CA1031 // A sink's failure is contained: recorded, retried later, never propagated to the engine.
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-#pragma warning restore CA1031
-                {
-                    var attempt = entry.Attempts + 1;
-                    if (attempt >= _options.MaxSinkAttempts)
-                    {
-                        RuntimeLog.SinkDeadLettered(_logger, ex, entry.Sink, entry.Event.EventId, attempt);
-                        await _store.FailOutboxAsync(entry.Id, ex.Message, null, cancellationToken);
-                        SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dead-lettered"));
-                    }
-                    else
-                    {
-                        var retryAt = now + Backoff(attempt);
-                        RuntimeLog.SinkFailed(_logger, ex, entry.Sink, entry.Event.EventId, attempt, retryAt);
-                        await _store.FailOutboxAsync(entry.Id, ex.Message, retryAt, cancellationToken);
-                        SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
-                    }
-                }
+    /// <summary>How long claimed outbox entries stay reserved for this dispatcher (longer than a sink's share of a batch may take).</summary>
+    private TimeSpan OutboxLease => TimeSpan.FromMinutes(1) + _options.SinkTimeout;
+
+    private async Task<int> DeliverAsync(string sinkName, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
+    {
+        var sink = _sinks.FirstOrDefault(s => s.Name == sinkName).Sink;
+        if (sink is null)
+        {
+            // The sink is no longer registered (configuration changed): nobody will take these events.
+            foreach (var entry in entries)
+            {
+                await _store.FailOutboxAsync(entry.Id, "sink not registered", null, cancellationToken);
             }
 
-            await _store.CompleteOutboxAsync(done, cancellationToken);
+            return 0;
         }
+
+        var done = new List<long>(entries.Count);
+        var started = _clock.GetTimestamp();
+        foreach (var entry in entries)
+        {
+            if (_clock.GetElapsedTime(started) > OutboxLease - _options.SinkTimeout)
+            {
+                break; // Stay inside the lease: what is left is claimed again later, never by two dispatchers at once.
+            }
+
+            try
+            {
+                // WaitAsync: a sink that ignores the token is abandoned at the timeout instead of holding the dispatcher.
+                await _sinkPipeline.ExecuteAsync(static async (state, token) => await state.Sink.EmitAsync(state.Event, token).AsTask().WaitAsync(token), (Sink: sink, Event: ToProcessEvent(entry.Event)), cancellationToken);
+                done.Add(entry.Id);
+                SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "delivered"));
+            }
+#pragma warning disable CA1031 // A sink's failure is contained: recorded, retried later, never propagated to the engine.
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                var attempt = entry.Attempts + 1;
+                var message = ex is TimeoutRejectedException ? $"no answer within {_options.SinkTimeout.TotalSeconds:0.###} s" : ex.Message;
+                if (attempt >= _options.MaxSinkAttempts)
+                {
+                    RuntimeLog.SinkDeadLettered(_logger, ex, entry.Sink, entry.Event.EventId, attempt);
+                    await _store.FailOutboxAsync(entry.Id, message, null, cancellationToken);
+                    SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dead-lettered"));
+                }
+                else
+                {
+                    var retryAt = _clock.GetUtcNow() + Backoff(attempt); // From the failure, not the claim: a timeout takes a while.
+                    RuntimeLog.SinkFailed(_logger, ex, entry.Sink, entry.Event.EventId, attempt, retryAt);
+                    await _store.FailOutboxAsync(entry.Id, message, retryAt, cancellationToken);
+                    SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                }
+
+                if (ex is TimeoutRejectedException)
+                {
+                    break;
+                }
+            }
+        }
+
+        await _store.CompleteOutboxAsync(done, cancellationToken);
+        return done.Count;
     }
 
     /// <summary>Exponential back-off between deliveries to a failing sink: 2 s, 4 s, 8 s… capped at 10 minutes.</summary>
