@@ -1,0 +1,422 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+using SalesWorkflow.Cli.Demo;
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Sdk.Facts;
+
+namespace SalesWorkflow.Cli.Import;
+
+/// <summary>A row the import could not take as it is: where (file, line, column) and why.</summary>
+internal sealed record ImportIssue(string File, int Line, int Column, bool IsError, string Kind, string Message)
+{
+    public override string ToString() => $"{File}({Line},{Column}): {(IsError ? "error" : "warning")}: {Message}";
+}
+
+/// <summary>One CRM opportunity, checked, as the engine will receive it.</summary>
+internal sealed record CrmDeal(
+    string Id,
+    int Line,
+    string Status,
+    string OpenStage,
+    DateTimeOffset EngagedAt,
+    DateTimeOffset? ClosedAt,
+    Opportunity Opportunity,
+    Account? Account,
+    Owner Owner);
+
+/// <summary>
+/// Reads a CRM export with a <see cref="CrmMapping"/> and replays it through the engine in time order: each deal starts
+/// on its engage date and is closed on its close date, so the event log holds the history a live engine would have
+/// recorded (the source of every KPI and report). Every row it cannot take is reported with its position; rows are
+/// never guessed at. Re-running an import is safe: command ids are derived from the CRM ids.
+/// </summary>
+internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefinition process)
+{
+    private readonly List<ImportIssue> _issues = [];
+
+    public IReadOnlyList<ImportIssue> Issues => _issues;
+
+    /// <summary>Reads and checks every file; returns the deals that can be imported.</summary>
+    public IReadOnlyList<CrmDeal> Read()
+    {
+        var teams = ReadTeams();
+        var accounts = ReadAccounts();
+        var products = ReadProducts();
+        var file = mapping.Files.Opportunities;
+        var c = mapping.Columns.Opportunities;
+        var deals = new List<CrmDeal>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        ReadCsv(file, [c.Id, c.Owner, c.Product, c.Account, c.Stage, c.EngagedAt, c.ClosedAt, c.Amount], row =>
+        {
+            var id = row.Value(c.Id);
+            if (id.Length == 0)
+            {
+                row.Error(c.Id, "missing-id", "no opportunity id: row skipped");
+                return;
+            }
+
+            if (!seen.Add(id))
+            {
+                row.Error(c.Id, "duplicate-id", $"opportunity `{id}` appears twice: this row is skipped");
+                return;
+            }
+
+            var crmStage = row.Value(c.Stage);
+            if (!mapping.Stages.TryGetValue(crmStage, out var stage))
+            {
+                row.Error(c.Stage, "unknown-stage", $"CRM stage `{crmStage}` is not in the mapping's `stages` ({string.Join(", ", mapping.Stages.Keys)})");
+                return;
+            }
+
+            var ownerId = row.Value(c.Owner);
+            if (!teams.TryGetValue(ownerId, out var owner))
+            {
+                row.Warning(c.Owner, "unknown-owner", $"sales agent `{ownerId}` is not in the teams file: imported without team or manager");
+                owner = new Owner { Id = ownerId, Name = ownerId };
+            }
+
+            var productName = row.Value(c.Product);
+            if (mapping.ProductAliases.TryGetValue(productName, out var alias))
+            {
+                row.Warning(c.Product, "product-alias", $"product `{productName}` read as `{alias}` (`productAliases`)");
+                productName = alias;
+            }
+
+            if (!products.TryGetValue(productName, out var price))
+            {
+                row.Error(c.Product, "unknown-product", $"product `{productName}` is not in the products file (add it, or map the spelling under `productAliases`)");
+                return;
+            }
+
+            var accountName = row.Value(c.Account);
+            Account? account = null;
+            if (accountName.Length == 0)
+            {
+                row.Warning(c.Account, "missing-account", "no account: imported without account facts");
+            }
+            else if (!accounts.TryGetValue(accountName, out account))
+            {
+                row.Warning(c.Account, "unknown-account", $"account `{accountName}` is not in the accounts file: imported with its name only");
+                account = new Account { Id = accountName, Name = accountName };
+            }
+
+            if (!TryDate(row, c.EngagedAt, out var engaged))
+            {
+                return;
+            }
+
+            if (engaged is null)
+            {
+                if (stage.Status != "open" || mapping.UndatedStart is not { } start)
+                {
+                    row.Error(c.EngagedAt, "missing-engage-date", stage.Status == "open"
+                        ? "no engage date: row skipped (set `undatedOpenDealsStartOn` in the mapping to start such deals on a fixed day)"
+                        : "a closed deal needs its engage date: row skipped");
+                    return;
+                }
+
+                row.Warning(c.EngagedAt, "missing-engage-date", $"no engage date: started on {start:yyyy-MM-dd} (`undatedOpenDealsStartOn`)");
+                engaged = start;
+            }
+
+            if (!TryDate(row, c.ClosedAt, out var closed))
+            {
+                return;
+            }
+
+            decimal amount = price;
+            if (stage.Status != "open")
+            {
+                if (closed is null)
+                {
+                    row.Error(c.ClosedAt, "missing-close-date", $"a {stage.Status} deal needs its close date: row skipped");
+                    return;
+                }
+
+                if (closed < engaged)
+                {
+                    row.Error(c.ClosedAt, "close-before-engage", $"closed {closed:yyyy-MM-dd} before it was engaged {engaged:yyyy-MM-dd}: row skipped");
+                    return;
+                }
+
+                var value = row.Value(c.Amount);
+                if (!decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out amount) || amount < 0)
+                {
+                    row.Error(c.Amount, "bad-amount", $"close value `{value}` is not a non-negative number: row skipped");
+                    return;
+                }
+            }
+
+            var opportunity = new Opportunity
+            {
+                Id = id,
+                Name = account is null ? productName : $"{productName} — {account.Name}",
+                Amount = amount,
+                Currency = process.Currency,
+                OwnerId = owner.Id,
+                AccountId = account?.Id ?? string.Empty,
+                Source = "crm-import",
+            };
+            opportunity.Custom.Set("product", productName);
+            deals.Add(new CrmDeal(id, row.Line, stage.Status, stage.Stage ?? mapping.EngagedStage, At(engaged.Value, 9), closed is null ? null : At(closed.Value, 17), opportunity, account, owner));
+        });
+        return deals;
+    }
+
+    /// <summary>A CRM date at a working hour in the process's time zone, so that reports count it on that date.</summary>
+    private DateTimeOffset At(DateOnly day, int hour)
+    {
+        var local = day.ToDateTime(new TimeOnly(hour, 0));
+        return new DateTimeOffset(local, process.Calendar.TimeZone.GetUtcOffset(local));
+    }
+
+    /// <summary>Replays the deals through the engine in time order (deals due at the same moment concurrently).</summary>
+    public async Task<ImportTotals> RunAsync(ISalesWorkflowEngine engine, SimulatedClock clock, IReadOnlyList<CrmDeal> deals, Action<int, int>? progress, CancellationToken cancellationToken)
+    {
+        var steps = deals.Select(d => (At: d.EngagedAt, Deal: d, Close: false))
+            .Concat(deals.Where(d => d.ClosedAt is not null).Select(d => (At: d.ClosedAt!.Value, Deal: d, Close: true)))
+            .OrderBy(s => s.At).ThenBy(s => s.Deal.Line)
+            .GroupBy(s => s.At)
+            .ToList();
+        var totals = new ImportTotals();
+        var issues = new ConcurrentBag<ImportIssue>();
+        var done = 0;
+        foreach (var moment in steps)
+        {
+            if (moment.Key > clock.GetUtcNow())
+            {
+                clock.Set(moment.Key);
+            }
+
+            await Parallel.ForEachAsync(moment, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (step, token) =>
+            {
+                var result = step.Close ? await CloseAsync(engine, step.Deal, token) : await StartAsync(engine, step.Deal, token);
+                totals.Count(result.Status);
+                if (result.Status == CommandStatus.Rejected)
+                {
+                    issues.Add(new ImportIssue(mapping.Files.Opportunities, step.Deal.Line, 1, true, "rejected", $"`{step.Deal.Id}`: the engine refused the {(step.Close ? "close" : "start")}: {result.Rejection?.Message}"));
+                }
+            });
+            done += moment.Count();
+            progress?.Invoke(done, steps.Sum(s => s.Count()));
+        }
+
+        _issues.AddRange(issues.OrderBy(i => i.Line));
+        return totals;
+    }
+
+    private Task<CommandResult> StartAsync(ISalesWorkflowEngine engine, CrmDeal deal, CancellationToken token) =>
+        engine.SubmitAsync(new StartTracking($"import:{deal.Id}:start", deal.Id, process.Id)
+        {
+            Version = process.Version,
+            Stage = deal.OpenStage,
+            Opportunity = deal.Opportunity,
+            Account = deal.Account,
+            Owner = deal.Owner,
+        }, token);
+
+    private async Task<CommandResult> CloseAsync(ISalesWorkflowEngine engine, CrmDeal deal, CancellationToken token)
+    {
+        if (deal.Status == "lost")
+        {
+            return await engine.SubmitAsync(new CloseLost($"import:{deal.Id}:lost", deal.Id, mapping.LossReason) { Note = "imported from the CRM, which records no loss reason" }, token);
+        }
+
+        // Won: through each remaining stage by gate override (the CRM knows the outcome, not the stages in between).
+        CommandResult result;
+        var step = 0;
+        do
+        {
+            result = await engine.SubmitAsync(new OverrideGate($"import:{deal.Id}:won:{++step}", deal.Id, "won in the CRM (imported); stage history unknown", "crm-import"), token);
+        }
+        while (result.Status != CommandStatus.Rejected && step < process.Stages.Count && process.FindStage(result.Stage ?? string.Empty) is { IsOpen: true });
+
+        return result;
+    }
+
+
+    private static bool TryDate(CsvRow row, string column, out DateOnly? date)
+    {
+        date = null;
+        var text = row.Value(column);
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            date = parsed;
+            return true;
+        }
+
+        row.Error(column, "bad-date", $"`{text}` is not a date (yyyy-MM-dd): row skipped");
+        return false;
+    }
+
+    private Dictionary<string, Owner> ReadTeams()
+    {
+        var owners = new Dictionary<string, Owner>(StringComparer.Ordinal);
+        if (mapping.Files.Teams is not { } file)
+        {
+            return owners;
+        }
+
+        var c = mapping.Columns.Teams;
+        ReadCsv(file, [c.Owner, c.Manager, c.Team], row =>
+        {
+            var id = row.Value(c.Owner);
+            if (id.Length == 0 || !owners.TryAdd(id, new Owner { Id = id, Name = id, ManagerId = row.Value(c.Manager), Team = row.Value(c.Team) }))
+            {
+                row.Error(c.Owner, "bad-owner", id.Length == 0 ? "no sales agent: row skipped" : $"sales agent `{id}` appears twice: this row is skipped");
+            }
+        });
+        return owners;
+    }
+
+    private Dictionary<string, Account> ReadAccounts()
+    {
+        var accounts = new Dictionary<string, Account>(StringComparer.Ordinal);
+        if (mapping.Files.Accounts is not { } file)
+        {
+            return accounts;
+        }
+
+        var c = mapping.Columns.Accounts;
+        ReadCsv(file, [c.Name, c.Industry, c.Employees, c.Revenue, c.Region], row =>
+        {
+            var name = row.Value(c.Name);
+            if (name.Length == 0 || accounts.ContainsKey(name))
+            {
+                row.Error(c.Name, "bad-account", name.Length == 0 ? "no account name: row skipped" : $"account `{name}` appears twice: this row is skipped");
+                return;
+            }
+
+            var industry = row.Value(c.Industry);
+            if (mapping.SectorAliases.TryGetValue(industry, out var corrected))
+            {
+                row.Warning(c.Industry, "sector-alias", $"sector `{industry}` read as `{corrected}` (`sectorAliases`)");
+                industry = corrected;
+            }
+
+            var account = new Account { Id = name, Name = name, Industry = industry, Region = row.Value(c.Region) };
+            if (int.TryParse(row.Value(c.Employees), NumberStyles.Integer, CultureInfo.InvariantCulture, out var employees))
+            {
+                account.Employees = employees;
+            }
+            else if (row.Value(c.Employees).Length > 0)
+            {
+                row.Warning(c.Employees, "bad-number", $"employees `{row.Value(c.Employees)}` is not a whole number: left empty");
+            }
+
+            if (decimal.TryParse(row.Value(c.Revenue), NumberStyles.Number, CultureInfo.InvariantCulture, out var revenue))
+            {
+                account.AnnualRevenue = revenue * mapping.AccountRevenueUnit;
+            }
+            else if (row.Value(c.Revenue).Length > 0)
+            {
+                row.Warning(c.Revenue, "bad-number", $"revenue `{row.Value(c.Revenue)}` is not a number: left empty");
+            }
+
+            accounts[name] = account;
+        });
+        return accounts;
+    }
+
+    private Dictionary<string, decimal> ReadProducts()
+    {
+        var products = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        if (mapping.Files.Products is not { } file)
+        {
+            return products;
+        }
+
+        var c = mapping.Columns.Products;
+        ReadCsv(file, [c.Name, c.Price], row =>
+        {
+            var name = row.Value(c.Name);
+            if (!decimal.TryParse(row.Value(c.Price), NumberStyles.Number, CultureInfo.InvariantCulture, out var price) || price < 0)
+            {
+                row.Error(c.Price, "bad-price", $"price `{row.Value(c.Price)}` of `{name}` is not a non-negative number: row skipped");
+                return;
+            }
+
+            if (name.Length == 0 || !products.TryAdd(name, price))
+            {
+                row.Error(c.Name, "bad-product", name.Length == 0 ? "no product name: row skipped" : $"product `{name}` appears twice: this row is skipped");
+            }
+        });
+        return products;
+    }
+
+    /// <summary>Reads a CSV with a header, checking the mapped columns exist; each data row goes to <paramref name="take"/>.</summary>
+    private void ReadCsv(string file, string[] columns, Action<CsvRow> take)
+    {
+        var path = Path.Combine(folder, file);
+        if (!File.Exists(path))
+        {
+            _issues.Add(new ImportIssue(file, 0, 0, true, "missing-file", $"file not found in {folder}"));
+            return;
+        }
+
+        using var reader = new StreamReader(path);
+        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { BadDataFound = null, MissingFieldFound = null, DetectColumnCountChanges = false });
+        if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is not { } header)
+        {
+            _issues.Add(new ImportIssue(file, 1, 1, true, "empty-file", "no header row"));
+            return;
+        }
+
+        var index = header.Select((name, i) => (name: name.Trim(), i)).GroupBy(h => h.name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+        var missing = columns.Where(c => !index.ContainsKey(c)).ToList();
+        if (missing.Count > 0)
+        {
+            _issues.Add(new ImportIssue(file, 1, 1, true, "missing-column", $"the header lacks {string.Join(", ", missing.Select(m => $"`{m}`"))} (columns: {string.Join(", ", header)}); fix the file or the mapping's `columns`"));
+            return;
+        }
+
+        while (csv.Read())
+        {
+            take(new CsvRow(file, csv.Parser.RawRow, csv, index, _issues));
+        }
+    }
+
+    /// <summary>One data row with its position, for values and issues.</summary>
+    private sealed class CsvRow(string file, int line, CsvReader csv, Dictionary<string, int> index, List<ImportIssue> issues)
+    {
+        public int Line => line;
+
+        public string Value(string column) => (csv.GetField(index[column]) ?? string.Empty).Trim();
+
+        public void Error(string column, string kind, string message) => issues.Add(new ImportIssue(file, line, index[column] + 1, true, kind, message));
+
+        public void Warning(string column, string kind, string message) => issues.Add(new ImportIssue(file, line, index[column] + 1, false, kind, message));
+    }
+}
+
+/// <summary>What the engine did with the import's commands.</summary>
+internal sealed class ImportTotals
+{
+    private int _applied;
+    private int _duplicates;
+    private int _rejected;
+
+    public int Applied => _applied;
+
+    public int Duplicates => _duplicates;
+
+    public int Rejected => _rejected;
+
+    public void Count(CommandStatus status)
+    {
+        _ = status switch
+        {
+            CommandStatus.Applied => Interlocked.Increment(ref _applied),
+            CommandStatus.Duplicate => Interlocked.Increment(ref _duplicates),
+            _ => Interlocked.Increment(ref _rejected),
+        };
+    }
+}

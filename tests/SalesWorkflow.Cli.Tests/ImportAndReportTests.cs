@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text.Json;
+using CsvHelper;
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.Cli.Tests;
+
+/// <summary>The shipped Maven CRM sample imported once (the slow part), for the tests that read it.</summary>
+public sealed class ImportedSampleFixture : IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("sw-import-").FullName;
+
+    public string DatabasePath => Path.Combine(_folder, "crm.db");
+
+    public string IssuesPath => Path.Combine(_folder, "issues.csv");
+
+    public (int Code, string Output, string Error) Import { get; private set; }
+
+    public async Task InitializeAsync() =>
+        Import = await CliRunner.RunAsync("import", RepoPaths.Combine("samples", "maven-crm"), "--db", DatabasePath, "--process", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--issues", IssuesPath);
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_folder, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class ImportAndReportTests(ImportedSampleFixture sample) : IClassFixture<ImportedSampleFixture>
+{
+    [Fact]
+    public void Import_Sample_TakesEveryRowAndReportsEachKnownQuirkWithItsPosition()
+    {
+        var (code, output, error) = sample.Import;
+
+        Assert.True(code == ExitCodes.Ok, output + error);
+        Assert.Contains("Imported 8,800 deals", output, StringComparison.Ordinal);
+        Assert.Contains("2,089 open, 4,238 won, 2,473 lost", output, StringComparison.Ordinal);
+        Assert.Contains("0 refused", output, StringComparison.Ordinal);
+        var issues = File.ReadAllLines(sample.IssuesPath).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(1_480, issues.Count(i => i[4] == "product-alias"));
+        Assert.Equal(1_425, issues.Count(i => i[4] == "missing-account"));
+        Assert.Equal(500, issues.Count(i => i[4] == "missing-engage-date"));
+        Assert.Equal(12, issues.Count(i => i[4] == "sector-alias"));
+        Assert.Contains("sales_pipeline.csv(3,3): warning: product `GTXPro` read as `GTX Pro`", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_Sample_KpisEqualAnIndependentComputationOverTheCsv()
+    {
+        // Independent: straight from the CSV, as an analyst would in a spreadsheet.
+        using var reader = new StreamReader(RepoPaths.Combine("samples", "maven-crm", "sales_pipeline.csv"));
+        using var csv = new CsvReader(reader, CultureInfo.InvariantCulture);
+        var rows = csv.GetRecords<dynamic>().Select(r => (IDictionary<string, object>)r).ToList();
+        var won = rows.Where(r => (string)r["deal_stage"] == "Won").ToList();
+        var lost = rows.Count(r => (string)r["deal_stage"] == "Lost");
+        static DateOnly Day(object text) => DateOnly.ParseExact((string)text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var cycles = won.Select(r => Day(r["close_date"]).DayNumber - Day(r["engage_date"]).DayNumber).Order().ToList();
+        var median = cycles.Count % 2 == 1 ? cycles[cycles.Count / 2] : (cycles[(cycles.Count / 2) - 1] + cycles[cycles.Count / 2]) / 2.0;
+        var revenue = won.Sum(r => decimal.Parse((string)r["close_value"], CultureInfo.InvariantCulture));
+
+        var (code, output, error) = await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017", "--format", "json");
+
+        Assert.True(code == ExitCodes.Ok, output + error);
+        var current = JsonDocument.Parse(output).RootElement.GetProperty("current");
+        Assert.Equal(won.Count, current.GetProperty("won").GetInt32());
+        Assert.Equal(lost, current.GetProperty("lost").GetInt32());
+        Assert.Equal((double)won.Count / (won.Count + lost), current.GetProperty("winRate").GetDouble(), 12);
+        Assert.Equal(revenue, current.GetProperty("wonRevenue").GetDecimal());
+        Assert.Equal(cycles.Average(), current.GetProperty("cycleDaysMean").GetDouble(), 9);
+        Assert.Equal(median, current.GetProperty("cycleDaysMedian").GetDouble());
+    }
+
+    [Fact]
+    public async Task Report_Html_IsOneSelfContainedFileWithItsCharts()
+    {
+        var file = Path.Combine(Path.GetDirectoryName(sample.DatabasePath)!, "report.html");
+
+        var (code, output, error) = await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017-Q3", "--format", "html", "--out", file);
+
+        Assert.True(code == ExitCodes.Ok, output + error);
+        Assert.Contains("written to", output, StringComparison.Ordinal);
+        var html = await File.ReadAllTextAsync(file);
+        Assert.Contains("<svg id=\"chart-revenue\"", html, StringComparison.Ordinal);
+        Assert.Equal(3, html.Split("<svg id=\"chart-revenue\"")[1].Split("</svg>")[0].Split("class=\"bar\"").Length - 1); // one bar per month of the quarter
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_BadPeriodOrFormat_IsAUsageError()
+    {
+        Assert.Equal(ExitCodes.UsageOrIo, (await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017-Q5")).ExitCode);
+        Assert.Equal(ExitCodes.UsageOrIo, (await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017", "--format", "pdf")).ExitCode);
+    }
+}
+
+/// <summary>Bad CRM input: every problem reported with its position, nothing guessed, the good rows still imported.</summary>
+public sealed class ImportBadInputTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("sw-import-bad-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private void Mapping(string extra = "") => Write("mapping.yaml", File.ReadAllText(RepoPaths.Combine("samples", "maven-crm", "mapping.yaml")) + extra);
+
+    private Task<(int ExitCode, string Out, string Error)> Import() =>
+        CliRunner.RunAsync("import", _folder, "--db", Path.Combine(_folder, "x.db"), "--process", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"));
+
+    [Fact]
+    public async Task Import_BadRows_AreReportedByLineAndColumnAndTheRestIsImported()
+    {
+        Mapping();
+        foreach (var file in new[] { "sales_teams.csv", "accounts.csv", "products.csv" })
+        {
+            File.Copy(RepoPaths.Combine("samples", "maven-crm", file), Path.Combine(_folder, file));
+        }
+
+        Write("sales_pipeline.csv", """
+            opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value
+            OK1,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,2017-03-01,1054
+            OK1,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,2017-03-01,1054
+            BAD2,Moses Frase,GTX Basic,Cancity,Sold,2016-10-20,2017-03-01,1054
+            BAD3,Moses Frase,Quantum Box,Cancity,Won,2016-10-20,2017-03-01,1054
+            BAD4,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,03/01/2017,1054
+            BAD5,Moses Frase,GTX Basic,Cancity,Lost,2017-03-20,2017-03-01,0
+            BAD6,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,2017-03-01,lots
+            OK7,Nobody Known,MG Special,Nowhere Inc,Engaging,2016-11-02,,
+
+            """);
+
+        var (code, output, _) = await Import();
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("Imported 2 deals", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(3,1): error: opportunity `OK1` appears twice", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(4,5): error: CRM stage `Sold` is not in the mapping", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(5,3): error: product `Quantum Box` is not in the products file", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(6,7): error: `03/01/2017` is not a date", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(7,7): error: closed 2017-03-01 before it was engaged 2017-03-20", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(8,8): error: close value `lots` is not a non-negative number", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(9,2): warning: sales agent `Nobody Known` is not in the teams file", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(9,4): warning: account `Nowhere Inc` is not in the accounts file", output, StringComparison.Ordinal);
+
+        // Importing again is safe: the same deals, nothing applied twice.
+        var (_, again, _) = await Import();
+        Assert.Contains("0 commands applied", again, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_MappingWithAnUnknownKey_IsAnErrorWithItsPosition()
+    {
+        Mapping("lossReasn: other\n");
+
+        var (code, _, error) = await Import();
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Matches(@"mapping\.yaml\(\d+,1\): error: .*lossReasn", error);
+    }
+
+    [Fact]
+    public async Task Import_MissingColumn_StopsBeforeAnythingIsWritten()
+    {
+        Mapping();
+        Write("sales_pipeline.csv", "opportunity_id,sales_agent\nX,Y\n");
+
+        var (code, _, error) = await Import();
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("sales_pipeline.csv(1,1): error: the header lacks `product`", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "x.db")));
+    }
+}
