@@ -35,6 +35,7 @@ internal static class CliApp
         root.Subcommands.Add(PluginsCommand.Create(context));
         root.Subcommands.Add(ImportCommand.Create(context));
         root.Subcommands.Add(ReportCommand.Create(context));
+        root.Subcommands.Add(BacktestCommand.Create(context));
         return root;
     }
 

@@ -1,0 +1,277 @@
+using System.Text.Json;
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Sdk.Facts;
+
+namespace SalesWorkflow.Engine.Analytics;
+
+/// <summary>What a process change would have done to the recorded history (see docs/kpis.md, "Backtest").</summary>
+public sealed record BacktestResult
+{
+    /// <summary>Deals replayed.</summary>
+    public required int Deals { get; init; }
+
+    /// <summary>Forward stage moves replayed (each one a gate the deal passed under the recorded process).</summary>
+    public required int Moves { get; init; }
+
+    /// <summary>
+    /// Recorded moves (not gate overrides) that the recorded process itself refuses on the rebuilt facts: a check of
+    /// the replay's fidelity, 0 when the history is complete. Such moves are not counted as blocked.
+    /// </summary>
+    public required int Unreproduced { get; init; }
+
+    /// <summary>Moves the new gates would have blocked while the recorded gates let them through: the deal, the stage it was leaving, and the failing criteria.</summary>
+    public required IReadOnlyList<BlockedMove> Blocked { get; init; }
+
+    /// <summary>Blocked moves by stage and criterion ("stage/criterion" → moves), most first.</summary>
+    public required IReadOnlyList<KeyValuePair<string, int>> BlockedByCriterion { get; init; }
+
+    /// <summary>Time-based escalations that would have fired, per level (escalation id and level → count), under the old process.</summary>
+    public required IReadOnlyDictionary<string, int> EscalationsBefore { get; init; }
+
+    /// <summary>The same under the new process.</summary>
+    public required IReadOnlyDictionary<string, int> EscalationsAfter { get; init; }
+
+    /// <summary>Notifications per role (owner, manager, director) before and after.</summary>
+    public required IReadOnlyDictionary<string, (int Before, int After)> NotificationsByRole { get; init; }
+
+    /// <summary>Blocked deals that were won in the end, and their won revenue: what a stricter gate puts at risk.</summary>
+    public required (int Deals, decimal Revenue) WonDealsBlocked { get; init; }
+
+    /// <summary>Blocked deals that were lost in the end: what a stricter gate might have caught early.</summary>
+    public required int LostDealsBlocked { get; init; }
+
+    /// <summary>Roles that would get at least twice as many notifications (and at least 10 more): the manager-flood warning.</summary>
+    public IReadOnlyList<string> FloodWarnings => [.. NotificationsByRole.Where(r => r.Value.After >= 2 * Math.Max(1, r.Value.Before) && r.Value.After - r.Value.Before >= 10).Select(r => r.Key)];
+}
+
+/// <summary>A move the new gate would have refused.</summary>
+/// <param name="DealId">The deal.</param>
+/// <param name="Stage">The stage it was leaving.</param>
+/// <param name="At">When it moved on.</param>
+/// <param name="FailingCriteria">Criteria of the new process that fail on the facts of that moment.</param>
+public sealed record BlockedMove(string DealId, string Stage, DateTimeOffset At, IReadOnlyList<string> FailingCriteria);
+
+/// <summary>
+/// Replays recorded history under two versions of a process: the facts of each deal as they were when it left each
+/// stage are evaluated by both, and its stays in each stage are timed against both sets of escalations. Pure; the
+/// history is rebuilt from the event log alone.
+/// </summary>
+public static class Backtest
+{
+    /// <summary>Replays every deal of <paramref name="events"/> (the log in sequence order) under both processes.</summary>
+    public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        var blocked = new List<BlockedMove>();
+        var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var roles = new SortedDictionary<string, (int Before, int After)>(StringComparer.Ordinal);
+        var wonBlocked = (Deals: 0, Revenue: 0m);
+        var lostBlocked = 0;
+        var moves = 0;
+        var deals = 0;
+        var unreproduced = 0;
+        foreach (var history in events.GroupBy(e => e.DealId, StringComparer.Ordinal))
+        {
+            deals++;
+            var replay = new DealReplay();
+            var dealBlocked = false;
+            DateTimeOffset? wonAt = null;
+            var wonAmount = 0m;
+            var lost = false;
+            foreach (var e in history)
+            {
+                if (e.Type == DealEventTypes.StageChanged && replay.Stage is { } leaving && Text(e.Data, "kind") is "forward" or "skip" or "win")
+                {
+                    moves++;
+                    var snapshot = replay.Snapshot();
+                    var overridden = e.Data.TryGetProperty("overridden", out var flag) && flag.ValueKind == JsonValueKind.True;
+                    if (to.Stage(leaving) is not null && snapshot is not null && !overridden)
+                    {
+                        // Newly blocked: the recorded gate passes on these facts and the new one does not.
+                        var recorded = from.Stage(leaving) is null || DealEvaluator.Evaluate(from, snapshot, e.At).Gate.Criteria.All(c => c.Passed);
+                        var failing = DealEvaluator.Evaluate(to, snapshot, e.At).Gate.Criteria.Where(c => !c.Passed).Select(c => c.Id).ToList();
+                        if (!recorded)
+                        {
+                            unreproduced++;
+                        }
+                        else if (failing.Count > 0)
+                        {
+                            blocked.Add(new BlockedMove(e.DealId, leaving, e.At, failing));
+                            dealBlocked = true;
+                        }
+                    }
+                }
+
+                if (e.Type is DealEventTypes.StageChanged or DealEventTypes.DealWon or DealEventTypes.DealLost)
+                {
+                    Escalations(replay, e.At, from, before, roles, isAfter: false);
+                    Escalations(replay, e.At, to, after, roles, isAfter: true);
+                }
+
+                if (e.Type == DealEventTypes.DealWon)
+                {
+                    wonAt = e.At;
+                    wonAmount = e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty("amount", out var amount) && amount.ValueKind == JsonValueKind.Number ? amount.GetDecimal() : 0;
+                }
+
+                lost = e.Type == DealEventTypes.DealLost || (lost && e.Type != DealEventTypes.DealReopened);
+                replay.Apply(e);
+            }
+
+            if (dealBlocked && wonAt is not null && !lost)
+            {
+                wonBlocked = (wonBlocked.Deals + 1, wonBlocked.Revenue + wonAmount);
+            }
+            else if (dealBlocked && lost)
+            {
+                lostBlocked++;
+            }
+        }
+
+        return new BacktestResult
+        {
+            Deals = deals,
+            Moves = moves,
+            Unreproduced = unreproduced,
+            Blocked = blocked,
+            BlockedByCriterion = [.. blocked.SelectMany(b => b.FailingCriteria.Select(c => $"{b.Stage}/{c}")).GroupBy(k => k, StringComparer.Ordinal)
+                .Select(g => new KeyValuePair<string, int>(g.Key, g.Count())).OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)],
+            EscalationsBefore = before,
+            EscalationsAfter = after,
+            NotificationsByRole = roles,
+            WonDealsBlocked = wonBlocked,
+            LostDealsBlocked = lostBlocked,
+        };
+    }
+
+    /// <summary>Counts the time-based escalation levels the stay in the current stage, ending at <paramref name="left"/>, would have reached.</summary>
+    private static void Escalations(DealReplay replay, DateTimeOffset left, CompiledProcess process, SortedDictionary<string, int> counts, SortedDictionary<string, (int Before, int After)> roles, bool isAfter)
+    {
+        if (replay.Stage is not { } stage || replay.EnteredAt is not { } entered)
+        {
+            return;
+        }
+
+        var calendar = process.Definition.Calendar;
+        foreach (var escalation in process.Definition.Escalations.Where(x => x.TimeInStage is not null && x.Stages.Contains(stage)))
+        {
+            var since = escalation.TimeInStage!.Value.AddTo(entered, calendar);
+            foreach (var level in escalation.Levels.Where(l => l.After.AddTo(since, calendar) <= left))
+            {
+                var key = $"{escalation.Id} L{level.Number} ({level.Notify})";
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+                var (b, a) = roles.GetValueOrDefault(level.Notify);
+                roles[level.Notify] = isAfter ? (b, a + 1) : (b + 1, a);
+            }
+        }
+    }
+
+    private static string? Text(JsonElement data, string name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>A deal's facts and stage, rebuilt event by event as the engine recorded them.</summary>
+    private sealed class DealReplay
+    {
+        private Opportunity? _opportunity;
+        private Account? _account;
+        private Owner? _owner;
+        private readonly List<Contact> _contacts = [];
+        private readonly List<Activity> _activities = [];
+        private readonly List<Approval> _approvals = [];
+        private readonly List<Feedback> _feedback = [];
+        private readonly HashSet<string> _checklist = new(StringComparer.Ordinal);
+
+        public string? Stage { get; private set; }
+
+        public DateTimeOffset? EnteredAt { get; private set; }
+
+        public DealSnapshot? Snapshot() => _opportunity is null || Stage is null || EnteredAt is null ? null : new DealSnapshot
+        {
+            Opportunity = _opportunity,
+            Account = _account,
+            Owner = _owner,
+            Contacts = [.. _contacts],
+            Activities = [.. _activities],
+            Approvals = [.. _approvals],
+            Feedback = [.. _feedback],
+            Stage = Stage,
+            EnteredStageAt = EnteredAt.Value,
+            ChecklistDone = new HashSet<string>(_checklist, StringComparer.Ordinal),
+        };
+
+        public void Apply(DealEvent e)
+        {
+            var data = e.Data;
+            switch (e.Type)
+            {
+                case DealEventTypes.TrackingStarted:
+                    Stage = Text(data, "stage") ?? e.Stage;
+                    EnteredAt = e.At;
+                    Facts(data);
+                    break;
+                case DealEventTypes.FactsUpdated:
+                    Facts(data);
+                    break;
+                case DealEventTypes.ActivityLogged when data.ValueKind == JsonValueKind.Object:
+                    Merge(_activities, data.Deserialize<Activity>(StorageJson.Options)!, a => a.Id);
+                    break;
+                case DealEventTypes.FeedbackRecorded when data.ValueKind == JsonValueKind.Object:
+                    Merge(_feedback, data.Deserialize<Feedback>(StorageJson.Options)!, f => f.Id);
+                    break;
+                case DealEventTypes.ChecklistItemCompleted when Text(data, "item") is { } item:
+                    _checklist.Add(item);
+                    break;
+                case DealEventTypes.StageChanged or DealEventTypes.DealReopened when e.Stage != Stage:
+                    Stage = e.Stage;
+                    EnteredAt = e.At;
+                    _checklist.Clear();
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        private void Facts(JsonElement data)
+        {
+            if (data.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            _opportunity = Read<Opportunity>(data, "opportunity") ?? _opportunity;
+            _account = Read<Account>(data, "account") ?? _account;
+            _owner = Read<Owner>(data, "owner") ?? _owner;
+            foreach (var contact in Read<List<Contact>>(data, "contacts") ?? [])
+            {
+                Merge(_contacts, contact, c => c.Id);
+            }
+
+            foreach (var approval in Read<List<Approval>>(data, "approvals") ?? [])
+            {
+                Merge(_approvals, approval, a => a.Id);
+            }
+        }
+
+        private static T? Read<T>(JsonElement data, string name)
+            where T : class =>
+            data.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? value.Deserialize<T>(StorageJson.Options) : null;
+
+        private static void Merge<T>(List<T> list, T item, Func<T, string> id)
+        {
+            var at = string.IsNullOrEmpty(id(item)) ? -1 : list.FindIndex(x => id(x) == id(item));
+            if (at >= 0)
+            {
+                list[at] = item;
+            }
+            else
+            {
+                list.Add(item);
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.Cli.Tests;
+
+/// <summary>A demo history to replay, made once for the backtest tests.</summary>
+public sealed class DemoHistoryFixture : IAsyncLifetime
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("sw-backtest-").FullName;
+
+    public string DatabasePath => Path.Combine(Folder, "demo.db");
+
+    public string Current => Path.Combine(Folder, "standard-b2b.yaml");
+
+    public async Task InitializeAsync()
+    {
+        File.Copy(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), Current);
+        var (code, output, error) = await CliRunner.RunAsync("demo", "--db", DatabasePath, "--deals", "300", "--months", "3", "--quiet", "--definitions", RepoPaths.Definitions);
+        Assert.True(code == 0, output + error);
+    }
+
+    /// <summary>Writes version 2 of the shipped process with <paramref name="change"/> applied.</summary>
+    public string Changed(string name, Func<string, string> change)
+    {
+        var path = Path.Combine(Folder, name + ".yaml");
+        File.WriteAllText(path, change(File.ReadAllText(Current).Replace("version: 1", "version: 2", StringComparison.Ordinal)));
+        return path;
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Folder, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFixture<DemoHistoryFixture>
+{
+    private async Task<JsonElement> Backtest(string to)
+    {
+        var (code, output, error) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", to, "--db", history.DatabasePath, "--format", "json");
+        Assert.True(code == 0, output + error);
+        return JsonDocument.Parse(output).RootElement;
+    }
+
+    [Fact]
+    public async Task Backtest_SameRules_BlocksNothingAndReproducesEveryRecordedMove()
+    {
+        var result = await Backtest(history.Changed("same", text => text));
+
+        Assert.True(result.GetProperty("moves").GetInt32() > 100);
+        Assert.Equal(0, result.GetProperty("unreproduced").GetInt32()); // the facts rebuilt from the log pass the recorded gates
+        Assert.Equal(0, result.GetProperty("blockedMoves").GetInt32());
+        Assert.Equal(result.GetProperty("escalationsBefore").GetRawText(), result.GetProperty("escalationsAfter").GetRawText());
+        Assert.Empty(result.GetProperty("floodWarnings").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Backtest_StricterGate_NamesTheStageAndCriterionOfEveryMoveItWouldHaveBlocked()
+    {
+        var stricter = history.Changed("stricter", text => text.Replace("      - id: payment-terms-agreed", """
+                  - id: discount-within-policy
+                    when: Opportunity.DiscountPercent <= 10
+                  - id: payment-terms-agreed
+            """.Replace("            ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
+
+        var result = await Backtest(stricter);
+
+        var blocked = result.GetProperty("blocked").EnumerateArray().ToList();
+        Assert.NotEmpty(blocked);
+        Assert.Equal(blocked.Count, result.GetProperty("blockedMoves").GetInt32());
+        Assert.All(blocked, b =>
+        {
+            Assert.Equal("negotiation", b.GetProperty("stage").GetString());
+            Assert.Equal(["discount-within-policy"], b.GetProperty("failingCriteria").EnumerateArray().Select(c => c.GetString()));
+        });
+        Assert.True(result.GetProperty("wonDealsBlocked").GetProperty("deals").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task Backtest_LowerStallThreshold_WarnsOfAManagerFlood()
+    {
+        var twitchy = history.Changed("twitchy", text => text.Replace("      timeInStage: 14d", "      timeInStage: 2d", StringComparison.Ordinal));
+
+        var (code, output, _) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", twitchy, "--db", history.DatabasePath);
+
+        Assert.Equal(0, code);
+        Assert.Contains("**Warning: the manager would get", output, StringComparison.Ordinal);
+        Assert.Contains("| stalled-deal L2 (manager) |", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Backtest_TwoDifferentProcesses_IsAUsageError()
+    {
+        var (code, _, error) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", Path.Combine(RepoPaths.Definitions, "saas-velocity.yaml"), "--db", history.DatabasePath);
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("compare two versions of one process", error, StringComparison.Ordinal);
+    }
+}
