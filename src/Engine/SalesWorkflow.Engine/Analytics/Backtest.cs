@@ -66,73 +66,29 @@ public static class Backtest
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
-        var blocked = new List<BlockedMove>();
+        // Deals are independent: replayed in parallel (compiled processes are immutable and thread-safe), then summed.
+        var replays = events.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
+            .Select(history => ReplayDeal(history, from, to)).ToList();
+        var blocked = replays.SelectMany(r => r.Blocked).ToList();
         var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var roles = new SortedDictionary<string, (int Before, int After)>(StringComparer.Ordinal);
-        var wonBlocked = (Deals: 0, Revenue: 0m);
-        var lostBlocked = 0;
-        var moves = 0;
-        var deals = 0;
-        var unreproduced = 0;
-        foreach (var history in events.GroupBy(e => e.DealId, StringComparer.Ordinal))
+        foreach (var replay in replays)
         {
-            deals++;
-            var replay = new DealReplay();
-            var dealBlocked = false;
-            DateTimeOffset? wonAt = null;
-            var wonAmount = 0m;
-            var lost = false;
-            foreach (var e in history)
+            foreach (var (key, level, isAfter) in replay.Levels)
             {
-                if (e.Type == DealEventTypes.StageChanged && replay.Stage is { } leaving && Text(e.Data, "kind") is "forward" or "skip" or "win")
-                {
-                    moves++;
-                    var snapshot = replay.Snapshot();
-                    var overridden = e.Data.TryGetProperty("overridden", out var flag) && flag.ValueKind == JsonValueKind.True;
-                    if (to.Stage(leaving) is not null && snapshot is not null && !overridden)
-                    {
-                        // Newly blocked: the recorded gate passes on these facts and the new one does not.
-                        var recorded = from.Stage(leaving) is null || DealEvaluator.Evaluate(from, snapshot, e.At).Gate.Criteria.All(c => c.Passed);
-                        var failing = DealEvaluator.Evaluate(to, snapshot, e.At).Gate.Criteria.Where(c => !c.Passed).Select(c => c.Id).ToList();
-                        if (!recorded)
-                        {
-                            unreproduced++;
-                        }
-                        else if (failing.Count > 0)
-                        {
-                            blocked.Add(new BlockedMove(e.DealId, leaving, e.At, failing));
-                            dealBlocked = true;
-                        }
-                    }
-                }
-
-                if (e.Type is DealEventTypes.StageChanged or DealEventTypes.DealWon or DealEventTypes.DealLost)
-                {
-                    Escalations(replay, e.At, from, before, roles, isAfter: false);
-                    Escalations(replay, e.At, to, after, roles, isAfter: true);
-                }
-
-                if (e.Type == DealEventTypes.DealWon)
-                {
-                    wonAt = e.At;
-                    wonAmount = e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty("amount", out var amount) && amount.ValueKind == JsonValueKind.Number ? amount.GetDecimal() : 0;
-                }
-
-                lost = e.Type == DealEventTypes.DealLost || (lost && e.Type != DealEventTypes.DealReopened);
-                replay.Apply(e);
-            }
-
-            if (dealBlocked && wonAt is not null && !lost)
-            {
-                wonBlocked = (wonBlocked.Deals + 1, wonBlocked.Revenue + wonAmount);
-            }
-            else if (dealBlocked && lost)
-            {
-                lostBlocked++;
+                var counts = isAfter ? after : before;
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+                var (b, a) = roles.GetValueOrDefault(level);
+                roles[level] = isAfter ? (b, a + 1) : (b + 1, a);
             }
         }
 
+        var wonBlocked = (Deals: replays.Count(r => r.Blocked.Count > 0 && r.WonAmount is not null), Revenue: replays.Where(r => r.Blocked.Count > 0).Sum(r => r.WonAmount ?? 0));
+        var lostBlocked = replays.Count(r => r.Blocked.Count > 0 && r.Lost);
+        var moves = replays.Sum(r => r.Moves);
+        var deals = replays.Count;
+        var unreproduced = replays.Sum(r => r.Unreproduced);
         return new BacktestResult
         {
             Deals = deals,
@@ -149,8 +105,67 @@ public static class Backtest
         };
     }
 
+    /// <summary>What one deal's history gives under both versions.</summary>
+    private sealed record DealReplayResult(int Moves, int Unreproduced, List<BlockedMove> Blocked, List<(string Key, string Role, bool IsAfter)> Levels, decimal? WonAmount, bool Lost);
+
+    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to)
+    {
+        var replay = new DealReplay();
+        var blocked = new List<BlockedMove>();
+        var levels = new List<(string, string, bool)>();
+        decimal? wonAmount = null;
+        var lost = false;
+        var moves = 0;
+        var unreproduced = 0;
+        foreach (var e in history)
+        {
+            if (e.Type == DealEventTypes.StageChanged && replay.Stage is { } leaving && Text(e.Data, "kind") is "forward" or "skip" or "win")
+            {
+                moves++;
+                var snapshot = replay.Snapshot();
+                var overridden = e.Data.TryGetProperty("overridden", out var flag) && flag.ValueKind == JsonValueKind.True;
+                if (to.Stage(leaving) is not null && snapshot is not null && !overridden)
+                {
+                    // Newly blocked: the recorded gate passes on these facts and the new one does not.
+                    var recorded = from.Stage(leaving) is null || DealEvaluator.Evaluate(from, snapshot, e.At).Gate.Criteria.All(c => c.Passed);
+                    var failing = DealEvaluator.Evaluate(to, snapshot, e.At).Gate.Criteria.Where(c => !c.Passed).Select(c => c.Id).ToList();
+                    if (!recorded)
+                    {
+                        unreproduced++;
+                    }
+                    else if (failing.Count > 0)
+                    {
+                        blocked.Add(new BlockedMove(e.DealId, leaving, e.At, failing));
+                    }
+                }
+            }
+
+            if (e.Type is DealEventTypes.StageChanged or DealEventTypes.DealWon or DealEventTypes.DealLost)
+            {
+                Escalations(replay, e.At, from, levels, isAfter: false);
+                Escalations(replay, e.At, to, levels, isAfter: true);
+            }
+
+            if (e.Type == DealEventTypes.DealWon)
+            {
+                wonAmount = e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty("amount", out var amount) && amount.ValueKind == JsonValueKind.Number ? amount.GetDecimal() : 0;
+            }
+
+            if (e.Type is DealEventTypes.DealLost or DealEventTypes.DealReopened)
+            {
+                // The last outcome stands: a reopened deal is neither won nor lost until it closes again.
+                lost = e.Type == DealEventTypes.DealLost;
+                wonAmount = null;
+            }
+
+            replay.Apply(e);
+        }
+
+        return new DealReplayResult(moves, unreproduced, blocked, levels, wonAmount, lost);
+    }
+
     /// <summary>Counts the time-based escalation levels the stay in the current stage, ending at <paramref name="left"/>, would have reached.</summary>
-    private static void Escalations(DealReplay replay, DateTimeOffset left, CompiledProcess process, SortedDictionary<string, int> counts, SortedDictionary<string, (int Before, int After)> roles, bool isAfter)
+    private static void Escalations(DealReplay replay, DateTimeOffset left, CompiledProcess process, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter)
     {
         if (replay.Stage is not { } stage || replay.EnteredAt is not { } entered)
         {
@@ -163,10 +178,7 @@ public static class Backtest
             var since = escalation.TimeInStage!.Value.AddTo(entered, calendar);
             foreach (var level in escalation.Levels.Where(l => l.After.AddTo(since, calendar) <= left))
             {
-                var key = $"{escalation.Id} L{level.Number} ({level.Notify})";
-                counts[key] = counts.GetValueOrDefault(key) + 1;
-                var (b, a) = roles.GetValueOrDefault(level.Notify);
-                roles[level.Notify] = isAfter ? (b, a + 1) : (b + 1, a);
+                levels.Add(($"{escalation.Id} L{level.Number} ({level.Notify})", level.Notify, isAfter));
             }
         }
     }
