@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.CrashHost;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Storage;
 
 // The engine as an application runs it, driven line by line from standard input so that a test can kill it (SIGKILL)
 // at any moment and check what survived. Protocol (one line each, fields separated by spaces):
@@ -14,6 +15,10 @@ using SalesWorkflow.Engine.Runtime;
 //   out: ready                                  once the engine has started
 //        ack <command-id> <status>              after the command's transaction committed
 //        fired <count>                          after due timers fired
+//        failed <command-id> <transient>        the store gave up on the command (e.g. the database was down too long)
+//        fire-failed <transient>                the store gave up on firing timers
+// <database> is an SQLite file path, or a PostgreSQL connection string (several hosts may then share it: the
+// multi-node tests of SalesWorkflow.Engine.PostgreSql.Tests).
 // Commands are submitted concurrently as they arrive (as a web application would); the clock only moves forward.
 if (args.Length != 2)
 {
@@ -27,7 +32,15 @@ services.AddSingleton<TimeProvider>(clock);
 services.AddSalesWorkflow(o =>
 {
     o.AddDefinitions(args[1]);
-    o.UseSqlite($"Data Source={args[0]}");
+    if (PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(args[0]))
+    {
+        o.UsePostgreSql(args[0]);
+    }
+    else
+    {
+        o.UseSqlite($"Data Source={args[0]}");
+    }
+
     o.RunBackgroundServices = false;
 });
 await using var provider = services.BuildServiceProvider();
@@ -56,7 +69,15 @@ while (await Console.In.ReadLineAsync() is { } line)
     {
         await Task.WhenAll(running);
         running.Clear();
-        Say("fired " + await maintenance.FireDueTimersAsync());
+        try
+        {
+            Say("fired " + await maintenance.FireDueTimersAsync());
+        }
+        catch (SalesWorkflowStoreException ex)
+        {
+            Say($"fire-failed {ex.IsTransient}");
+        }
+
         continue;
     }
 
@@ -68,6 +89,10 @@ while (await Console.In.ReadLineAsync() is { } line)
         {
             var result = await engine.SubmitAsync(command);
             Say($"ack {command.CommandId} {result.Status}");
+        }
+        catch (SalesWorkflowStoreException ex)
+        {
+            Say($"failed {command.CommandId} {ex.IsTransient}");
         }
         finally
         {
