@@ -19,3 +19,16 @@ public sealed class PostgresFactAttribute : Xunit.FactAttribute
         set => _skip = value;
     }
 }
+
+/// <summary>A theory that needs PostgreSQL: skipped with the reason when there is none (see <see cref="PostgresFactAttribute"/>).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class PostgresTheoryAttribute : Xunit.TheoryAttribute
+{
+    private string? _skip;
+
+    public override string? Skip
+    {
+        get => _skip ?? PostgresServer.WhyUnavailable;
+        set => _skip = value;
+    }
+}
