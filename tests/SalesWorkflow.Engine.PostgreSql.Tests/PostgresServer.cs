@@ -157,7 +157,6 @@ internal sealed class PostgresServer : IDisposable
 
     private static string? FindBinary(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
-        .Append("/usr/local/bin").Append("/usr/lib/postgresql/15/bin")
         .Select(folder => Path.Combine(folder, name))
         .FirstOrDefault(File.Exists);
 
