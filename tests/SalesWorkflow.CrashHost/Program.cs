@@ -17,6 +17,7 @@ using SalesWorkflow.Engine.Storage;
 //        fired <count>                          after due timers fired
 //        failed <command-id> <transient>        the store gave up on the command (e.g. the database was down too long)
 //        fire-failed <transient>                the store gave up on firing timers
+//        error <command-id> <type>, fire-error <type>   anything else (a bug; details on standard error)
 // <database> is an SQLite file path, or a PostgreSQL connection string (several hosts may then share it: the
 // multi-node tests of SalesWorkflow.Engine.PostgreSql.Tests).
 // Commands are submitted concurrently as they arrive (as a web application would); the clock only moves forward.
@@ -77,6 +78,13 @@ while (await Console.In.ReadLineAsync() is { } line)
         {
             Say($"fire-failed {ex.IsTransient}");
         }
+#pragma warning disable CA1031 // As for commands: reported, never swallowed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync(ex.ToString());
+            Say($"fire-error {ex.GetType().Name}");
+        }
 
         continue;
     }
@@ -93,6 +101,13 @@ while (await Console.In.ReadLineAsync() is { } line)
         catch (SalesWorkflowStoreException ex)
         {
             Say($"failed {command.CommandId} {ex.IsTransient}");
+        }
+#pragma warning disable CA1031 // Anything else is a bug the driving test must see, not a silent hang.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync(ex.ToString());
+            Say($"error {command.CommandId} {ex.GetType().Name}");
         }
         finally
         {

@@ -63,7 +63,7 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         var stall = Stopwatch.StartNew();
 
         // What a client and the surviving nodes do: resubmit what the dead node never answered, keep firing due timers.
-        await Task.WhenAll(inFlight.Concat(others));
+        await Task.WhenAll(inFlight.Concat(others)).WaitAsync(TimeSpan.FromMinutes(1));
         var timersLeft = long.MaxValue;
         while (stall.Elapsed < TimeSpan.FromSeconds(60) && (timersLeft = run.DueTimers()) > 0)
         {
@@ -88,7 +88,13 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         using var run = await Run.StartAsync(database, 2, output);
 
         var playing = run.PlayAsync(deals: 16, commandsPerDeal: 12, days: 24);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // Restart once the run is well under way (a third of its commands answered), with commands in flight.
+        var waited = Stopwatch.StartNew();
+        while (run.Acknowledged < 80 && waited.Elapsed < TimeSpan.FromMinutes(1) && !playing.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+
         var restart = Stopwatch.StartNew();
         await Task.Run(server.Restart);
         output.WriteLine($"pg_ctl restart took {restart.ElapsedMilliseconds} ms, with {run.Acknowledged} commands acknowledged so far");
@@ -197,8 +203,9 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
                     await Task.WhenAll(Nodes.Where(n => !n.HasExited).Select(n => n.FireAsync(Now)));
                 }
             });
-            await Task.WhenAll(clients);
-            await clock;
+            // A deadlock or a lost acknowledgement shows up as a timeout here, not as a test run that never ends.
+            await Task.WhenAll(clients).WaitAsync(TimeSpan.FromMinutes(3));
+            await clock.WaitAsync(TimeSpan.FromMinutes(1));
 
             // Whatever fell due last: every node fires until nothing is left.
             while (DueTimers() > 0)

@@ -123,6 +123,16 @@ internal sealed class NodeProcess : IDisposable
                 case "failed":
                     _acks.GetOrAdd(fields[1], _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult("failed " + fields[2]);
                     break;
+                case "error":
+                    _acks.GetOrAdd(fields[1], _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetException(new InvalidOperationException($"{Name} failed command {fields[1]} with {fields[2]}: {await ErrorsSoFarAsync()}"));
+                    break;
+                case "fire-error":
+                    if (_fires.TryDequeue(out var broken))
+                    {
+                        broken.TrySetException(new InvalidOperationException($"{Name} failed to fire timers with {fields[1]}"));
+                    }
+
+                    break;
                 case "fired":
                     TimersFired += int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
                     if (_fires.TryDequeue(out var fired))
@@ -146,6 +156,12 @@ internal sealed class NodeProcess : IDisposable
         {
             fire.TrySetResult(null);
         }
+    }
+
+    private async Task<string> ErrorsSoFarAsync()
+    {
+        await Task.Delay(200);
+        return _errors.IsCompleted ? _errors.Result : "(see the node's standard error)";
     }
 
     public string Errors() => _errors.IsCompleted ? _errors.Result : string.Empty;

@@ -142,42 +142,41 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     {
         ThrowIfReadOnly();
 
-        // Each attempt is a whole transaction; a retry after a lost commit finds the first attempt in the ledger.
+        // Each attempt is a whole transaction of three round trips (lock and ledger, writes, commit); a retry after a
+        // lost commit finds the first attempt in the ledger.
         return await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
 
-            // Lock first, then read the ledger: a concurrent attempt of the same command on another node holds the same
-            // lock, and READ COMMITTED reads its ledger entry once it committed.
-            var instance = await LoadForUpdateAsync(connection, transaction, dealId, ct);
-            var previous = await LoadLedgerAsync(connection, transaction, commandId, ct);
-            if (previous is not null)
+            // Lock first, then read the ledger (two statements, one round trip, run in order): a concurrent attempt of
+            // the same command on another node holds the same lock, and READ COMMITTED reads its ledger entry once it
+            // has committed.
+            InstanceRecord? instance;
+            string? ledger;
+            await using (var batch = new NpgsqlBatch(connection, transaction))
             {
+                batch.BatchCommands.Add(BatchCommand("SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;", ("deal", dealId)));
+                batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
+                await using var reader = await batch.ExecuteReaderAsync(ct);
+                instance = await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
+                await reader.NextResultAsync(ct);
+                ledger = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
+            }
+
+            if (ledger is not null)
+            {
+                var previous = await DuplicateAsync(connection, transaction, commandId, ledger, ct);
                 await transaction.RollbackAsync(ct);
                 return previous.DealId == dealId ? previous : SqliteProcessStore.CommandIdReused(commandId, dealId, previous.DealId);
             }
 
             var loadedVersion = instance?.RowVersion;
             var decision = decidedOn is not null && decidedOn.RowVersion == loadedVersion ? decidedOn.Decision : decide(instance);
-            var events = await WriteAsync(connection, transaction, dealId, loadedVersion, decision, sinks, ct);
-            var result = decision.Result with { Events = events };
-            if (decision.RecordInLedger)
-            {
-                await InsertLedgerAsync(connection, transaction, commandId, dealId, result, ct);
-            }
-
+            var events = await WriteAsync(connection, transaction, dealId, loadedVersion, decision, sinks, decision.RecordInLedger ? commandId : null, ct);
             await transaction.CommitAsync(ct);
-            return result;
+            return decision.Result with { Events = events };
         }, cancellationToken);
-    }
-
-    private static async Task<InstanceRecord?> LoadForUpdateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string dealId, CancellationToken cancellationToken)
-    {
-        await using var command = Command(connection, transaction, "SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;");
-        command.Parameters.AddWithValue("deal", dealId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadInstance(reader) : null;
     }
 
     private static InstanceRecord ReadInstance(NpgsqlDataReader reader, int first = 0)
@@ -187,10 +186,13 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         return record;
     }
 
+    /// <summary>
+    /// Writes a decision in one round trip: timers, the instance (checked against the row version it was decided on),
+    /// the events with their outbox entries, and the ledger entry when <paramref name="ledgerCommandId"/> is given.
+    /// </summary>
     private static async Task<IReadOnlyList<DealEvent>> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, string? ledgerCommandId, CancellationToken cancellationToken)
     {
-        // The timer and instance changes go in one round trip; events follow, because their sequence numbers are needed.
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (decision.CancelAllTimers)
         {
@@ -216,10 +218,12 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("epochs", decision.NewTimers.Select(t => t.StageEpoch).ToArray())));
         }
 
+        var stateCommand = -1;
         if (decision.State is { } state)
         {
             state.RowVersion = (loadedVersion ?? 0) + 1;
             var summary = state.ToSummary();
+            stateCommand = batch.BatchCommands.Count;
             batch.BatchCommands.Add(BatchCommand(
                 loadedVersion is null
                     ? """
@@ -249,33 +253,16 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("json", Json(StorageJson.Serialize(state)))));
         }
 
-        var stateCommand = decision.State is null ? -1 : batch.BatchCommands.Count - 1;
-        if (batch.BatchCommands.Count > 0)
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-            if (stateCommand >= 0 && batch.BatchCommands[stateCommand].RecordsAffected != 1)
-            {
-                throw new InvalidOperationException($"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.");
-            }
-        }
-
-        var written = new List<DealEvent>(decision.Events.Count);
-        if (decision.Events.Count == 0)
-        {
-            return written;
-        }
-
         // An evaluation shared by several events of the command is stored once; readers share it back.
         var current = decision.State;
         var stored = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        await using var events = new NpgsqlBatch(connection, transaction);
         var rendered = new List<(NewEvent Event, JsonElement Data)>(decision.Events.Count);
         foreach (var e in decision.Events)
         {
             var data = StorageJson.ToElement(e.Data);
             var keep = e.Evaluation is not null && stored.Add(e.Evaluation);
             rendered.Add((e, data));
-            events.BatchCommands.Add(BatchCommand(
+            batch.BatchCommands.Add(BatchCommand(
                 """
                 WITH e AS (
                     INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json)
@@ -297,16 +284,34 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("sinks", sinks.ToArray())));
         }
 
-        await using (var reader = await events.ExecuteReaderAsync(cancellationToken))
+        if (ledgerCommandId is not null)
+        {
+            // The ledger names the command's events by their stable ids, so it goes in the same round trip as they do.
+            var result = decision.Result;
+            var entry = new LedgerEntry(dealId, result.Status, result.Stage, result.Rejection, [.. decision.Events.Select(e => e.EventId)]);
+            batch.BatchCommands.Add(BatchCommand(
+                "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES (@id, @deal, @at, @json);",
+                ("id", ledgerCommandId),
+                ("deal", dealId),
+                ("at", decision.Events.Count > 0 ? decision.Events[0].At.ToUnixTimeMilliseconds() : 0L),
+                ("json", Json(StorageJson.Serialize(entry)))));
+        }
+
+        var written = new List<DealEvent>(decision.Events.Count);
+        if (batch.BatchCommands.Count == 0)
+        {
+            return written;
+        }
+
+        // Only the events return rows; the reader's result sets are theirs, in order (Npgsql skips the others).
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             foreach (var (e, data) in rendered)
             {
                 await reader.ReadAsync(cancellationToken);
-                var seq = reader.GetInt64(0);
-                await reader.NextResultAsync(cancellationToken);
                 written.Add(new DealEvent
                 {
-                    Sequence = seq,
+                    Sequence = reader.GetInt64(0),
                     EventId = e.EventId,
                     DealId = dealId,
                     Type = e.Type,
@@ -318,7 +323,13 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                     Data = data,
                     Evaluation = e.Evaluation,
                 });
+                await reader.NextResultAsync(cancellationToken);
             }
+        }
+
+        if (stateCommand >= 0 && batch.BatchCommands[stateCommand].RecordsAffected != 1)
+        {
+            throw new InvalidOperationException($"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.");
         }
 
         return written;
@@ -345,26 +356,16 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         return command;
     }
 
-    private static async Task<CommandResult?> LoadLedgerAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string commandId, CancellationToken cancellationToken)
+    /// <summary>The stored outcome of a command handled before, with its events, answered as a duplicate.</summary>
+    private static async Task<CommandResult> DuplicateAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string commandId, string json, CancellationToken cancellationToken)
     {
-        string json;
-        await using (var command = Command(connection, transaction, "SELECT result_json FROM commands WHERE command_id = @id;"))
-        {
-            command.Parameters.AddWithValue("id", commandId);
-            if (await command.ExecuteScalarAsync(cancellationToken) is not string found)
-            {
-                return null;
-            }
-
-            json = found;
-        }
-
         var stored = StorageJson.Deserialize<LedgerEntry>(json);
         var events = new List<DealEvent>();
-        if (stored.EventSeqs.Count > 0)
+        if (stored.EventIds.Count > 0)
         {
-            await using var load = Command(connection, transaction, "SELECT " + EventColumns + " FROM events WHERE seq = ANY(@seqs) ORDER BY seq;");
-            load.Parameters.AddWithValue("seqs", stored.EventSeqs.ToArray());
+            await using var load = Command(connection, transaction, "SELECT " + EventColumns + " FROM events WHERE deal_id = @deal AND event_id = ANY(@ids) ORDER BY seq;");
+            load.Parameters.AddWithValue("deal", stored.DealId);
+            load.Parameters.AddWithValue("ids", stored.EventIds.ToArray());
             await using var reader = await load.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -385,25 +386,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         };
     }
 
-    private static async Task InsertLedgerAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string commandId, string dealId, CommandResult result, CancellationToken cancellationToken)
-    {
-        var entry = new LedgerEntry(dealId, result.Status, result.Stage, result.Rejection, [.. result.Events.Select(e => e.Sequence)]);
-        await using var command = Command(connection, transaction, "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES (@id, @deal, @at, @json);");
-        command.Parameters.AddWithValue("id", commandId);
-        command.Parameters.AddWithValue("deal", dealId);
-        command.Parameters.AddWithValue("at", result.Events.Count > 0 ? result.Events[0].At.ToUnixTimeMilliseconds() : 0L);
-        command.Parameters.Add(Named(Json(StorageJson.Serialize(entry)), "json"));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static NpgsqlParameter Named(NpgsqlParameter parameter, string name)
-    {
-        parameter.ParameterName = name;
-        return parameter;
-    }
-
-    /// <summary>What the ledger keeps of a result (the same JSON as the SQLite store's ledger).</summary>
-    private sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<long> EventSeqs);
+    /// <summary>What the ledger keeps of a result: enough to answer a duplicate (its events by their stable ids).</summary>
+    private sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<string> EventIds);
 
     public async Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
         await _resilience.RunAsync(async ct =>
@@ -595,7 +579,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 var instance = instances[group.Key];
                 if (fire(instance, [.. group]) is { } decision)
                 {
-                    await WriteAsync(connection, transaction, group.Key, instance.RowVersion, decision, sinks, ct);
+                    await WriteAsync(connection, transaction, group.Key, instance.RowVersion, decision, sinks, null, ct);
                 }
             }
 
@@ -744,6 +728,12 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         {
             throw new SalesWorkflowStoreException($"The database {Description} was opened read-only, so it cannot record commands.", isTransient: false);
         }
+    }
+
+    private static NpgsqlParameter Named(NpgsqlParameter parameter, string name)
+    {
+        parameter.ParameterName = name;
+        return parameter;
     }
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql) => new(sql, connection, transaction);
