@@ -6,8 +6,9 @@ namespace SalesWorkflow.Cli.Demo;
 /// <summary>What the simulation is asked to do.</summary>
 /// <remarks>
 /// <see cref="Worker"/> of <see cref="Workers"/>: with several worker processes (<c>demo --workers</c>) each one works
-/// every <see cref="Workers"/>-th deal, drawing the same random numbers as a single process would, so that together
-/// they run the same pipeline.
+/// every <see cref="Workers"/>-th deal, drawing the same random numbers as a single process would, so the same deals
+/// arrive with the same facts. Outcomes differ a little from a single process: a worker counts only its own deals in
+/// a rep's workload.
 /// </remarks>
 internal sealed record SimulationSettings(int Deals, int Months, int Seed, string ProcessId, DateTimeOffset Start, int Worker = 0, int Workers = 1);
 
