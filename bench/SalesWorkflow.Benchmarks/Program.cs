@@ -1,5 +1,17 @@
 using BenchmarkDotNet.Running;
 
+// Several engine processes on one PostgreSQL: a load driver of its own (docs/performance.md), not BenchmarkDotNet.
+if (args is ["multinode", ..])
+{
+    return await SalesWorkflow.Benchmarks.PostgreSql.MultiNodeLoad.RunAsync(args);
+}
+
+if (args is ["multinode-node", ..])
+{
+    return await SalesWorkflow.Benchmarks.PostgreSql.MultiNodeLoad.RunNodeAsync(args);
+}
+
 // Every benchmark compares against a baseline measured in the same run (STYLE.md: measure, don't guess).
 SalesWorkflow.Benchmarks.Runtime.Measurements.Clear();
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.CrashHost;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Tests;
 
 // The engine as an application runs it, driven line by line from standard input so that a test can kill it (SIGKILL)
@@ -15,6 +16,11 @@ using SalesWorkflow.Tests;
 //   out: ready                                  once the engine has started
 //        ack <command-id> <status>              after the command's transaction committed
 //        fired <count>                          after due timers fired
+//        failed <command-id> <transient>        the store gave up on the command (e.g. the database was down too long)
+//        fire-failed <transient>                the store gave up on firing timers
+//        error <command-id> <type>, fire-error <type>   anything else (a bug; details on standard error)
+// <database> is an SQLite file path, or a PostgreSQL connection string (several hosts may then share it: the
+// multi-node tests of SalesWorkflow.Engine.PostgreSql.Tests).
 // Commands are submitted concurrently as they arrive (as a web application would); the clock only moves forward.
 if (args.Length != 2)
 {
@@ -29,7 +35,15 @@ services.AddFirstPartyPlugins();
 services.AddSalesWorkflow(o =>
 {
     o.AddDefinitions(args[1]);
-    o.UseSqlite($"Data Source={args[0]}");
+    if (PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(args[0]))
+    {
+        o.UsePostgreSql(args[0]);
+    }
+    else
+    {
+        o.UseSqlite($"Data Source={args[0]}");
+    }
+
     o.RunBackgroundServices = false;
 });
 await using var provider = services.BuildServiceProvider();
@@ -58,7 +72,22 @@ while (await Console.In.ReadLineAsync() is { } line)
     {
         await Task.WhenAll(running);
         running.Clear();
-        Say("fired " + await maintenance.FireDueTimersAsync());
+        try
+        {
+            Say("fired " + await maintenance.FireDueTimersAsync());
+        }
+        catch (SalesWorkflowStoreException ex)
+        {
+            Say($"fire-failed {ex.IsTransient}");
+        }
+#pragma warning disable CA1031 // As for commands: reported, never swallowed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync(ex.ToString());
+            Say($"fire-error {ex.GetType().Name}");
+        }
+
         continue;
     }
 
@@ -70,6 +99,17 @@ while (await Console.In.ReadLineAsync() is { } line)
         {
             var result = await engine.SubmitAsync(command);
             Say($"ack {command.CommandId} {result.Status}");
+        }
+        catch (SalesWorkflowStoreException ex)
+        {
+            Say($"failed {command.CommandId} {ex.IsTransient}");
+        }
+#pragma warning disable CA1031 // Anything else is a bug the driving test must see, not a silent hang.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync(ex.ToString());
+            Say($"error {command.CommandId} {ex.GetType().Name}");
         }
         finally
         {

@@ -13,9 +13,13 @@ namespace SalesWorkflow.Cli.Commands;
 /// <summary><c>salesflow demo</c>: the main job. Runs a realistic pipeline through the engine on SQLite and summarises it.</summary>
 internal static class DemoCommand
 {
+    /// <summary>When the simulated pipeline starts (09:00 in Shanghai on a Monday).</summary>
+    internal static readonly DateTimeOffset SimulationStart = new(2026, 1, 5, 9, 0, 0, TimeSpan.FromHours(8));
+
     public static Command Create(CliContext context)
     {
-        var db = new Option<string>("--db") { Description = "SQLite database file to create (replaced if it exists).", DefaultValueFactory = _ => "salesworkflow.db" };
+        var db = new Option<string>("--db") { Description = "SQLite database file to create (replaced if it exists), or a PostgreSQL connection string (Host=…) or postgres:// URI (its SalesWorkflow tables are dropped first).", DefaultValueFactory = _ => "salesworkflow.db" };
+        var workers = new Option<int>("--workers") { Description = "Worker processes sharing the work (PostgreSQL only; each works every N-th deal, timers go to whichever claims them first).", DefaultValueFactory = _ => 1 };
         var deals = new Option<int>("--deals") { Description = "Number of deals to simulate.", DefaultValueFactory = _ => 5000 };
         var months = new Option<int>("--months") { Description = "Simulated months.", DefaultValueFactory = _ => 6 };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives the same run.", DefaultValueFactory = _ => 20260105 };
@@ -24,7 +28,7 @@ internal static class DemoCommand
         var language = new Option<string>("--lang") { Description = "Language of stage and reason names (zh or en).", DefaultValueFactory = _ => "en" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress bar." };
         var plugins = PluginSupport.CreateOption();
-        var command = new Command("demo", "Simulate months of a sales pipeline (deals, activities, advances, stalls, wins and losses) through the engine on SQLite, then summarise it.")
+        var command = new Command("demo", "Simulate months of a sales pipeline (deals, activities, advances, stalls, wins and losses) through the engine on SQLite (or PostgreSQL, with --workers processes sharing it), then summarise it.")
         {
             db,
             deals,
@@ -35,11 +39,12 @@ internal static class DemoCommand
             language,
             quiet,
             plugins,
+            workers,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
             parse.GetValue(db)!,
-            new SimulationSettings(parse.GetValue(deals), parse.GetValue(months), parse.GetValue(seed), parse.GetValue(process)!, new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.FromHours(8))),
+            new SimulationSettings(parse.GetValue(deals), parse.GetValue(months), parse.GetValue(seed), parse.GetValue(process)!, SimulationStart, Workers: parse.GetValue(workers)),
             parse.GetValue(definitions)!,
             parse.GetValue(language)!,
             parse.GetValue(quiet),
@@ -53,6 +58,13 @@ internal static class DemoCommand
         if (settings.Deals is < 1 or > 1_000_000 || settings.Months is < 1 or > 36)
         {
             await context.Error.WriteLineAsync("salesflow: --deals must be 1–1,000,000 and --months 1–36");
+            return ExitCodes.UsageOrIo;
+        }
+
+        var postgres = PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(dbPath);
+        if (settings.Workers < 1 || settings.Workers > 16 || (settings.Workers > 1 && !postgres))
+        {
+            await context.Error.WriteLineAsync("salesflow: --workers must be 1–16, and more than one needs a PostgreSQL --db (e.g. --db \"Host=localhost;Database=sales;Username=me\"): SQLite has one writer");
             return ExitCodes.UsageOrIo;
         }
 
@@ -85,7 +97,7 @@ internal static class DemoCommand
             console.Profile.Width = Math.Max(console.Profile.Width, 120);
         }
 
-        foreach (var file in new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
+        foreach (var file in postgres ? [] : new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
         {
             try
             {
@@ -98,13 +110,34 @@ internal static class DemoCommand
             }
         }
 
+        if (postgres)
+        {
+            try
+            {
+                await DemoWorkers.ResetAsync(dbPath, cancellationToken);
+            }
+            catch (Npgsql.NpgsqlException ex)
+            {
+                await context.Error.WriteLineAsync($"salesflow: cannot use the PostgreSQL database: {ex.Message}");
+                return ExitCodes.UsageOrIo;
+            }
+        }
+
         var clock = new SimulatedClock(settings.Start);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
         services.AddSalesWorkflow(o =>
         {
             o.AddDefinitions(definitions);
-            o.UseSqlite($"Data Source={dbPath}");
+            if (postgres)
+            {
+                o.UsePostgreSql(dbPath);
+            }
+            else
+            {
+                o.UseSqlite($"Data Source={dbPath}");
+            }
+
             o.RunBackgroundServices = false;
         });
         PluginSupport.AddTo(services, pluginFolders);
@@ -112,11 +145,27 @@ internal static class DemoCommand
         var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
         var maintenance = provider.GetRequiredService<ISalesWorkflowMaintenance>();
         var simulation = new PipelineSimulation(engine, maintenance, clock, settings);
-        console.MarkupLine($"Simulating [bold]{DemoReport.Number(settings.Deals)}[/] deals over [bold]{settings.Months}[/] months on [bold]{Markup.Escape(definition.Name.Get(language))}[/] ({definition.Id} v{definition.Version}), database [bold]{Markup.Escape(dbPath)}[/] …");
+        console.MarkupLine($"Simulating [bold]{DemoReport.Number(settings.Deals)}[/] deals over [bold]{settings.Months}[/] months on [bold]{Markup.Escape(definition.Name.Get(language))}[/] ({definition.Id} v{definition.Version}), database [bold]{Markup.Escape(postgres ? "PostgreSQL" : dbPath)}[/]{(settings.Workers > 1 ? $", {settings.Workers} worker processes" : string.Empty)} …");
         var watch = Stopwatch.StartNew();
+        DemoWorkers.Totals? shared = null;
         try
         {
-            if (quiet || !console.Profile.Capabilities.Interactive)
+            if (settings.Workers > 1)
+            {
+                // The coordinator's engine creates the schema and registers the process versions before the workers start.
+                _ = await engine.QueryAsync(new DealQuery { Limit = 1 }, cancellationToken);
+                var lastMonth = -1;
+                shared = await DemoWorkers.CoordinateAsync(dbPath, settings, definitions, pluginFolders, settings.Workers, (day, days, totals) =>
+                {
+                    var month = (day - 1) * settings.Months / Math.Max(1, days);
+                    if (month != lastMonth && !quiet)
+                    {
+                        lastMonth = month;
+                        console.MarkupLine($"  month {month + 1}/{settings.Months}: {DemoReport.Number(totals.DealsStarted)} deals, {DemoReport.Number(totals.Commands)} commands, {DemoReport.Number(totals.TimersFired)} escalations fired");
+                    }
+                }, cancellationToken);
+            }
+            else if (quiet || !console.Profile.Capabilities.Interactive)
             {
                 var lastMonth = -1;
                 await simulation.RunAsync(p =>
@@ -159,12 +208,12 @@ internal static class DemoCommand
             deliveries += delivered;
         }
 
-        var p = simulation.Progress;
+        var p = shared ?? new DemoWorkers.Totals(simulation.Progress.Commands, simulation.Progress.Rejected, simulation.Progress.TimersFired, simulation.Progress.SweepChanges, simulation.Progress.DealsStarted);
         console.WriteLine();
         var report = await DemoReport.BuildAsync(engine, cancellationToken);
         await report.WriteAsync(console, engine, definition, language, cancellationToken);
-        var size = new FileInfo(dbPath).Length + (File.Exists(dbPath + "-wal") ? new FileInfo(dbPath + "-wal").Length : 0);
-        console.MarkupLine($"[grey]{DemoReport.Number(p.Commands)} commands ({DemoReport.Number(p.Rejected)} rejected, e.g. blocked advances), {DemoReport.Number(p.TimersFired)} escalation timers fired, {DemoReport.Number(p.SweepChanges)} sweep changes in {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({(p.Commands / watch.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture)} commands/s); database {(size / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB[/]");
+        var size = postgres ? 0 : new FileInfo(dbPath).Length + (File.Exists(dbPath + "-wal") ? new FileInfo(dbPath + "-wal").Length : 0);
+        console.MarkupLine($"[grey]{DemoReport.Number(p.Commands)} commands ({DemoReport.Number(p.Rejected)} rejected, e.g. blocked advances), {DemoReport.Number(p.TimersFired)} escalation timers fired, {DemoReport.Number(p.SweepChanges)} sweep changes in {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({(p.Commands / watch.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture)} commands/s){(postgres ? string.Empty : $"; database {(size / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB")}[/]");
         if (deliveries > 0)
         {
             console.MarkupLine($"[grey]{DemoReport.Number(deliveries)} event deliveries to plugins' event sinks[/]");
@@ -174,8 +223,9 @@ internal static class DemoCommand
         {
             console.WriteLine();
             console.MarkupLine("Look closer at any deal:");
-            console.MarkupLine($"  salesflow explain --db {Markup.Escape(dbPath)} {example}");
-            console.MarkupLine($"  salesflow history --db {Markup.Escape(dbPath)} {example}");
+            var quoted = postgres ? $"\"{dbPath}\"" : dbPath;
+            console.MarkupLine($"  salesflow explain --db {Markup.Escape(quoted)} {example}");
+            console.MarkupLine($"  salesflow history --db {Markup.Escape(quoted)} {example}");
         }
 
         return ExitCodes.Ok;

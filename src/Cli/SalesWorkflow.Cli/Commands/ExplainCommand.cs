@@ -28,7 +28,7 @@ internal static class ExplainCommand
     {
         var target = new Argument<string>("process-or-deal") { Description = "The process definition file (with --deal), or a deal id (with --db)." };
         var deal = new Option<string?>("--deal") { Description = "A deal file (`kind: deal`: stage, now, opportunity, account, contacts, activities…) to evaluate against the process file." };
-        var db = new Option<string?>("--db") { Description = "A SalesWorkflow database: explain the stored deal against the process version it runs on." };
+        var db = new Option<string?>("--db") { Description = "A SalesWorkflow database (SQLite file, or PostgreSQL connection string or URI): explain the stored deal against the process version it runs on." };
         var now = new Option<string?>("--now") { Description = "Evaluation time, ISO 8601 with offset (default: the deal file's `now`, or the stored deal's last evaluation, else the current time)." };
         var language = new Option<string>("--lang") { Description = "Language of names and advice, e.g. zh or en.", DefaultValueFactory = _ => "en" };
         var format = new Option<string>("--format") { Description = "text (default) or json (the full evaluation).", DefaultValueFactory = _ => "text" };

@@ -13,7 +13,7 @@ internal static class HistoryCommand
     public static Command Create(CliContext context)
     {
         var dealId = new Argument<string>("deal-id") { Description = "The deal, e.g. D-00042." };
-        var db = new Option<string>("--db") { Description = "SalesWorkflow SQLite database.", DefaultValueFactory = _ => "salesworkflow.db" };
+        var db = new Option<string>("--db") { Description = "SalesWorkflow database: an SQLite file, or a PostgreSQL connection string (Host=…) or postgres:// URI.", DefaultValueFactory = _ => "salesworkflow.db" };
         var format = new Option<string>("--format") { Description = "text (default) or json (every event with its data and evaluation).", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var command = new Command("history", "Show a deal's audit history: every event in order, with the command that caused it.")

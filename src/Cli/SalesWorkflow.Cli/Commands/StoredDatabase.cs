@@ -21,10 +21,11 @@ internal sealed class StoredDatabase : IAsyncDisposable
 
     public ISalesWorkflowEngine Engine { get; }
 
-    /// <summary>Opens <paramref name="path"/>, or says on <paramref name="error"/> why it cannot and returns null.</summary>
+    /// <summary>Opens <paramref name="path"/> (an SQLite file, or a PostgreSQL connection string or URI), or says on <paramref name="error"/> why it cannot and returns null.</summary>
     public static StoredDatabase? Open(string path, TextWriter error, IReadOnlyList<string>? pluginFolders = null)
     {
-        if (!File.Exists(path))
+        var postgres = PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(path);
+        if (!postgres && !File.Exists(path))
         {
             error.WriteLine($"salesflow: no database at '{path}' (create one with `salesflow demo --db {path}`, or point --db at your application's file)");
             return null;
@@ -34,7 +35,15 @@ internal sealed class StoredDatabase : IAsyncDisposable
         services.AddSalesWorkflow(o =>
         {
             o.UseStoredProcessVersions = true;
-            o.UseSqlite($"Data Source={path};Mode=ReadOnly");
+            if (postgres)
+            {
+                o.UsePostgreSqlReadOnly(path);
+            }
+            else
+            {
+                o.UseSqlite($"Data Source={path};Mode=ReadOnly");
+            }
+
             o.RunBackgroundServices = false;
         });
         PluginSupport.AddTo(services, pluginFolders);

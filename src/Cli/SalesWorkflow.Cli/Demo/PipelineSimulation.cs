@@ -4,7 +4,13 @@ using SalesWorkflow.Sdk.Facts;
 namespace SalesWorkflow.Cli.Demo;
 
 /// <summary>What the simulation is asked to do.</summary>
-internal sealed record SimulationSettings(int Deals, int Months, int Seed, string ProcessId, DateTimeOffset Start);
+/// <remarks>
+/// <see cref="Worker"/> of <see cref="Workers"/>: with several worker processes (<c>demo --workers</c>) each one works
+/// every <see cref="Workers"/>-th deal, drawing the same random numbers as a single process would, so the same deals
+/// arrive with the same facts. Outcomes differ a little from a single process: a worker counts only its own deals in
+/// a rep's workload.
+/// </remarks>
+internal sealed record SimulationSettings(int Deals, int Months, int Seed, string ProcessId, DateTimeOffset Start, int Worker = 0, int Workers = 1);
 
 /// <summary>Counters the simulation keeps while it runs (the report itself reads the engine's event log).</summary>
 internal sealed class SimulationProgress
@@ -64,43 +70,67 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
 
     public SimulationProgress Progress { get; } = new();
 
+    private double _owed;
+
+    /// <summary>Simulated days of the run.</summary>
+    public int Days => (int)(settings.Start.AddMonths(settings.Months) - settings.Start).TotalDays;
+
     public async Task RunAsync(Action<SimulationProgress> report, CancellationToken cancellationToken)
     {
-        var end = settings.Start.AddMonths(settings.Months);
-        var days = (int)(end - settings.Start).TotalDays;
+        for (var day = 0; day < Days; day++)
+        {
+            await WorkDayAsync(day, cancellationToken);
+            await FireTimersAsync(day, 8, cancellationToken);
+            await SweepAsync(day, cancellationToken);
+            await FireTimersAsync(day, 9, cancellationToken);
+            report(Progress);
+        }
+    }
+
+    /// <summary>
+    /// The office hours of one day (the start is 09:00 local): leads arrive until 11:00, reps work their deals from
+    /// 11:00. Arrivals stop in the last fifth so late deals can progress. Timers fire at 17:00 and the sweep runs at
+    /// 18:00 (<see cref="FireTimersAsync"/>, <see cref="SweepAsync"/>).
+    /// </summary>
+    public async Task WorkDayAsync(int day, CancellationToken cancellationToken)
+    {
+        var days = Days;
         var businessDays = Enumerable.Range(0, days).Count(d => settings.Start.AddDays(d).DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday));
         var arrivalsPerDay = (double)settings.Deals / Math.Max(1, businessDays * 0.8);
         Progress.Days = days;
-        var owed = 0.0;
-        for (var day = 0; day < days; day++)
+        var morning = settings.Start.AddDays(day);
+        Progress.Day = day + 1;
+        if (morning.DayOfWeek is (DayOfWeek.Saturday or DayOfWeek.Sunday))
         {
-            var morning = settings.Start.AddDays(day);
-            Progress.Day = day + 1;
-            if (morning.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
-            {
-                // Office hours (the start is 09:00 local): leads arrive until 11:00, reps work their deals from 11:00,
-                // timers fire at 17:00, the sweep runs at 18:00. Arrivals stop in the last fifth so late deals can progress.
-                owed += day < days * 0.8 ? arrivalsPerDay : 0;
-                for (var arrival = 0; owed >= 1 && Progress.DealsStarted < settings.Deals; arrival++)
-                {
-                    owed--;
-                    clock.Set(morning.AddSeconds(Math.Min(arrival * 30, 7199)));
-                    await StartDealAsync(cancellationToken);
-                }
-
-                clock.Set(morning.AddHours(2));
-                _openByRepThisMorning = new Dictionary<string, int>(_openByRep);
-                var working = _deals.Where(d => !d.Closed || d.AfterSales).ToList();
-                await Parallel.ForEachAsync(working, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, (deal, ct) => new ValueTask(WorkAsync(deal, day, ct)));
-            }
-
-            clock.Set(morning.AddHours(8));
-            Progress.TimersFired += await maintenance.FireDueTimersAsync(cancellationToken);
-            clock.Set(morning.AddHours(9));
-            Progress.SweepChanges += await maintenance.SweepAsync(cancellationToken);
-            Progress.TimersFired += await maintenance.FireDueTimersAsync(cancellationToken);
-            report(Progress);
+            return;
         }
+
+        _owed += day < days * 0.8 ? arrivalsPerDay : 0;
+        for (var arrival = 0; _owed >= 1 && Progress.DealsStarted < settings.Deals; arrival++)
+        {
+            _owed--;
+            clock.Set(morning.AddSeconds(Math.Min(arrival * 30, 7199)));
+            await StartDealAsync(cancellationToken);
+        }
+
+        clock.Set(morning.AddHours(2));
+        _openByRepThisMorning = new Dictionary<string, int>(_openByRep);
+        var working = _deals.Where(d => !d.Closed || d.AfterSales).ToList();
+        await Parallel.ForEachAsync(working, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, (deal, ct) => new ValueTask(WorkAsync(deal, day, ct)));
+    }
+
+    /// <summary>Fires the escalation timers due at <paramref name="hoursAfterStart"/> hours into <paramref name="day"/> (several workers share them).</summary>
+    public async Task FireTimersAsync(int day, int hoursAfterStart, CancellationToken cancellationToken)
+    {
+        clock.Set(settings.Start.AddDays(day).AddHours(hoursAfterStart));
+        Progress.TimersFired += await maintenance.FireDueTimersAsync(cancellationToken);
+    }
+
+    /// <summary>The nightly re-evaluation of open deals.</summary>
+    public async Task SweepAsync(int day, CancellationToken cancellationToken)
+    {
+        clock.Set(settings.Start.AddDays(day).AddHours(9));
+        Progress.SweepChanges += await maintenance.SweepAsync(cancellationToken);
     }
 
     private async Task<CommandResult> SubmitAsync(SimDeal deal, DealCommand command, CancellationToken cancellationToken)
@@ -150,8 +180,16 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
             Amount = Math.Round((decimal)Math.Exp(13.2 + (_random.NextDouble() * 2.4)) / 1000) * 1000,
             Random = new Random(_random.Next()),
         };
-        _deals.Add(deal);
-        ChangeOpenDeals(deal.Rep, +1);
+
+        // Another worker's deal: drawn all the same (so every worker sees the random sequence a single process would),
+        // then left to that worker.
+        var mine = (index - 1) % settings.Workers == settings.Worker;
+        if (mine)
+        {
+            _deals.Add(deal);
+            ChangeOpenDeals(deal.Rep, +1);
+        }
+
         var account = new Account
         {
             Id = "A-" + index.ToString("00000", System.Globalization.CultureInfo.InvariantCulture),
@@ -162,7 +200,7 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
             OverdueAmount = _random.NextDouble() < 0.1 ? 10_000 + _random.Next(200_000) : 0,
             CreditRating = _random.NextDouble() < 0.05 ? "C" : "A",
         };
-        await SubmitAsync(deal, new StartTracking(NextId(deal), deal.Id, settings.ProcessId)
+        var start = new StartTracking(NextId(deal), deal.Id, settings.ProcessId)
         {
             Opportunity = new Opportunity
             {
@@ -177,7 +215,13 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
             Account = account,
             Owner = OwnerOf(deal),
             Contacts = _random.NextDouble() < 0.85 ? [new Contact { Id = deal.Id + "-c1", Name = "Contact 1", Role = "user", LastContactedAt = clock.GetUtcNow() }] : [],
-        }, cancellationToken);
+        };
+        if (!mine)
+        {
+            return;
+        }
+
+        await SubmitAsync(deal, start, cancellationToken);
         deal.StageStarted = Progress.Day;
     }
 

@@ -1,0 +1,745 @@
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Engine.Storage.Sqlite;
+
+namespace SalesWorkflow.Engine.PostgreSql.Storage;
+
+/// <summary>
+/// The multi-node store (DESIGN.md D1): several engine processes share one PostgreSQL database, with no leader. Each
+/// command is one READ COMMITTED transaction on a pooled connection that first locks the deal's instance row
+/// (<c>SELECT … FOR UPDATE</c>), so commands for one deal are serialised across nodes while other deals run in
+/// parallel; the duplicate-command ledger is read after that lock, so a retry on another node sees the first attempt.
+/// Due timers and outbox entries are claimed with <c>FOR UPDATE SKIP LOCKED</c> in the transaction that applies their
+/// effect, so two nodes never take the same one and a killed node's claims are released by PostgreSQL the moment its
+/// connections close. Transient faults (a lost connection, a restarting server, a serialization failure, a deadlock,
+/// two nodes creating the same row) roll the transaction back and are retried with backoff by a Polly pipeline; the
+/// ledger makes a retried command exactly-once even when the first attempt's commit was lost on the way back.
+/// </summary>
+internal sealed class PostgreSqlProcessStore : IProcessStore
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _clock;
+    private readonly PostgreSqlResilience _resilience;
+    private readonly bool _readOnly;
+
+    public PostgreSqlProcessStore(string connectionString, TimeProvider clock, PostgreSqlStoreSettings? settings = null, bool readOnly = false)
+    {
+        settings ??= new PostgreSqlStoreSettings();
+        var builder = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString.Normalize(connectionString));
+        if (string.IsNullOrWhiteSpace(builder.Host))
+        {
+            throw new ArgumentException("The PostgreSQL connection string needs a Host, e.g. \"Host=localhost;Database=salesworkflow;Username=app;Password=…\".", nameof(connectionString));
+        }
+
+        // Defaults that suit a store used by short transactions from many callers; anything set explicitly wins.
+        var given = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString.Normalize(connectionString));
+        if (!given.ContainsKey("Timeout"))
+        {
+            builder.Timeout = 5;
+        }
+
+        if (!given.ContainsKey("Max Auto Prepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        if (!given.ContainsKey("Application Name"))
+        {
+            builder.ApplicationName = "salesworkflow";
+        }
+
+        Description = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
+        _dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        _clock = clock;
+        _readOnly = readOnly;
+        _resilience = new PostgreSqlResilience(settings, Description);
+    }
+
+    /// <summary>Host, port and database, for messages (never the password).</summary>
+    public string Description { get; }
+
+    public bool IsReadOnly => _readOnly;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken) =>
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+
+            // One node migrates; the others wait on the lock, then find the schema current.
+            await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({PostgreSqlSchema.MigrationLockKey});", ct);
+            var version = await SchemaVersionAsync(connection, transaction, ct);
+            if (version > PostgreSqlSchema.LatestVersion)
+            {
+                throw new SalesWorkflowStoreException(
+                    $"The database {Description} was created by a newer SalesWorkflow (schema version {version}; this version knows up to {PostgreSqlSchema.LatestVersion}). Upgrade SalesWorkflow to use it.",
+                    isTransient: false);
+            }
+
+            if (_readOnly)
+            {
+                if (version == 0)
+                {
+                    throw new SalesWorkflowStoreException($"The database {Description} holds no SalesWorkflow data (no schema_info table).", isTransient: false);
+                }
+
+                await transaction.RollbackAsync(ct);
+                return true;
+            }
+
+            foreach (var (number, _, sql) in PostgreSqlSchema.Migrations.Where(m => m.Version > version))
+            {
+                await ExecuteAsync(connection, transaction, sql, ct);
+                await using var record = Command(connection, transaction, "INSERT INTO schema_info (version, applied_at) VALUES (@version, @at);");
+                record.Parameters.AddWithValue("version", number);
+                record.Parameters.AddWithValue("at", _clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+                await record.ExecuteNonQueryAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+            return true;
+        }, cancellationToken);
+
+    private async Task<int> SchemaVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var exists = Command(connection, transaction, "SELECT to_regclass('schema_info') IS NOT NULL, to_regclass('instances') IS NOT NULL;");
+        bool hasInfo, hasInstances;
+        await using (var reader = await exists.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            (hasInfo, hasInstances) = (reader.GetBoolean(0), reader.GetBoolean(1));
+        }
+
+        if (!hasInfo)
+        {
+            if (hasInstances)
+            {
+                throw new SalesWorkflowStoreException(
+                    $"The database {Description} already has an 'instances' table that SalesWorkflow did not create (no schema_info). Use another database or schema (Search Path=…).",
+                    isTransient: false);
+            }
+
+            if (_readOnly)
+            {
+                return 0;
+            }
+
+            await ExecuteAsync(connection, transaction, "CREATE TABLE schema_info (version integer NOT NULL, applied_at text NOT NULL);", cancellationToken);
+            return 0;
+        }
+
+        await using var command = Command(connection, transaction, "SELECT coalesce(max(version), 0) FROM schema_info;");
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    public async Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null)
+    {
+        ThrowIfReadOnly();
+
+        // Each attempt is a whole transaction of three round trips (lock and ledger, writes, commit); a retry after a
+        // lost commit finds the first attempt in the ledger.
+        return await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+
+            // Lock first, then read the ledger (two statements, one round trip, run in order): a concurrent attempt of
+            // the same command on another node holds the same lock, and READ COMMITTED reads its ledger entry once it
+            // has committed.
+            InstanceRecord? instance;
+            string? ledger;
+            await using (var batch = new NpgsqlBatch(connection, transaction))
+            {
+                batch.BatchCommands.Add(BatchCommand("SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;", ("deal", dealId)));
+                batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
+                await using var reader = await batch.ExecuteReaderAsync(ct);
+                instance = await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
+                await reader.NextResultAsync(ct);
+                ledger = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
+            }
+
+            if (ledger is not null)
+            {
+                var previous = await DuplicateAsync(connection, transaction, commandId, ledger, ct);
+                await transaction.RollbackAsync(ct);
+                return previous.DealId == dealId ? previous : SqliteProcessStore.CommandIdReused(commandId, dealId, previous.DealId);
+            }
+
+            var loadedVersion = instance?.RowVersion;
+            var decision = decidedOn is not null && decidedOn.RowVersion == loadedVersion ? decidedOn.Decision : decide(instance);
+            var events = await WriteAsync(connection, transaction, dealId, loadedVersion, decision, sinks, decision.RecordInLedger ? commandId : null, ct);
+            await transaction.CommitAsync(ct);
+            return decision.Result with { Events = events };
+        }, cancellationToken);
+    }
+
+    private static InstanceRecord ReadInstance(NpgsqlDataReader reader, int first = 0)
+    {
+        var record = StorageJson.Deserialize<InstanceRecord>(reader.GetString(first));
+        record.RowVersion = reader.GetInt64(first + 1);
+        return record;
+    }
+
+    /// <summary>
+    /// Writes a decision in one round trip: timers, the instance (checked against the row version it was decided on),
+    /// the events with their outbox entries, and the ledger entry when <paramref name="ledgerCommandId"/> is given.
+    /// </summary>
+    private static async Task<IReadOnlyList<DealEvent>> WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, string? ledgerCommandId, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (decision.CancelAllTimers)
+        {
+            batch.BatchCommands.Add(BatchCommand("DELETE FROM timers WHERE deal_id = @deal;", ("deal", dealId)));
+        }
+
+        if (decision.CancelTimersOf.Count > 0)
+        {
+            batch.BatchCommands.Add(BatchCommand(
+                "DELETE FROM timers WHERE deal_id = @deal AND escalation_id = ANY(@escalations);",
+                ("deal", dealId),
+                ("escalations", decision.CancelTimersOf.ToArray())));
+        }
+
+        if (decision.NewTimers.Count > 0)
+        {
+            batch.BatchCommands.Add(BatchCommand(
+                "INSERT INTO timers (deal_id, escalation_id, level, due_at, stage_epoch) SELECT * FROM unnest(@deals, @escalations, @levels, @dues, @epochs);",
+                ("deals", decision.NewTimers.Select(t => t.DealId).ToArray()),
+                ("escalations", decision.NewTimers.Select(t => t.EscalationId).ToArray()),
+                ("levels", decision.NewTimers.Select(t => t.Level).ToArray()),
+                ("dues", decision.NewTimers.Select(t => t.DueAt.ToUnixTimeMilliseconds()).ToArray()),
+                ("epochs", decision.NewTimers.Select(t => t.StageEpoch).ToArray())));
+        }
+
+        var stateCommand = -1;
+        if (decision.State is { } state)
+        {
+            state.RowVersion = (loadedVersion ?? 0) + 1;
+            var summary = state.ToSummary();
+            stateCommand = batch.BatchCommands.Count;
+            batch.BatchCommands.Add(BatchCommand(
+                loadedVersion is null
+                    ? """
+                      INSERT INTO instances (deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at, updated_at, row_version, state_json)
+                      VALUES (@deal, @process, @version, @stage, @status, @owner, @amount, @health, @blocked, @escalation, @entered, @updated, @row, @json);
+                      """
+                    : """
+                      UPDATE instances SET process_id = @process, process_version = @version, stage = @stage, status = @status, owner_id = @owner,
+                          amount = @amount, health = @health, blocked = @blocked, escalation_level = @escalation, entered_stage_at = @entered,
+                          updated_at = @updated, row_version = @row, state_json = @json
+                      WHERE deal_id = @deal AND row_version = @expected;
+                      """,
+                ("deal", dealId),
+                ("process", state.ProcessId),
+                ("version", state.ProcessVersion),
+                ("stage", state.Stage),
+                ("status", state.Status.ToString().ToLowerInvariant()),
+                ("owner", state.Owner.Id),
+                ("amount", state.Opportunity.Amount),
+                ("health", summary.Health),
+                ("blocked", summary.Blocked),
+                ("escalation", summary.EscalationLevel),
+                ("entered", state.EnteredStageAt.ToUnixTimeMilliseconds()),
+                ("updated", state.UpdatedAt.ToUnixTimeMilliseconds()),
+                ("row", state.RowVersion),
+                ("expected", loadedVersion ?? 0),
+                ("json", Json(StorageJson.Serialize(state)))));
+        }
+
+        // An evaluation shared by several events of the command is stored once; readers share it back.
+        var current = decision.State;
+        var stored = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var rendered = new List<(NewEvent Event, JsonElement Data)>(decision.Events.Count);
+        foreach (var e in decision.Events)
+        {
+            var data = StorageJson.ToElement(e.Data);
+            var keep = e.Evaluation is not null && stored.Add(e.Evaluation);
+            rendered.Add((e, data));
+            batch.BatchCommands.Add(BatchCommand(
+                """
+                WITH e AS (
+                    INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json)
+                    VALUES (@id, @deal, @type, @at, @command, @process, @version, @stage, @data, @evaluation)
+                    RETURNING seq),
+                o AS (INSERT INTO outbox (event_seq, sink, next_attempt_at) SELECT e.seq, s, @at FROM e, unnest(@sinks) s)
+                SELECT seq FROM e;
+                """,
+                ("id", e.EventId),
+                ("deal", dealId),
+                ("type", e.Type),
+                ("at", e.At.ToUnixTimeMilliseconds()),
+                ("command", decision.Result.CommandId),
+                ("process", current?.ProcessId ?? string.Empty),
+                ("version", current?.ProcessVersion ?? 0),
+                ("stage", current?.Stage ?? string.Empty),
+                ("data", Json(data.GetRawText())),
+                ("evaluation", keep ? Json(StorageJson.Serialize(e.Evaluation)) : Json(null)),
+                ("sinks", sinks.ToArray())));
+        }
+
+        if (ledgerCommandId is not null)
+        {
+            // The ledger names the command's events by their stable ids, so it goes in the same round trip as they do.
+            var result = decision.Result;
+            var entry = new LedgerEntry(dealId, result.Status, result.Stage, result.Rejection, [.. decision.Events.Select(e => e.EventId)]);
+            batch.BatchCommands.Add(BatchCommand(
+                "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES (@id, @deal, @at, @json);",
+                ("id", ledgerCommandId),
+                ("deal", dealId),
+                ("at", decision.Events.Count > 0 ? decision.Events[0].At.ToUnixTimeMilliseconds() : 0L),
+                ("json", Json(StorageJson.Serialize(entry)))));
+        }
+
+        var written = new List<DealEvent>(decision.Events.Count);
+        if (batch.BatchCommands.Count == 0)
+        {
+            return written;
+        }
+
+        // Only the events return rows; the reader's result sets are theirs, in order (Npgsql skips the others).
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            foreach (var (e, data) in rendered)
+            {
+                await reader.ReadAsync(cancellationToken);
+                written.Add(new DealEvent
+                {
+                    Sequence = reader.GetInt64(0),
+                    EventId = e.EventId,
+                    DealId = dealId,
+                    Type = e.Type,
+                    At = e.At,
+                    CommandId = decision.Result.CommandId,
+                    ProcessId = current?.ProcessId ?? string.Empty,
+                    ProcessVersion = current?.ProcessVersion ?? 0,
+                    Stage = current?.Stage ?? string.Empty,
+                    Data = data,
+                    Evaluation = e.Evaluation,
+                });
+                await reader.NextResultAsync(cancellationToken);
+            }
+        }
+
+        if (stateCommand >= 0 && batch.BatchCommands[stateCommand].RecordsAffected != 1)
+        {
+            throw new InvalidOperationException($"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.");
+        }
+
+        return written;
+    }
+
+    private static NpgsqlParameter Json(string? json) => new() { NpgsqlDbType = NpgsqlDbType.Json, Value = (object?)json ?? DBNull.Value };
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            if (value is NpgsqlParameter parameter)
+            {
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
+            }
+            else
+            {
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+
+        return command;
+    }
+
+    /// <summary>The stored outcome of a command handled before, with its events, answered as a duplicate.</summary>
+    private static async Task<CommandResult> DuplicateAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string commandId, string json, CancellationToken cancellationToken)
+    {
+        var stored = StorageJson.Deserialize<LedgerEntry>(json);
+        var events = new List<DealEvent>();
+        if (stored.EventIds.Count > 0)
+        {
+            await using var load = Command(connection, transaction, "SELECT " + EventColumns + " FROM events WHERE deal_id = @deal AND event_id = ANY(@ids) ORDER BY seq;");
+            load.Parameters.AddWithValue("deal", stored.DealId);
+            load.Parameters.AddWithValue("ids", stored.EventIds.ToArray());
+            await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                events.Add(ReadEvent(reader));
+            }
+        }
+
+        SqliteProcessStore.ShareEvaluations(events);
+        return new CommandResult
+        {
+            Status = CommandStatus.Duplicate,
+            CommandId = commandId,
+            DealId = stored.DealId,
+            Stage = stored.Stage,
+            Rejection = stored.Rejection,
+            Events = events,
+            Evaluation = events.LastOrDefault(e => e.Evaluation is not null)?.Evaluation,
+        };
+    }
+
+    /// <summary>What the ledger keeps of a result: enough to answer a duplicate (its events by their stable ids).</summary>
+    private sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<string> EventIds);
+
+    public async Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE deal_id = @deal;");
+            command.Parameters.AddWithValue("deal", dealId);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
+        }, cancellationToken);
+
+    private const string EventColumns = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json";
+
+    private static DealEvent ReadEvent(NpgsqlDataReader reader, int first = 0)
+    {
+        using var data = JsonDocument.Parse(reader.GetString(first + 9));
+        return new DealEvent
+        {
+            Sequence = reader.GetInt64(first),
+            EventId = reader.GetString(first + 1),
+            DealId = reader.GetString(first + 2),
+            Type = reader.GetString(first + 3),
+            At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 4)),
+            CommandId = reader.GetString(first + 5),
+            ProcessId = reader.GetString(first + 6),
+            ProcessVersion = reader.GetInt32(first + 7),
+            Stage = reader.GetString(first + 8),
+            Data = data.RootElement.Clone(),
+            Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
+        };
+    }
+
+    public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken) =>
+        await ReadEventsAsync("WHERE deal_id = @deal ORDER BY seq", command => command.Parameters.AddWithValue("deal", dealId), cancellationToken);
+
+    public async Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken) =>
+        await ReadEventsAsync("WHERE seq > @after ORDER BY seq LIMIT @limit", command =>
+        {
+            command.Parameters.AddWithValue("after", afterSequence);
+            command.Parameters.AddWithValue("limit", Math.Clamp(limit, 1, 100_000));
+        }, cancellationToken);
+
+    private async Task<IReadOnlyList<DealEvent>> ReadEventsAsync(string where, Action<NpgsqlCommand> bind, CancellationToken cancellationToken) =>
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, "SELECT " + EventColumns + " FROM events " + where + ";");
+            bind(command);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var events = new List<DealEvent>();
+            while (await reader.ReadAsync(ct))
+            {
+                events.Add(ReadEvent(reader));
+            }
+
+            return SqliteProcessStore.ShareEvaluations(events);
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken) =>
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = connection.CreateCommand();
+            var filters = new List<string>();
+            void Filter(string sql, string name, object value)
+            {
+                filters.Add(sql);
+                command.Parameters.AddWithValue(name, value);
+            }
+
+            if (query.Stage is { } stage)
+            {
+                Filter("stage = @stage", "stage", stage);
+            }
+
+            if (query.OwnerId is { } owner)
+            {
+                Filter("owner_id = @owner", "owner", owner);
+            }
+
+            if (query.Status is { } status)
+            {
+                Filter("status = @status", "status", status.ToString().ToLowerInvariant());
+            }
+
+            if (query.Blocked is { } blocked)
+            {
+                Filter("blocked = @blocked", "blocked", blocked);
+            }
+
+            if (query.MinEscalationLevel is { } level)
+            {
+                Filter("escalation_level >= @level", "level", level);
+            }
+
+            if (query.MaxHealth is { } health)
+            {
+                Filter("health <= @health", "health", health);
+            }
+
+            if (query.AfterDealId is { } after)
+            {
+                Filter("deal_id > @after", "after", after);
+            }
+
+            command.CommandText = "SELECT deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at FROM instances"
+                + (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : string.Empty)
+                + " ORDER BY deal_id LIMIT @limit;";
+            command.Parameters.AddWithValue("limit", Math.Clamp(query.Limit, 1, 10_000));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var result = new List<DealSummary>();
+            while (await reader.ReadAsync(ct))
+            {
+                result.Add(new DealSummary(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    reader.GetInt32(2),
+                    reader.GetString(3),
+                    Enum.Parse<DealStatus>(reader.GetString(4), ignoreCase: true),
+                    reader.GetString(5),
+                    reader.GetDecimal(6),
+                    reader.GetInt32(7),
+                    reader.GetBoolean(8),
+                    reader.GetInt32(9),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10))));
+            }
+
+            return (IReadOnlyList<DealSummary>)result;
+        }, cancellationToken);
+
+    public async Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    {
+        ThrowIfReadOnly();
+        return await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+
+            // Claim: timers another node is firing are skipped, not waited for.
+            var timers = new List<TimerRecord>();
+            await using (var select = Command(connection, transaction, "SELECT id, deal_id, escalation_id, level, due_at, stage_epoch FROM timers WHERE due_at <= @now ORDER BY due_at, id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
+            {
+                select.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+                select.Parameters.AddWithValue("limit", batchSize);
+                await using var reader = await select.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    timers.Add(new TimerRecord(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt32(5)) { Id = reader.GetInt64(0) });
+                }
+            }
+
+            if (timers.Count == 0)
+            {
+                await transaction.RollbackAsync(ct);
+                return 0;
+            }
+
+            // Deals that a command holds right now are skipped too (their timers stay for the next round): this
+            // transaction never waits while holding timer locks, so it cannot deadlock with a command that is about to
+            // cancel those timers.
+            var instances = new Dictionary<string, InstanceRecord>(StringComparer.Ordinal);
+            await using (var lockDeals = Command(connection, transaction, "SELECT state_json, row_version, deal_id FROM instances WHERE deal_id = ANY(@deals) FOR UPDATE SKIP LOCKED;"))
+            {
+                lockDeals.Parameters.AddWithValue("deals", timers.Select(t => t.DealId).Distinct(StringComparer.Ordinal).ToArray());
+                await using var reader = await lockDeals.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    instances[reader.GetString(2)] = ReadInstance(reader);
+                }
+            }
+
+            var firing = timers.Where(t => instances.ContainsKey(t.DealId)).ToList();
+            if (firing.Count == 0)
+            {
+                await transaction.RollbackAsync(ct);
+                return 0;
+            }
+
+            // The effect of each timer and its deletion commit together: a timer fires exactly once.
+            await using (var delete = Command(connection, transaction, "DELETE FROM timers WHERE id = ANY(@ids);"))
+            {
+                delete.Parameters.AddWithValue("ids", firing.Select(t => t.Id).ToArray());
+                await delete.ExecuteNonQueryAsync(ct);
+            }
+
+            foreach (var group in firing.GroupBy(t => t.DealId, StringComparer.Ordinal))
+            {
+                var instance = instances[group.Key];
+                if (fire(instance, [.. group]) is { } decision)
+                {
+                    await WriteAsync(connection, transaction, group.Key, instance.RowVersion, decision, sinks, null, ct);
+                }
+            }
+
+            await transaction.CommitAsync(ct);
+            return firing.Count;
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > @after ORDER BY deal_id LIMIT @limit;");
+            command.Parameters.AddWithValue("after", afterDealId ?? string.Empty);
+            command.Parameters.AddWithValue("limit", pageSize);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var rows = new List<(string Json, long RowVersion)>(pageSize);
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+
+            var page = new InstanceRecord[rows.Count];
+            Parallel.For(0, rows.Count, i =>
+            {
+                page[i] = StorageJson.Deserialize<InstanceRecord>(rows[i].Json);
+                page[i].RowVersion = rows[i].RowVersion;
+            });
+            return (IReadOnlyList<InstanceRecord>)page;
+        }, cancellationToken);
+
+    public async Task RegisterProcessVersionAsync(ProcessVersionRecord version, CancellationToken cancellationToken)
+    {
+        ThrowIfReadOnly();
+
+        // Two nodes starting together may both insert: the loser's unique violation is retried and finds the row.
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var select = Command(connection, null, "SELECT content_hash FROM process_versions WHERE process_id = @id AND version = @version;");
+            select.Parameters.AddWithValue("id", version.ProcessId);
+            select.Parameters.AddWithValue("version", version.Version);
+            if (await select.ExecuteScalarAsync(ct) is string stored)
+            {
+                return stored != version.ContentHash
+                    ? throw new ProcessVersionConflictException(version.ProcessId, version.Version, stored, version.ContentHash)
+                    : true;
+            }
+
+            await using var insert = Command(connection, null, "INSERT INTO process_versions (process_id, version, content_hash, entry_path, sources_json, registered_at) VALUES (@id, @version, @hash, @entry, @sources, @at);");
+            insert.Parameters.AddWithValue("id", version.ProcessId);
+            insert.Parameters.AddWithValue("version", version.Version);
+            insert.Parameters.AddWithValue("hash", version.ContentHash);
+            insert.Parameters.AddWithValue("entry", version.EntryPath);
+            insert.Parameters.Add(Named(Json(StorageJson.Serialize(version.Sources)), "sources"));
+            insert.Parameters.AddWithValue("at", _clock.GetUtcNow().ToUnixTimeMilliseconds());
+            await insert.ExecuteNonQueryAsync(ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ProcessVersionRecord>> LoadProcessVersionsAsync(CancellationToken cancellationToken) =>
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, "SELECT process_id, version, content_hash, entry_path, sources_json FROM process_versions ORDER BY process_id, version;");
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var versions = new List<ProcessVersionRecord>();
+            while (await reader.ReadAsync(ct))
+            {
+                versions.Add(new ProcessVersionRecord(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), StorageJson.Deserialize<Dictionary<string, string>>(reader.GetString(4)), reader.GetString(3)));
+            }
+
+            return (IReadOnlyList<ProcessVersionRecord>)versions;
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<OutboxEntry>> ClaimOutboxAsync(DateTimeOffset now, int batchSize, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ThrowIfReadOnly();
+
+        // Claimed and leased in one statement: SKIP LOCKED keeps two nodes' dispatchers off the same entries.
+        return await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, """
+                WITH claimed AS (
+                    SELECT id FROM outbox WHERE NOT dead_lettered AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit FOR UPDATE SKIP LOCKED),
+                leased AS (
+                    UPDATE outbox o SET next_attempt_at = @until FROM claimed WHERE o.id = claimed.id RETURNING o.id, o.sink, o.attempts, o.event_seq)
+                SELECT l.id, l.sink, l.attempts, e.seq, e.event_id, e.deal_id, e.type, e.at, e.command_id, e.process_id, e.process_version, e.stage, e.data_json, e.evaluation_json
+                FROM leased l JOIN events e ON e.seq = l.event_seq ORDER BY l.id;
+                """);
+            command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("until", (now + lease).ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("limit", batchSize);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var claimed = new List<OutboxEntry>();
+            while (await reader.ReadAsync(ct))
+            {
+                claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), ReadEvent(reader, 3)));
+            }
+
+            return (IReadOnlyList<OutboxEntry>)claimed;
+        }, cancellationToken);
+    }
+
+    public async Task CompleteOutboxAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        ThrowIfReadOnly();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, "DELETE FROM outbox WHERE id = ANY(@ids);");
+            command.Parameters.AddWithValue("ids", ids.ToArray());
+            await command.ExecuteNonQueryAsync(ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async Task FailOutboxAsync(long id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken)
+    {
+        ThrowIfReadOnly();
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, "UPDATE outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next, dead_lettered = @dead WHERE id = @id;");
+            command.Parameters.AddWithValue("id", id);
+            command.Parameters.AddWithValue("error", error);
+            command.Parameters.AddWithValue("next", (retryAt ?? _clock.GetUtcNow()).ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("dead", retryAt is null);
+            await command.ExecuteNonQueryAsync(ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
+
+    private void ThrowIfReadOnly()
+    {
+        if (_readOnly)
+        {
+            throw new SalesWorkflowStoreException($"The database {Description} was opened read-only, so it cannot record commands.", isTransient: false);
+        }
+    }
+
+    private static NpgsqlParameter Named(NpgsqlParameter parameter, string name)
+    {
+        parameter.ParameterName = name;
+        return parameter;
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql) => new(sql, connection, transaction);
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,96 @@
+namespace SalesWorkflow.Engine.PostgreSql.Storage;
+
+/// <summary>
+/// Versioned schema migrations, the same logical schema as the SQLite store (times as Unix milliseconds, JSON in
+/// <c>json</c> columns, deal ids ordered bytewise as SQLite orders them, whatever the database's collation, so that
+/// paging by deal id walks the primary key). Each node applies the missing ones at start-up inside one transaction that holds an advisory lock, so when
+/// several nodes start at once one migrates and the others wait and then find the schema current. Never edit a shipped
+/// script: add a new one.
+/// </summary>
+internal static class PostgreSqlSchema
+{
+    /// <summary>Key of the transaction-scoped advisory lock that serialises migrations ("SWschema").</summary>
+    public const long MigrationLockKey = 0x5357_7363_6865_6D61;
+
+    public static readonly IReadOnlyList<(int Version, string Description, string Sql)> Migrations =
+    [
+        (1, "instances, events, command ledger, timers, outbox, process versions", """
+            CREATE TABLE instances (
+                deal_id text COLLATE "C" NOT NULL PRIMARY KEY,
+                process_id text NOT NULL,
+                process_version integer NOT NULL,
+                stage text NOT NULL,
+                status text NOT NULL,
+                owner_id text NOT NULL,
+                amount numeric NOT NULL,
+                health integer NOT NULL,
+                blocked boolean NOT NULL,
+                escalation_level integer NOT NULL,
+                entered_stage_at bigint NOT NULL,
+                updated_at bigint NOT NULL,
+                row_version bigint NOT NULL,
+                state_json json NOT NULL
+            );
+            CREATE INDEX ix_instances_stage ON instances (stage, deal_id);
+            CREATE INDEX ix_instances_owner ON instances (owner_id, deal_id);
+            CREATE INDEX ix_instances_status ON instances (status, deal_id);
+
+            CREATE TABLE events (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                event_id text NOT NULL,
+                deal_id text NOT NULL,
+                type text NOT NULL,
+                at bigint NOT NULL,
+                command_id text NOT NULL,
+                process_id text NOT NULL,
+                process_version integer NOT NULL,
+                stage text NOT NULL,
+                data_json json NOT NULL,
+                evaluation_json json
+            );
+            CREATE INDEX ix_events_deal ON events (deal_id, seq);
+            CREATE INDEX ix_events_type_at ON events (type, at);
+
+            CREATE TABLE commands (
+                command_id text NOT NULL PRIMARY KEY,
+                deal_id text NOT NULL,
+                processed_at bigint NOT NULL,
+                result_json json NOT NULL
+            );
+
+            CREATE TABLE timers (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                deal_id text NOT NULL,
+                escalation_id text NOT NULL,
+                level integer NOT NULL,
+                due_at bigint NOT NULL,
+                stage_epoch integer NOT NULL
+            );
+            CREATE INDEX ix_timers_due ON timers (due_at, id);
+            CREATE INDEX ix_timers_deal ON timers (deal_id);
+
+            CREATE TABLE outbox (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                event_seq bigint NOT NULL,
+                sink text NOT NULL,
+                attempts integer NOT NULL DEFAULT 0,
+                next_attempt_at bigint NOT NULL,
+                last_error text,
+                dead_lettered boolean NOT NULL DEFAULT false
+            );
+            CREATE INDEX ix_outbox_due ON outbox (next_attempt_at, id) WHERE NOT dead_lettered;
+
+            CREATE TABLE process_versions (
+                process_id text NOT NULL,
+                version integer NOT NULL,
+                content_hash text NOT NULL,
+                entry_path text NOT NULL,
+                sources_json json NOT NULL,
+                registered_at bigint NOT NULL,
+                PRIMARY KEY (process_id, version)
+            );
+            """),
+    ];
+
+    public static int LatestVersion => Migrations[^1].Version;
+}

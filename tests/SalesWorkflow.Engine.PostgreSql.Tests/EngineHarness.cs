@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using SalesWorkflow.Engine.Hosting;
+using SalesWorkflow.Engine.PostgreSql.Tests;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Sdk.Events;
+using SalesWorkflow.Sdk.Facts;
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.Engine.Tests.Runtime;
+
+/// <summary>
+/// The SQLite harness's PostgreSQL twin (same name and members, so the linked contract tests run unchanged): an
+/// engine on a fresh database of the shared test server, with a fake clock and background loops off. Harnesses given
+/// the same <c>folder</c> share one database, as the SQLite ones share a file.
+/// </summary>
+internal sealed class EngineHarness : IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<string, string> DatabasesByFolder = new(StringComparer.Ordinal);
+    private readonly ServiceProvider _services;
+    private readonly string _prefix = Guid.NewGuid().ToString("N")[..8];
+    private int _commands;
+
+    public EngineHarness(string? definitions = null, IProcessEventSink? sink = null, string? folder = null)
+    {
+        ConnectionString = folder is null ? PostgresServer.Shared.CreateDatabase() : DatabasesByFolder.GetOrAdd(folder, _ => PostgresServer.Shared.CreateDatabase());
+        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(Clock);
+        if (sink is not null)
+        {
+            services.AddSingleton(sink);
+        }
+
+        services.AddFirstPartyPlugins();
+
+        services.AddSalesWorkflow(o =>
+        {
+            o.AddDefinitions(definitions ?? Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"));
+            o.UsePostgreSql(ConnectionString);
+            o.RunBackgroundServices = false;
+        });
+        _services = services.BuildServiceProvider();
+        Engine = _services.GetRequiredService<ISalesWorkflowEngine>();
+        Maintenance = _services.GetRequiredService<ISalesWorkflowMaintenance>();
+    }
+
+    public string ConnectionString { get; }
+
+    public FakeTimeProvider Clock { get; }
+
+    public ISalesWorkflowEngine Engine { get; }
+
+    public ISalesWorkflowMaintenance Maintenance { get; }
+
+    public string NextId() => $"cmd-{_prefix}-{Interlocked.Increment(ref _commands)}";
+
+    public Task<CommandResult> Submit(DealCommand command) => Engine.SubmitAsync(command);
+
+    public Task<CommandResult> Start(string dealId, decimal amount = 500_000, string process = "standard-b2b") =>
+        Submit(new StartTracking(NextId(), dealId, process)
+        {
+            Opportunity = new Opportunity { Name = "Deal " + dealId, Amount = amount, AccountId = "acme", OwnerId = "li-na" },
+            Account = new Account { Id = "acme", Industry = "manufacturing" },
+            Owner = new Owner { Id = "li-na", OpenDeals = 5, LastActiveAt = Clock.GetUtcNow() },
+            Contacts = [new Contact { Id = "c1", Name = "Wang", LastContactedAt = Clock.GetUtcNow() }],
+        });
+
+    /// <summary>Satisfies the lead gate (account, contact, checklist) of standard-b2b.</summary>
+    public async Task PassLeadGate(string dealId)
+    {
+        await Submit(new CompleteChecklistItem(NextId(), dealId, "icp-fit"));
+        await Submit(new CompleteChecklistItem(NextId(), dealId, "source-recorded"));
+    }
+
+    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+}

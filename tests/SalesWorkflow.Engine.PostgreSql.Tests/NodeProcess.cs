@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using SalesWorkflow.CrashHost;
+
+namespace SalesWorkflow.Engine.PostgreSql.Tests;
+
+/// <summary>
+/// One engine node in an OS process of its own (SalesWorkflow.CrashHost on PostgreSQL), driven by its line protocol:
+/// commands and "fire" go in, acknowledgements come out. <see cref="Kill"/> is SIGKILL.
+/// </summary>
+internal sealed class NodeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly SemaphoreSlim _input = new(1, 1);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _acks = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<TaskCompletionSource<int?>> _fires = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Task _reading;
+    private readonly Task<string> _errors;
+
+    public NodeProcess(string name, string connectionString, string definitions)
+    {
+        Name = name;
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(typeof(Protocol).Assembly.Location);
+        start.ArgumentList.Add(connectionString + ";Application Name=" + name);
+        start.ArgumentList.Add(definitions);
+        _process = Process.Start(start)!;
+        _errors = _process.StandardError.ReadToEndAsync();
+        _reading = Task.Run(ReadAsync);
+    }
+
+    public string Name { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Timers this node fired, over all its "fire" rounds.</summary>
+    public int TimersFired { get; private set; }
+
+    public async Task WaitReadyAsync()
+    {
+        if (await Task.WhenAny(_ready.Task, Task.Delay(TimeSpan.FromSeconds(90))) != _ready.Task)
+        {
+            throw new TimeoutException($"{Name} did not start within 90 s: {(_process.HasExited ? await _errors : "still running")}");
+        }
+    }
+
+    /// <summary>Sends a command line; the task ends with the status the node acknowledged, or "failed …".</summary>
+    public async Task<string> SubmitAsync(string commandId, string line)
+    {
+        var ack = _acks.GetOrAdd(commandId, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await WriteAsync(line);
+        return await ack.Task;
+    }
+
+    /// <summary>Starts sending a command without waiting for its acknowledgement (it may never come: the node may die).</summary>
+    public Task<string> Send(string commandId, string line) => SubmitAsync(commandId, line);
+
+    /// <summary>Fires the timers due at <paramref name="unixMs"/>; null when the node's store gave up.</summary>
+    public async Task<int?> FireAsync(long unixMs)
+    {
+        var fired = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _input.WaitAsync();
+        try
+        {
+            _fires.Enqueue(fired);
+            await _process.StandardInput.WriteLineAsync($"{unixMs} fire");
+            await _process.StandardInput.FlushAsync();
+        }
+        finally
+        {
+            _input.Release();
+        }
+
+        return await fired.Task;
+    }
+
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    private async Task WriteAsync(string line)
+    {
+        await _input.WaitAsync();
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(line);
+            await _process.StandardInput.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // The node is gone; its commands stay unanswered, as for a real client.
+        }
+        finally
+        {
+            _input.Release();
+        }
+    }
+
+    private async Task ReadAsync()
+    {
+        while (await _process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            var fields = line.Split(' ');
+            switch (fields[0])
+            {
+                case "ready":
+                    _ready.TrySetResult();
+                    break;
+                case "ack":
+                    _acks.GetOrAdd(fields[1], _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(fields[2]);
+                    break;
+                case "failed":
+                    _acks.GetOrAdd(fields[1], _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult("failed " + fields[2]);
+                    break;
+                case "error":
+                    _acks.GetOrAdd(fields[1], _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetException(new InvalidOperationException($"{Name} failed command {fields[1]} with {fields[2]}: {await ErrorsSoFarAsync()}"));
+                    break;
+                case "fire-error":
+                    if (_fires.TryDequeue(out var broken))
+                    {
+                        broken.TrySetException(new InvalidOperationException($"{Name} failed to fire timers with {fields[1]}"));
+                    }
+
+                    break;
+                case "fired":
+                    TimersFired += int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+                    if (_fires.TryDequeue(out var fired))
+                    {
+                        fired.TrySetResult(int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
+                    break;
+                case "fire-failed":
+                    if (_fires.TryDequeue(out var failed))
+                    {
+                        failed.TrySetResult(null);
+                    }
+
+                    break;
+            }
+        }
+
+        // The node exited: nothing more will be answered.
+        foreach (var fire in _fires)
+        {
+            fire.TrySetResult(null);
+        }
+    }
+
+    private async Task<string> ErrorsSoFarAsync()
+    {
+        await Task.Delay(200);
+        return _errors.IsCompleted ? _errors.Result : "(see the node's standard error)";
+    }
+
+    public string Errors() => _errors.IsCompleted ? _errors.Result : string.Empty;
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                _process.StandardInput.Close();
+                if (!_process.WaitForExit(10_000))
+                {
+                    _process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (IOException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.WaitForExit();
+        _reading.Wait(TimeSpan.FromSeconds(5));
+        _process.Dispose();
+        _input.Dispose();
+    }
+}
