@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Evaluation;
-using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Cli.Commands;
 
@@ -72,18 +71,7 @@ internal static class BacktestCommand
             return ExitCodes.UsageOrIo;
         }
 
-        var events = new List<DealEvent>();
-        for (long after = 0; ;)
-        {
-            var page = await database.Engine.ReadEventsAsync(after, 10_000, cancellationToken);
-            if (page.Count == 0)
-            {
-                break;
-            }
-
-            events.AddRange(page.Where(e => e.ProcessId == processes[0].Id));
-            after = page[^1].Sequence;
-        }
+        var events = (await database.ReadAllEventsAsync(cancellationToken)).Where(e => e.ProcessId == processes[0].Id).ToList();
 
         var watch = Stopwatch.StartNew();
         var result = Backtest.Run(events, processes[0], processes[1]);

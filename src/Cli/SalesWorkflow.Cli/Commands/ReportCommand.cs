@@ -4,7 +4,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using SalesWorkflow.Engine.Analytics;
-using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Cli.Commands;
 
@@ -60,18 +59,7 @@ internal static class ReportCommand
             return ExitCodes.UsageOrIo;
         }
 
-        var events = new List<DealEvent>();
-        for (long after = 0; ;)
-        {
-            var page = await database.Engine.ReadEventsAsync(after, 10_000, cancellationToken);
-            if (page.Count == 0)
-            {
-                break;
-            }
-
-            events.AddRange(page);
-            after = page[^1].Sequence;
-        }
+        var events = await database.ReadAllEventsAsync(cancellationToken);
 
         // Dates count in the process's own time zone (the one its business days are counted in).
         var timeZone = TimeZoneInfo.Utc;

@@ -50,5 +50,22 @@ internal sealed class StoredDatabase : IAsyncDisposable
         return new StoredDatabase(services.BuildServiceProvider());
     }
 
+    /// <summary>The whole event log in sequence order (reports and backtests read all of it).</summary>
+    public async Task<List<DealEvent>> ReadAllEventsAsync(CancellationToken cancellationToken)
+    {
+        var events = new List<DealEvent>();
+        for (long after = 0; ;)
+        {
+            var page = await Engine.ReadEventsAsync(after, 10_000, cancellationToken);
+            if (page.Count == 0)
+            {
+                return events;
+            }
+
+            events.AddRange(page);
+            after = page[^1].Sequence;
+        }
+    }
+
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 }
