@@ -333,3 +333,51 @@ public sealed class PluginTests
         public ValueTask EmitAsync(ProcessEvent processEvent, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }
+
+/// <summary>Raises a risk for a champion-less deal, unless <see cref="SponsorRule"/>'s check is present: a linked result that a later linked result takes back.</summary>
+[Name("sample.retracted")]
+public sealed class RetractedRiskRule : Rule
+{
+    public override void Define()
+    {
+        Opportunity opportunity = null!;
+        When()
+            .Match(() => opportunity)
+            .Not<CriterionMet>(c => c.CriterionId == "sample.sponsor");
+        Then().Yield(_ => new RiskRaised("sample.no-sponsor-yet") { Category = "customer", Weight = 5 });
+    }
+}
+
+public sealed class PluginResultRetractionTests
+{
+    private sealed class RetractingPlugin : ISalesWorkflowPlugin
+    {
+        public string Name => "sample";
+
+        public string Version => "1.0.0";
+
+        public void Register(IPluginRegistry registry) => registry.AddRules(typeof(SponsorRule), typeof(RetractedRiskRule));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Evaluate_ResultRetractedByALaterResult_IsNotReported(bool champion)
+    {
+        var catalog = PluginCatalog.Load([new RetractingPlugin()], []);
+        var yaml = TestProcesses.WithCriterionYaml("Opportunity.Amount > 0").Replace("currency: CNY\n", "currency: CNY\nplugins: [sample]\n", StringComparison.Ordinal);
+        var process = CompiledProcess.Compile(new DefinitionLoader(new DefinitionLoaderOptions { Plugins = catalog }).LoadText(Path.Combine(Path.GetTempPath(), "retract.yaml"), yaml).Processes.Single());
+        var now = new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+        var evaluation = DealEvaluator.Evaluate(process, new DealSnapshot
+        {
+            Opportunity = new Opportunity { Id = "o1", Amount = 10 },
+            Stage = "lead",
+            EnteredStageAt = now,
+            Contacts = [new Contact { Id = "c1", IsChampion = champion }],
+        }, now);
+
+        Assert.Equal(champion ? [] : ["sample.no-sponsor-yet"], evaluation.Risks.Select(r => r.Id));
+        Assert.Equal(champion ? ["sample.sponsor"] : [], evaluation.ChecksMet);
+    }
+}

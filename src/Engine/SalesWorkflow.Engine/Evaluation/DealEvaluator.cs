@@ -42,6 +42,17 @@ public static class DealEvaluator
         {
             var session = factory.CreateSession();
             session.DependencyResolver = collector;
+            PluginResults? results = null;
+            if (stageRules.PluginRuleNames is not null)
+            {
+                // Plugins' C# rules report through linked facts. Watching them come and go is ~100x cheaper than
+                // session.Query<T>() afterwards (a LINQ provider over working memory: ~0.4 ms per call).
+                results = new PluginResults();
+                session.Events.FactInsertedEvent += results.OnInserted;
+                session.Events.FactUpdatedEvent += results.OnInserted;
+                session.Events.FactRetractedEvent += results.OnRetracted;
+            }
+
             var batch = new List<object>(4 + deal.Contacts.Count + deal.Activities.Count + deal.Approvals.Count + deal.Feedback.Count)
             {
                 context, facts.Opportunity, facts.Account, facts.Owner,
@@ -55,8 +66,8 @@ public static class DealEvaluator
             if (stageRules.PluginRuleNames is not null)
             {
                 // Plugins' C# rules report through linked facts; only they need a look at working memory.
-                pluginRisks = [.. session.Query<RiskRaised>()];
-                facts.CriteriaMet = [.. session.Query<CriterionMet>().OrderBy(c => c.CriterionId, StringComparer.Ordinal)];
+                pluginRisks = [.. results!.Facts.OfType<RiskRaised>()];
+                facts.CriteriaMet = [.. results.Facts.OfType<CriterionMet>().OrderBy(c => c.CriterionId, StringComparer.Ordinal)];
             }
         }
 
@@ -263,6 +274,43 @@ public static class DealEvaluator
             if (dueAt <= now)
             {
                 due.Add(new DueEscalation(escalation.Id, level.Number, level.Notify, dueAt, since, conditionTriggered));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The results plugins' C# rules hold in one session: linked facts inserted or updated (keyed by NRules' fact handle,
+/// so an updated result replaces the old one) and not retracted, in the order they first appeared.
+/// </summary>
+internal sealed class PluginResults
+{
+    private readonly List<NRules.RuleModel.IFact> _order = [];
+    private readonly Dictionary<NRules.RuleModel.IFact, object> _current = new(ReferenceEqualityComparer.Instance);
+
+    public IEnumerable<object> Facts => _order.Where(_current.ContainsKey).Select(f => _current[f]);
+
+    public void OnInserted(object? sender, NRules.Diagnostics.WorkingMemoryEventArgs e)
+    {
+        if (e.Fact.Value is RiskRaised or CriterionMet)
+        {
+            if (!_current.ContainsKey(e.Fact))
+            {
+                _order.Add(e.Fact);
+            }
+
+            _current[e.Fact] = e.Fact.Value;
+        }
+    }
+
+    public void OnRetracted(object? sender, NRules.Diagnostics.WorkingMemoryEventArgs e)
+    {
+        // The handle should be the one seen at insertion; the value is the fallback should NRules wrap it anew.
+        if (!_current.Remove(e.Fact))
+        {
+            foreach (var handle in _current.Where(c => ReferenceEquals(c.Value, e.Fact.Value)).Select(c => c.Key).ToList())
+            {
+                _current.Remove(handle);
             }
         }
     }
