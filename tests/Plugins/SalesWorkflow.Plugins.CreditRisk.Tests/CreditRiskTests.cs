@@ -125,33 +125,4 @@ public sealed class CreditRiskTests
     {
         public ValueTask<CreditReport?> GetReportAsync(string accountId, CancellationToken cancellationToken) => ValueTask.FromResult<CreditReport?>(new CreditReport("AA", 1));
     }
-
-    private sealed class RecordingRegistry : IPluginRegistry
-    {
-        public List<Type> Rules { get; } = [];
-
-        public List<string> Namespaces { get; } = [];
-
-        public List<IFactEnricher> Enrichers { get; } = [];
-
-        public IPluginRegistry AddRules(params Type[] ruleTypes)
-        {
-            Rules.AddRange(ruleTypes);
-            return this;
-        }
-
-        public IPluginRegistry AddFunctions(string namespaceName, Type functionsType)
-        {
-            Namespaces.Add(namespaceName);
-            return this;
-        }
-
-        public IPluginRegistry AddEnricher(IFactEnricher enricher)
-        {
-            Enrichers.Add(enricher);
-            return this;
-        }
-
-        public IPluginRegistry AddEventSink(string name, SalesWorkflow.Sdk.Events.IProcessEventSink sink) => this;
-    }
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using NRules;
 using NRules.Fluent.Dsl;
+using SalesWorkflow.Plugins.Testing;
 using SalesWorkflow.Sdk.Events;
 using SalesWorkflow.Sdk.Plugins;
 using SalesWorkflow.Sdk.Results;
@@ -32,6 +33,7 @@ public class CustomerCarePluginTests
             .OrderBy(t => t.FullName, StringComparer.Ordinal);
         Assert.Equal(ruleTypes, registry.Rules.OrderBy(t => t.FullName, StringComparer.Ordinal));
         Assert.Equal(6, registry.Rules.Distinct().Count());
+        Assert.Empty(registry.Functions);
         Assert.Empty(registry.Others);
     }
 
@@ -137,35 +139,4 @@ public class CustomerCarePluginTests
         string.Join(',', session.Query<RiskRaised>().OrderBy(r => r.RiskId, StringComparer.Ordinal).Select(r => $"{r.RiskId}:{r.Severity}:{r.Weight}")) + "\n" +
         string.Join('\n', session.Query<RiskRaised>().OrderBy(r => r.RiskId, StringComparer.Ordinal)
             .SelectMany(r => r.Advice.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + a.Value)));
-
-    private sealed class RecordingRegistry : IPluginRegistry
-    {
-        public List<Type> Rules { get; } = [];
-
-        public List<object> Others { get; } = [];
-
-        public IPluginRegistry AddRules(params Type[] ruleTypes)
-        {
-            Rules.AddRange(ruleTypes);
-            return this;
-        }
-
-        public IPluginRegistry AddFunctions(string namespaceName, Type functionsType)
-        {
-            Others.Add(functionsType);
-            return this;
-        }
-
-        public IPluginRegistry AddEnricher(IFactEnricher enricher)
-        {
-            Others.Add(enricher);
-            return this;
-        }
-
-        public IPluginRegistry AddEventSink(string name, IProcessEventSink sink)
-        {
-            Others.Add(sink);
-            return this;
-        }
-    }
 }

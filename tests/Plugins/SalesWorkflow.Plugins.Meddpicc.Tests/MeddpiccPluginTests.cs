@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using NRules.Fluent.Dsl;
+using SalesWorkflow.Plugins.Testing;
 using SalesWorkflow.Sdk.Events;
 using SalesWorkflow.Sdk.Facts;
 using SalesWorkflow.Sdk.Plugins;
@@ -96,38 +97,5 @@ public class MeddpiccPluginTests
             Assert.All(method.GetParameters(), p => Assert.Contains(p.ParameterType, AllowedFunctionTypes));
         });
         Assert.Equal(methods.Length, methods.Select(m => m.Name).Distinct(StringComparer.Ordinal).Count());
-    }
-
-    private sealed class RecordingRegistry : IPluginRegistry
-    {
-        public List<Type> Rules { get; } = [];
-
-        public List<(string, Type)> Functions { get; } = [];
-
-        public List<object> Others { get; } = [];
-
-        public IPluginRegistry AddRules(params Type[] ruleTypes)
-        {
-            Rules.AddRange(ruleTypes);
-            return this;
-        }
-
-        public IPluginRegistry AddFunctions(string namespaceName, Type functionsType)
-        {
-            Functions.Add((namespaceName, functionsType));
-            return this;
-        }
-
-        public IPluginRegistry AddEnricher(IFactEnricher enricher)
-        {
-            Others.Add(enricher);
-            return this;
-        }
-
-        public IPluginRegistry AddEventSink(string name, IProcessEventSink sink)
-        {
-            Others.Add(sink);
-            return this;
-        }
     }
 }

@@ -181,6 +181,7 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
             .OrderBy(s => s.At).ThenBy(s => s.Deal.Line)
             .GroupBy(s => s.At)
             .ToList();
+        var total = steps.Sum(s => s.Count());
         var totals = new ImportTotals();
         var issues = new ConcurrentBag<ImportIssue>();
         var done = 0;
@@ -201,7 +202,7 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
                 }
             });
             done += moment.Count();
-            progress?.Invoke(done, steps.Sum(s => s.Count()));
+            progress?.Invoke(done, total);
         }
 
         _issues.AddRange(issues.OrderBy(i => i.Line));

@@ -218,14 +218,16 @@ public static class KpiCalculator
             months.Add(new(key, won.Where(w => w.Deal.WonMonth(timeZone) == key).Sum(w => w.Amount)));
         }
 
+        var wonByRep = won.ToLookup(w => w.Deal.Rep, StringComparer.Ordinal);
+        var lostByRep = lost.ToLookup(l => l.Deal.Rep, StringComparer.Ordinal);
         var reps = won.Select(w => (w.Deal.Rep, w.Deal.Team)).Concat(lost.Select(l => (l.Deal.Rep, l.Deal.Team))).Distinct()
             .Select(r => new RepKpis(
                 r.Rep,
                 r.Team,
-                won.Count(w => w.Deal.Rep == r.Rep),
-                lost.Count(l => l.Deal.Rep == r.Rep),
-                won.Where(w => w.Deal.Rep == r.Rep).Sum(w => w.Amount),
-                Median([.. won.Where(w => w.Deal.Rep == r.Rep).Select(w => (double)w.Days)])))
+                wonByRep[r.Rep].Count(),
+                lostByRep[r.Rep].Count(),
+                wonByRep[r.Rep].Sum(w => w.Amount),
+                Median([.. wonByRep[r.Rep].Select(w => (double)w.Days)])))
             .OrderByDescending(r => r.WonRevenue).ThenBy(r => r.Rep, StringComparer.Ordinal)
             .ToList();
         return new PipelineKpis

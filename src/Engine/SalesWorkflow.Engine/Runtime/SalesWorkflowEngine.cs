@@ -27,6 +27,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     private readonly IReadOnlyList<string> _sinkNames;
     private readonly ProcessRegistry _registry;
     private readonly FactEnrichment _enrichment;
+    private bool? _anyProcessEnriches;
 
     // Bounds each delivery to a sink (Polly's timeout, on the engine clock). Retries are not in-process: the durable
     // outbox retries with back-off across restarts, and dead-letters after MaxSinkAttempts.
@@ -148,8 +149,10 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     /// <summary>Runs plugins' enrichers for the facts the command will be decided on (outside any transaction).</summary>
     private async Task EnrichAsync(DealCommand command, CancellationToken cancellationToken)
     {
-        // Only deals of processes that use a plugin with enrichers need the extra read.
-        if (!_registry.Versions.Any(v => _registry.Find(v.Id, v.Version) is { } p && _enrichment.AppliesTo(p.Definition.Plugins)))
+        // Only deals of processes that use a plugin with enrichers need the extra read. The registry is fixed once
+        // started, so this is decided once (racing first commands may both compute it: same answer).
+        _anyProcessEnriches ??= _registry.Versions.Any(v => _registry.Find(v.Id, v.Version) is { } p && _enrichment.AppliesTo(p.Definition.Plugins));
+        if (_anyProcessEnriches == false)
         {
             return;
         }
