@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
-using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Definitions;
 
 namespace SalesWorkflow.Engine.Analytics;
 
@@ -63,6 +62,13 @@ public sealed record ReportPeriod(string Label, DateOnly From, DateOnly Until)
     }
 
     internal static DateOnly LocalDay(DateTimeOffset at, TimeZoneInfo timeZone) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, timeZone).DateTime);
+
+    /// <summary>The moment a local day starts in <paramref name="timeZone"/>.</summary>
+    internal static DateTimeOffset StartOf(DateOnly day, TimeZoneInfo timeZone)
+    {
+        var local = day.ToDateTime(TimeOnly.MinValue);
+        return new DateTimeOffset(local, timeZone.GetUtcOffset(local));
+    }
 }
 
 /// <summary>Which deals a KPI counts: all, one team's, or one rep's (as recorded when the deal started).</summary>
@@ -70,11 +76,37 @@ public sealed record ReportPeriod(string Label, DateOnly From, DateOnly Until)
 /// <param name="Rep">The owner's id, or null for all.</param>
 public sealed record KpiFilter(string? Team = null, string? Rep = null);
 
+/// <summary>
+/// What to compute: the period, the scope, the moment the figures are taken "as of", and the process whose stages,
+/// probabilities, escalation thresholds and targets the process-aware KPIs use.
+/// </summary>
+/// <param name="Period">The period.</param>
+public sealed record KpiQuery(ReportPeriod Period)
+{
+    /// <summary>Which deals count (default: all).</summary>
+    public KpiFilter Filter { get; init; } = new();
+
+    /// <summary>Only events at or before this moment are known (default: the whole log). A report "as of" a past date.</summary>
+    public DateTimeOffset? AsOf { get; init; }
+
+    /// <summary>
+    /// The process: only its deals count, and it gives the stage order (funnel), probabilities (weighted pipeline,
+    /// calibration), time-in-stage escalations (stall thresholds) and targets. Without it those KPIs are empty.
+    /// </summary>
+    public ProcessDefinition? Process { get; init; }
+
+    /// <summary>The time zone local dates are taken in (default: the process calendar's, else UTC).</summary>
+    public TimeZoneInfo? TimeZone { get; init; }
+}
+
 /// <summary>The review figures of one period; docs/kpis.md defines each exactly.</summary>
 public sealed record PipelineKpis
 {
     /// <summary>The period.</summary>
     public required ReportPeriod Period { get; init; }
+
+    /// <summary>The moment the figures are taken as of (null: the whole log).</summary>
+    public DateTimeOffset? AsOf { get; init; }
 
     /// <summary>Deals whose last outcome in the period is a win.</summary>
     public required int Won { get; init; }
@@ -103,6 +135,12 @@ public sealed record PipelineKpis
     /// <summary>Sum of the amounts of the deals open at the end of the period.</summary>
     public required decimal PipelineAtEnd { get; init; }
 
+    /// <summary>Σ amount × the declared probability of the deal's stage, over the deals open at the end; null without a process.</summary>
+    public decimal? WeightedPipelineAtEnd { get; init; }
+
+    /// <summary>Pipeline velocity, revenue per day: open deals × win rate × mean won amount ÷ mean cycle days; null when a factor is missing.</summary>
+    public decimal? VelocityPerDay { get; init; }
+
     /// <summary>Deals that entered each stage in the period (stage id → deals).</summary>
     public required IReadOnlyDictionary<string, int> StageEntries { get; init; }
 
@@ -111,6 +149,36 @@ public sealed record PipelineKpis
 
     /// <summary>Won revenue per month of the period (yyyy-MM → amount), every month present.</summary>
     public required IReadOnlyList<KeyValuePair<string, decimal>> WonRevenueByMonth { get; init; }
+
+    /// <summary>Targets against actuals: the whole scope first, then each team, then each rep (empty without targets for the period).</summary>
+    public IReadOnlyList<TargetLine> Targets { get; init; } = [];
+
+    /// <summary>The cohort funnel of the deals started in the period, in stage order (empty without a process).</summary>
+    public IReadOnlyList<FunnelStep> Funnel { get; init; } = [];
+
+    /// <summary>Time spent in each open stage, against the process's own escalation thresholds (empty without a process).</summary>
+    public IReadOnlyList<StageTime> TimeInStage { get; init; } = [];
+
+    /// <summary>Refused moves in the period by "stage/criterion" (or "stage/checklist:item"), most first.</summary>
+    public IReadOnlyList<KeyValuePair<string, int>> BlockingCriteria { get; init; } = [];
+
+    /// <summary>Risks raised in the period, by category.</summary>
+    public IReadOnlyDictionary<string, int> RisksRaised { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Risks still open at the end of the period, by category.</summary>
+    public IReadOnlyDictionary<string, int> RisksOpenAtEnd { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Escalation notifications in the period by level and role ("L1 owner" → count).</summary>
+    public IReadOnlyDictionary<string, int> EscalationsByLevel { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Escalation notifications in the period by escalation id.</summary>
+    public IReadOnlyDictionary<string, int> EscalationsById { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Customer satisfaction and complaints recorded in the period.</summary>
+    public SatisfactionKpis Satisfaction { get; init; } = new(0, null, null, 0, 0);
+
+    /// <summary>Each open stage's declared probability against the observed win rate of the deals that closed in the period (empty without a process).</summary>
+    public IReadOnlyList<StageCalibration> Calibration { get; init; } = [];
 
     /// <summary>The same figures per rep, best won revenue first.</summary>
     public required IReadOnlyList<RepKpis> Reps { get; init; }
@@ -127,175 +195,72 @@ public sealed record RepKpis(string Rep, string Team, int Won, int Lost, decimal
 {
     /// <summary>Won ÷ (won + lost); null when nothing closed.</summary>
     public double? WinRate => Won + Lost == 0 ? null : (double)Won / (Won + Lost);
+
+    /// <summary>Deals open at the end of the period.</summary>
+    public int OpenAtEnd { get; init; }
+
+    /// <summary>Their amounts.</summary>
+    public decimal PipelineAtEnd { get; init; }
+
+    /// <summary>The rep's target for the period, when the process declares one.</summary>
+    public decimal? Target { get; init; }
+
+    /// <summary>Won revenue ÷ target; null without a target.</summary>
+    public double? Attainment => Target is { } t && t > 0 ? (double)(WonRevenue / t) : null;
+
+    /// <summary>Escalation notifications raised on the rep's deals in the period.</summary>
+    public int Escalations { get; init; }
 }
 
-/// <summary>Computes <see cref="PipelineKpis"/> from the event log (the only source of every figure). Pure.</summary>
-public static class KpiCalculator
+/// <summary>A target against its actuals.</summary>
+/// <param name="Level">"total", "team" or "rep".</param>
+/// <param name="Id">The team or rep id ("" for the total).</param>
+/// <param name="Name">Display name.</param>
+/// <param name="Target">The period's target (the yearly plan broken down: the quarter's or month's part, or a pro-rata share when none is declared).</param>
+/// <param name="Won">Won revenue in the period.</param>
+/// <param name="PipelineAtStart">Amounts of the deals open when the period began.</param>
+/// <param name="Prorated">True when the period's part is not declared and was prorated by days.</param>
+public sealed record TargetLine(string Level, string Id, string Name, decimal Target, decimal Won, decimal PipelineAtStart, bool Prorated)
 {
-    /// <summary>The KPIs of <paramref name="period"/> from the whole log (events in sequence order).</summary>
-    public static PipelineKpis Compute(IEnumerable<DealEvent> events, ReportPeriod period, TimeZoneInfo timeZone, KpiFilter? filter = null)
-    {
-        ArgumentNullException.ThrowIfNull(events);
-        ArgumentNullException.ThrowIfNull(period);
-        ArgumentNullException.ThrowIfNull(timeZone);
-        filter ??= new KpiFilter();
-        var deals = new Dictionary<string, DealHistory>(StringComparer.Ordinal);
-        foreach (var e in events)
-        {
-            if (!deals.TryGetValue(e.DealId, out var deal))
-            {
-                deal = new DealHistory();
-                deals[e.DealId] = deal;
-            }
+    /// <summary>Won ÷ target.</summary>
+    public double? Attainment => Target > 0 ? (double)(Won / Target) : null;
 
-            deal.Events.Add(e);
-        }
-
-        var won = new List<(DealHistory Deal, decimal Amount, int Days)>();
-        var lost = new List<(DealHistory Deal, string Reason)>();
-        var stageEntries = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var started = 0;
-        var openAtEnd = 0;
-        var pipeline = 0m;
-        foreach (var deal in deals.Values)
-        {
-            deal.Read();
-            if (deal.StartedAt is not { } startedAt || (filter.Team is not null && deal.Team != filter.Team) || (filter.Rep is not null && deal.Rep != filter.Rep))
-            {
-                continue;
-            }
-
-            started += period.Contains(startedAt, timeZone) ? 1 : 0;
-            DealEvent? outcome = null;
-            string? status = null;
-            var amount = 0m;
-            foreach (var e in deal.Events)
-            {
-                var day = ReportPeriod.LocalDay(e.At, timeZone);
-                if (day >= period.Until)
-                {
-                    break;
-                }
-
-                amount = AmountOf(e) ?? amount;
-                if (e.Type is DealEventTypes.DealWon or DealEventTypes.DealLost or DealEventTypes.DealReopened)
-                {
-                    status = e.Type;
-                    outcome = day >= period.From && e.Type != DealEventTypes.DealReopened ? e : outcome;
-                }
-
-                if (e.Type == DealEventTypes.StageChanged && day >= period.From && Text(e.Data, "to") is { } to)
-                {
-                    stageEntries[to] = stageEntries.GetValueOrDefault(to) + 1;
-                }
-            }
-
-            if ((status is null or DealEventTypes.DealReopened) && ReportPeriod.LocalDay(startedAt, timeZone) < period.Until)
-            {
-                openAtEnd++;
-                pipeline += amount;
-            }
-
-            // A deal counts once: by its last outcome in the period (a reopened and re-won deal is one win).
-            if (outcome is not null && status == outcome.Type)
-            {
-                if (outcome.Type == DealEventTypes.DealWon)
-                {
-                    var days = ReportPeriod.LocalDay(outcome.At, timeZone).DayNumber - ReportPeriod.LocalDay(startedAt, timeZone).DayNumber;
-                    won.Add((deal, Number(outcome.Data, "amount") ?? amount, days));
-                }
-                else
-                {
-                    lost.Add((deal, Text(outcome.Data, "reason") ?? "(none)"));
-                }
-            }
-        }
-
-        var months = new List<KeyValuePair<string, decimal>>();
-        for (var month = period.From; month < period.Until; month = month.AddMonths(1))
-        {
-            var key = month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-            months.Add(new(key, won.Where(w => w.Deal.WonMonth(timeZone) == key).Sum(w => w.Amount)));
-        }
-
-        var wonByRep = won.ToLookup(w => w.Deal.Rep, StringComparer.Ordinal);
-        var lostByRep = lost.ToLookup(l => l.Deal.Rep, StringComparer.Ordinal);
-        var reps = won.Select(w => (w.Deal.Rep, w.Deal.Team)).Concat(lost.Select(l => (l.Deal.Rep, l.Deal.Team))).Distinct()
-            .Select(r => new RepKpis(
-                r.Rep,
-                r.Team,
-                wonByRep[r.Rep].Count(),
-                lostByRep[r.Rep].Count(),
-                wonByRep[r.Rep].Sum(w => w.Amount),
-                Median([.. wonByRep[r.Rep].Select(w => (double)w.Days)])))
-            .OrderByDescending(r => r.WonRevenue).ThenBy(r => r.Rep, StringComparer.Ordinal)
-            .ToList();
-        return new PipelineKpis
-        {
-            Period = period,
-            Won = won.Count,
-            Lost = lost.Count,
-            WonRevenue = won.Sum(w => w.Amount),
-            CycleDaysMean = won.Count == 0 ? null : won.Average(w => (double)w.Days),
-            CycleDaysMedian = Median([.. won.Select(w => (double)w.Days)]),
-            Started = started,
-            OpenAtEnd = openAtEnd,
-            PipelineAtEnd = pipeline,
-            StageEntries = stageEntries,
-            LossReasons = lost.GroupBy(l => l.Reason, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
-            WonRevenueByMonth = months,
-            Reps = reps,
-        };
-    }
-
-    private static double? Median(List<double> values)
-    {
-        if (values.Count == 0)
-        {
-            return null;
-        }
-
-        values.Sort();
-        var middle = values.Count / 2;
-        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-    }
-
-    /// <summary>The deal's amount as this event sets it (start, facts update), or null.</summary>
-    private static decimal? AmountOf(DealEvent e) =>
-        e.Type is DealEventTypes.TrackingStarted or DealEventTypes.FactsUpdated && e.Data.ValueKind == JsonValueKind.Object &&
-        e.Data.TryGetProperty("opportunity", out var opportunity) ? Number(opportunity, "amount") : null;
-
-    private static string? Text(JsonElement data, string name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static decimal? Number(JsonElement data, string name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : null;
-
-    private sealed class DealHistory
-    {
-        public List<DealEvent> Events { get; } = [];
-
-        public DateTimeOffset? StartedAt { get; private set; }
-
-        public string Rep { get; private set; } = string.Empty;
-
-        public string Team { get; private set; } = string.Empty;
-
-        private DateTimeOffset? _wonAt;
-
-        public void Read()
-        {
-            var start = Events.Find(e => e.Type == DealEventTypes.TrackingStarted);
-            StartedAt = start?.At;
-            if (start is not null && start.Data.ValueKind == JsonValueKind.Object && start.Data.TryGetProperty("owner", out var owner))
-            {
-                Rep = Text(owner, "id") ?? string.Empty;
-                Team = Text(owner, "team") ?? string.Empty;
-            }
-
-            _wonAt = Events.LastOrDefault(e => e.Type == DealEventTypes.DealWon)?.At;
-        }
-
-        public string? WonMonth(TimeZoneInfo timeZone) => _wonAt is { } at ? ReportPeriod.LocalDay(at, timeZone).ToString("yyyy-MM", CultureInfo.InvariantCulture) : null;
-    }
+    /// <summary>Pipeline at the period's start ÷ target (the "3× coverage" rule of thumb).</summary>
+    public double? Coverage => Target > 0 ? (double)(PipelineAtStart / Target) : null;
 }
+
+/// <summary>One step of the cohort funnel.</summary>
+/// <param name="Stage">The stage (open stages in order, then the first won stage).</param>
+/// <param name="Reached">Cohort deals that reached this stage or a later one (skips count as reached).</param>
+/// <param name="ConversionToNext">Reached the next step ÷ reached this one; null for the last step or when none reached.</param>
+public sealed record FunnelStep(string Stage, int Reached, double? ConversionToNext);
+
+/// <summary>Time in one open stage, in calendar days, over the deals whose stay ended in the period or was still going at its end.</summary>
+/// <param name="Stage">The stage.</param>
+/// <param name="Deals">Deals counted.</param>
+/// <param name="LatestP50">Median of each deal's latest stay.</param>
+/// <param name="LatestP90">90th percentile (nearest rank) of the latest stays.</param>
+/// <param name="CumulativeP50">Median of each deal's total time in the stage (all its stays).</param>
+/// <param name="CumulativeP90">90th percentile of the totals.</param>
+/// <param name="Threshold">When the stage's first time-in-stage escalation notifies, as written (e.g. "14d"); null when none applies.</param>
+/// <param name="OverThreshold">Latest stays that reached that threshold.</param>
+public sealed record StageTime(string Stage, int Deals, double? LatestP50, double? LatestP90, double? CumulativeP50, double? CumulativeP90, string? Threshold, int OverThreshold);
+
+/// <summary>A stage's declared probability against what happened to the deals that went through it.</summary>
+/// <param name="Stage">The open stage.</param>
+/// <param name="Declared">The probability the process declares.</param>
+/// <param name="Closed">Deals closed in the period that had been in the stage.</param>
+/// <param name="Won">Of those, won.</param>
+public sealed record StageCalibration(string Stage, double Declared, int Closed, int Won)
+{
+    /// <summary>Won ÷ closed; null when none closed.</summary>
+    public double? Observed => Closed == 0 ? null : (double)Won / Closed;
+}
+
+/// <summary>Customer feedback recorded in the period.</summary>
+/// <param name="Scored">Feedback with a 1–5 satisfaction score.</param>
+/// <param name="Mean">Mean score; null when none.</param>
+/// <param name="SatisfiedShare">Share of scores of 4 or 5; null when none.</param>
+/// <param name="Complaints">Complaints recorded (distinct feedback ids).</param>
+/// <param name="ComplaintsOpenAtEnd">Complaints (recorded at any time) not resolved at the period's end.</param>
+public sealed record SatisfactionKpis(int Scored, double? Mean, double? SatisfiedShare, int Complaints, int ComplaintsOpenAtEnd);

@@ -1,0 +1,664 @@
+using System.Globalization;
+using System.Text.Json;
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Engine.Analytics;
+
+/// <summary>
+/// Computes <see cref="PipelineKpis"/> from the event log, the only source of every figure (docs/kpis.md defines
+/// each one). Pure: the same log and query always give the same figures.
+/// </summary>
+public static class KpiCalculator
+{
+    /// <summary>The KPIs of <paramref name="period"/> from the whole log (events in sequence order), in <paramref name="timeZone"/>.</summary>
+    public static PipelineKpis Compute(IEnumerable<DealEvent> events, ReportPeriod period, TimeZoneInfo timeZone, KpiFilter? filter = null) =>
+        Compute(events, new KpiQuery(period) { TimeZone = timeZone, Filter = filter ?? new KpiFilter() });
+
+    /// <summary>The KPIs <paramref name="query"/> asks for, from the whole log (events in sequence order).</summary>
+    public static PipelineKpis Compute(IEnumerable<DealEvent> events, KpiQuery query) => Compute(events, [query])[0];
+
+    /// <summary>Several queries over one log (e.g. a period and the one before it), reading the log once.</summary>
+    public static IReadOnlyList<PipelineKpis> Compute(IEnumerable<DealEvent> events, IReadOnlyList<KpiQuery> queries)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(queries);
+        var deals = new Dictionary<string, List<DealEvent>>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (!deals.TryGetValue(e.DealId, out var list))
+            {
+                list = [];
+                deals[e.DealId] = list;
+            }
+
+            list.Add(e);
+        }
+
+        return [.. queries.Select(query => Compute(deals.Values, query ?? throw new ArgumentException("A query is null.", nameof(queries))))];
+    }
+
+    private static PipelineKpis Compute(IEnumerable<List<DealEvent>> deals, KpiQuery query)
+    {
+        var scope = new Scope(query);
+        var totals = new Totals(scope);
+        foreach (var history in deals)
+        {
+            var deal = DealPass.Read(history, scope);
+            if (deal is not null)
+            {
+                totals.Add(deal);
+            }
+        }
+
+        return totals.Finish();
+    }
+
+    /// <summary>The query resolved: moments, stage order and thresholds, read once per query.</summary>
+    private sealed class Scope
+    {
+        public Scope(KpiQuery query)
+        {
+            Query = query;
+            Process = query.Process;
+            TimeZone = query.TimeZone ?? Process?.Calendar.TimeZone ?? TimeZoneInfo.Utc;
+            Start = ReportPeriod.StartOf(query.Period.From, TimeZone);
+            var periodEnd = ReportPeriod.StartOf(query.Period.Until, TimeZone);
+            End = query.AsOf is { } asOf && asOf < periodEnd ? asOf.AddTicks(1) : periodEnd;
+            Known = query.AsOf is { } known ? known : DateTimeOffset.MaxValue;
+            if (Process is not null)
+            {
+                Stages = Process.Stages.ToDictionary(s => s.Id, StringComparer.Ordinal);
+                foreach (var stage in Process.Stages.Where(s => s.IsOpen))
+                {
+                    // The stall threshold: when the stage's first time-in-stage escalation first notifies.
+                    var escalation = Process.Escalations.Where(x => x.TimeInStage is not null && x.Levels.Count > 0 && x.Stages.Contains(stage.Id, StringComparer.Ordinal))
+                        .MinBy(x => ThresholdFrom(x, Start));
+                    if (escalation is not null)
+                    {
+                        Thresholds[stage.Id] = escalation;
+                    }
+                }
+            }
+        }
+
+        public KpiQuery Query { get; }
+
+        public ProcessDefinition? Process { get; }
+
+        public TimeZoneInfo TimeZone { get; }
+
+        /// <summary>The period's first moment.</summary>
+        public DateTimeOffset Start { get; }
+
+        /// <summary>Just after the last moment counted: the period's end, or just after the as-of moment inside it.</summary>
+        public DateTimeOffset End { get; }
+
+        /// <summary>Events after this moment are not known.</summary>
+        public DateTimeOffset Known { get; }
+
+        public Dictionary<string, StageDefinition> Stages { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, EscalationDefinition> Thresholds { get; } = new(StringComparer.Ordinal);
+
+        public bool InPeriod(DateTimeOffset at) => at >= Start && at < End;
+
+        public bool IsOpenStage(string? stage) => stage is not null && (Process is null || (Stages.TryGetValue(stage, out var s) && s.IsOpen));
+
+        public DateTimeOffset ThresholdFrom(EscalationDefinition escalation, DateTimeOffset entered) =>
+            escalation.Levels[0].After.AddTo(escalation.TimeInStage!.Value.AddTo(entered, Process!.Calendar), Process.Calendar);
+    }
+
+    /// <summary>A stay in an open stage: entered, and left (null while still there).</summary>
+    private sealed record Stay(string Stage, DateTimeOffset Entered, DateTimeOffset? Left);
+
+    /// <summary>What one deal contributes, read in one pass over its events.</summary>
+    private sealed class DealPass
+    {
+        public required string Rep { get; init; }
+
+        public required string Team { get; init; }
+
+        public bool StartedInPeriod { get; private set; }
+
+        public bool OpenAtStart { get; private set; }
+
+        public decimal AmountAtStart { get; private set; }
+
+        public bool OpenAtEnd { get; private set; }
+
+        public decimal AmountAtEnd { get; private set; }
+
+        public string? StageAtEnd { get; private set; }
+
+        public (DealEvent Event, decimal Amount, int Days)? WonInPeriod { get; private set; }
+
+        public string? LostInPeriod { get; private set; }
+
+        public HashSet<string> Reached { get; } = new(StringComparer.Ordinal);
+
+        public List<Stay> Stays { get; } = [];
+
+        public List<string> StageEntries { get; } = [];
+
+        public List<string> Blocking { get; } = [];
+
+        public List<string> RisksRaised { get; } = [];
+
+        public Dictionary<string, string> OpenRisks { get; } = new(StringComparer.Ordinal);
+
+        public List<string> RisksOpenAtEnd { get; private set; } = [];
+
+        public int ComplaintsOpenAtEnd { get; private set; }
+
+        public List<(string Level, string Escalation)> Escalations { get; } = [];
+
+        public List<int> Scores { get; } = [];
+
+        public HashSet<string> ComplaintsRecorded { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, bool> ComplaintResolved { get; } = new(StringComparer.Ordinal);
+
+        public static DealPass? Read(List<DealEvent> events, Scope scope)
+        {
+            var start = events.Find(e => e.Type == DealEventTypes.TrackingStarted);
+            var filter = scope.Query.Filter;
+            if (start is null || start.At > scope.Known ||
+                (scope.Process is not null && Text(start.Data, "process") is { } process && process != scope.Process.Id))
+            {
+                return null;
+            }
+
+            var owner = start.Data.ValueKind == JsonValueKind.Object && start.Data.TryGetProperty("owner", out var o) ? o : default;
+            var deal = new DealPass { Rep = Text(owner, "id") ?? string.Empty, Team = Text(owner, "team") ?? string.Empty };
+            if ((filter.Team is not null && deal.Team != filter.Team) || (filter.Rep is not null && deal.Rep != filter.Rep))
+            {
+                return null;
+            }
+
+            deal.Walk(events, scope, start.At);
+            return deal;
+        }
+
+        private void Walk(List<DealEvent> events, Scope scope, DateTimeOffset startedAt)
+        {
+            StartedInPeriod = scope.InPeriod(startedAt);
+            string? status = null;
+            string? stage = null;
+            DateTimeOffset entered = default;
+            var amount = 0m;
+            DealEvent? outcome = null;
+            var atStart = false;
+            var atEnd = false;
+            foreach (var e in events)
+            {
+                if (e.At > scope.Known)
+                {
+                    break;
+                }
+
+                if (!atStart && e.At >= scope.Start)
+                {
+                    atStart = true;
+                    OpenAtStart = stage is not null && status is null or DealEventTypes.DealReopened;
+                    AmountAtStart = amount;
+                }
+
+                if (!atEnd && e.At >= scope.End)
+                {
+                    atEnd = true;
+                    TakeEnd(stage, status, amount);
+                }
+
+                var inPeriod = !atEnd && e.At >= scope.Start;
+                amount = AmountOf(e) ?? amount;
+                switch (e.Type)
+                {
+                    case DealEventTypes.TrackingStarted:
+                        stage = Text(e.Data, "stage") ?? e.Stage;
+                        entered = e.At;
+                        Reached.Add(stage);
+                        break;
+                    case DealEventTypes.StageChanged when Text(e.Data, "to") is { } to:
+                        if (to != stage || e.At != entered)
+                        {
+                            Leave(scope, stage, entered, e.At);
+                        }
+
+                        stage = to;
+                        entered = e.At;
+                        Reached.Add(to);
+                        if (inPeriod)
+                        {
+                            StageEntries.Add(to);
+                        }
+
+                        break;
+                    case DealEventTypes.DealWon or DealEventTypes.DealLost:
+                        Leave(scope, stage, entered, e.At);
+                        status = e.Type;
+                        outcome = inPeriod ? e : outcome;
+                        break;
+                    case DealEventTypes.DealReopened:
+                        // The engine follows it with the stage change back into an open stage.
+                        status = e.Type;
+                        stage = Text(e.Data, "to") ?? e.Stage;
+                        entered = e.At;
+                        Reached.Add(stage);
+                        break;
+                    case DealEventTypes.AdvanceBlocked when inPeriod:
+                        Blocked(e.Data);
+                        break;
+                    case DealEventTypes.RiskRaised when Text(e.Data, "risk") is { } risk:
+                        OpenRisks[risk] = Text(e.Data, "category") ?? "(none)";
+                        if (inPeriod)
+                        {
+                            RisksRaised.Add(OpenRisks[risk]);
+                        }
+
+                        break;
+                    case DealEventTypes.RiskCleared when Text(e.Data, "risk") is { } risk:
+                        OpenRisks.Remove(risk);
+                        break;
+                    case DealEventTypes.EscalationRaised when inPeriod:
+                        var level = e.Data.TryGetProperty("level", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : 0;
+                        Escalations.Add(($"L{level} {Text(e.Data, "notify") ?? "?"}", Text(e.Data, "escalation") ?? "?"));
+                        break;
+                    case DealEventTypes.FeedbackRecorded:
+                        Feedback(e.Data, inPeriod);
+                        break;
+                    default:
+                        break;
+                }
+
+                // The deal's outcome in the period is the last one that still stands at the period's end.
+                if (inPeriod && status == DealEventTypes.DealReopened)
+                {
+                    outcome = null;
+                }
+            }
+
+            if (!atStart)
+            {
+                OpenAtStart = stage is not null && status is null or DealEventTypes.DealReopened;
+                AmountAtStart = amount;
+            }
+
+            if (!atEnd)
+            {
+                TakeEnd(stage, status, amount);
+            }
+
+            // A stay still going at the end of the period is measured up to it.
+            if (stage is not null && status is null or DealEventTypes.DealReopened && entered < scope.End && scope.IsOpenStage(stage))
+            {
+                Stays.Add(new Stay(stage, entered, null));
+            }
+
+            if (outcome is not null)
+            {
+                if (outcome.Type == DealEventTypes.DealWon)
+                {
+                    var days = ReportPeriod.LocalDay(outcome.At, scope.TimeZone).DayNumber - ReportPeriod.LocalDay(startedAt, scope.TimeZone).DayNumber;
+                    WonInPeriod = (outcome, Number(outcome.Data, "amount") ?? AmountAtEnd, days);
+                }
+                else
+                {
+                    LostInPeriod = Text(outcome.Data, "reason") ?? "(none)";
+                }
+            }
+        }
+
+        /// <summary>The state at the period's end (or as-of moment): events after it still feed the cohort's progress only.</summary>
+        private void TakeEnd(string? stage, string? status, decimal amount)
+        {
+            OpenAtEnd = stage is not null && status is null or DealEventTypes.DealReopened;
+            AmountAtEnd = amount;
+            StageAtEnd = stage;
+            RisksOpenAtEnd = [.. OpenRisks.Values];
+            ComplaintsOpenAtEnd = ComplaintResolved.Count(c => !c.Value);
+        }
+
+        private void Leave(Scope scope, string? stage, DateTimeOffset entered, DateTimeOffset left)
+        {
+            if (scope.IsOpenStage(stage) && entered < scope.End)
+            {
+                Stays.Add(new Stay(stage!, entered, left < scope.End ? left : null));
+            }
+        }
+
+        private void Blocked(JsonElement data)
+        {
+            var from = Text(data, "from") ?? "?";
+            if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("failing", out var failing) && failing.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var criterion in failing.EnumerateArray())
+                {
+                    Blocking.Add($"{from}/{Text(criterion, "criterion") ?? "?"}");
+                }
+            }
+
+            if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("missingChecklist", out var missing) && missing.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in missing.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String))
+                {
+                    Blocking.Add($"{from}/checklist:{item.GetString()}");
+                }
+            }
+        }
+
+        private void Feedback(JsonElement data, bool inPeriod)
+        {
+            var id = Text(data, "id") ?? string.Empty;
+            var complaint = Flag(data, "isComplaint");
+            if (inPeriod && data.ValueKind == JsonValueKind.Object && data.TryGetProperty("satisfaction", out var score) && score.ValueKind == JsonValueKind.Number)
+            {
+                Scores.Add(score.GetInt32());
+            }
+
+            if (complaint || ComplaintResolved.ContainsKey(id))
+            {
+                ComplaintResolved[id] = Flag(data, "resolved");
+                if (inPeriod && complaint)
+                {
+                    ComplaintsRecorded.Add(id);
+                }
+            }
+        }
+    }
+
+    /// <summary>The sums over every deal in scope.</summary>
+    private sealed class Totals(Scope scope)
+    {
+        private readonly List<DealPass> _deals = [];
+
+        public void Add(DealPass deal) => _deals.Add(deal);
+
+        public PipelineKpis Finish()
+        {
+            var period = scope.Query.Period;
+            var won = _deals.Where(d => d.WonInPeriod is not null).Select(d => (Deal: d, d.WonInPeriod!.Value.Event, d.WonInPeriod.Value.Amount, d.WonInPeriod.Value.Days)).ToList();
+            var lost = _deals.Where(d => d.LostInPeriod is not null).ToList();
+            var open = _deals.Where(d => d.OpenAtEnd).ToList();
+            var months = new List<KeyValuePair<string, decimal>>();
+            for (var month = period.From; month < period.Until; month = month.AddMonths(1))
+            {
+                var key = month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+                months.Add(new(key, won.Where(w => ReportPeriod.LocalDay(w.Event.At, scope.TimeZone).ToString("yyyy-MM", CultureInfo.InvariantCulture) == key).Sum(w => w.Amount)));
+            }
+
+            var winRate = won.Count + lost.Count == 0 ? (double?)null : (double)won.Count / (won.Count + lost.Count);
+            var cycleMean = won.Count == 0 ? (double?)null : won.Average(w => (double)w.Days);
+            var wonRevenue = won.Sum(w => w.Amount);
+            var targets = Targets(wonByKey: won.Select(w => (w.Deal, w.Amount)).ToList());
+            return new PipelineKpis
+            {
+                Period = period,
+                AsOf = scope.Query.AsOf,
+                Won = won.Count,
+                Lost = lost.Count,
+                WonRevenue = wonRevenue,
+                CycleDaysMean = cycleMean,
+                CycleDaysMedian = Median([.. won.Select(w => (double)w.Days)]),
+                Started = _deals.Count(d => d.StartedInPeriod),
+                OpenAtEnd = open.Count,
+                PipelineAtEnd = open.Sum(d => d.AmountAtEnd),
+                WeightedPipelineAtEnd = scope.Process is null ? null : open.Sum(d => d.AmountAtEnd * (decimal)Probability(d.StageAtEnd)),
+                VelocityPerDay = winRate is { } rate && cycleMean is > 0 && won.Count > 0
+                    ? Math.Round(open.Count * (decimal)rate * (wonRevenue / won.Count) / (decimal)cycleMean.Value, 2)
+                    : null,
+                StageEntries = Count(_deals.SelectMany(d => d.StageEntries)),
+                LossReasons = lost.GroupBy(l => l.LostInPeriod!, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                    .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+                WonRevenueByMonth = months,
+                Targets = targets,
+                Funnel = Funnel(),
+                TimeInStage = TimeInStage(),
+                BlockingCriteria = [.. Count(_deals.SelectMany(d => d.Blocking)).OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)],
+                RisksRaised = Count(_deals.SelectMany(d => d.RisksRaised)),
+                RisksOpenAtEnd = Count(open.SelectMany(d => d.RisksOpenAtEnd)),
+                EscalationsByLevel = Count(_deals.SelectMany(d => d.Escalations.Select(x => x.Level))),
+                EscalationsById = Count(_deals.SelectMany(d => d.Escalations.Select(x => x.Escalation))),
+                Satisfaction = Satisfaction(),
+                Calibration = Calibration(won.Select(w => w.Deal), lost),
+                Reps = Reps(won.Select(w => (w.Deal, w.Amount, w.Days)).ToList(), lost, targets),
+            };
+        }
+
+        private double Probability(string? stage) => stage is not null && scope.Stages.TryGetValue(stage, out var s) ? s.Probability : 0;
+
+        private static SortedDictionary<string, int> Count(IEnumerable<string> keys)
+        {
+            var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            foreach (var key in keys)
+            {
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+            }
+
+            return counts;
+        }
+
+        private SatisfactionKpis Satisfaction()
+        {
+            var scores = _deals.SelectMany(d => d.Scores).ToList();
+            return new SatisfactionKpis(
+                scores.Count,
+                scores.Count == 0 ? null : scores.Average(),
+                scores.Count == 0 ? null : (double)scores.Count(s => s >= 4) / scores.Count,
+                _deals.Sum(d => d.ComplaintsRecorded.Count),
+                _deals.Sum(d => d.ComplaintsOpenAtEnd));
+        }
+
+        /// <summary>Open stages in order, then the first won stage.</summary>
+        private List<StageDefinition> FunnelStages()
+        {
+            var stages = scope.Process!.Stages.Where(s => s.IsOpen).OrderBy(s => s.Order).ToList();
+            if (scope.Process.Stages.Where(s => s.Kind == StageKind.Won).MinBy(s => s.Order) is { } firstWon)
+            {
+                stages.Add(firstWon);
+            }
+
+            return stages;
+        }
+
+        private List<FunnelStep> Funnel()
+        {
+            if (scope.Process is null)
+            {
+                return [];
+            }
+
+            var stages = FunnelStages();
+            var cohort = _deals.Where(d => d.StartedInPeriod).ToList();
+
+            // How far each deal got: the latest stage, in process order, that it entered (won stages count as the won step).
+            var furthest = cohort.Select(d => d.Reached.Select(id => scope.Stages.TryGetValue(id, out var s) && s.Kind != StageKind.Lost ? s.Order : int.MinValue).DefaultIfEmpty(int.MinValue).Max()).ToList();
+            var reached = stages.Select(s => furthest.Count(f => f >= s.Order)).ToList();
+            return [.. stages.Select((s, i) => new FunnelStep(s.Id, reached[i], i + 1 < stages.Count && reached[i] > 0 ? (double)reached[i + 1] / reached[i] : null))];
+        }
+
+        private List<StageTime> TimeInStage()
+        {
+            if (scope.Process is null)
+            {
+                return [];
+            }
+
+            var result = new List<StageTime>();
+            foreach (var stage in scope.Process.Stages.Where(s => s.IsOpen).OrderBy(s => s.Order))
+            {
+                var latest = new List<double>();
+                var cumulative = new List<double>();
+                var over = 0;
+                scope.Thresholds.TryGetValue(stage.Id, out var threshold);
+                foreach (var deal in _deals)
+                {
+                    var stays = deal.Stays.Where(s => s.Stage == stage.Id).ToList();
+
+                    // Counted when a stay ended in the period or was still going at its end.
+                    var last = stays.LastOrDefault(s => s.Left is null || s.Left >= scope.Start);
+                    if (last is null)
+                    {
+                        continue;
+                    }
+
+                    latest.Add(((last.Left ?? scope.End) - last.Entered).TotalDays);
+                    cumulative.Add(stays.Sum(s => ((s.Left ?? scope.End) - s.Entered).TotalDays));
+                    over += threshold is not null && scope.ThresholdFrom(threshold, last.Entered) <= (last.Left ?? scope.End) ? 1 : 0;
+                }
+
+                var written = threshold is null ? null : threshold.Levels[0].After is { Elapsed.Ticks: 0, BusinessDays: 0 } ? threshold.TimeInStage!.Value.Text : $"{threshold.TimeInStage!.Value.Text} + {threshold.Levels[0].After.Text}";
+                result.Add(new StageTime(stage.Id, latest.Count, Median(latest), P90(latest), Median(cumulative), P90(cumulative), written, over));
+            }
+
+            return result;
+        }
+
+        private List<StageCalibration> Calibration(IEnumerable<DealPass> won, List<DealPass> lost)
+        {
+            if (scope.Process is null)
+            {
+                return [];
+            }
+
+            var closed = won.Select(d => (Deal: d, Won: true)).Concat(lost.Select(d => (Deal: d, Won: false))).ToList();
+            return [.. scope.Process.Stages.Where(s => s.IsOpen).OrderBy(s => s.Order).Select(s =>
+            {
+                var through = closed.Where(c => c.Deal.Reached.Contains(s.Id)).ToList();
+                return new StageCalibration(s.Id, s.Probability, through.Count, through.Count(c => c.Won));
+            })];
+        }
+
+        private List<TargetLine> Targets(List<(DealPass Deal, decimal Amount)> wonByKey)
+        {
+            var period = scope.Query.Period;
+            var plan = scope.Process?.Targets.FirstOrDefault(t => t.Year == period.From.Year);
+            if (plan is null || plan.Amount <= 0)
+            {
+                return [];
+            }
+
+            var (periodAmount, prorated) = PeriodAmount(plan, period);
+            var factor = periodAmount / plan.Amount;
+            var filter = scope.Query.Filter;
+            var lines = new List<TargetLine>();
+            decimal Won(Func<DealPass, bool> which) => wonByKey.Where(w => which(w.Deal)).Sum(w => w.Amount);
+            decimal Pipeline(Func<DealPass, bool> which) => _deals.Where(d => d.OpenAtStart && which(d)).Sum(d => d.AmountAtStart);
+            if (filter.Team is null && filter.Rep is null)
+            {
+                lines.Add(new TargetLine("total", string.Empty, "Total", periodAmount, Won(_ => true), Pipeline(_ => true), prorated));
+            }
+
+            foreach (var team in plan.Teams.Where(t => filter.Team is null || t.Key == filter.Team))
+            {
+                if (filter.Rep is null)
+                {
+                    lines.Add(new TargetLine("team", team.Key, team.Name.Get("en"), Math.Round(team.Amount * factor, 2), Won(d => d.Team == team.Key), Pipeline(d => d.Team == team.Key), prorated));
+                }
+
+                foreach (var rep in team.Parts.Where(r => filter.Rep is null || r.Key == filter.Rep))
+                {
+                    lines.Add(new TargetLine("rep", rep.Key, rep.Name.Get("en"), Math.Round(rep.Amount * factor, 2), Won(d => d.Rep == rep.Key), Pipeline(d => d.Rep == rep.Key), prorated));
+                }
+            }
+
+            return lines;
+        }
+
+        private List<RepKpis> Reps(List<(DealPass Deal, decimal Amount, int Days)> won, List<DealPass> lost, List<TargetLine> targets)
+        {
+            var wonByRep = won.ToLookup(w => w.Deal.Rep, StringComparer.Ordinal);
+            var lostByRep = lost.ToLookup(l => l.Rep, StringComparer.Ordinal);
+            var targetByRep = targets.Where(t => t.Level == "rep").ToDictionary(t => t.Id, StringComparer.Ordinal);
+            var teamOfTarget = scope.Process?.Targets.SelectMany(p => p.Teams.SelectMany(t => t.Parts.Select(r => (Rep: r.Key, Team: t.Key))))
+                .DistinctBy(r => r.Rep).ToDictionary(r => r.Rep, r => r.Team, StringComparer.Ordinal) ?? [];
+            var active = _deals.Where(d => d.WonInPeriod is not null || d.LostInPeriod is not null || d.OpenAtEnd || d.Escalations.Count > 0).ToList();
+            var reps = active.Select(d => (d.Rep, d.Team)).Concat(targetByRep.Keys.Select(r => (Rep: r, Team: teamOfTarget.GetValueOrDefault(r, string.Empty)))).DistinctBy(r => r.Item1).ToList();
+            var byRep = _deals.ToLookup(d => d.Rep, StringComparer.Ordinal);
+            return [.. reps.Select(r => new RepKpis(
+                    r.Item1,
+                    r.Item2,
+                    wonByRep[r.Item1].Count(),
+                    lostByRep[r.Item1].Count(),
+                    wonByRep[r.Item1].Sum(w => w.Amount),
+                    Median([.. wonByRep[r.Item1].Select(w => (double)w.Days)]))
+                {
+                    OpenAtEnd = byRep[r.Item1].Count(d => d.OpenAtEnd),
+                    PipelineAtEnd = byRep[r.Item1].Where(d => d.OpenAtEnd).Sum(d => d.AmountAtEnd),
+                    Target = targetByRep.TryGetValue(r.Item1, out var target) ? target.Target : null,
+                    Escalations = byRep[r.Item1].Sum(d => d.Escalations.Count),
+                })
+                .OrderByDescending(r => r.WonRevenue).ThenBy(r => r.Rep, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>The plan's amount for the period: the declared month or quarter, else the sum of the declared months, else pro rata by days.</summary>
+    internal static (decimal Amount, bool Prorated) PeriodAmount(TargetPlan plan, ReportPeriod period)
+    {
+        var months = ((period.Until.Year - period.From.Year) * 12) + period.Until.Month - period.From.Month;
+        if (months == 12)
+        {
+            return (plan.Amount, false);
+        }
+
+        var monthKeys = Enumerable.Range(period.From.Month, months).Select(m => m.ToString(CultureInfo.InvariantCulture)).ToList();
+        if (months == 3 && plan.Quarters.FirstOrDefault(q => q.Key == $"Q{((period.From.Month - 1) / 3) + 1}") is { } quarter)
+        {
+            return (quarter.Amount, false);
+        }
+
+        if (monthKeys.All(k => plan.Months.Any(m => m.Key == k)))
+        {
+            return (plan.Months.Where(m => monthKeys.Contains(m.Key)).Sum(m => m.Amount), false);
+        }
+
+        if (months == 1 && plan.Quarters.FirstOrDefault(q => q.Key == $"Q{((period.From.Month - 1) / 3) + 1}") is { } ofQuarter)
+        {
+            // A month of a declared quarter: its share of the quarter's days.
+            var quarterFrom = new DateOnly(period.From.Year, (((period.From.Month - 1) / 3) * 3) + 1, 1);
+            var quarterDays = quarterFrom.AddMonths(3).DayNumber - quarterFrom.DayNumber;
+            return (Math.Round(ofQuarter.Amount * (period.Until.DayNumber - period.From.DayNumber) / quarterDays, 2), true);
+        }
+
+        var yearDays = new DateOnly(period.From.Year + 1, 1, 1).DayNumber - new DateOnly(period.From.Year, 1, 1).DayNumber;
+        return (Math.Round(plan.Amount * (period.Until.DayNumber - period.From.DayNumber) / yearDays, 2), true);
+    }
+
+    internal static double? Median(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        values.Sort();
+        var middle = values.Count / 2;
+        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+
+    /// <summary>The 90th percentile by nearest rank: the smallest value with at least 90% of the values at or below it.</summary>
+    internal static double? P90(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        values.Sort();
+        return values[(int)Math.Ceiling(0.9 * values.Count) - 1];
+    }
+
+    /// <summary>The deal's amount as this event sets it (start, facts update), or null.</summary>
+    private static decimal? AmountOf(DealEvent e) =>
+        e.Type is DealEventTypes.TrackingStarted or DealEventTypes.FactsUpdated && e.Data.ValueKind == JsonValueKind.Object &&
+        e.Data.TryGetProperty("opportunity", out var opportunity) ? Number(opportunity, "amount") : null;
+
+    private static string? Text(JsonElement data, string name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool Flag(JsonElement data, string name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
+
+    private static decimal? Number(JsonElement data, string name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : null;
+}
