@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SalesWorkflow.Tests;
+using Snapshooter.Xunit;
 
 namespace SalesWorkflow.Cli.Tests;
 
@@ -57,7 +58,25 @@ public sealed class DemoAndDatabaseCommandTests(DemoDatabase demo) : IClassFixtu
         Assert.Equal(Report(demo.Output), Report(output));
 
         // Everything but timing and the file names: the tables, the counts, the suggested deal.
-        static string Report(string output) => Regex.Replace(output, @"in\s+[\d.]+\s+s\s+\([\d,]+\s+commands/s\);\s+database\s+[\d.]+\s+MB|\S+\.db", "…");
+        static string Report(string output) => Regex.Replace(output, @"in\s+[\d.]+\s+s\s+\([\d,]+\s+commands/s\);\s+database\s+[\d.]+\s+MB|\S+\.db|\S+\.html", "…");
+    }
+
+    [Fact]
+    public async Task Demo_EndsWithTheReviewReportNextToItsDatabase_WhichMatchesItsSnapshot()
+    {
+        // A 2-month run has no full quarter: the review is of its last full month.
+        var html = System.IO.Path.Combine(demo.Folder, System.IO.Path.GetFileNameWithoutExtension(demo.Path) + "-report.html");
+        Assert.EndsWith($"Report for 2026-02 (all teams) written to {html}", demo.Output.TrimEnd(), StringComparison.Ordinal);
+
+        var again = System.IO.Path.Combine(demo.Folder, "again-report.html");
+        var (code, output, error) = await CliRunner.RunAsync("report", "--db", demo.Path, "--period", "2026-02", "--format", "html", "--out", again);
+        Assert.True(code == ExitCodes.Ok, output + error);
+        Assert.Equal(await File.ReadAllTextAsync(html), await File.ReadAllTextAsync(again));
+
+        // A fixed history (same seed, same run) with targets, escalations, risks, blocked moves and feedback.
+        (code, output, error) = await CliRunner.RunAsync("report", "--db", demo.Path, "--period", "2026-02");
+        Assert.True(code == ExitCodes.Ok, output + error);
+        Snapshot.Match(output);
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
 using SalesWorkflow.Tests;
+using Snapshooter;
+using Snapshooter.Xunit;
 
 namespace SalesWorkflow.Cli.Tests;
 
@@ -87,11 +89,69 @@ public sealed class ImportAndReportTests(ImportedSampleFixture sample) : IClassF
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("md")]
+    [InlineData("json")]
+    [InlineData("html")]
+    public async Task Report_Sample_MatchesItsSnapshot(string format)
+    {
+        var file = Path.Combine(Path.GetDirectoryName(sample.DatabasePath)!, $"snapshot.{format}");
+        var (code, output, error) = await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017-Q3", "--team", "Central", "--format", format, "--out", file);
+
+        Assert.True(code == ExitCodes.Ok, output + error);
+        Snapshot.Match(await File.ReadAllTextAsync(file), SnapshotNameExtension.Create(format));
+    }
+
+    [ChromiumFact]
+    public async Task Report_Html_RendersItsChartsInHeadlessChromium()
+    {
+        var folder = Directory.CreateTempSubdirectory("sw-chromium-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "report.html");
+            var (code, output, error) = await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017", "--format", "html", "--out", file);
+            Assert.True(code == ExitCodes.Ok, output + error);
+
+            var charts = await HeadlessChromium.MeasureChartsAsync(await File.ReadAllTextAsync(file), folder);
+
+            // Every chart is laid out, visible, with a bar per figure drawn to scale: the bar for the largest value
+            // sets the scale, and every other bar's rendered width matches its value on it (to a pixel).
+            Assert.Superset(new HashSet<string> { "chart-revenue", "chart-funnel", "chart-stall", "chart-calibration" }, charts.Select(c => c.Id).ToHashSet());
+            foreach (var chart in charts)
+            {
+                Assert.True(chart.Visible && chart.Width >= 600 && chart.Height > 40, $"{chart.Id} is not laid out: {chart}");
+                Assert.NotEmpty(chart.Bars);
+                var largest = chart.Bars.MaxBy(b => b.Value)!;
+                Assert.True(largest.Width > 100, $"{chart.Id}: the largest bar is {largest.Width}px wide");
+                foreach (var bar in chart.Bars)
+                {
+                    Assert.InRange(bar.Width, (bar.Value * largest.Width / largest.Value) - 1, (bar.Value * largest.Width / largest.Value) + 1);
+                }
+            }
+
+            Assert.Equal(12, charts.Single(c => c.Id == "chart-revenue").Bars.Count); // one bar per month of 2017
+            Assert.True(charts.Single(c => c.Id == "chart-revenue").Bars.Count(b => b.Value > 0 && b.Width > 0) >= 10);
+
+            // And Chromium draws it: a real PNG, not a blank page.
+            var png = await HeadlessChromium.ScreenshotAsync(file, folder);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+            Assert.True(png.Length > 30_000, $"the screenshot is only {png.Length} bytes");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Report_BadPeriodOrFormat_IsAUsageError()
     {
         Assert.Equal(ExitCodes.UsageOrIo, (await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017-Q5")).ExitCode);
         Assert.Equal(ExitCodes.UsageOrIo, (await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017", "--format", "pdf")).ExitCode);
+        Assert.Equal(ExitCodes.UsageOrIo, (await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017", "--as-of", "yesterday")).ExitCode);
+        var (code, _, error) = await CliRunner.RunAsync("report", "--db", sample.DatabasePath, "--period", "2017", "--process", "nope");
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("no deal runs process `nope`", error, StringComparison.Ordinal);
     }
 }
 

@@ -35,11 +35,11 @@ public sealed class ProcessModelTests
     {
         var target = Assert.Single(Process("standard-b2b").Targets);
 
-        Assert.Equal(120_000_000m, target.Amount);
-        Assert.Equal(24_000_000m, target.Quarters.Single(q => q.Key == "Q1").Amount);
+        Assert.Equal(10_000_000_000m, target.Amount);
+        Assert.Equal(2_000_000_000m, target.Quarters.Single(q => q.Key == "Q1").Amount);
         var east = target.Teams.Single(t => t.Key == "east");
-        Assert.Equal(48_000_000m, east.Amount);
-        Assert.Equal(19_200_000m, east.Parts.Single(r => r.Key == "zhang-wei").Amount);
+        Assert.Equal(4_000_000_000m, east.Amount);
+        Assert.Equal(1_600_000_000m, east.Parts.Single(r => r.Key == "zhang-wei").Amount);
         Assert.Equal(target.Amount, target.Teams.Sum(t => t.Amount));
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.Cli.Demo;
+using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
@@ -27,6 +28,7 @@ internal static class DemoCommand
         var process = new Option<string>("--process") { Description = "Process the deals follow.", DefaultValueFactory = _ => "standard-b2b" };
         var language = new Option<string>("--lang") { Description = "Language of stage and reason names (zh or en).", DefaultValueFactory = _ => "en" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress bar." };
+        var report = new Option<string?>("--report") { Description = "Where to write the HTML review report of the last full quarter simulated (or month, for short runs); default: next to the SQLite file, as <name>-report.html; `none` for no report." };
         var plugins = PluginSupport.CreateOption();
         var command = new Command("demo", "Simulate months of a sales pipeline (deals, activities, advances, stalls, wins and losses) through the engine on SQLite (or PostgreSQL, with --workers processes sharing it), then summarise it.")
         {
@@ -38,6 +40,7 @@ internal static class DemoCommand
             process,
             language,
             quiet,
+            report,
             plugins,
             workers,
         };
@@ -48,12 +51,13 @@ internal static class DemoCommand
             parse.GetValue(definitions)!,
             parse.GetValue(language)!,
             parse.GetValue(quiet),
+            parse.GetValue(report),
             parse.GetValue(plugins),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string dbPath, SimulationSettings settings, string definitions, string language, bool quiet, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string dbPath, SimulationSettings settings, string definitions, string language, bool quiet, string? reportPath, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
     {
         if (settings.Deals is < 1 or > 1_000_000 || settings.Months is < 1 or > 36)
         {
@@ -228,6 +232,29 @@ internal static class DemoCommand
             console.MarkupLine($"  salesflow history --db {Markup.Escape(quoted)} {example}");
         }
 
-        return ExitCodes.Ok;
+        if (reportPath == "none")
+        {
+            return ExitCodes.Ok;
+        }
+
+        // The director's review of the run, as `salesflow report` writes it (next to the database file by default).
+        reportPath ??= postgres ? "salesworkflow-report.html" : Path.Combine(Path.GetDirectoryName(dbPath) ?? string.Empty, Path.GetFileNameWithoutExtension(dbPath) + "-report.html");
+        var period = ReviewPeriod(settings);
+        console.WriteLine();
+        await context.Out.WriteLineAsync($"The review of {period.Label} (and of any other period: salesflow report --db {(postgres ? $"\"{dbPath}\"" : dbPath)} --period {period.Label}):");
+        return await ReportCommand.RunAsync(context, dbPath, period.Label, null, null, null, null, "html", reportPath, pluginFolders, cancellationToken);
+    }
+
+    /// <summary>The last quarter the simulation covered to its end, else the last such month, else its first month.</summary>
+    internal static ReportPeriod ReviewPeriod(SimulationSettings settings)
+    {
+        var first = DateOnly.FromDateTime(settings.Start.DateTime);
+        var end = first.AddMonths(settings.Months);
+        var quarter = new DateOnly(end.Year, (((end.Month - 1) / 3) * 3) + 1, 1).AddMonths(-3);
+        var month = new DateOnly(end.Year, end.Month, 1).AddMonths(-1);
+        var text = quarter.AddMonths(3) <= end && quarter.AddMonths(1) > first ? $"{quarter.Year}-Q{((quarter.Month - 1) / 3) + 1}"
+            : month > first ? month.ToString("yyyy-MM", CultureInfo.InvariantCulture)
+            : first.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        return ReportPeriod.TryParse(text, out var period) ? period : throw new InvalidOperationException($"Bad review period {text}.");
     }
 }
