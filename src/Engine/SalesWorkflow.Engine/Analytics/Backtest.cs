@@ -61,14 +61,21 @@ public sealed record BlockedMove(string DealId, string Stage, DateTimeOffset At,
 public static class Backtest
 {
     /// <summary>Replays every deal of <paramref name="events"/> (the log in sequence order) under both processes.</summary>
-    public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to)
+    public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to) =>
+        Run(events, from, to, BacktestGates.Criteria);
+
+    /// <summary>
+    /// <see cref="Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> with the way gates are decided chosen:
+    /// the other two ways exist for the equivalence test and the benchmark's baselines.
+    /// </summary>
+    internal static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestGates gates)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
         // Deals are independent: replayed in parallel (compiled processes are immutable and thread-safe), then summed.
         var replays = events.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
-            .Select(history => ReplayDeal(history, from, to)).ToList();
+            .Select(history => ReplayDeal(history, from, to, gates)).ToList();
         var blocked = replays.SelectMany(r => r.Blocked).ToList();
         var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -108,7 +115,7 @@ public static class Backtest
     /// <summary>What one deal's history gives under both versions.</summary>
     private sealed record DealReplayResult(int Moves, int Unreproduced, List<BlockedMove> Blocked, List<(string Key, string Role, bool IsAfter)> Levels, decimal? WonAmount, bool Lost);
 
-    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to)
+    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to, BacktestGates gates)
     {
         var replay = new DealReplay();
         var blocked = new List<BlockedMove>();
@@ -124,16 +131,15 @@ public static class Backtest
                 moves++;
                 var snapshot = replay.Snapshot();
                 var overridden = e.Data.TryGetProperty("overridden", out var flag) && flag.ValueKind == JsonValueKind.True;
-                if (to.Stage(leaving) is not null && snapshot is not null && !overridden)
+                if (to.Stage(leaving) is not null && snapshot is not null && !overridden && gates != BacktestGates.None)
                 {
                     // Newly blocked: the recorded gate passes on these facts and the new one does not.
-                    var recorded = from.Stage(leaving) is null || DealEvaluator.Evaluate(from, snapshot, e.At).Gate.Criteria.All(c => c.Passed);
-                    var failing = DealEvaluator.Evaluate(to, snapshot, e.At).Gate.Criteria.Where(c => !c.Passed).Select(c => c.Id).ToList();
+                    var recorded = from.Stage(leaving) is null || FailingCriteria(from, snapshot, e.At, gates).Count == 0;
                     if (!recorded)
                     {
                         unreproduced++;
                     }
-                    else if (failing.Count > 0)
+                    else if (FailingCriteria(to, snapshot, e.At, gates) is { Count: > 0 } failing)
                     {
                         blocked.Add(new BlockedMove(e.DealId, leaving, e.At, failing));
                     }
@@ -163,6 +169,12 @@ public static class Backtest
 
         return new DealReplayResult(moves, unreproduced, blocked, levels, wonAmount, lost);
     }
+
+    /// <summary>Only the gate is needed, so by default only the exit criteria are decided (DealEvaluator.CheckGate), not the whole evaluation.</summary>
+    private static IReadOnlyList<string> FailingCriteria(CompiledProcess process, DealSnapshot snapshot, DateTimeOffset at, BacktestGates gates) =>
+        gates == BacktestGates.FullEvaluation
+            ? [.. DealEvaluator.Evaluate(process, snapshot, at).Gate.FailingCriteria]
+            : DealEvaluator.CheckGate(process, snapshot, at, escalationConditions: false).FailingCriteria;
 
     /// <summary>Counts the time-based escalation levels the stay in the current stage, ending at <paramref name="left"/>, would have reached.</summary>
     private static void Escalations(DealReplay replay, DateTimeOffset left, CompiledProcess process, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter)
@@ -202,18 +214,19 @@ public static class Backtest
 
         public DateTimeOffset? EnteredAt { get; private set; }
 
+        /// <summary>The facts of this moment, as a view over the replay's own lists: valid until the next <see cref="Apply"/>, which is all an evaluation needs (no copies).</summary>
         public DealSnapshot? Snapshot() => _opportunity is null || Stage is null || EnteredAt is null ? null : new DealSnapshot
         {
             Opportunity = _opportunity,
             Account = _account,
             Owner = _owner,
-            Contacts = [.. _contacts],
-            Activities = [.. _activities],
-            Approvals = [.. _approvals],
-            Feedback = [.. _feedback],
+            Contacts = _contacts,
+            Activities = _activities,
+            Approvals = _approvals,
+            Feedback = _feedback,
             Stage = Stage,
             EnteredStageAt = EnteredAt.Value,
-            ChecklistDone = new HashSet<string>(_checklist, StringComparer.Ordinal),
+            ChecklistDone = _checklist,
         };
 
         public void Apply(DealEvent e)
@@ -286,4 +299,17 @@ public static class Backtest
             }
         }
     }
+}
+
+/// <summary>How a backtest decides the gates.</summary>
+internal enum BacktestGates
+{
+    /// <summary>Exit criteria only, through their compiled delegates (what <see cref="Backtest.Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> does).</summary>
+    Criteria,
+
+    /// <summary>A whole <see cref="DealEvaluator.Evaluate"/> (NRules session, risks, explanations) per gate: the reference, and the previous implementation.</summary>
+    FullEvaluation,
+
+    /// <summary>No gate at all: only the facts are rebuilt (the benchmark's floor).</summary>
+    None,
 }
