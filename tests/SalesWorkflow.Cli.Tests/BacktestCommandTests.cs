@@ -80,6 +80,37 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
     }
 
     [Fact]
+    public async Task Backtest_StricterGate_ReportsTheKpiDeltasInJsonAndMarkdown()
+    {
+        var stricter = history.Changed("stricter-kpis", text => text.Replace("      - id: payment-terms-agreed", """
+                  - id: discount-within-policy
+                    when: Opportunity.DiscountPercent <= 10
+                  - id: payment-terms-agreed
+            """.Replace("            ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
+
+        var result = await Backtest(stricter);
+        var (code, markdown, _) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", stricter, "--db", history.DatabasePath);
+
+        var kpis = result.GetProperty("kpis");
+        var stages = kpis.GetProperty("stages").EnumerateArray().ToDictionary(s => s.GetProperty("stage").GetString()!);
+        var negotiation = stages["negotiation"];
+        var held = result.GetProperty("blockedMoves").GetInt32();
+        Assert.Equal(held, negotiation.GetProperty("movesBlocked").GetInt32());
+        Assert.True(negotiation.GetProperty("leftAfter").GetInt32() < negotiation.GetProperty("leftBefore").GetInt32());
+        Assert.All(stages.Values.Where(s => s.GetProperty("stage").GetString() != "negotiation"), s => Assert.Equal(s.GetProperty("leftBefore").GetInt32(), s.GetProperty("leftAfter").GetInt32()));
+        var won = kpis.GetProperty("wonDeals");
+        Assert.Equal(result.GetProperty("wonDealsBlocked").GetProperty("deals").GetInt32(), won.GetProperty("before").GetInt32() - won.GetProperty("after").GetInt32());
+        var revenue = kpis.GetProperty("wonRevenue");
+        Assert.Equal(result.GetProperty("wonDealsBlocked").GetProperty("revenue").GetDecimal(), revenue.GetProperty("before").GetDecimal() - revenue.GetProperty("after").GetDecimal());
+        Assert.Equal(kpis.GetProperty("escalationsPer100Deals").GetProperty("before").GetDouble(), kpis.GetProperty("escalationsPer100Deals").GetProperty("after").GetDouble());
+
+        Assert.Equal(0, code);
+        Assert.Contains("## KPI deltas", markdown, StringComparison.Ordinal);
+        Assert.Contains($"| negotiation | {negotiation.GetProperty("entered").GetInt32():N0} | {negotiation.GetProperty("leftBefore").GetInt32():N0} | {negotiation.GetProperty("leftAfter").GetInt32():N0} |", markdown, StringComparison.Ordinal);
+        Assert.Contains($"| won deals | {won.GetProperty("before").GetInt32():N0} | {won.GetProperty("after").GetInt32():N0} | -{held:N0} |", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Backtest_LowerStallThreshold_WarnsOfAManagerFlood()
     {
         var twitchy = history.Changed("twitchy", text => text.Replace("      timeInStage: 14d", "      timeInStage: 2d", StringComparison.Ordinal));
