@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SalesWorkflow.Tests;
+using Snapshooter.Xunit;
 
 namespace SalesWorkflow.Cli.Tests;
 
@@ -78,6 +80,37 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
     }
 
     [Fact]
+    public async Task Backtest_StricterGate_ReportsTheKpiDeltasInJsonAndMarkdown()
+    {
+        var stricter = history.Changed("stricter-kpis", text => text.Replace("      - id: payment-terms-agreed", """
+                  - id: discount-within-policy
+                    when: Opportunity.DiscountPercent <= 10
+                  - id: payment-terms-agreed
+            """.Replace("            ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
+
+        var result = await Backtest(stricter);
+        var (code, markdown, _) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", stricter, "--db", history.DatabasePath);
+
+        var kpis = result.GetProperty("kpis");
+        var stages = kpis.GetProperty("stages").EnumerateArray().ToDictionary(s => s.GetProperty("stage").GetString()!);
+        var negotiation = stages["negotiation"];
+        var held = result.GetProperty("blockedMoves").GetInt32();
+        Assert.Equal(held, negotiation.GetProperty("movesBlocked").GetInt32());
+        Assert.True(negotiation.GetProperty("leftAfter").GetInt32() < negotiation.GetProperty("leftBefore").GetInt32());
+        Assert.All(stages.Values.Where(s => s.GetProperty("stage").GetString() != "negotiation"), s => Assert.Equal(s.GetProperty("leftBefore").GetInt32(), s.GetProperty("leftAfter").GetInt32()));
+        var won = kpis.GetProperty("wonDeals");
+        Assert.Equal(result.GetProperty("wonDealsBlocked").GetProperty("deals").GetInt32(), won.GetProperty("before").GetInt32() - won.GetProperty("after").GetInt32());
+        var revenue = kpis.GetProperty("wonRevenue");
+        Assert.Equal(result.GetProperty("wonDealsBlocked").GetProperty("revenue").GetDecimal(), revenue.GetProperty("before").GetDecimal() - revenue.GetProperty("after").GetDecimal());
+        Assert.Equal(kpis.GetProperty("escalationsPer100Deals").GetProperty("before").GetDouble(), kpis.GetProperty("escalationsPer100Deals").GetProperty("after").GetDouble());
+
+        Assert.Equal(0, code);
+        Assert.Contains("## KPI deltas", markdown, StringComparison.Ordinal);
+        Assert.Contains($"| negotiation | {negotiation.GetProperty("entered").GetInt32():N0} | {negotiation.GetProperty("leftBefore").GetInt32():N0} | {negotiation.GetProperty("leftAfter").GetInt32():N0} |", markdown, StringComparison.Ordinal);
+        Assert.Contains($"| won deals | {won.GetProperty("before").GetInt32():N0} | {won.GetProperty("after").GetInt32():N0} | -{held:N0} |", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Backtest_LowerStallThreshold_WarnsOfAManagerFlood()
     {
         var twitchy = history.Changed("twitchy", text => text.Replace("      timeInStage: 14d", "      timeInStage: 2d", StringComparison.Ordinal));
@@ -87,6 +120,41 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
         Assert.Equal(0, code);
         Assert.Contains("**Warning: the manager would get", output, StringComparison.Ordinal);
         Assert.Contains("| stalled-deal L2 (manager) |", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Pins every figure of a broad change on the (deterministic) demo history: a new criterion, a criterion that reads
+    /// a risk (HasRisk), one that reads a plugin's result for every amount (Met), and a lower stall threshold. Any
+    /// change to how the replay evaluates gates or times stays shows up here.
+    /// </summary>
+    [Fact]
+    public async Task Backtest_BroadChange_GivesThePinnedFigures()
+    {
+        var broad = history.Changed("broad", text => text
+            .Replace("      - id: payment-terms-agreed", """
+                  - id: discount-within-policy
+                    when: Opportunity.DiscountPercent <= 10
+                  - id: payment-terms-agreed
+            """.Replace("            ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal)
+            .Replace("      - id: proposal-sent", """
+                  - id: no-price-pressure
+                    when: '!HasRisk("price-pressure")'
+                  - id: proposal-sent
+            """.Replace("            ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal)
+            .Replace("when: Opportunity.Amount < 1000000 || Met(\"credit.cleared\")", "when: Met(\"credit.cleared\")", StringComparison.Ordinal)
+            .Replace("      timeInStage: 14d", "      timeInStage: 2d", StringComparison.Ordinal));
+
+        var result = await Backtest(broad);
+
+        // The figures this test was written to pin (fields added later are left to their own tests).
+        var pinned = new JsonObject();
+        foreach (var name in (string[])["deals", "moves", "unreproduced", "blockedMoves", "blockedByCriterion", "escalationsBefore", "escalationsAfter", "notificationsByRole", "wonDealsBlocked", "lostDealsBlocked", "floodWarnings", "blocked"])
+        {
+            pinned[name] = JsonNode.Parse(result.GetProperty(name).GetRawText());
+        }
+
+        Assert.True(result.GetProperty("blockedMoves").GetInt32() > 20);
+        Snapshot.Match(pinned.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     [Fact]

@@ -77,12 +77,27 @@ internal static class BacktestCommand
         var result = Backtest.Run(events, processes[0], processes[1]);
         watch.Stop();
         await context.Out.WriteAsync(format == "json"
-            ? JsonSerializer.Serialize(new { process = processes[0].Id, from = processes[0].Version, to = processes[1].Version, result.Deals, result.Moves, result.Unreproduced, blockedMoves = result.Blocked.Count, result.BlockedByCriterion, result.EscalationsBefore, result.EscalationsAfter, notificationsByRole = result.NotificationsByRole.ToDictionary(r => r.Key, r => new { before = r.Value.Before, after = r.Value.After }), wonDealsBlocked = new { deals = result.WonDealsBlocked.Deals, revenue = result.WonDealsBlocked.Revenue }, result.LostDealsBlocked, result.FloodWarnings, blocked = result.Blocked.Take(100) }, Json) + "\n"
+            ? JsonSerializer.Serialize(new { process = processes[0].Id, from = processes[0].Version, to = processes[1].Version, result.Deals, result.Moves, result.Unreproduced, blockedMoves = result.Blocked.Count, result.BlockedByCriterion, result.EscalationsBefore, result.EscalationsAfter, notificationsByRole = result.NotificationsByRole.ToDictionary(r => r.Key, r => new { before = r.Value.Before, after = r.Value.After }), wonDealsBlocked = new { deals = result.WonDealsBlocked.Deals, revenue = result.WonDealsBlocked.Revenue }, result.LostDealsBlocked, result.FloodWarnings, kpis = KpisJson(result.Kpis), blocked = result.Blocked.Take(100) }, Json) + "\n"
             : Markdown(result, processes[0], processes[1], watch.Elapsed));
         return ExitCodes.Ok;
     }
 
     private static string N(decimal value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static object KpisJson(BacktestKpiDeltas k) => new
+    {
+        stages = k.Stages.Select(s => new { stage = s.Stage, entered = s.Entered, leftBefore = s.LeftBefore, leftAfter = s.LeftAfter, movesBlocked = s.MovesBlocked, conversionBefore = Round(s.ConversionBefore), conversionAfter = Round(s.ConversionAfter) }),
+        wonDeals = new { before = k.WonDeals.Before, after = k.WonDeals.After },
+        wonRevenue = new { before = k.WonRevenue.Before, after = k.WonRevenue.After },
+        lostDealsStoppedEarly = new { deals = k.LostDealsStoppedEarly, daysEarlierTotal = Round(k.LostDaysEarlierTotal), daysEarlierMean = Round(k.LostDaysEarlierMean) },
+        escalationsPer100Deals = new { before = Round(k.EscalationsPer100Deals.Before), after = Round(k.EscalationsPer100Deals.After) },
+    };
+
+    private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
+
+    private static string Percent(double? value) => value is { } v ? v.ToString("P1", CultureInfo.InvariantCulture) : "–";
+
+    private static string Change(decimal before, decimal after) => (after - before).ToString("+#,0;-#,0;0", CultureInfo.InvariantCulture);
 
     private static string Markdown(BacktestResult r, CompiledProcess from, CompiledProcess to, TimeSpan elapsed)
     {
@@ -104,6 +119,21 @@ internal static class BacktestCommand
                 b.Append(CultureInfo.InvariantCulture, $"| {key} | {N(count)} |\n");
             }
         }
+
+        var k = r.Kpis;
+        b.Append("\n## KPI deltas\n\nEach recorded gate judged on the facts of its moment; nothing downstream re-simulated (docs/kpis.md, \"KPI deltas\").\n\n");
+        b.Append("| stage | entered | left forward before | after | conversion before | after | moves held |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var s in k.Stages)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"| {s.Stage} | {N(s.Entered)} | {N(s.LeftBefore)} | {N(s.LeftAfter)} | {Percent(s.ConversionBefore)} | {Percent(s.ConversionAfter)} | {N(s.MovesBlocked)} |\n");
+        }
+
+        b.Append("\n| KPI | before | after | change |\n|---|---:|---:|---:|\n");
+        b.Append(CultureInfo.InvariantCulture, $"| won deals | {N(k.WonDeals.Before)} | {N(k.WonDeals.After)} | {Change(k.WonDeals.Before, k.WonDeals.After)} |\n");
+        b.Append(CultureInfo.InvariantCulture, $"| won revenue | {N(k.WonRevenue.Before)} | {N(k.WonRevenue.After)} | {Change(k.WonRevenue.Before, k.WonRevenue.After)} |\n");
+        b.Append(CultureInfo.InvariantCulture, $"| escalations per 100 deals | {k.EscalationsPer100Deals.Before:0.0} | {k.EscalationsPer100Deals.After:0.0} | {k.EscalationsPer100Deals.After - k.EscalationsPer100Deals.Before:+0.0;-0.0;0.0} |\n");
+        b.Append(CultureInfo.InvariantCulture, $"\nLost deals a new gate would have stopped before the loss: {N(k.LostDealsStoppedEarly)}");
+        b.Append(k.LostDaysEarlierMean is { } mean ? string.Create(CultureInfo.InvariantCulture, $", on average {mean:0.0} days earlier ({k.LostDaysEarlierTotal:0} days in all).\n") : ".\n");
 
         b.Append("\n## Escalations (time in stage)\n\n| escalation level | before | after | change |\n|---|---:|---:|---:|\n");
         foreach (var key in r.EscalationsBefore.Keys.Union(r.EscalationsAfter.Keys).Order(StringComparer.Ordinal))

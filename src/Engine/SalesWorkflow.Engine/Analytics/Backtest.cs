@@ -42,8 +42,55 @@ public sealed record BacktestResult
     /// <summary>Blocked deals that were lost in the end: what a stricter gate might have caught early.</summary>
     public required int LostDealsBlocked { get; init; }
 
+    /// <summary>What the change does to the pipeline's KPIs (docs/kpis.md, "KPI deltas").</summary>
+    public required BacktestKpiDeltas Kpis { get; init; }
+
     /// <summary>Roles that would get at least twice as many notifications (and at least 10 more): the manager-flood warning.</summary>
     public IReadOnlyList<string> FloodWarnings => [.. NotificationsByRole.Where(r => r.Value.After >= 2 * Math.Max(1, r.Value.Before) && r.Value.After - r.Value.Before >= 10).Select(r => r.Key)];
+}
+
+/// <summary>
+/// KPIs of the replayed history before and after the change, first-order: every recorded gate is judged on the facts
+/// of its moment and nothing downstream is re-simulated (a deal held at a gate is not assumed to have been worked
+/// differently afterwards). Exact rules in docs/kpis.md, "KPI deltas".
+/// </summary>
+public sealed record BacktestKpiDeltas
+{
+    /// <summary>Stage conversion per stage left forward at least once in the history, in the old process's stage order.</summary>
+    public required IReadOnlyList<StageConversionDelta> Stages { get; init; }
+
+    /// <summary>Deals won in the end, and those of them no new gate would have held.</summary>
+    public required (int Before, int After) WonDeals { get; init; }
+
+    /// <summary>Their won revenue (the amount recorded with the win).</summary>
+    public required (decimal Before, decimal After) WonRevenue { get; init; }
+
+    /// <summary>Deals lost in the end that a new gate would have held on the way: stopped before the loss.</summary>
+    public required int LostDealsStoppedEarly { get; init; }
+
+    /// <summary>Days from the first move a new gate would have held to the recorded loss, summed over those deals.</summary>
+    public required double LostDaysEarlierTotal { get; init; }
+
+    /// <summary>The same per deal (mean); null when no lost deal would have been held.</summary>
+    public double? LostDaysEarlierMean => LostDealsStoppedEarly == 0 ? null : LostDaysEarlierTotal / LostDealsStoppedEarly;
+
+    /// <summary>Escalation levels reached (notifications sent) per 100 replayed deals.</summary>
+    public required (double Before, double After) EscalationsPer100Deals { get; init; }
+}
+
+/// <summary>Stage conversion of one stage before and after the change (deals, not moves).</summary>
+/// <param name="Stage">The stage.</param>
+/// <param name="Entered">Deals that stood in the stage at some point of the history.</param>
+/// <param name="LeftBefore">Of those, deals recorded leaving it forward (forward, skip or win) at least once.</param>
+/// <param name="LeftAfter">Deals with at least one such move the new gate lets through (overrides and unreproduced moves count as let through).</param>
+/// <param name="MovesBlocked">Forward moves out of the stage the new gate would have held.</param>
+public sealed record StageConversionDelta(string Stage, int Entered, int LeftBefore, int LeftAfter, int MovesBlocked)
+{
+    /// <summary>LeftBefore ÷ Entered; null when no deal entered.</summary>
+    public double? ConversionBefore => Entered == 0 ? null : (double)LeftBefore / Entered;
+
+    /// <summary>LeftAfter ÷ Entered; null when no deal entered.</summary>
+    public double? ConversionAfter => Entered == 0 ? null : (double)LeftAfter / Entered;
 }
 
 /// <summary>A move the new gate would have refused.</summary>
@@ -61,14 +108,21 @@ public sealed record BlockedMove(string DealId, string Stage, DateTimeOffset At,
 public static class Backtest
 {
     /// <summary>Replays every deal of <paramref name="events"/> (the log in sequence order) under both processes.</summary>
-    public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to)
+    public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to) =>
+        Run(events, from, to, BacktestGates.Criteria);
+
+    /// <summary>
+    /// <see cref="Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> with the way gates are decided chosen:
+    /// the other two ways exist for the equivalence test and the benchmark's baselines.
+    /// </summary>
+    internal static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestGates gates)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
         // Deals are independent: replayed in parallel (compiled processes are immutable and thread-safe), then summed.
         var replays = events.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
-            .Select(history => ReplayDeal(history, from, to)).ToList();
+            .Select(history => ReplayDeal(history, from, to, gates)).ToList();
         var blocked = replays.SelectMany(r => r.Blocked).ToList();
         var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -85,6 +139,42 @@ public static class Backtest
         }
 
         var wonBlocked = (Deals: replays.Count(r => r.Blocked.Count > 0 && r.WonAmount is not null), Revenue: replays.Where(r => r.Blocked.Count > 0).Sum(r => r.WonAmount ?? 0));
+        var stages = new Dictionary<string, (int Entered, int LeftBefore, int LeftAfter, int Blocked)>(StringComparer.Ordinal);
+        foreach (var replay in replays)
+        {
+            foreach (var stage in replay.Entered)
+            {
+                var c = stages.GetValueOrDefault(stage);
+                stages[stage] = c with { Entered = c.Entered + 1 };
+            }
+
+            foreach (var stage in replay.LeftBefore)
+            {
+                var c = stages.GetValueOrDefault(stage);
+                stages[stage] = c with { LeftBefore = c.LeftBefore + 1, LeftAfter = c.LeftAfter + (replay.LeftAfter.Contains(stage) ? 1 : 0) };
+            }
+
+            foreach (var move in replay.Blocked)
+            {
+                var c = stages.GetValueOrDefault(move.Stage);
+                stages[move.Stage] = c with { Blocked = c.Blocked + 1 };
+            }
+        }
+
+        var won = replays.Where(r => r.WonAmount is not null).ToList();
+        var stoppedEarly = replays.Where(r => r.LostAt is not null && r.Blocked.Count > 0).ToList();
+        var levelsPer100 = replays.Count == 0 ? 0 : 100.0 / replays.Count;
+        var kpis = new BacktestKpiDeltas
+        {
+            Stages = [.. stages.Where(s => s.Value.LeftBefore > 0)
+                .OrderBy(s => from.Definition.FindStage(s.Key)?.Order ?? int.MaxValue).ThenBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => new StageConversionDelta(s.Key, s.Value.Entered, s.Value.LeftBefore, s.Value.LeftAfter, s.Value.Blocked))],
+            WonDeals = (won.Count, won.Count(r => r.Blocked.Count == 0)),
+            WonRevenue = (won.Sum(r => r.WonAmount!.Value), won.Where(r => r.Blocked.Count == 0).Sum(r => r.WonAmount!.Value)),
+            LostDealsStoppedEarly = stoppedEarly.Count,
+            LostDaysEarlierTotal = stoppedEarly.Sum(r => (r.LostAt!.Value - r.Blocked[0].At).TotalDays),
+            EscalationsPer100Deals = (before.Values.Sum() * levelsPer100, after.Values.Sum() * levelsPer100),
+        };
         var lostBlocked = replays.Count(r => r.Blocked.Count > 0 && r.Lost);
         var moves = replays.Sum(r => r.Moves);
         var deals = replays.Count;
@@ -102,13 +192,27 @@ public static class Backtest
             NotificationsByRole = roles,
             WonDealsBlocked = wonBlocked,
             LostDealsBlocked = lostBlocked,
+            Kpis = kpis,
         };
     }
 
     /// <summary>What one deal's history gives under both versions.</summary>
-    private sealed record DealReplayResult(int Moves, int Unreproduced, List<BlockedMove> Blocked, List<(string Key, string Role, bool IsAfter)> Levels, decimal? WonAmount, bool Lost);
+    private sealed record DealReplayResult(int Moves, int Unreproduced, List<BlockedMove> Blocked, List<(string Key, string Role, bool IsAfter)> Levels, decimal? WonAmount, bool Lost)
+    {
+        /// <summary>Stages the deal stood in.</summary>
+        public required HashSet<string> Entered { get; init; }
 
-    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to)
+        /// <summary>Stages it was recorded leaving forward.</summary>
+        public required HashSet<string> LeftBefore { get; init; }
+
+        /// <summary>Stages it left forward at least once through a move the new gate lets through.</summary>
+        public required HashSet<string> LeftAfter { get; init; }
+
+        /// <summary>When it was lost, when that is its final outcome.</summary>
+        public DateTimeOffset? LostAt { get; init; }
+    }
+
+    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to, BacktestGates gates)
     {
         var replay = new DealReplay();
         var blocked = new List<BlockedMove>();
@@ -117,26 +221,36 @@ public static class Backtest
         var lost = false;
         var moves = 0;
         var unreproduced = 0;
+        var entered = new HashSet<string>(StringComparer.Ordinal);
+        var leftBefore = new HashSet<string>(StringComparer.Ordinal);
+        var leftAfter = new HashSet<string>(StringComparer.Ordinal);
+        DateTimeOffset? lostAt = null;
         foreach (var e in history)
         {
             if (e.Type == DealEventTypes.StageChanged && replay.Stage is { } leaving && Text(e.Data, "kind") is "forward" or "skip" or "win")
             {
                 moves++;
+                leftBefore.Add(leaving);
+                var blockedBefore = blocked.Count;
                 var snapshot = replay.Snapshot();
                 var overridden = e.Data.TryGetProperty("overridden", out var flag) && flag.ValueKind == JsonValueKind.True;
-                if (to.Stage(leaving) is not null && snapshot is not null && !overridden)
+                if (to.Stage(leaving) is not null && snapshot is not null && !overridden && gates != BacktestGates.None)
                 {
                     // Newly blocked: the recorded gate passes on these facts and the new one does not.
-                    var recorded = from.Stage(leaving) is null || DealEvaluator.Evaluate(from, snapshot, e.At).Gate.Criteria.All(c => c.Passed);
-                    var failing = DealEvaluator.Evaluate(to, snapshot, e.At).Gate.Criteria.Where(c => !c.Passed).Select(c => c.Id).ToList();
+                    var recorded = from.Stage(leaving) is null || FailingCriteria(from, snapshot, e.At, gates).Count == 0;
                     if (!recorded)
                     {
                         unreproduced++;
                     }
-                    else if (failing.Count > 0)
+                    else if (FailingCriteria(to, snapshot, e.At, gates) is { Count: > 0 } failing)
                     {
                         blocked.Add(new BlockedMove(e.DealId, leaving, e.At, failing));
                     }
+                }
+
+                if (blocked.Count == blockedBefore)
+                {
+                    leftAfter.Add(leaving);
                 }
             }
 
@@ -155,14 +269,31 @@ public static class Backtest
             {
                 // The last outcome stands: a reopened deal is neither won nor lost until it closes again.
                 lost = e.Type == DealEventTypes.DealLost;
+                lostAt = lost ? e.At : null;
                 wonAmount = null;
             }
 
             replay.Apply(e);
+            if (replay.Stage is { } stage)
+            {
+                entered.Add(stage);
+            }
         }
 
-        return new DealReplayResult(moves, unreproduced, blocked, levels, wonAmount, lost);
+        return new DealReplayResult(moves, unreproduced, blocked, levels, wonAmount, lost)
+        {
+            Entered = entered,
+            LeftBefore = leftBefore,
+            LeftAfter = leftAfter,
+            LostAt = lostAt,
+        };
     }
+
+    /// <summary>Only the gate is needed, so by default only the exit criteria are decided (DealEvaluator.CheckGate), not the whole evaluation.</summary>
+    private static IReadOnlyList<string> FailingCriteria(CompiledProcess process, DealSnapshot snapshot, DateTimeOffset at, BacktestGates gates) =>
+        gates == BacktestGates.FullEvaluation
+            ? [.. DealEvaluator.Evaluate(process, snapshot, at).Gate.FailingCriteria]
+            : DealEvaluator.CheckGate(process, snapshot, at, escalationConditions: false).FailingCriteria;
 
     /// <summary>Counts the time-based escalation levels the stay in the current stage, ending at <paramref name="left"/>, would have reached.</summary>
     private static void Escalations(DealReplay replay, DateTimeOffset left, CompiledProcess process, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter)
@@ -202,18 +333,19 @@ public static class Backtest
 
         public DateTimeOffset? EnteredAt { get; private set; }
 
+        /// <summary>The facts of this moment, as a view over the replay's own lists: valid until the next <see cref="Apply"/>, which is all an evaluation needs (no copies).</summary>
         public DealSnapshot? Snapshot() => _opportunity is null || Stage is null || EnteredAt is null ? null : new DealSnapshot
         {
             Opportunity = _opportunity,
             Account = _account,
             Owner = _owner,
-            Contacts = [.. _contacts],
-            Activities = [.. _activities],
-            Approvals = [.. _approvals],
-            Feedback = [.. _feedback],
+            Contacts = _contacts,
+            Activities = _activities,
+            Approvals = _approvals,
+            Feedback = _feedback,
             Stage = Stage,
             EnteredStageAt = EnteredAt.Value,
-            ChecklistDone = new HashSet<string>(_checklist, StringComparer.Ordinal),
+            ChecklistDone = _checklist,
         };
 
         public void Apply(DealEvent e)
@@ -286,4 +418,17 @@ public static class Backtest
             }
         }
     }
+}
+
+/// <summary>How a backtest decides the gates.</summary>
+internal enum BacktestGates
+{
+    /// <summary>Exit criteria only, through their compiled delegates (what <see cref="Backtest.Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> does).</summary>
+    Criteria,
+
+    /// <summary>A whole <see cref="DealEvaluator.Evaluate"/> (NRules session, risks, explanations) per gate: the reference, and the previous implementation.</summary>
+    FullEvaluation,
+
+    /// <summary>No gate at all: only the facts are rebuilt (the benchmark's floor).</summary>
+    None,
 }

@@ -20,21 +20,8 @@ public static class DealEvaluator
         var stageRules = process.Stage(deal.Stage)
             ?? throw new ArgumentException($"The process '{process.Id}' v{process.Version} has no stage '{deal.Stage}'.", nameof(deal));
         var definition = process.Definition;
-        var context = new DealContext(process.Id, process.Version, deal.Stage, deal.EnteredStageAt, now, definition.Calendar, deal.ChecklistDone)
-        {
-            StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
-        };
-        var facts = new DealFacts
-        {
-            Opportunity = deal.Opportunity,
-            Account = deal.Account ?? new Account(),
-            Owner = deal.Owner ?? new Owner(),
-            Deal = context,
-            Contacts = deal.Contacts,
-            Activities = deal.Activities,
-            Approvals = deal.Approvals,
-            Feedback = deal.Feedback,
-        };
+        var facts = Facts(process, stageRules, deal, now);
+        var context = facts.Deal;
 
         var collector = new RuleResultCollector(stageRules.Rules.Count);
         IReadOnlyList<RiskRaised> pluginRisks = [];
@@ -160,6 +147,102 @@ public static class DealEvaluator
         };
     }
 
+    /// <summary>
+    /// Decides only which exit criteria of the deal's stage fail and (when <paramref name="escalationConditions"/>) which
+    /// condition-triggered escalations hold — what a backtest needs at every replayed moment — with the conditions'
+    /// compiled delegates on the final facts (the same delegates that explain a failing criterion) instead of an NRules
+    /// session: about a microsecond instead of tens. Conditions that read rule results (<c>HasRisk</c>, plugins'
+    /// <c>Met</c>) cannot be decided that way; the first one that asks for them runs the full evaluation, whose answer
+    /// is then returned whole, so plugin and risk results are never dropped. Same answer as
+    /// <see cref="Evaluate"/>'s <c>Gate.Criteria</c> and <c>ActiveEscalationConditions</c>. Thread-safe.
+    /// </summary>
+    internal static GateCheck CheckGate(CompiledProcess process, DealSnapshot deal, DateTimeOffset now, bool escalationConditions)
+    {
+        var stageRules = process.Stage(deal.Stage)
+            ?? throw new ArgumentException($"The process '{process.Id}' v{process.Version} has no stage '{deal.Stage}'.", nameof(deal));
+        var facts = Facts(process, stageRules, deal, now);
+        DealEvaluation? full = null;
+        DealEvaluation Full() => full ??= Evaluate(process, deal, now);
+        facts.Risks = new OnDemand<RiskRaised>(() => Full().Risks.Select(r => new RiskRaised(r.Id)));
+        facts.CriteriaMet = new OnDemand<CriterionMet>(() => Full().ChecksMet.Select(id => new CriterionMet(id)));
+        List<string>? failing = null;
+        foreach (var (criterion, _) in stageRules.Criteria)
+        {
+            if (!Holds(process, criterion.Condition, facts))
+            {
+                (failing ??= []).Add(criterion.Id);
+            }
+
+            if (full is not null)
+            {
+                break;
+            }
+        }
+
+        List<string>? active = null;
+        if (escalationConditions && full is null)
+        {
+            foreach (var (escalation, _) in stageRules.EscalationConditions)
+            {
+                if (Holds(process, escalation.Condition!, facts))
+                {
+                    (active ??= []).Add(escalation.Id);
+                }
+
+                if (full is not null)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (full is not null)
+        {
+            return new GateCheck([.. full.Gate.FailingCriteria], escalationConditions ? full.ActiveEscalationConditions : []);
+        }
+
+        active?.Sort(StringComparer.Ordinal);
+        return new GateCheck(failing ?? (IReadOnlyList<string>)[], active ?? (IReadOnlyList<string>)[]);
+    }
+
+    /// <summary>Whether every term of a condition holds on the final facts; a term that throws does not hold (as in the session).</summary>
+    private static bool Holds(CompiledProcess process, ConditionSource source, DealFacts facts)
+    {
+        foreach (var checkedTerm in process.Condition(source).Terms)
+        {
+            try
+            {
+                if (!process.Term(checkedTerm).Evaluate(facts))
+                {
+                    return false;
+                }
+            }
+#pragma warning disable CA1031 // A faulty condition counts as false, as NRules counts it (the full evaluation reports the incident).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static DealFacts Facts(CompiledProcess process, StageRuleSet stageRules, DealSnapshot deal, DateTimeOffset now) => new()
+    {
+        Opportunity = deal.Opportunity,
+        Account = deal.Account ?? new Account(),
+        Owner = deal.Owner ?? new Owner(),
+        Deal = new DealContext(process.Id, process.Version, deal.Stage, deal.EnteredStageAt, now, process.Definition.Calendar, deal.ChecklistDone)
+        {
+            StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
+        },
+        Contacts = deal.Contacts,
+        Activities = deal.Activities,
+        Approvals = deal.Approvals,
+        Feedback = deal.Feedback,
+    };
+
     /// <summary>The error a condition throws on the final facts, or null when it evaluates.</summary>
     private static string? FinalStateError(CompiledProcess process, ConditionSource source, DealFacts facts)
     {
@@ -277,6 +360,19 @@ public static class DealEvaluator
             }
         }
     }
+}
+
+/// <summary>Which exit criteria fail and which escalation conditions hold (ids, in definition and id order).</summary>
+internal sealed record GateCheck(IReadOnlyList<string> FailingCriteria, IReadOnlyList<string> ActiveEscalationConditions);
+
+/// <summary>A sequence computed on first enumeration (rule results a condition may never read).</summary>
+internal sealed class OnDemand<T>(Func<IEnumerable<T>> compute) : IEnumerable<T>
+{
+    private List<T>? _items;
+
+    public IEnumerator<T> GetEnumerator() => (_items ??= [.. compute()]).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>
