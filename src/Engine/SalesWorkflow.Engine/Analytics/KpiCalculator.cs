@@ -44,7 +44,7 @@ public static class KpiCalculator
         var totals = new Totals(scope);
         foreach (var history in deals)
         {
-            var deal = DealPass.Read(history, scope);
+            var deal = DealPass.Read(history, scope, totals.Counters);
             if (deal is not null)
             {
                 totals.Add(deal);
@@ -135,31 +135,23 @@ public static class KpiCalculator
 
         public string? LostInPeriod { get; private set; }
 
-        public HashSet<string> Reached { get; } = new(StringComparer.Ordinal);
+        /// <summary>Stages entered, in order of first entry (a handful: a list beats a set).</summary>
+        public List<string> Reached { get; } = new(6);
 
-        public List<Stay> Stays { get; } = [];
+        /// <summary>Stays in open stages (null until the first one ends).</summary>
+        public List<Stay>? Stays { get; private set; }
 
-        public List<string> StageEntries { get; } = [];
+        /// <summary>Escalation notifications on the deal in the period.</summary>
+        public int Escalations { get; private set; }
 
-        public List<string> Blocking { get; } = [];
+        private Dictionary<string, string>? _openRisks;
 
-        public List<string> RisksRaised { get; } = [];
+        private Dictionary<string, bool>? _complaintResolved;
 
-        public Dictionary<string, string> OpenRisks { get; } = new(StringComparer.Ordinal);
+        /// <summary>Where the sums over all deals go as the walk finds them.</summary>
+        private Counters _counters = null!;
 
-        public List<string> RisksOpenAtEnd { get; private set; } = [];
-
-        public int ComplaintsOpenAtEnd { get; private set; }
-
-        public List<(string Level, string Escalation)> Escalations { get; } = [];
-
-        public List<int> Scores { get; } = [];
-
-        public HashSet<string> ComplaintsRecorded { get; } = new(StringComparer.Ordinal);
-
-        public Dictionary<string, bool> ComplaintResolved { get; } = new(StringComparer.Ordinal);
-
-        public static DealPass? Read(List<DealEvent> events, Scope scope)
+        public static DealPass? Read(List<DealEvent> events, Scope scope, Counters counters)
         {
             var start = events.Find(e => e.Type == DealEventTypes.TrackingStarted);
             var filter = scope.Query.Filter;
@@ -176,6 +168,7 @@ public static class KpiCalculator
                 return null;
             }
 
+            deal._counters = counters;
             deal.Walk(events, scope, start.At);
             return deal;
         }
@@ -217,7 +210,7 @@ public static class KpiCalculator
                     case DealEventTypes.TrackingStarted:
                         stage = Text(e.Data, "stage") ?? e.Stage;
                         entered = e.At;
-                        Reached.Add(stage);
+                        Reach(stage);
                         break;
                     case DealEventTypes.StageChanged when Text(e.Data, "to") is { } to:
                         if (to != stage || e.At != entered)
@@ -227,10 +220,10 @@ public static class KpiCalculator
 
                         stage = to;
                         entered = e.At;
-                        Reached.Add(to);
+                        Reach(to);
                         if (inPeriod)
                         {
-                            StageEntries.Add(to);
+                            Counters.Add(_counters.StageEntries, to);
                         }
 
                         break;
@@ -244,25 +237,28 @@ public static class KpiCalculator
                         status = e.Type;
                         stage = Text(e.Data, "to") ?? e.Stage;
                         entered = e.At;
-                        Reached.Add(stage);
+                        Reach(stage);
                         break;
                     case DealEventTypes.AdvanceBlocked when inPeriod:
                         Blocked(e.Data);
                         break;
                     case DealEventTypes.RiskRaised when Text(e.Data, "risk") is { } risk:
-                        OpenRisks[risk] = Text(e.Data, "category") ?? "(none)";
+                        var category = Text(e.Data, "category") ?? "(none)";
+                        (_openRisks ??= new(StringComparer.Ordinal))[risk] = category;
                         if (inPeriod)
                         {
-                            RisksRaised.Add(OpenRisks[risk]);
+                            Counters.Add(_counters.RisksRaised, category);
                         }
 
                         break;
                     case DealEventTypes.RiskCleared when Text(e.Data, "risk") is { } risk:
-                        OpenRisks.Remove(risk);
+                        _openRisks?.Remove(risk);
                         break;
                     case DealEventTypes.EscalationRaised when inPeriod:
                         var level = e.Data.TryGetProperty("level", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : 0;
-                        Escalations.Add(($"L{level} {Text(e.Data, "notify") ?? "?"}", Text(e.Data, "escalation") ?? "?"));
+                        Counters.Add(_counters.EscalationsByLevel, $"L{level} {Text(e.Data, "notify") ?? "?"}");
+                        Counters.Add(_counters.EscalationsById, Text(e.Data, "escalation") ?? "?");
+                        Escalations++;
                         break;
                     case DealEventTypes.FeedbackRecorded:
                         Feedback(e.Data, inPeriod);
@@ -292,7 +288,7 @@ public static class KpiCalculator
             // A stay still going at the end of the period is measured up to it.
             if (stage is not null && status is null or DealEventTypes.DealReopened && entered < scope.End && scope.IsOpenStage(stage))
             {
-                Stays.Add(new Stay(stage, entered, null));
+                (Stays ??= []).Add(new Stay(stage, entered, null));
             }
 
             if (outcome is not null)
@@ -310,20 +306,35 @@ public static class KpiCalculator
         }
 
         /// <summary>The state at the period's end (or as-of moment): events after it still feed the cohort's progress only.</summary>
+        private void Reach(string stage)
+        {
+            if (!Reached.Contains(stage))
+            {
+                Reached.Add(stage);
+            }
+        }
+
         private void TakeEnd(string? stage, string? status, decimal amount)
         {
             OpenAtEnd = stage is not null && status is null or DealEventTypes.DealReopened;
             AmountAtEnd = amount;
             StageAtEnd = stage;
-            RisksOpenAtEnd = [.. OpenRisks.Values];
-            ComplaintsOpenAtEnd = ComplaintResolved.Count(c => !c.Value);
+            if (OpenAtEnd && _openRisks is not null)
+            {
+                foreach (var category in _openRisks.Values)
+                {
+                    Counters.Add(_counters.RisksOpenAtEnd, category);
+                }
+            }
+
+            _counters.ComplaintsOpenAtEnd += _complaintResolved?.Count(c => !c.Value) ?? 0;
         }
 
         private void Leave(Scope scope, string? stage, DateTimeOffset entered, DateTimeOffset left)
         {
             if (scope.IsOpenStage(stage) && entered < scope.End)
             {
-                Stays.Add(new Stay(stage!, entered, left < scope.End ? left : null));
+                (Stays ??= []).Add(new Stay(stage!, entered, left < scope.End ? left : null));
             }
         }
 
@@ -334,7 +345,7 @@ public static class KpiCalculator
             {
                 foreach (var criterion in failing.EnumerateArray())
                 {
-                    Blocking.Add($"{from}/{Text(criterion, "criterion") ?? "?"}");
+                    Counters.Add(_counters.Blocking, $"{from}/{Text(criterion, "criterion") ?? "?"}");
                 }
             }
 
@@ -342,7 +353,7 @@ public static class KpiCalculator
             {
                 foreach (var item in missing.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String))
                 {
-                    Blocking.Add($"{from}/checklist:{item.GetString()}");
+                    Counters.Add(_counters.Blocking, $"{from}/checklist:{item.GetString()}");
                 }
             }
         }
@@ -353,24 +364,57 @@ public static class KpiCalculator
             var complaint = Flag(data, "isComplaint");
             if (inPeriod && data.ValueKind == JsonValueKind.Object && data.TryGetProperty("satisfaction", out var score) && score.ValueKind == JsonValueKind.Number)
             {
-                Scores.Add(score.GetInt32());
+                _counters.Scores.Add(score.GetInt32());
             }
 
-            if (complaint || ComplaintResolved.ContainsKey(id))
+            if (complaint || (_complaintResolved?.ContainsKey(id) ?? false))
             {
-                ComplaintResolved[id] = Flag(data, "resolved");
-                if (inPeriod && complaint)
+                _complaintResolved ??= new(StringComparer.Ordinal);
+
+                // A complaint counts once in the period, however often it is updated.
+                if (inPeriod && complaint && !_counters.ComplaintsRecorded.Contains((this, id)))
                 {
-                    ComplaintsRecorded.Add(id);
+                    _counters.ComplaintsRecorded.Add((this, id));
                 }
+
+                _complaintResolved[id] = Flag(data, "resolved");
             }
         }
+    }
+
+    /// <summary>Counts the walk adds to directly (no per-deal lists for figures that are only summed).</summary>
+    private sealed class Counters
+    {
+        public Dictionary<string, int> StageEntries { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> Blocking { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> RisksRaised { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> RisksOpenAtEnd { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> EscalationsByLevel { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> EscalationsById { get; } = new(StringComparer.Ordinal);
+
+        public List<int> Scores { get; } = [];
+
+        public HashSet<(DealPass Deal, string Id)> ComplaintsRecorded { get; } = [];
+
+        public int ComplaintsOpenAtEnd { get; set; }
+
+        public static void Add(Dictionary<string, int> counts, string key) =>
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, key, out _)++;
+
+        public static SortedDictionary<string, int> Sorted(Dictionary<string, int> counts) => new(counts, StringComparer.Ordinal);
     }
 
     /// <summary>The sums over every deal in scope.</summary>
     private sealed class Totals(Scope scope)
     {
         private readonly List<DealPass> _deals = [];
+
+        public Counters Counters { get; } = new();
 
         public void Add(DealPass deal) => _deals.Add(deal);
 
@@ -407,18 +451,18 @@ public static class KpiCalculator
                 VelocityPerDay = winRate is { } rate && cycleMean is > 0 && won.Count > 0
                     ? Math.Round(open.Count * (decimal)rate * (wonRevenue / won.Count) / (decimal)cycleMean.Value, 2)
                     : null,
-                StageEntries = Count(_deals.SelectMany(d => d.StageEntries)),
+                StageEntries = Counters.Sorted(Counters.StageEntries),
                 LossReasons = lost.GroupBy(l => l.LostInPeriod!, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
                     .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
                 WonRevenueByMonth = months,
                 Targets = targets,
                 Funnel = Funnel(),
                 TimeInStage = TimeInStage(),
-                BlockingCriteria = [.. Count(_deals.SelectMany(d => d.Blocking)).OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)],
-                RisksRaised = Count(_deals.SelectMany(d => d.RisksRaised)),
-                RisksOpenAtEnd = Count(open.SelectMany(d => d.RisksOpenAtEnd)),
-                EscalationsByLevel = Count(_deals.SelectMany(d => d.Escalations.Select(x => x.Level))),
-                EscalationsById = Count(_deals.SelectMany(d => d.Escalations.Select(x => x.Escalation))),
+                BlockingCriteria = [.. Counters.Blocking.OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)],
+                RisksRaised = Counters.Sorted(Counters.RisksRaised),
+                RisksOpenAtEnd = Counters.Sorted(Counters.RisksOpenAtEnd),
+                EscalationsByLevel = Counters.Sorted(Counters.EscalationsByLevel),
+                EscalationsById = Counters.Sorted(Counters.EscalationsById),
                 Satisfaction = Satisfaction(),
                 Calibration = Calibration(won.Select(w => w.Deal), lost),
                 Reps = Reps(won.Select(w => (w.Deal, w.Amount, w.Days)).ToList(), lost, targets),
@@ -427,26 +471,15 @@ public static class KpiCalculator
 
         private double Probability(string? stage) => stage is not null && scope.Stages.TryGetValue(stage, out var s) ? s.Probability : 0;
 
-        private static SortedDictionary<string, int> Count(IEnumerable<string> keys)
-        {
-            var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-            foreach (var key in keys)
-            {
-                counts[key] = counts.GetValueOrDefault(key) + 1;
-            }
-
-            return counts;
-        }
-
         private SatisfactionKpis Satisfaction()
         {
-            var scores = _deals.SelectMany(d => d.Scores).ToList();
+            var scores = Counters.Scores;
             return new SatisfactionKpis(
                 scores.Count,
                 scores.Count == 0 ? null : scores.Average(),
                 scores.Count == 0 ? null : (double)scores.Count(s => s >= 4) / scores.Count,
-                _deals.Sum(d => d.ComplaintsRecorded.Count),
-                _deals.Sum(d => d.ComplaintsOpenAtEnd));
+                Counters.ComplaintsRecorded.Count,
+                Counters.ComplaintsOpenAtEnd);
         }
 
         /// <summary>Open stages in order, then the first won stage.</summary>
@@ -484,34 +517,52 @@ public static class KpiCalculator
                 return [];
             }
 
-            var result = new List<StageTime>();
-            foreach (var stage in scope.Process.Stages.Where(s => s.IsOpen).OrderBy(s => s.Order))
+            // One pass over the deals: for each stage a deal stayed in, its latest stay that counts and its total.
+            var stages = scope.Process.Stages.Where(s => s.IsOpen).OrderBy(s => s.Order).ToList();
+            var index = stages.Select((s, i) => (s.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+            var latest = stages.Select(_ => new List<double>()).ToArray();
+            var cumulative = stages.Select(_ => new List<double>()).ToArray();
+            var over = new int[stages.Count];
+            var thresholds = stages.Select(s => scope.Thresholds.GetValueOrDefault(s.Id)).ToArray();
+            var last = new Stay?[stages.Count];
+            var total = new double[stages.Count];
+            foreach (var deal in _deals)
             {
-                var latest = new List<double>();
-                var cumulative = new List<double>();
-                var over = 0;
-                scope.Thresholds.TryGetValue(stage.Id, out var threshold);
-                foreach (var deal in _deals)
+                if (deal.Stays is not { } stays)
                 {
-                    var stays = deal.Stays.Where(s => s.Stage == stage.Id).ToList();
-
-                    // Counted when a stay ended in the period or was still going at its end.
-                    var last = stays.LastOrDefault(s => s.Left is null || s.Left >= scope.Start);
-                    if (last is null)
-                    {
-                        continue;
-                    }
-
-                    latest.Add(((last.Left ?? scope.End) - last.Entered).TotalDays);
-                    cumulative.Add(stays.Sum(s => ((s.Left ?? scope.End) - s.Entered).TotalDays));
-                    over += threshold is not null && scope.ThresholdFrom(threshold, last.Entered) <= (last.Left ?? scope.End) ? 1 : 0;
+                    continue;
                 }
 
-                var written = threshold is null ? null : threshold.Levels[0].After is { Elapsed.Ticks: 0, BusinessDays: 0 } ? threshold.TimeInStage!.Value.Text : $"{threshold.TimeInStage!.Value.Text} + {threshold.Levels[0].After.Text}";
-                result.Add(new StageTime(stage.Id, latest.Count, Median(latest), P90(latest), Median(cumulative), P90(cumulative), written, over));
+                Array.Clear(last);
+                Array.Clear(total);
+                foreach (var stay in stays)
+                {
+                    if (index.TryGetValue(stay.Stage, out var i))
+                    {
+                        total[i] += ((stay.Left ?? scope.End) - stay.Entered).TotalDays;
+
+                        // Counted when a stay ended in the period or was still going at its end.
+                        last[i] = stay.Left is null || stay.Left >= scope.Start ? stay : last[i];
+                    }
+                }
+
+                for (var i = 0; i < stages.Count; i++)
+                {
+                    if (last[i] is { } stay)
+                    {
+                        latest[i].Add(((stay.Left ?? scope.End) - stay.Entered).TotalDays);
+                        cumulative[i].Add(total[i]);
+                        over[i] += thresholds[i] is { } threshold && scope.ThresholdFrom(threshold, stay.Entered) <= (stay.Left ?? scope.End) ? 1 : 0;
+                    }
+                }
             }
 
-            return result;
+            return [.. stages.Select((stage, i) =>
+            {
+                var threshold = thresholds[i];
+                var written = threshold is null ? null : threshold.Levels[0].After is { Elapsed.Ticks: 0, BusinessDays: 0 } ? threshold.TimeInStage!.Value.Text : $"{threshold.TimeInStage!.Value.Text} + {threshold.Levels[0].After.Text}";
+                return new StageTime(stage.Id, latest[i].Count, Median(latest[i]), P90(latest[i]), Median(cumulative[i]), P90(cumulative[i]), written, over[i]);
+            })];
         }
 
         private List<StageCalibration> Calibration(IEnumerable<DealPass> won, List<DealPass> lost)
@@ -572,7 +623,7 @@ public static class KpiCalculator
             var targetByRep = targets.Where(t => t.Level == "rep").ToDictionary(t => t.Id, StringComparer.Ordinal);
             var teamOfTarget = scope.Process?.Targets.SelectMany(p => p.Teams.SelectMany(t => t.Parts.Select(r => (Rep: r.Key, Team: t.Key))))
                 .DistinctBy(r => r.Rep).ToDictionary(r => r.Rep, r => r.Team, StringComparer.Ordinal) ?? [];
-            var active = _deals.Where(d => d.WonInPeriod is not null || d.LostInPeriod is not null || d.OpenAtEnd || d.Escalations.Count > 0).ToList();
+            var active = _deals.Where(d => d.WonInPeriod is not null || d.LostInPeriod is not null || d.OpenAtEnd || d.Escalations > 0).ToList();
             var reps = active.Select(d => (d.Rep, d.Team)).Concat(targetByRep.Keys.Select(r => (Rep: r, Team: teamOfTarget.GetValueOrDefault(r, string.Empty)))).DistinctBy(r => r.Item1).ToList();
             var byRep = _deals.ToLookup(d => d.Rep, StringComparer.Ordinal);
             return [.. reps.Select(r => new RepKpis(
@@ -586,7 +637,7 @@ public static class KpiCalculator
                     OpenAtEnd = byRep[r.Item1].Count(d => d.OpenAtEnd),
                     PipelineAtEnd = byRep[r.Item1].Where(d => d.OpenAtEnd).Sum(d => d.AmountAtEnd),
                     Target = targetByRep.TryGetValue(r.Item1, out var target) ? target.Target : null,
-                    Escalations = byRep[r.Item1].Sum(d => d.Escalations.Count),
+                    Escalations = byRep[r.Item1].Sum(d => d.Escalations),
                 })
                 .OrderByDescending(r => r.WonRevenue).ThenBy(r => r.Rep, StringComparer.Ordinal)];
         }
