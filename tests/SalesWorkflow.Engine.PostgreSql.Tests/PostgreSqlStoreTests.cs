@@ -26,7 +26,7 @@ public sealed class PostgreSqlStoreTests
 
         await Task.WhenAll(engines.Select(e => e.Engine.QueryAsync(new DealQuery())));
 
-        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM schema_info;"));
+        Assert.Equal((long)PostgreSqlSchema.Migrations.Count, await ScalarAsync(database, "SELECT count(*) FROM schema_info;"));
         Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM process_versions;"));
         foreach (var (provider, _) in engines)
         {

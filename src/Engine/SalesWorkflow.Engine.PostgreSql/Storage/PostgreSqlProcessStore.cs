@@ -587,28 +587,71 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         }, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
-        await _resilience.RunAsync(async ct =>
+    public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<InstanceRecord, Decision?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    {
+        ThrowIfReadOnly();
+        return await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > @after ORDER BY deal_id LIMIT @limit;");
-            command.Parameters.AddWithValue("after", afterDealId ?? string.Empty);
-            command.Parameters.AddWithValue("limit", pageSize);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            var rows = new List<(string Json, long RowVersion)>(pageSize);
-            while (await reader.ReadAsync(ct))
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+
+            // Claim: open deals after the round's position that are due, walking the (status, deal_id) index. Deals
+            // another node's sweep holds are skipped, not waited for, and once it commits they are no longer due; a
+            // deal a command holds right now is left to the next round too (the command has just evaluated it). The
+            // transaction never waits while it holds these locks, so it cannot deadlock with commands or timers.
+            var rows = new List<(string Json, long RowVersion)>(batchSize);
+            await using (var claim = Command(connection, transaction, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > @after AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
             {
-                rows.Add((reader.GetString(0), reader.GetInt64(1)));
+                claim.Parameters.AddWithValue("after", round.AfterDealId ?? string.Empty);
+                claim.Parameters.AddWithValue("now", round.Now.ToUnixTimeMilliseconds());
+                claim.Parameters.AddWithValue("limit", batchSize);
+                await using var reader = await claim.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    rows.Add((reader.GetString(0), reader.GetInt64(1)));
+                }
             }
 
+            if (rows.Count == 0)
+            {
+                await transaction.RollbackAsync(ct);
+                return default(SweepBatch);
+            }
+
+            // Parsing and evaluating are the costly part: in parallel, while this transaction holds the batch.
             var page = new InstanceRecord[rows.Count];
-            Parallel.For(0, rows.Count, i =>
+            var decisions = new Decision?[rows.Count];
+            Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = ct }, i =>
             {
                 page[i] = StorageJson.Deserialize<InstanceRecord>(rows[i].Json);
                 page[i].RowVersion = rows[i].RowVersion;
+                decisions[i] = reevaluate(page[i]);
             });
-            return (IReadOnlyList<InstanceRecord>)page;
+
+            var changed = 0;
+            for (var i = 0; i < page.Length; i++)
+            {
+                if (decisions[i] is { } decision)
+                {
+                    await WriteAsync(connection, transaction, page[i].DealId, page[i].RowVersion, decision, sinks, null, ct);
+                    changed++;
+                }
+            }
+
+            await using (var mark = Command(connection, transaction, "UPDATE instances SET next_sweep_at = @next WHERE deal_id = ANY(@deals);"))
+            {
+                mark.Parameters.AddWithValue("next", round.NextDue.ToUnixTimeMilliseconds());
+                mark.Parameters.AddWithValue("deals", page.Select(p => p.DealId).ToArray());
+                await mark.ExecuteNonQueryAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+
+            // Moved on only once committed: a retried batch claims the same deals again.
+            round.AfterDealId = page[^1].DealId;
+            return new SweepBatch(page.Length, changed);
         }, cancellationToken);
+    }
 
     public async Task RegisterProcessVersionAsync(ProcessVersionRecord version, CancellationToken cancellationToken)
     {
