@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
 using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
@@ -26,6 +28,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     private readonly TimeProvider _clock;
     private readonly PostgreSqlResilience _resilience;
     private readonly bool _readOnly;
+    private readonly WorkAnnouncer _announcer;
+    private readonly string _listenConnectionString;
 
     public PostgreSqlProcessStore(string connectionString, TimeProvider clock, PostgreSqlStoreSettings? settings = null, bool readOnly = false)
     {
@@ -59,6 +63,10 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         _clock = clock;
         _readOnly = readOnly;
         _resilience = new PostgreSqlResilience(settings, Description);
+        _announcer = new WorkAnnouncer(_dataSource);
+
+        // The listening session is long-lived and mostly silent: keepalives notice a dead server or network.
+        _listenConnectionString = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { KeepAlive = 10, Pooling = false, MaxAutoPrepare = 0 }.ConnectionString;
     }
 
     /// <summary>Host, port and database, for messages (never the password).</summary>
@@ -175,6 +183,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             var decision = decidedOn is not null && decidedOn.RowVersion == loadedVersion ? decidedOn.Decision : decide(instance);
             var events = await WriteAsync(connection, transaction, dealId, loadedVersion, decision, sinks, decision.RecordInLedger ? commandId : null, ct);
             await transaction.CommitAsync(ct);
+            Announce(decision, sinks);
             return decision.Result with { Events = events };
         }, cancellationToken);
     }
@@ -573,16 +582,23 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 await delete.ExecuteNonQueryAsync(ct);
             }
 
+            var decisions = new List<Decision>();
             foreach (var group in firing.GroupBy(t => t.DealId, StringComparer.Ordinal))
             {
                 var instance = instances[group.Key];
                 if (fire(instance, [.. group]) is { } decision)
                 {
                     await WriteAsync(connection, transaction, group.Key, instance.RowVersion, decision, sinks, null, ct);
+                    decisions.Add(decision);
                 }
             }
 
             await transaction.CommitAsync(ct);
+            foreach (var decision in decisions)
+            {
+                Announce(decision, sinks);
+            }
+
             return firing.Count;
         }, cancellationToken);
     }
@@ -628,13 +644,13 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 decisions[i] = reevaluate(page[i]);
             });
 
-            var changed = 0;
+            var changed = new List<Decision>();
             for (var i = 0; i < page.Length; i++)
             {
                 if (decisions[i] is { } decision)
                 {
                     await WriteAsync(connection, transaction, page[i].DealId, page[i].RowVersion, decision, sinks, null, ct);
-                    changed++;
+                    changed.Add(decision);
                 }
             }
 
@@ -646,10 +662,14 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             }
 
             await transaction.CommitAsync(ct);
+            foreach (var decision in changed)
+            {
+                Announce(decision, sinks);
+            }
 
             // Moved on only once committed: a retried batch claims the same deals again.
             round.AfterDealId = page[^1].DealId;
-            return new SweepBatch(page.Length, changed);
+            return new SweepBatch(page.Length, changed.Count);
         }, cancellationToken);
     }
 
@@ -762,7 +782,73 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         }, cancellationToken);
     }
 
-    public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
+    /// <summary>Tells the nodes (through <see cref="WorkAnnouncer"/>) about committed work that is ready now: outbox entries, timers already due.</summary>
+    private void Announce(Decision decision, IReadOnlyList<string> sinks)
+    {
+        if (decision.Events.Count > 0 && sinks.Count > 0)
+        {
+            _announcer.Announce(StoreWork.Outbox);
+        }
+
+        if (decision.NewTimers.Count > 0)
+        {
+            var now = _clock.GetUtcNow();
+            if (decision.NewTimers.Any(t => t.DueAt <= now))
+            {
+                _announcer.Announce(StoreWork.Timers);
+            }
+        }
+    }
+
+    public async Task ListenForWorkAsync(Action<StoreWork> onWork, CancellationToken cancellationToken)
+    {
+        // Reconnects with backoff for as long as the node runs: announcements are a hint, polling covers any gap.
+        var reconnect = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(5),
+                UseJitter = true,
+            })
+            .Build();
+        try
+        {
+            await reconnect.ExecuteAsync(async ct =>
+            {
+                await using var connection = new NpgsqlConnection(_listenConnectionString);
+                connection.Notification += (_, e) =>
+                {
+                    if (WorkAnnouncer.Parse(e.Payload) is { } work)
+                    {
+                        onWork(work);
+                    }
+                };
+                await connection.OpenAsync(ct);
+                await ExecuteAsync(connection, null, "LISTEN " + WorkAnnouncer.Channel + ";", ct);
+
+                // Whatever was announced while this session was not listening is lost: look once now.
+                onWork(StoreWork.Timers);
+                onWork(StoreWork.Outbox);
+                while (true)
+                {
+                    await connection.WaitAsync(ct);
+                }
+            }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The node is stopping.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _announcer.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
 
     private void ThrowIfReadOnly()
     {

@@ -61,8 +61,30 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     /// <summary>The plugins this engine runs with, and why any did not load.</summary>
     public PluginCatalog Plugins { get; }
 
-    /// <summary>Raised after a commit that produced events for sinks (wakes the dispatcher).</summary>
+    /// <summary>Raised after a commit that produced events for sinks, here or (announced by the store) on another node: wakes the dispatcher.</summary>
     public event EventHandler? EventsCommitted;
+
+    /// <summary>Raised when the store announces escalation timers due now (written by any node): wakes the timer loop.</summary>
+    public event EventHandler? TimersDue;
+
+    /// <summary>Until cancelled, turns the store's announcements of ready work into <see cref="TimersDue"/> and <see cref="EventsCommitted"/>.</summary>
+    public async Task ListenForWorkAsync(CancellationToken cancellationToken)
+    {
+        await StartAsync(cancellationToken);
+        await _store.ListenForWorkAsync(
+            work =>
+            {
+                if (work == StoreWork.Timers)
+                {
+                    TimersDue?.Invoke(this, EventArgs.Empty);
+                }
+                else if (_sinkNames.Count > 0)
+                {
+                    EventsCommitted?.Invoke(this, EventArgs.Empty);
+                }
+            },
+            cancellationToken);
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -56,6 +56,16 @@ internal readonly record struct SweepBatch(int Evaluated, int Changed);
 /// <summary>A decision the caller made on the instance at <paramref name="RowVersion"/> (null: the deal did not exist).</summary>
 internal sealed record DecidedOn(long? RowVersion, Decision Decision);
 
+/// <summary>Work another node may have made ready, as a store shared by several nodes announces it.</summary>
+internal enum StoreWork
+{
+    /// <summary>Escalation timers due now were written.</summary>
+    Timers,
+
+    /// <summary>Events were written for the sinks.</summary>
+    Outbox,
+}
+
 /// <summary>
 /// The storage seam of the runtime (DESIGN.md D1): instance rows, the append-only event log, the processed-command
 /// ledger, escalation timers and the sink outbox, each change made in one transaction. SQLite implements it in this
@@ -112,4 +122,12 @@ internal interface IProcessStore : IAsyncDisposable
 
     /// <summary>Records a failed delivery: retried at <paramref name="retryAt"/>, or dead-lettered when null.</summary>
     Task FailOutboxAsync(long id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Until cancelled, calls <paramref name="onWork"/> when any node (this one included) writes work that is ready now,
+    /// so idle background loops wake before their poll interval; also after each (re)connection, since announcements
+    /// made meanwhile are lost. A hint only: the loops keep polling. The single-node SQLite store announces nothing
+    /// (its own engine wakes its loops directly) and returns at once.
+    /// </summary>
+    Task ListenForWorkAsync(Action<StoreWork> onWork, CancellationToken cancellationToken) => Task.CompletedTask;
 }
