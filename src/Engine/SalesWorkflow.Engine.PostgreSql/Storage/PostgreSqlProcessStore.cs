@@ -41,19 +41,29 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         }
 
         // Defaults that suit a store used by short transactions from many callers; anything set explicitly wins.
-        var given = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString.Normalize(connectionString));
-        if (!given.ContainsKey("Timeout"))
+        // (NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it knows, set or not, so what was given
+        // is read from the string itself.)
+        var given = PostgreSqlConnectionString.GivenKeywords(PostgreSqlConnectionString.Normalize(connectionString));
+        if (!given.Contains("timeout"))
         {
             builder.Timeout = 5;
         }
 
-        if (!given.ContainsKey("Max Auto Prepare"))
+        if (!given.Contains("maxautoprepare"))
         {
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
         }
 
-        if (!given.ContainsKey("Application Name"))
+        // Npgsql resets a pooled session with DISCARD ALL each time it is opened again, which also drops the session's
+        // prepared statements. The store never changes session state (no SET, no temporary tables, advisory locks only
+        // transaction-scoped, LISTEN only on its own unpooled session), so there is nothing to reset.
+        if (!given.Contains("noresetonclose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        if (!given.Contains("applicationname"))
         {
             builder.ApplicationName = "salesworkflow";
         }
@@ -842,6 +852,14 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         {
             // The node is stopping.
         }
+    }
+
+    /// <summary>For tests: runs a query on a session from this store's pool.</summary>
+    internal async Task<long> ScalarOnPooledSessionAsync(string sql)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var command = Command(connection, null, sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     public async ValueTask DisposeAsync()
