@@ -160,42 +160,65 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     {
         ThrowIfReadOnly();
 
-        // Each attempt is a whole transaction of three round trips (lock and ledger, writes, commit); a retry after a
-        // lost commit finds the first attempt in the ledger.
+        // Each attempt is a whole transaction of two round trips: BEGIN, lock and ledger; then the writes and COMMIT.
+        // A retry after a lost commit finds the first attempt in the ledger.
         return await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
-
-            // Lock first, then read the ledger (two statements, one round trip, run in order): a concurrent attempt of
-            // the same command on another node holds the same lock, and READ COMMITTED reads its ledger entry once it
-            // has committed.
-            InstanceRecord? instance;
-            string? ledger;
-            await using (var batch = new NpgsqlBatch(connection, transaction))
+            var open = false;
+            try
             {
-                batch.BatchCommands.Add(BatchCommand("SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;", ("deal", dealId)));
-                batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
-                await using var reader = await batch.ExecuteReaderAsync(ct);
-                instance = await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
-                await reader.NextResultAsync(ct);
-                ledger = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
-            }
+                // Lock first, then read the ledger (run in order, in the same round trip as BEGIN): a concurrent
+                // attempt of the same command on another node holds the same lock, and READ COMMITTED reads its ledger
+                // entry once it has committed.
+                InstanceRecord? instance;
+                string? ledger;
+                await using (var batch = new NpgsqlBatch(connection))
+                {
+                    batch.BatchCommands.Add(BatchCommand("BEGIN ISOLATION LEVEL READ COMMITTED;"));
+                    batch.BatchCommands.Add(BatchCommand("SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;", ("deal", dealId)));
+                    batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
+                    open = true;
+                    await using var reader = await batch.ExecuteReaderAsync(ct);
+                    instance = await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
+                    await reader.NextResultAsync(ct);
+                    ledger = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
+                }
 
-            if (ledger is not null)
+                if (ledger is not null)
+                {
+                    var previous = await DuplicateAsync(connection, null, commandId, ledger, ct);
+                    await ExecuteAsync(connection, null, "ROLLBACK;", ct);
+                    open = false;
+                    return previous.DealId == dealId ? previous : SqliteProcessStore.CommandIdReused(commandId, dealId, previous.DealId);
+                }
+
+                var loadedVersion = instance?.RowVersion;
+                var decision = decidedOn is not null && decidedOn.RowVersion == loadedVersion ? decidedOn.Decision : decide(instance);
+                var events = await WriteAsync(connection, null, dealId, loadedVersion, decision, sinks, decision.RecordInLedger ? commandId : null, ct, commit: true);
+                open = false;
+                Announce(decision, sinks);
+                return decision.Result with { Events = events };
+            }
+            catch when (open && connection.State == System.Data.ConnectionState.Open)
             {
-                var previous = await DuplicateAsync(connection, transaction, commandId, ledger, ct);
-                await transaction.RollbackAsync(ct);
-                return previous.DealId == dealId ? previous : SqliteProcessStore.CommandIdReused(commandId, dealId, previous.DealId);
+                await RollBackQuietlyAsync(connection);
+                throw;
             }
-
-            var loadedVersion = instance?.RowVersion;
-            var decision = decidedOn is not null && decidedOn.RowVersion == loadedVersion ? decidedOn.Decision : decide(instance);
-            var events = await WriteAsync(connection, transaction, dealId, loadedVersion, decision, sinks, decision.RecordInLedger ? commandId : null, ct);
-            await transaction.CommitAsync(ct);
-            Announce(decision, sinks);
-            return decision.Result with { Events = events };
         }, cancellationToken);
+    }
+
+    /// <summary>Ends a failed transaction begun with a plain BEGIN before the session goes back to the pool (a broken session is discarded anyway).</summary>
+    private static async Task RollBackQuietlyAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await ExecuteAsync(connection, null, "ROLLBACK;", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // The session is broken: Npgsql does not return it to the pool, and the server rolls the transaction back.
+        }
     }
 
     private static InstanceRecord ReadInstance(NpgsqlDataReader reader, int first = 0)
@@ -210,7 +233,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     /// the events with their outbox entries, and the ledger entry when <paramref name="ledgerCommandId"/> is given.
     /// </summary>
     private static async Task<IReadOnlyList<DealEvent>> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, string? ledgerCommandId, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, string? ledgerCommandId, CancellationToken cancellationToken, bool commit = false)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (decision.CancelAllTimers)
@@ -316,6 +339,22 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("json", Json(StorageJson.Serialize(entry)))));
         }
 
+        if (commit)
+        {
+            // The row-version check must fail before the COMMIT that follows in this round trip, so it runs in SQL:
+            // the deal's row must now carry the version just written (it cannot differ while the lock is held).
+            if (decision.State is { } newState)
+            {
+                batch.BatchCommands.Add(BatchCommand(
+                    "SELECT salesworkflow_check(EXISTS (SELECT 1 FROM instances WHERE deal_id = @deal AND row_version = @row), @message);",
+                    ("deal", dealId),
+                    ("row", newState.RowVersion),
+                    ("message", $"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.")));
+            }
+
+            batch.BatchCommands.Add(BatchCommand("COMMIT;"));
+        }
+
         var written = new List<DealEvent>(decision.Events.Count);
         if (batch.BatchCommands.Count == 0)
         {
@@ -344,9 +383,14 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 });
                 await reader.NextResultAsync(cancellationToken);
             }
+
+            // The rest (the check, COMMIT): reading through it surfaces an error of any statement.
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
         }
 
-        if (stateCommand >= 0 && batch.BatchCommands[stateCommand].RecordsAffected != 1)
+        if (!commit && stateCommand >= 0 && batch.BatchCommands[stateCommand].RecordsAffected != 1)
         {
             throw new InvalidOperationException($"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.");
         }
