@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.CrashHost;
@@ -13,9 +14,11 @@ using SalesWorkflow.Tests;
 //        <unix-ms> tick <command-id> <deal-id> <item>
 //        <unix-ms> advance <command-id> <deal-id>
 //        <unix-ms> fire
+//        <unix-ms> sweep
 //   out: ready                                  once the engine has started
 //        ack <command-id> <status>              after the command's transaction committed
 //        fired <count>                          after due timers fired
+//        swept <changed> <evaluated>            after a sweep round: deals it changed, deals this node evaluated
 //        failed <command-id> <transient>        the store gave up on the command (e.g. the database was down too long)
 //        fire-failed <transient>                the store gave up on firing timers
 //        error <command-id> <type>, fire-error <type>   anything else (a bug; details on standard error)
@@ -45,6 +48,10 @@ services.AddSalesWorkflow(o =>
     }
 
     o.RunBackgroundServices = false;
+    if (Environment.GetEnvironmentVariable("SW_SWEEP_BATCH") is { Length: > 0 } sweepBatch)
+    {
+        o.SweepBatchSize = int.Parse(sweepBatch, CultureInfo.InvariantCulture); // small batches: nodes' sweeps interleave
+    }
 });
 await using var provider = services.BuildServiceProvider();
 var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
@@ -60,6 +67,21 @@ void Say(string line)
         Console.Out.Flush();
     }
 }
+
+// Deals this node's sweeps evaluated, read from the engine's meter (the number a sweep returns counts only changes).
+long sweepEvaluations = 0;
+using var meters = new MeterListener
+{
+    InstrumentPublished = (instrument, listener) =>
+    {
+        if (instrument.Meter.Name == "SalesWorkflow" && instrument.Name == "salesworkflow.sweep.evaluations")
+        {
+            listener.EnableMeasurementEvents(instrument);
+        }
+    },
+};
+meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref sweepEvaluations, value));
+meters.Start();
 
 Say("ready");
 var running = new List<Task>();
@@ -86,6 +108,27 @@ while (await Console.In.ReadLineAsync() is { } line)
         {
             await Console.Error.WriteLineAsync(ex.ToString());
             Say($"fire-error {ex.GetType().Name}");
+        }
+
+        continue;
+    }
+
+    if (fields[1] == "sweep")
+    {
+        await Task.WhenAll(running);
+        running.Clear();
+        try
+        {
+            var before = Interlocked.Read(ref sweepEvaluations);
+            var changed = await maintenance.SweepAsync();
+            Say($"swept {changed} {Interlocked.Read(ref sweepEvaluations) - before}");
+        }
+#pragma warning disable CA1031 // As for commands: reported, never swallowed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await Console.Error.WriteLineAsync(ex.ToString());
+            Say($"sweep-error {ex.GetType().Name}");
         }
 
         continue;

@@ -44,6 +44,39 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task TwoNodesSweepAtOnce_EachDealEvaluatedOncePerRound()
+    {
+        var database = PostgresServer.Shared.CreateDatabase();
+        using var run = await Run.StartAsync(database, 2, output, new Dictionary<string, string> { ["SW_SWEEP_BATCH"] = "10" });
+        const int deals = 120;
+        await run.StartDealsAsync(deals);
+
+        // Eleven days without customer contact: every deal's sweep starts the no-customer-contact escalation, so every
+        // deal must be evaluated (and changed) by a sweep, and an evaluation count above one per deal is work repeated.
+        run.MoveClock(TimeSpan.FromDays(11));
+        var first = await Task.WhenAll(run.Nodes.Select(n => n.SweepAsync(run.Now)));
+        var again = await Task.WhenAll(run.Nodes.Select(n => n.SweepAsync(run.Now)));
+        run.MoveClock(TimeSpan.FromDays(1));
+        var nextDay = await Task.WhenAll(run.Nodes.Select(n => n.SweepAsync(run.Now)));
+        output.WriteLine($"deals evaluated per node: first round {string.Join(" + ", first.Select(r => r.Evaluated))}, same moment again {string.Join(" + ", again.Select(r => r.Evaluated))}, a day later {string.Join(" + ", nextDay.Select(r => r.Evaluated))}");
+
+        Assert.Equal(deals, first.Sum(r => r.Evaluated));
+        Assert.Equal(deals, first.Sum(r => r.Changed));
+        Assert.Equal(0, again.Sum(r => r.Evaluated));
+        Assert.Equal(deals, nextDay.Sum(r => r.Evaluated));
+        Assert.Equal(0, nextDay.Sum(r => r.Changed));
+
+        // Every deal was swept: its three no-customer-contact levels are scheduled, once.
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(DISTINCT deal_id), count(*) FROM timers WHERE escalation_id = 'no-customer-contact';", connection);
+        await using var reader = await count.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal((deals, deals * 3L), (reader.GetInt64(0), reader.GetInt64(1)));
+        Assert.Equal(0, PostgresServer.Deadlocks(database));
+    }
+
+    [Fact]
     public async Task NodeKilledMidTransaction_OthersFinishItsWorkWithinFiveSeconds()
     {
         var database = PostgresServer.Shared.CreateDatabase();
@@ -135,10 +168,10 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
 
         public int ClientRetries => _clientRetries;
 
-        public static async Task<Run> StartAsync(string database, int nodes, ITestOutputHelper output)
+        public static async Task<Run> StartAsync(string database, int nodes, ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment = null)
         {
             // The first node creates the schema; the others start at the same time and find it (or wait for it).
-            var started = Enumerable.Range(0, nodes).Select(i => new NodeProcess($"node-{(char)('a' + i)}", database, Definitions)).ToList();
+            var started = Enumerable.Range(0, nodes).Select(i => new NodeProcess($"node-{(char)('a' + i)}", database, Definitions, environment)).ToList();
             await Task.WhenAll(started.Select(n => n.WaitReadyAsync()));
             return new Run(database, started, output);
         }

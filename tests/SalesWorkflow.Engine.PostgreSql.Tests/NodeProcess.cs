@@ -14,11 +14,12 @@ internal sealed class NodeProcess : IDisposable
     private readonly SemaphoreSlim _input = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _acks = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TaskCompletionSource<int?>> _fires = new();
+    private readonly ConcurrentQueue<TaskCompletionSource<(int Changed, int Evaluated)>> _sweeps = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reading;
     private readonly Task<string> _errors;
 
-    public NodeProcess(string name, string connectionString, string definitions)
+    public NodeProcess(string name, string connectionString, string definitions, IReadOnlyDictionary<string, string>? environment = null)
     {
         Name = name;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -31,6 +32,11 @@ internal sealed class NodeProcess : IDisposable
         start.ArgumentList.Add(typeof(Protocol).Assembly.Location);
         start.ArgumentList.Add(connectionString + ";Application Name=" + name);
         start.ArgumentList.Add(definitions);
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
+        }
+
         _process = Process.Start(start)!;
         _errors = _process.StandardError.ReadToEndAsync();
         _reading = Task.Run(ReadAsync);
@@ -81,6 +87,25 @@ internal sealed class NodeProcess : IDisposable
         }
 
         return await fired.Task;
+    }
+
+    /// <summary>Runs one sweep round at <paramref name="unixMs"/>: the deals it changed and the deals this node evaluated.</summary>
+    public async Task<(int Changed, int Evaluated)> SweepAsync(long unixMs)
+    {
+        var swept = new TaskCompletionSource<(int Changed, int Evaluated)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _input.WaitAsync();
+        try
+        {
+            _sweeps.Enqueue(swept);
+            await _process.StandardInput.WriteLineAsync($"{unixMs} sweep");
+            await _process.StandardInput.FlushAsync();
+        }
+        finally
+        {
+            _input.Release();
+        }
+
+        return await swept.Task;
     }
 
     public void Kill()
@@ -141,6 +166,20 @@ internal sealed class NodeProcess : IDisposable
                     }
 
                     break;
+                case "swept":
+                    if (_sweeps.TryDequeue(out var swept))
+                    {
+                        swept.TrySetResult((int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture)));
+                    }
+
+                    break;
+                case "sweep-error":
+                    if (_sweeps.TryDequeue(out var sweepFailed))
+                    {
+                        sweepFailed.TrySetException(new InvalidOperationException($"{Name} failed to sweep with {fields[1]}: {await ErrorsSoFarAsync()}"));
+                    }
+
+                    break;
                 case "fire-failed":
                     if (_fires.TryDequeue(out var failed))
                     {
@@ -155,6 +194,11 @@ internal sealed class NodeProcess : IDisposable
         foreach (var fire in _fires)
         {
             fire.TrySetResult(null);
+        }
+
+        foreach (var sweep in _sweeps)
+        {
+            sweep.TrySetException(new InvalidOperationException($"{Name} exited before its sweep ended."));
         }
     }
 

@@ -26,13 +26,39 @@ public sealed class PostgreSqlStoreTests
 
         await Task.WhenAll(engines.Select(e => e.Engine.QueryAsync(new DealQuery())));
 
-        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM schema_info;"));
+        Assert.Equal((long)PostgreSqlSchema.Migrations.Count, await ScalarAsync(database, "SELECT count(*) FROM schema_info;"));
         Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM process_versions;"));
         foreach (var (provider, _) in engines)
         {
             await provider.DisposeAsync();
         }
     }
+
+    [Theory]
+    [InlineData("", "salesworkflow", true)]
+    [InlineData(";Application Name=billing-node;Max Auto Prepare=0", "billing-node", false)]
+    public async Task ConnectionDefaults_AppliedUnlessTheConnectionStringSetsThem(string extra, string expectedName, bool statementsPrepared)
+    {
+        var database = PostgresServer.Shared.CreateDatabase();
+        await using var store = new PostgreSqlProcessStore(database + extra, TimeProvider.System);
+        await store.InitializeAsync(CancellationToken.None);
+        for (var i = 0; i < 5; i++)
+        {
+            _ = await store.LoadAsync("d1", CancellationToken.None); // auto-prepared from the second use
+        }
+
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var name = new NpgsqlCommand("SELECT string_agg(DISTINCT application_name, ',') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid();", connection);
+        Assert.Equal(expectedName, (string?)await name.ExecuteScalarAsync());
+
+        // Statements used again are prepared (Max Auto Prepare=64), and stay prepared on the pooled session.
+        var prepared = await PreparedOnPooledSessionAsync(store);
+        Assert.Equal(statementsPrepared, prepared > 0);
+    }
+
+    private static async Task<long> PreparedOnPooledSessionAsync(PostgreSqlProcessStore store) =>
+        await store.ScalarOnPooledSessionAsync("SELECT count(*) FROM pg_prepared_statements;");
 
     [Fact]
     public async Task SameCommandOnTwoNodesAtOnce_IsAppliedOnceAndTheOtherIsADuplicate()

@@ -6,6 +6,7 @@ using Npgsql;
 using SalesWorkflow.Benchmarks.Runtime;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Benchmarks.PostgreSql;
 
@@ -30,19 +31,23 @@ internal static class MultiNodeLoad
         var callers = int.Parse(options.GetValueOrDefault("callers") ?? "32", CultureInfo.InvariantCulture);
         var deals = int.Parse(options.GetValueOrDefault("deals") ?? "3000", CultureInfo.InvariantCulture);
 
-        Console.WriteLine($"| Nodes | Callers per node | Commands | Commands/s | p50 latency | p99 latency | Timers fired | Timers/s |");
-        Console.WriteLine($"|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| Nodes | Callers per node | Commands | Commands/s | p50 latency | p99 latency | Timers fired | Timers/s | Engine CPU per command | Database CPU per command |");
+        Console.WriteLine($"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var count in nodeCounts)
         {
             var database = CreateDatabase(admin, count);
             var nodes = Enumerable.Range(0, count).Select(i => Node.Start(database, i, count, seconds, callers, deals)).ToList();
             await Task.WhenAll(nodes.Select(n => n.WaitForAsync("seeded")));
+            // CPU of the database server (postmaster and every process it started) over the command phase, when the
+            // server runs on this machine; the nodes report their own.
+            var serverCpu = ServerCpuSeconds(database);
             foreach (var node in nodes)
             {
                 await node.SendAsync("go");
             }
 
             var results = (await Task.WhenAll(nodes.Select(n => n.WaitForAsync("commands")))).Select(line => JsonSerializer.Deserialize<Dictionary<string, double>>(line[9..])!).ToList();
+            var databaseCpu = ServerCpuSeconds(database) - serverCpu;
             foreach (var node in nodes)
             {
                 await node.SendAsync("timers");
@@ -60,7 +65,7 @@ internal static class MultiNodeLoad
             var fired = timers.Sum(t => t["fired"]);
             var timerSeconds = timers.Max(t => t["seconds"]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {count} | {callers} | {commands:N0} | {commands / elapsed:N0} | {Measurements.Percentile(latencies, 50):F1} ms | {Measurements.Percentile(latencies, 99):F1} ms | {fired:N0} | {fired / timerSeconds:N0} |"));
+                $"| {count} | {callers} | {commands:N0} | {commands / elapsed:N0} | {Measurements.Percentile(latencies, 50):F1} ms | {Measurements.Percentile(latencies, 99):F1} ms | {fired:N0} | {fired / timerSeconds:N0} | {results.Sum(r => r["cpu"]) * 1000 / commands:F2} ms | {(databaseCpu is { } db ? (db * 1000 / commands).ToString("F2", CultureInfo.InvariantCulture) + " ms" : "n/a")} |"));
         }
 
         return 0;
@@ -73,6 +78,7 @@ internal static class MultiNodeLoad
         var clock = new BenchmarkClock(EngineFixture.Start);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(clock);
+        services.AddFirstPartyPlugins(); // the shipped definitions list plugins (credit, customer-care)
         services.AddSalesWorkflow(o =>
         {
             o.AddDefinitions(RepositoryFiles.Definition("standard-b2b.yaml"));
@@ -97,6 +103,7 @@ internal static class MultiNodeLoad
         _ = await Console.In.ReadLineAsync();
 
         var latencies = new List<double>[callers];
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var until = TimeSpan.FromSeconds(seconds);
         await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
@@ -117,10 +124,11 @@ internal static class MultiNodeLoad
             }
         })));
         watch.Stop();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var all = latencies.SelectMany(l => l).ToList();
 
         // A sample of the latencies goes back to the driver, which takes percentiles over all nodes.
-        var report = new Dictionary<string, double> { ["commands"] = all.Count, ["seconds"] = watch.Elapsed.TotalSeconds };
+        var report = new Dictionary<string, double> { ["commands"] = all.Count, ["seconds"] = watch.Elapsed.TotalSeconds, ["cpu"] = cpu.TotalSeconds };
         var step = Math.Max(1, all.Count / 5_000);
         for (var i = 0; i < all.Count; i += step)
         {
@@ -149,6 +157,52 @@ internal static class MultiNodeLoad
         opportunity.NextStep = $"Follow-up {n}";
         opportunity.Amount += n;
         return opportunity;
+    }
+
+    /// <summary>User and system CPU seconds of the server's postmaster and its children (null when it is not on this machine).</summary>
+    private static double? ServerCpuSeconds(string database)
+    {
+        try
+        {
+            using var connection = new NpgsqlConnection(database);
+            connection.Open();
+            using var command = new NpgsqlCommand("SELECT pg_backend_pid();", connection);
+            var backend = Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+            var postmaster = Stat(backend)?.ParentPid;
+            if (postmaster is null)
+            {
+                return null;
+            }
+
+            var ticks = 0L;
+            foreach (var folder in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(folder), out var pid) && Stat(pid) is { } stat && (pid == postmaster || stat.ParentPid == postmaster))
+                {
+                    ticks += stat.CpuTicks;
+                }
+            }
+
+            return ticks / 100.0; // USER_HZ
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static (int ParentPid, long CpuTicks)? Stat(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return (int.Parse(fields[1], CultureInfo.InvariantCulture), long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static string CreateDatabase(string admin, int nodes)

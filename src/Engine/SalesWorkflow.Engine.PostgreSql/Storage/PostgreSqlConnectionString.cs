@@ -12,6 +12,13 @@ internal static class PostgreSqlConnectionString
         value.Contains("Host=", StringComparison.OrdinalIgnoreCase) ||
         value.Contains("Server=", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The keywords set in a keyword connection string, lower case without spaces (<c>Max Auto Prepare</c> → <c>maxautoprepare</c>).</summary>
+    public static IReadOnlySet<string> GivenKeywords(string keywordForm)
+    {
+        var parsed = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = keywordForm };
+        return parsed.Keys.Cast<string>().Select(k => k.Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>The keyword form of <paramref name="value"/> (URIs are converted: user, password, host, port, database, query options).</summary>
     public static string Normalize(string value)
     {

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Polly;
+using Polly.Retry;
 using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
@@ -26,6 +28,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     private readonly TimeProvider _clock;
     private readonly PostgreSqlResilience _resilience;
     private readonly bool _readOnly;
+    private readonly WorkAnnouncer _announcer;
+    private readonly string _listenConnectionString;
 
     public PostgreSqlProcessStore(string connectionString, TimeProvider clock, PostgreSqlStoreSettings? settings = null, bool readOnly = false)
     {
@@ -37,19 +41,29 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         }
 
         // Defaults that suit a store used by short transactions from many callers; anything set explicitly wins.
-        var given = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString.Normalize(connectionString));
-        if (!given.ContainsKey("Timeout"))
+        // (NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it knows, set or not, so what was given
+        // is read from the string itself.)
+        var given = PostgreSqlConnectionString.GivenKeywords(PostgreSqlConnectionString.Normalize(connectionString));
+        if (!given.Contains("timeout"))
         {
             builder.Timeout = 5;
         }
 
-        if (!given.ContainsKey("Max Auto Prepare"))
+        if (!given.Contains("maxautoprepare"))
         {
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
         }
 
-        if (!given.ContainsKey("Application Name"))
+        // Npgsql resets a pooled session with DISCARD ALL each time it is opened again, which also drops the session's
+        // prepared statements. The store never changes session state (no SET, no temporary tables, advisory locks only
+        // transaction-scoped, LISTEN only on its own unpooled session), so there is nothing to reset.
+        if (!given.Contains("noresetonclose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        if (!given.Contains("applicationname"))
         {
             builder.ApplicationName = "salesworkflow";
         }
@@ -59,6 +73,10 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         _clock = clock;
         _readOnly = readOnly;
         _resilience = new PostgreSqlResilience(settings, Description);
+        _announcer = new WorkAnnouncer(_dataSource);
+
+        // The listening session is long-lived and mostly silent: keepalives notice a dead server or network.
+        _listenConnectionString = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { KeepAlive = 10, Pooling = false, MaxAutoPrepare = 0 }.ConnectionString;
     }
 
     /// <summary>Host, port and database, for messages (never the password).</summary>
@@ -142,41 +160,65 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     {
         ThrowIfReadOnly();
 
-        // Each attempt is a whole transaction of three round trips (lock and ledger, writes, commit); a retry after a
-        // lost commit finds the first attempt in the ledger.
+        // Each attempt is a whole transaction of two round trips: BEGIN, lock and ledger; then the writes and COMMIT.
+        // A retry after a lost commit finds the first attempt in the ledger.
         return await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
-
-            // Lock first, then read the ledger (two statements, one round trip, run in order): a concurrent attempt of
-            // the same command on another node holds the same lock, and READ COMMITTED reads its ledger entry once it
-            // has committed.
-            InstanceRecord? instance;
-            string? ledger;
-            await using (var batch = new NpgsqlBatch(connection, transaction))
+            var open = false;
+            try
             {
-                batch.BatchCommands.Add(BatchCommand("SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;", ("deal", dealId)));
-                batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
-                await using var reader = await batch.ExecuteReaderAsync(ct);
-                instance = await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
-                await reader.NextResultAsync(ct);
-                ledger = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
-            }
+                // Lock first, then read the ledger (run in order, in the same round trip as BEGIN): a concurrent
+                // attempt of the same command on another node holds the same lock, and READ COMMITTED reads its ledger
+                // entry once it has committed.
+                InstanceRecord? instance;
+                string? ledger;
+                await using (var batch = new NpgsqlBatch(connection))
+                {
+                    batch.BatchCommands.Add(BatchCommand("BEGIN ISOLATION LEVEL READ COMMITTED;"));
+                    batch.BatchCommands.Add(BatchCommand("SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;", ("deal", dealId)));
+                    batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
+                    open = true;
+                    await using var reader = await batch.ExecuteReaderAsync(ct);
+                    instance = await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
+                    await reader.NextResultAsync(ct);
+                    ledger = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
+                }
 
-            if (ledger is not null)
+                if (ledger is not null)
+                {
+                    var previous = await DuplicateAsync(connection, null, commandId, ledger, ct);
+                    await ExecuteAsync(connection, null, "ROLLBACK;", ct);
+                    open = false;
+                    return previous.DealId == dealId ? previous : SqliteProcessStore.CommandIdReused(commandId, dealId, previous.DealId);
+                }
+
+                var loadedVersion = instance?.RowVersion;
+                var decision = decidedOn is not null && decidedOn.RowVersion == loadedVersion ? decidedOn.Decision : decide(instance);
+                var events = await WriteAsync(connection, null, dealId, loadedVersion, decision, sinks, decision.RecordInLedger ? commandId : null, ct, commit: true);
+                open = false;
+                Announce(decision, sinks);
+                return decision.Result with { Events = events };
+            }
+            catch when (open && connection.State == System.Data.ConnectionState.Open)
             {
-                var previous = await DuplicateAsync(connection, transaction, commandId, ledger, ct);
-                await transaction.RollbackAsync(ct);
-                return previous.DealId == dealId ? previous : SqliteProcessStore.CommandIdReused(commandId, dealId, previous.DealId);
+                await RollBackQuietlyAsync(connection);
+                throw;
             }
-
-            var loadedVersion = instance?.RowVersion;
-            var decision = decidedOn is not null && decidedOn.RowVersion == loadedVersion ? decidedOn.Decision : decide(instance);
-            var events = await WriteAsync(connection, transaction, dealId, loadedVersion, decision, sinks, decision.RecordInLedger ? commandId : null, ct);
-            await transaction.CommitAsync(ct);
-            return decision.Result with { Events = events };
         }, cancellationToken);
+    }
+
+    /// <summary>Ends a failed transaction begun with a plain BEGIN before the session goes back to the pool (a broken session is discarded anyway).</summary>
+    private static async Task RollBackQuietlyAsync(NpgsqlConnection connection)
+    {
+        try
+        {
+            await ExecuteAsync(connection, null, "ROLLBACK;", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            // The session is broken: Npgsql does not return it to the pool, and the server rolls the transaction back.
+        }
     }
 
     private static InstanceRecord ReadInstance(NpgsqlDataReader reader, int first = 0)
@@ -191,7 +233,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     /// the events with their outbox entries, and the ledger entry when <paramref name="ledgerCommandId"/> is given.
     /// </summary>
     private static async Task<IReadOnlyList<DealEvent>> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, string? ledgerCommandId, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, string? ledgerCommandId, CancellationToken cancellationToken, bool commit = false)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (decision.CancelAllTimers)
@@ -297,6 +339,22 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("json", Json(StorageJson.Serialize(entry)))));
         }
 
+        if (commit)
+        {
+            // The row-version check must fail before the COMMIT that follows in this round trip, so it runs in SQL:
+            // the deal's row must now carry the version just written (it cannot differ while the lock is held).
+            if (decision.State is { } newState)
+            {
+                batch.BatchCommands.Add(BatchCommand(
+                    "SELECT salesworkflow_check(EXISTS (SELECT 1 FROM instances WHERE deal_id = @deal AND row_version = @row), @message);",
+                    ("deal", dealId),
+                    ("row", newState.RowVersion),
+                    ("message", $"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.")));
+            }
+
+            batch.BatchCommands.Add(BatchCommand("COMMIT;"));
+        }
+
         var written = new List<DealEvent>(decision.Events.Count);
         if (batch.BatchCommands.Count == 0)
         {
@@ -325,9 +383,14 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 });
                 await reader.NextResultAsync(cancellationToken);
             }
+
+            // The rest (the check, COMMIT): reading through it surfaces an error of any statement.
+            while (await reader.NextResultAsync(cancellationToken))
+            {
+            }
         }
 
-        if (stateCommand >= 0 && batch.BatchCommands[stateCommand].RecordsAffected != 1)
+        if (!commit && stateCommand >= 0 && batch.BatchCommands[stateCommand].RecordsAffected != 1)
         {
             throw new InvalidOperationException($"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.");
         }
@@ -573,42 +636,96 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 await delete.ExecuteNonQueryAsync(ct);
             }
 
+            var decisions = new List<Decision>();
             foreach (var group in firing.GroupBy(t => t.DealId, StringComparer.Ordinal))
             {
                 var instance = instances[group.Key];
                 if (fire(instance, [.. group]) is { } decision)
                 {
                     await WriteAsync(connection, transaction, group.Key, instance.RowVersion, decision, sinks, null, ct);
+                    decisions.Add(decision);
                 }
             }
 
             await transaction.CommitAsync(ct);
+            foreach (var decision in decisions)
+            {
+                Announce(decision, sinks);
+            }
+
             return firing.Count;
         }, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
-        await _resilience.RunAsync(async ct =>
+    public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<InstanceRecord, Decision?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    {
+        ThrowIfReadOnly();
+        return await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > @after ORDER BY deal_id LIMIT @limit;");
-            command.Parameters.AddWithValue("after", afterDealId ?? string.Empty);
-            command.Parameters.AddWithValue("limit", pageSize);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            var rows = new List<(string Json, long RowVersion)>(pageSize);
-            while (await reader.ReadAsync(ct))
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+
+            // Claim: open deals after the round's position that are due, walking the (status, deal_id) index. Deals
+            // another node's sweep holds are skipped, not waited for, and once it commits they are no longer due; a
+            // deal a command holds right now is left to the next round too (the command has just evaluated it). The
+            // transaction never waits while it holds these locks, so it cannot deadlock with commands or timers.
+            var rows = new List<(string Json, long RowVersion)>(batchSize);
+            await using (var claim = Command(connection, transaction, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > @after AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
             {
-                rows.Add((reader.GetString(0), reader.GetInt64(1)));
+                claim.Parameters.AddWithValue("after", round.AfterDealId ?? string.Empty);
+                claim.Parameters.AddWithValue("now", round.Now.ToUnixTimeMilliseconds());
+                claim.Parameters.AddWithValue("limit", batchSize);
+                await using var reader = await claim.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    rows.Add((reader.GetString(0), reader.GetInt64(1)));
+                }
             }
 
+            if (rows.Count == 0)
+            {
+                await transaction.RollbackAsync(ct);
+                return default(SweepBatch);
+            }
+
+            // Parsing and evaluating are the costly part: in parallel, while this transaction holds the batch.
             var page = new InstanceRecord[rows.Count];
-            Parallel.For(0, rows.Count, i =>
+            var decisions = new Decision?[rows.Count];
+            Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = ct }, i =>
             {
                 page[i] = StorageJson.Deserialize<InstanceRecord>(rows[i].Json);
                 page[i].RowVersion = rows[i].RowVersion;
+                decisions[i] = reevaluate(page[i]);
             });
-            return (IReadOnlyList<InstanceRecord>)page;
+
+            var changed = new List<Decision>();
+            for (var i = 0; i < page.Length; i++)
+            {
+                if (decisions[i] is { } decision)
+                {
+                    await WriteAsync(connection, transaction, page[i].DealId, page[i].RowVersion, decision, sinks, null, ct);
+                    changed.Add(decision);
+                }
+            }
+
+            await using (var mark = Command(connection, transaction, "UPDATE instances SET next_sweep_at = @next WHERE deal_id = ANY(@deals);"))
+            {
+                mark.Parameters.AddWithValue("next", round.NextDue.ToUnixTimeMilliseconds());
+                mark.Parameters.AddWithValue("deals", page.Select(p => p.DealId).ToArray());
+                await mark.ExecuteNonQueryAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+            foreach (var decision in changed)
+            {
+                Announce(decision, sinks);
+            }
+
+            // Moved on only once committed: a retried batch claims the same deals again.
+            round.AfterDealId = page[^1].DealId;
+            return new SweepBatch(page.Length, changed.Count);
         }, cancellationToken);
+    }
 
     public async Task RegisterProcessVersionAsync(ProcessVersionRecord version, CancellationToken cancellationToken)
     {
@@ -719,7 +836,81 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         }, cancellationToken);
     }
 
-    public async ValueTask DisposeAsync() => await _dataSource.DisposeAsync();
+    /// <summary>Tells the nodes (through <see cref="WorkAnnouncer"/>) about committed work that is ready now: outbox entries, timers already due.</summary>
+    private void Announce(Decision decision, IReadOnlyList<string> sinks)
+    {
+        if (decision.Events.Count > 0 && sinks.Count > 0)
+        {
+            _announcer.Announce(StoreWork.Outbox);
+        }
+
+        if (decision.NewTimers.Count > 0)
+        {
+            var now = _clock.GetUtcNow();
+            if (decision.NewTimers.Any(t => t.DueAt <= now))
+            {
+                _announcer.Announce(StoreWork.Timers);
+            }
+        }
+    }
+
+    public async Task ListenForWorkAsync(Action<StoreWork> onWork, CancellationToken cancellationToken)
+    {
+        // Reconnects with backoff for as long as the node runs: announcements are a hint, polling covers any gap.
+        var reconnect = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(200),
+                MaxDelay = TimeSpan.FromSeconds(5),
+                UseJitter = true,
+            })
+            .Build();
+        try
+        {
+            await reconnect.ExecuteAsync(async ct =>
+            {
+                await using var connection = new NpgsqlConnection(_listenConnectionString);
+                connection.Notification += (_, e) =>
+                {
+                    if (WorkAnnouncer.Parse(e.Payload) is { } work)
+                    {
+                        onWork(work);
+                    }
+                };
+                await connection.OpenAsync(ct);
+                await ExecuteAsync(connection, null, "LISTEN " + WorkAnnouncer.Channel + ";", ct);
+
+                // Whatever was announced while this session was not listening is lost: look once now.
+                onWork(StoreWork.Timers);
+                onWork(StoreWork.Outbox);
+                while (true)
+                {
+                    await connection.WaitAsync(ct);
+                }
+            }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The node is stopping.
+        }
+    }
+
+    /// <summary>For tests: runs a query on a session from this store's pool.</summary>
+    internal async Task<long> ScalarOnPooledSessionAsync(string sql)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var command = Command(connection, null, sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _announcer.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
 
     private void ThrowIfReadOnly()
     {

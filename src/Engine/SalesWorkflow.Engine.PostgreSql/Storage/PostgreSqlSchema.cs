@@ -90,6 +90,23 @@ internal static class PostgreSqlSchema
                 PRIMARY KEY (process_id, version)
             );
             """),
+        (2, "instances.next_sweep_at: sweep batches claimed once across nodes", """
+            -- When the re-evaluation sweep is next due for the deal (Unix ms; 0: at the next round). A sweep claims open
+            -- deals due at its time with FOR UPDATE SKIP LOCKED and moves this on by the sweep interval, in the
+            -- transaction that writes their changes, so several nodes' sweeps share the deals instead of repeating them.
+            ALTER TABLE instances ADD COLUMN next_sweep_at bigint NOT NULL DEFAULT 0;
+            """),
+        (3, "salesworkflow_check: a command's writes and its COMMIT go in one round trip", """
+            -- Raises an error, which aborts the transaction and so skips the COMMIT sent after it in the same batch, when
+            -- a check on the written rows fails.
+            CREATE FUNCTION salesworkflow_check(ok boolean, message text) RETURNS void LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NOT ok THEN
+                    RAISE EXCEPTION '%', message;
+                END IF;
+            END
+            $$;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -74,15 +74,63 @@ internal abstract class EngineLoop(SalesWorkflowEngine engine, IOptions<SalesWor
     }
 }
 
-/// <summary>Fires due escalation timers.</summary>
-internal sealed class TimerLoop(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options, TimeProvider clock, ILogger<TimerLoop>? logger = null)
-    : EngineLoop(engine, options, clock, logger)
+/// <summary>Fires due escalation timers; woken early when a node announces timers due now, and polling otherwise.</summary>
+internal sealed class TimerLoop : EngineLoop
 {
+    private readonly WakeSignal _signal = new();
+
+    public TimerLoop(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options, TimeProvider clock, ILogger<TimerLoop>? logger = null)
+        : base(engine, options, clock, logger) =>
+        engine.TimersDue += (_, _) => _signal.Set();
+
     protected override string Name => "timers";
 
     protected override TimeSpan Interval => Options.TimerPollInterval;
 
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => Engine.FireDueTimersAsync(cancellationToken);
+
+    protected override Task WakeAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
+
+    public override void Dispose()
+    {
+        _signal.Dispose();
+        base.Dispose();
+    }
+}
+
+/// <summary>
+/// Listens for work other nodes announce through the store (PostgreSQL LISTEN/NOTIFY) and wakes this node's timer and
+/// dispatch loops; ends at once on a store that announces nothing (SQLite).
+/// </summary>
+internal sealed class WorkListener(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        options.Value.RunBackgroundServices ? engine.ListenForWorkAsync(stoppingToken) : Task.CompletedTask;
+}
+
+/// <summary>An auto-reset wake-up: any number of <see cref="Set"/> calls before a wait end one wait.</summary>
+internal sealed class WakeSignal : IDisposable
+{
+    private readonly SemaphoreSlim _semaphore = new(0, 1);
+
+    public void Set()
+    {
+        if (_semaphore.CurrentCount == 0)
+        {
+            try
+            {
+                _semaphore.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    public Task WaitAsync(CancellationToken cancellationToken) => _semaphore.WaitAsync(cancellationToken);
+
+    public void Dispose() => _semaphore.Dispose();
 }
 
 /// <summary>Re-evaluates open deals so time-dependent risks and condition escalations are noticed.</summary>
@@ -96,27 +144,14 @@ internal sealed class SweepLoop(SalesWorkflowEngine engine, IOptions<SalesWorkfl
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => Engine.SweepAsync(cancellationToken);
 }
 
-/// <summary>Delivers committed events to the sinks; woken by every commit, and polling for retries.</summary>
+/// <summary>Delivers committed events to the sinks; woken by every commit (on any node, where the store announces them), and polling for retries.</summary>
 internal sealed class DispatchLoop : EngineLoop
 {
-    private readonly SemaphoreSlim _signal = new(0, 1);
+    private readonly WakeSignal _signal = new();
 
     public DispatchLoop(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options, TimeProvider clock, ILogger<DispatchLoop>? logger = null)
         : base(engine, options, clock, logger) =>
-        engine.EventsCommitted += (_, _) =>
-        {
-            if (_signal.CurrentCount == 0)
-            {
-                try
-                {
-                    _signal.Release();
-                }
-                catch (SemaphoreFullException)
-                {
-                    // Already signalled.
-                }
-            }
-        };
+        engine.EventsCommitted += (_, _) => _signal.Set();
 
     protected override string Name => "dispatch";
 

@@ -21,6 +21,8 @@ internal static class SalesWorkflowTelemetry
 
     public static readonly Counter<long> SweepChanges = Meter.CreateCounter<long>("salesworkflow.sweep.changes", description: "Deals changed by the re-evaluation sweep.");
 
+    public static readonly Counter<long> SweepEvaluations = Meter.CreateCounter<long>("salesworkflow.sweep.evaluations", description: "Deals re-evaluated by this node's sweep (on a shared store, each deal by one node per round).");
+
     public static readonly Counter<long> SinkDeliveries = Meter.CreateCounter<long>("salesworkflow.sink.deliveries", description: "Event deliveries to sinks, by outcome.");
 }
 

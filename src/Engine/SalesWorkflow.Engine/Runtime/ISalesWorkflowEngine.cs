@@ -48,7 +48,11 @@ public interface ISalesWorkflowMaintenance
     /// <summary>Fires every escalation timer due at the engine clock's now, in batches; returns how many fired.</summary>
     Task<int> FireDueTimersAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Re-evaluates every open deal (time-dependent risks and condition escalations); returns how many changed.</summary>
+    /// <summary>
+    /// Re-evaluates every open deal (time-dependent risks and condition escalations); returns how many changed. On a
+    /// database shared by several nodes (PostgreSQL) each deal is evaluated by one node per <c>SweepInterval</c>:
+    /// deals another node's sweep has claimed, or swept less than <c>SweepInterval</c> ago, are skipped.
+    /// </summary>
     Task<int> SweepAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Delivers pending events to the registered sinks; returns how many deliveries succeeded.</summary>

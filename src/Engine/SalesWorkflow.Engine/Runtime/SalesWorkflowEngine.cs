@@ -61,8 +61,30 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     /// <summary>The plugins this engine runs with, and why any did not load.</summary>
     public PluginCatalog Plugins { get; }
 
-    /// <summary>Raised after a commit that produced events for sinks (wakes the dispatcher).</summary>
+    /// <summary>Raised after a commit that produced events for sinks, here or (announced by the store) on another node: wakes the dispatcher.</summary>
     public event EventHandler? EventsCommitted;
+
+    /// <summary>Raised when the store announces escalation timers due now (written by any node): wakes the timer loop.</summary>
+    public event EventHandler? TimersDue;
+
+    /// <summary>Until cancelled, turns the store's announcements of ready work into <see cref="TimersDue"/> and <see cref="EventsCommitted"/>.</summary>
+    public async Task ListenForWorkAsync(CancellationToken cancellationToken)
+    {
+        await StartAsync(cancellationToken);
+        await _store.ListenForWorkAsync(
+            work =>
+            {
+                if (work == StoreWork.Timers)
+                {
+                    TimersDue?.Invoke(this, EventArgs.Empty);
+                }
+                else if (_sinkNames.Count > 0)
+                {
+                    EventsCommitted?.Invoke(this, EventArgs.Empty);
+                }
+            },
+            cancellationToken);
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -255,52 +277,34 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);
+
+        // One round, batch after batch until the store has no open deal left for it. Each batch is claimed, evaluated
+        // and written by the store in one go; on a store shared by several nodes, another node's round takes other
+        // deals, so each deal is evaluated once whichever nodes sweep.
+        var now = _clock.GetUtcNow();
+        var round = new SweepRound(now, now + _options.SweepInterval);
         var changed = 0;
-        var nextPage = _store.LoadOpenPageAsync(null, _options.SweepBatchSize, cancellationToken);
         while (true)
         {
-            var page = await nextPage;
-            if (page.Count == 0)
+            var batch = await _store.SweepBatchAsync(round, _options.SweepBatchSize, instance => _processor.Reevaluate(instance, now), _sinkNames, cancellationToken);
+            if (batch.Evaluated == 0)
             {
                 break;
             }
 
-            // The next page loads while this one is evaluated.
-            nextPage = _store.LoadOpenPageAsync(page[^1].DealId, _options.SweepBatchSize, cancellationToken);
-
-            // Evaluating is the costly part: done in parallel; the changes then go to the store together (one commit).
-            var now = _clock.GetUtcNow();
-            var decisions = new Decision?[page.Count];
-            Parallel.For(0, page.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => decisions[i] = _processor.Reevaluate(page[i], now));
-            var writes = new List<Task<CommandResult>>();
-            for (var i = 0; i < page.Count; i++)
-            {
-                if (decisions[i] is not { } decision)
-                {
-                    continue;
-                }
-
-                var dealId = page[i].DealId;
-                writes.Add(_store.ExecuteAsync($"sweep:{dealId}:{now.ToUnixTimeMilliseconds()}", dealId, current =>
-                    current is null ? Unchanged(dealId) : _processor.Reevaluate(current, now) ?? Unchanged(dealId), _sinkNames, cancellationToken, new DecidedOn(page[i].RowVersion, decision)));
-            }
-
-            foreach (var result in await Task.WhenAll(writes))
-            {
-                changed += result.Events.Count > 0 || result.Status == CommandStatus.Applied ? 1 : 0;
-            }
+            SalesWorkflowTelemetry.SweepEvaluations.Add(batch.Evaluated);
+            changed += batch.Changed;
         }
 
         SalesWorkflowTelemetry.SweepChanges.Add(changed);
         RuntimeLog.SweepDone(_logger, changed);
+        if (changed > 0 && _sinkNames.Count > 0)
+        {
+            EventsCommitted?.Invoke(this, EventArgs.Empty);
+        }
+
         return changed;
     }
-
-    private static Decision Unchanged(string dealId) => new()
-    {
-        RecordInLedger = false,
-        Result = new CommandResult { Status = CommandStatus.Duplicate, CommandId = "sweep", DealId = dealId },
-    };
 
     public async Task<int> DispatchEventsAsync(CancellationToken cancellationToken = default)
     {

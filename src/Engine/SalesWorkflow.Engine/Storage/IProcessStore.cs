@@ -26,10 +26,45 @@ internal sealed class Decision
 
     /// <summary>Whether the command id goes into the duplicate ledger (false for internal sweeps).</summary>
     public bool RecordInLedger { get; init; } = true;
+
+    /// <summary>A sweep's "nothing to write" for a deal that changed (or went) before its write: answered, not recorded.</summary>
+    public static Decision Unchanged(string dealId) => new()
+    {
+        RecordInLedger = false,
+        Result = new CommandResult { Status = CommandStatus.Duplicate, CommandId = "sweep", DealId = dealId },
+    };
 }
+
+/// <summary>
+/// One round of the re-evaluation sweep, over several <see cref="IProcessStore.SweepBatchAsync"/> calls: the time it
+/// evaluates at, when a deal it sweeps is next due (stores shared by several nodes skip deals swept less than a sweep
+/// interval ago, by any node), and how far it got (the last deal id it claimed; deals are claimed in id order).
+/// </summary>
+internal sealed class SweepRound(DateTimeOffset now, DateTimeOffset nextDue)
+{
+    public DateTimeOffset Now { get; } = now;
+
+    public DateTimeOffset NextDue { get; } = nextDue;
+
+    /// <summary>The last deal claimed so far (null before the first batch); the store moves it on.</summary>
+    public string? AfterDealId { get; set; }
+}
+
+/// <summary>What one sweep batch did: deals claimed and evaluated (0 ends the round), and deals whose changes were written.</summary>
+internal readonly record struct SweepBatch(int Evaluated, int Changed);
 
 /// <summary>A decision the caller made on the instance at <paramref name="RowVersion"/> (null: the deal did not exist).</summary>
 internal sealed record DecidedOn(long? RowVersion, Decision Decision);
+
+/// <summary>Work another node may have made ready, as a store shared by several nodes announces it.</summary>
+internal enum StoreWork
+{
+    /// <summary>Escalation timers due now were written.</summary>
+    Timers,
+
+    /// <summary>Events were written for the sinks.</summary>
+    Outbox,
+}
 
 /// <summary>
 /// The storage seam of the runtime (DESIGN.md D1): instance rows, the append-only event log, the processed-command
@@ -64,8 +99,15 @@ internal interface IProcessStore : IAsyncDisposable
     /// <summary>Claims up to <paramref name="batchSize"/> timers due at <paramref name="now"/> and applies their effects with their deletion, in one transaction.</summary>
     Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
 
-    /// <summary>Open deals after <paramref name="afterDealId"/> in id order, for the re-evaluation sweep.</summary>
-    Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken);
+    /// <summary>
+    /// Claims up to <paramref name="batchSize"/> open deals of the sweep <paramref name="round"/> after its
+    /// <see cref="SweepRound.AfterDealId"/> (moving it on), re-evaluates each with <paramref name="reevaluate"/> (called
+    /// concurrently; null: nothing changed) and writes the changes. A store shared by several nodes claims the batch
+    /// with <c>FOR UPDATE SKIP LOCKED</c> in the transaction that writes its effect and marks each deal swept until
+    /// <see cref="SweepRound.NextDue"/>, so each deal is evaluated by one node per round; the single-node SQLite store
+    /// pages through every open deal.
+    /// </summary>
+    Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<InstanceRecord, Decision?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
 
     /// <summary>Registers a process version; throws <see cref="ProcessVersionConflictException"/> when the same version was registered with other content.</summary>
     Task RegisterProcessVersionAsync(ProcessVersionRecord version, CancellationToken cancellationToken);
@@ -80,4 +122,12 @@ internal interface IProcessStore : IAsyncDisposable
 
     /// <summary>Records a failed delivery: retried at <paramref name="retryAt"/>, or dead-lettered when null.</summary>
     Task FailOutboxAsync(long id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Until cancelled, calls <paramref name="onWork"/> when any node (this one included) writes work that is ready now,
+    /// so idle background loops wake before their poll interval; also after each (re)connection, since announcements
+    /// made meanwhile are lost. A hint only: the loops keep polling. The single-node SQLite store announces nothing
+    /// (its own engine wakes its loops directly) and returns at once.
+    /// </summary>
+    Task ListenForWorkAsync(Action<StoreWork> onWork, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -817,7 +817,44 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
     }
 
-    public async Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// One node only: pages through every open deal in id order; evaluating the page runs in parallel, and the changes
+    /// go to the writer together (one group commit), each re-decided if a command changed its deal meanwhile.
+    /// </summary>
+    public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<InstanceRecord, Decision?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    {
+        var page = await LoadOpenPageAsync(round.AfterDealId, batchSize, cancellationToken);
+        if (page.Count == 0)
+        {
+            return default;
+        }
+
+        round.AfterDealId = page[^1].DealId;
+        var decisions = new Decision?[page.Count];
+        Parallel.For(0, page.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => decisions[i] = reevaluate(page[i]));
+        var writes = new List<Task<CommandResult>>();
+        for (var i = 0; i < page.Count; i++)
+        {
+            if (decisions[i] is not { } decision)
+            {
+                continue;
+            }
+
+            var dealId = page[i].DealId;
+            writes.Add(ExecuteAsync(decision.Result.CommandId, dealId, current =>
+                current is null ? Decision.Unchanged(dealId) : reevaluate(current) ?? Decision.Unchanged(dealId), sinks, cancellationToken, new DecidedOn(page[i].RowVersion, decision)));
+        }
+
+        var changed = 0;
+        foreach (var result in await Task.WhenAll(writes))
+        {
+            changed += result.Events.Count > 0 || result.Status == CommandStatus.Applied ? 1 : 0;
+        }
+
+        return new SweepBatch(page.Count, changed);
+    }
+
+    private async Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
