@@ -50,13 +50,13 @@ internal sealed class StoredDatabase : IAsyncDisposable
         return new StoredDatabase(services.BuildServiceProvider());
     }
 
-    /// <summary>The whole event log in sequence order (reports and backtests read all of it).</summary>
+    /// <summary>The whole event log in sequence order, without the evaluations (reports and backtests read all of it and need none).</summary>
     public async Task<List<DealEvent>> ReadAllEventsAsync(CancellationToken cancellationToken)
     {
         var events = new List<DealEvent>();
         for (long after = 0; ;)
         {
-            var page = await Engine.ReadEventsAsync(after, 10_000, cancellationToken);
+            var page = await Engine.ReadEventsWithoutEvaluationsAsync(after, 10_000, cancellationToken);
             if (page.Count == 0)
             {
                 return events;

@@ -466,7 +466,6 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
 
     private static DealEvent ReadEvent(NpgsqlDataReader reader, int first = 0)
     {
-        using var data = JsonDocument.Parse(reader.GetString(first + 9));
         return new DealEvent
         {
             Sequence = reader.GetInt64(first),
@@ -478,7 +477,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             ProcessId = reader.GetString(first + 6),
             ProcessVersion = reader.GetInt32(first + 7),
             Stage = reader.GetString(first + 8),
-            Data = data.RootElement.Clone(),
+            Data = StorageJson.ParseElement(reader.GetString(first + 9)),
             Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
         };
     }
@@ -486,18 +485,18 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken) =>
         await ReadEventsAsync("WHERE deal_id = @deal ORDER BY seq", command => command.Parameters.AddWithValue("deal", dealId), cancellationToken);
 
-    public async Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, bool withEvaluations, CancellationToken cancellationToken) =>
         await ReadEventsAsync("WHERE seq > @after ORDER BY seq LIMIT @limit", command =>
         {
             command.Parameters.AddWithValue("after", afterSequence);
             command.Parameters.AddWithValue("limit", Math.Clamp(limit, 1, 100_000));
-        }, cancellationToken);
+        }, cancellationToken, withEvaluations);
 
-    private async Task<IReadOnlyList<DealEvent>> ReadEventsAsync(string where, Action<NpgsqlCommand> bind, CancellationToken cancellationToken) =>
+    private async Task<IReadOnlyList<DealEvent>> ReadEventsAsync(string where, Action<NpgsqlCommand> bind, CancellationToken cancellationToken, bool withEvaluations = true) =>
         await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var command = Command(connection, null, "SELECT " + EventColumns + " FROM events " + where + ";");
+            await using var command = Command(connection, null, "SELECT " + (withEvaluations ? EventColumns : SqliteProcessStore.EventColumnsWithoutEvaluation) + " FROM events " + where + ";");
             bind(command);
             await using var reader = await command.ExecuteReaderAsync(ct);
             var events = new List<DealEvent>();

@@ -243,7 +243,13 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     public async Task<IReadOnlyList<DealEvent>> ReadEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);
-        return await _store.LoadEventsAfterAsync(afterSequence, limit, cancellationToken);
+        return await _store.LoadEventsAfterAsync(afterSequence, limit, withEvaluations: true, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DealEvent>> ReadEventsWithoutEvaluationsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        return await _store.LoadEventsAfterAsync(afterSequence, limit, withEvaluations: false, cancellationToken);
     }
 
     public async Task<int> FireDueTimersAsync(CancellationToken cancellationToken = default)

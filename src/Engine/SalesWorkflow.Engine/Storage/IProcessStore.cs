@@ -88,8 +88,8 @@ internal interface IProcessStore : IAsyncDisposable
 
     Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken);
 
-    /// <summary>Events of all deals after a sequence number, in log order.</summary>
-    Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, CancellationToken cancellationToken);
+    /// <summary>Events of all deals after a sequence number, in log order; without their evaluations when <paramref name="withEvaluations"/> is false.</summary>
+    Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, bool withEvaluations, CancellationToken cancellationToken);
 
     /// <summary>True when the store was opened for reading only (nothing may be written).</summary>
     bool IsReadOnly { get; }

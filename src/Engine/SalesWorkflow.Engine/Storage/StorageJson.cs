@@ -105,6 +105,9 @@ internal static class StorageJson
     public static T Deserialize<T>(string json) =>
         JsonSerializer.Deserialize<T>(json, Options) ?? throw new JsonException($"Stored {typeof(T).Name} is null.");
 
+    /// <summary>A stored JSON value as an element that owns its memory (one parse, no pooled document to copy out of).</summary>
+    public static JsonElement ParseElement(string json) => JsonSerializer.Deserialize<JsonElement>(json);
+
     public static JsonElement ToElement(object value) => JsonSerializer.SerializeToElement(value, value.GetType(), DataOptions);
 
     /// <summary>
