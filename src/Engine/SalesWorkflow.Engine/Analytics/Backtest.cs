@@ -29,7 +29,7 @@ public sealed record BacktestResult
     /// <summary>Blocked moves by stage and criterion ("stage/criterion" → moves), most first.</summary>
     public required IReadOnlyList<KeyValuePair<string, int>> BlockedByCriterion { get; init; }
 
-    /// <summary>Time-based escalations that would have fired, per level (escalation id and level → count), under the old process.</summary>
+    /// <summary>Escalation levels that would have fired, time-in-stage and condition-triggered, per level ("escalation-id L2 (role)" → count), under the old process (docs/kpis.md, "Backtest").</summary>
     public required IReadOnlyDictionary<string, int> EscalationsBefore { get; init; }
 
     /// <summary>The same under the new process.</summary>
@@ -154,8 +154,9 @@ public sealed record BlockedMove(string DealId, string Stage, DateTimeOffset At,
 
 /// <summary>
 /// Replays recorded history under two versions of a process: the facts of each deal as they were when it left each
-/// stage are evaluated by both, and its stays in each stage are timed against both sets of escalations. Pure; the
-/// history is rebuilt from the event log alone.
+/// stage are evaluated by both, its stays in each stage are timed against both sets of time-in-stage escalations, and
+/// both sets of condition-triggered escalations are run over its facts as they changed. Pure; the history is rebuilt
+/// from the event log alone.
 /// </summary>
 public static class Backtest
 {
@@ -174,7 +175,7 @@ public static class Backtest
     /// <see cref="Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> with the way gates are decided chosen:
     /// the other two ways exist for the equivalence test and the benchmark's baselines.
     /// </summary>
-    internal static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence? cadence = null)
+    internal static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence? cadence = null, bool conditionEscalations = true)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(from);
@@ -190,7 +191,7 @@ public static class Backtest
         var end = log.Count == 0 ? default : log.Max(e => e.At);
         // Deals are independent: replayed in parallel (compiled processes are immutable and thread-safe), then summed.
         var replays = log.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
-            .Select(history => ReplayDeal(history, from, to, gates, cadence, end)).ToList();
+            .Select(history => ReplayDeal(history, from, to, gates, cadence, end, conditionEscalations)).ToList();
         var blocked = replays.SelectMany(r => r.Blocked).ToList();
         var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -280,13 +281,13 @@ public static class Backtest
         public DateTimeOffset? LostAt { get; init; }
     }
 
-    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence cadence, DateTimeOffset end)
+    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence cadence, DateTimeOffset end, bool conditionEscalations)
     {
         var replay = new DealReplay();
         var blocked = new List<BlockedMove>();
         var levels = new List<(string, string, bool)>();
-        var conditionsBefore = new ConditionClocks(from, cadence, replay, levels, isAfter: false);
-        var conditionsAfter = new ConditionClocks(to, cadence, replay, levels, isAfter: true);
+        var conditionsBefore = new ConditionClocks(from, cadence, replay, levels, isAfter: false, conditionEscalations);
+        var conditionsAfter = new ConditionClocks(to, cadence, replay, levels, isAfter: true, conditionEscalations);
         decimal? wonAmount = null;
         var lost = false;
         var moves = 0;
@@ -402,7 +403,7 @@ public static class Backtest
     /// (those reading the deal's clock or rule results), a day of sweeps at a time, bisecting a day where the answer
     /// changed: a condition that turns true and back within one day between two events is missed.
     /// </summary>
-    private sealed class ConditionClocks(CompiledProcess process, BacktestCadence cadence, DealReplay replay, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter)
+    private sealed class ConditionClocks(CompiledProcess process, BacktestCadence cadence, DealReplay replay, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter, bool enabled)
     {
         private static readonly TimeSpan Day = TimeSpan.FromDays(1);
         private IReadOnlyList<(EscalationDefinition Escalation, int RuleIndex)> _conditions = [];
@@ -418,6 +419,11 @@ public static class Backtest
         /// <summary>After <paramref name="e"/> was applied to the replay: a new stage resets every clock; a change of the deal is evaluated.</summary>
         public void After(DealEvent e)
         {
+            if (!enabled)
+            {
+                return;
+            }
+
             switch (e.Type)
             {
                 case DealEventTypes.TrackingStarted or DealEventTypes.StageChanged or DealEventTypes.DealReopened:
