@@ -1,5 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SalesWorkflow.Cli.Commands;
+using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Tests;
 using Snapshooter.Xunit;
 
@@ -155,6 +159,39 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
 
         Assert.True(result.GetProperty("blockedMoves").GetInt32() > 20);
         Snapshot.Match(pinned.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>
+    /// Fidelity: replayed under the recorded process with the demo's own cadence (a sweep at 18:00 local, timers at
+    /// 17:00 and after the sweep at 18:00; the demo starts at 09:00 +08:00), the condition-triggered escalations are
+    /// the ones the engine raised, level by level. With the runtime's default cadence (a sweep every 15 minutes) the
+    /// replay differs, as it should: clocks start earlier than the demo's nightly sweep noticed.
+    /// </summary>
+    [Fact]
+    public async Task Backtest_RecordedProcess_ReplaysTheConditionEscalationsTheEngineRaised()
+    {
+        var set = PluginSupport.Loader(PluginSupport.Load([], TextWriter.Null)).Load([history.Current]);
+        var process = CompiledProcess.Compile(set.Processes.Single());
+        await using var database = StoredDatabase.Open(history.DatabasePath, TextWriter.Null)!;
+        var events = await database.ReadAllEventsAsync(CancellationToken.None);
+        var demo = new BacktestCadence
+        {
+            SweepInterval = TimeSpan.FromDays(1),
+            SweepOffset = TimeSpan.FromHours(10),
+            TimerPollInterval = TimeSpan.FromDays(1),
+            TimerPollOffsets = [TimeSpan.FromHours(9), TimeSpan.FromHours(10)],
+        };
+
+        var conditionEscalations = process.Definition.Escalations.Where(e => e.Condition is not null).Select(e => e.Id).ToHashSet();
+        Dictionary<string, int> Replayed(BacktestCadence cadence) => Engine.Analytics.Backtest.Run(events, process, process, cadence).EscalationsBefore
+            .Where(e => conditionEscalations.Contains(e.Key.Split(' ')[0])).ToDictionary(e => e.Key, e => e.Value);
+        var recorded = events.Where(e => e.Type == DealEventTypes.EscalationRaised && e.Data.GetProperty("trigger").GetString() == "condition")
+            .GroupBy(e => $"{e.Data.GetProperty("escalation").GetString()} L{e.Data.GetProperty("level").GetInt32()} ({e.Data.GetProperty("notify").GetString()})")
+            .ToDictionary(g => g.Key, g => g.Count());
+
+        Assert.True(recorded.Values.Sum() > 50, $"{recorded.Values.Sum()} condition escalations recorded");
+        Assert.Equal(recorded.OrderBy(e => e.Key, StringComparer.Ordinal), Replayed(demo).OrderBy(e => e.Key, StringComparer.Ordinal));
+        Assert.NotEqual(recorded.OrderBy(e => e.Key, StringComparer.Ordinal), Replayed(BacktestCadence.Runtime).OrderBy(e => e.Key, StringComparer.Ordinal));
     }
 
     [Fact]

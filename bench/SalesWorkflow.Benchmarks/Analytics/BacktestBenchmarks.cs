@@ -42,14 +42,15 @@ public class BacktestBenchmarks
         _from = Compile(text);
         _to = Compile(text.Replace("version: 1", "version: 2", StringComparison.Ordinal)
             .Replace("      - id: payment-terms-agreed", "      - id: discount-within-policy\n        when: Opportunity.DiscountPercent <= 10\n      - id: payment-terms-agreed", StringComparison.Ordinal)
-            .Replace("      timeInStage: 14d", "      timeInStage: 5d", StringComparison.Ordinal));
+            .Replace("      timeInStage: 14d", "      timeInStage: 5d", StringComparison.Ordinal)
+            .Replace("DaysSince(LastContactAt) > 10", "DaysSince(LastContactAt) > 5", StringComparison.Ordinal));
         var check = Backtest.Run(_events, _from, _to);
         if (check.Deals != Deals || check.Unreproduced != 0 || check.Blocked.Count == 0 || check.Moves < 2 * Deals)
         {
             throw new InvalidOperationException($"Unrealistic history: {check.Deals} deals, {check.Moves} moves, {check.Unreproduced} unreproduced, {check.Blocked.Count} blocked.");
         }
 
-        Console.WriteLine($"// history: {_events.Count:N0} events, {check.Moves:N0} moves, {check.Blocked.Count:N0} blocked");
+        Console.WriteLine($"// history: {_events.Count:N0} events, {check.Moves:N0} moves, {check.Blocked.Count:N0} blocked, escalation levels {check.EscalationsBefore.Values.Sum():N0} → {check.EscalationsAfter.Values.Sum():N0}");
     }
 
     [Benchmark(Baseline = true)]
@@ -57,6 +58,10 @@ public class BacktestBenchmarks
 
     [Benchmark]
     public BacktestResult Replay() => Backtest.Run(_events, _from, _to);
+
+    /// <summary>The replay without condition-triggered escalations (what it did before): their marginal cost.</summary>
+    [Benchmark]
+    public BacktestResult ReplayWithoutConditionEscalations() => Backtest.Run(_events, _from, _to, BacktestGates.Criteria, conditionEscalations: false);
 
     [Benchmark]
     public BacktestResult FullEvaluationPerGate() => Backtest.Run(_events, _from, _to, BacktestGates.FullEvaluation);

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Expressions;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Sdk.Facts;
@@ -27,7 +29,7 @@ public sealed record BacktestResult
     /// <summary>Blocked moves by stage and criterion ("stage/criterion" → moves), most first.</summary>
     public required IReadOnlyList<KeyValuePair<string, int>> BlockedByCriterion { get; init; }
 
-    /// <summary>Time-based escalations that would have fired, per level (escalation id and level → count), under the old process.</summary>
+    /// <summary>Escalation levels that would have fired, time-in-stage and condition-triggered, per level ("escalation-id L2 (role)" → count), under the old process (docs/kpis.md, "Backtest").</summary>
     public required IReadOnlyDictionary<string, int> EscalationsBefore { get; init; }
 
     /// <summary>The same under the new process.</summary>
@@ -93,6 +95,56 @@ public sealed record StageConversionDelta(string Stage, int Entered, int LeftBef
     public double? ConversionAfter => Entered == 0 ? null : (double)LeftAfter / Entered;
 }
 
+/// <summary>
+/// When the runtime looked at deals between their events, for replaying condition-triggered escalations: the sweep
+/// re-evaluates open deals at <c>UnixEpoch + SweepOffset + k × SweepInterval</c> (it notices conditions that time alone
+/// makes true, such as <c>DaysSince(LastContactAt) &gt; 10</c>), and due escalation timers fire at
+/// <c>UnixEpoch + o + k × TimerPollInterval</c> for each offset <c>o</c> of <see cref="TimerPollOffsets"/>. At one
+/// moment the deal's events come first, then the sweep, then the timers.
+/// </summary>
+public sealed record BacktestCadence
+{
+    /// <summary>The runtime's defaults (SalesWorkflowOptions): a sweep every 15 minutes, timers polled every second.</summary>
+    public static BacktestCadence Runtime { get; } = new();
+
+    /// <summary>Time between sweeps; 15 minutes by default. Must be positive.</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Where the sweeps fall within their interval, from midnight UTC; zero by default.</summary>
+    public TimeSpan SweepOffset { get; init; }
+
+    /// <summary>Time between timer polls; 1 second by default. Must be positive.</summary>
+    public TimeSpan TimerPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where the polls fall within their interval, from midnight UTC (one poll per offset); [0] by default.</summary>
+    public IReadOnlyList<TimeSpan> TimerPollOffsets { get; init; } = [TimeSpan.Zero];
+
+    /// <summary>The first sweep strictly after <paramref name="moment"/>.</summary>
+    internal DateTimeOffset NextSweepAfter(DateTimeOffset moment) => Next(moment.AddTicks(1), SweepInterval, SweepOffset);
+
+    /// <summary>The first timer poll at or after <paramref name="moment"/>.</summary>
+    internal DateTimeOffset NextPollAtOrAfter(DateTimeOffset moment)
+    {
+        var next = DateTimeOffset.MaxValue;
+        foreach (var offset in TimerPollOffsets)
+        {
+            var candidate = Next(moment, TimerPollInterval, offset);
+            next = candidate < next ? candidate : next;
+        }
+
+        return next;
+    }
+
+    private static DateTimeOffset Next(DateTimeOffset moment, TimeSpan interval, TimeSpan offset)
+    {
+        var origin = DateTimeOffset.UnixEpoch + offset;
+        var ticks = (moment - origin).Ticks;
+        var step = interval.Ticks;
+        var k = ticks >= 0 ? (ticks + step - 1) / step : -(-ticks / step);
+        return origin.AddTicks(k * step);
+    }
+}
+
 /// <summary>A move the new gate would have refused.</summary>
 /// <param name="DealId">The deal.</param>
 /// <param name="Stage">The stage it was leaving.</param>
@@ -102,27 +154,44 @@ public sealed record BlockedMove(string DealId, string Stage, DateTimeOffset At,
 
 /// <summary>
 /// Replays recorded history under two versions of a process: the facts of each deal as they were when it left each
-/// stage are evaluated by both, and its stays in each stage are timed against both sets of escalations. Pure; the
-/// history is rebuilt from the event log alone.
+/// stage are evaluated by both, its stays in each stage are timed against both sets of time-in-stage escalations, and
+/// both sets of condition-triggered escalations are run over its facts as they changed. Pure; the history is rebuilt
+/// from the event log alone.
 /// </summary>
 public static class Backtest
 {
     /// <summary>Replays every deal of <paramref name="events"/> (the log in sequence order) under both processes.</summary>
     public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to) =>
-        Run(events, from, to, BacktestGates.Criteria);
+        Run(events, from, to, BacktestGates.Criteria, BacktestCadence.Runtime);
+
+    /// <summary>
+    /// <see cref="Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> with the sweep and timer cadence the
+    /// history was recorded under (condition-triggered escalations depend on it), e.g. a simulation's nightly sweep.
+    /// </summary>
+    public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestCadence cadence) =>
+        Run(events, from, to, BacktestGates.Criteria, cadence);
 
     /// <summary>
     /// <see cref="Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> with the way gates are decided chosen:
     /// the other two ways exist for the equivalence test and the benchmark's baselines.
     /// </summary>
-    internal static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestGates gates)
+    internal static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence? cadence = null, bool conditionEscalations = true)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
+        cadence ??= BacktestCadence.Runtime;
+        if (cadence.SweepInterval <= TimeSpan.Zero || cadence.TimerPollInterval <= TimeSpan.Zero || cadence.TimerPollOffsets.Count == 0)
+        {
+            throw new ArgumentException("A backtest cadence needs positive sweep and timer poll intervals and at least one timer poll offset.", nameof(cadence));
+        }
+
+        var log = events as IReadOnlyCollection<DealEvent> ?? [.. events];
+        // The history ends with its last recorded event: open deals' clocks run until then, not until today.
+        var end = log.Count == 0 ? default : log.Max(e => e.At);
         // Deals are independent: replayed in parallel (compiled processes are immutable and thread-safe), then summed.
-        var replays = events.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
-            .Select(history => ReplayDeal(history, from, to, gates)).ToList();
+        var replays = log.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
+            .Select(history => ReplayDeal(history, from, to, gates, cadence, end, conditionEscalations)).ToList();
         var blocked = replays.SelectMany(r => r.Blocked).ToList();
         var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -212,11 +281,13 @@ public static class Backtest
         public DateTimeOffset? LostAt { get; init; }
     }
 
-    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to, BacktestGates gates)
+    private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence cadence, DateTimeOffset end, bool conditionEscalations)
     {
         var replay = new DealReplay();
         var blocked = new List<BlockedMove>();
         var levels = new List<(string, string, bool)>();
+        var conditionsBefore = new ConditionClocks(from, cadence, replay, levels, isAfter: false, conditionEscalations);
+        var conditionsAfter = new ConditionClocks(to, cadence, replay, levels, isAfter: true, conditionEscalations);
         decimal? wonAmount = null;
         var lost = false;
         var moves = 0;
@@ -227,6 +298,9 @@ public static class Backtest
         DateTimeOffset? lostAt = null;
         foreach (var e in history)
         {
+            // What the sweep and the timers did between the previous event and this one, on the facts of that time.
+            conditionsBefore.RunUntil(e.At, inclusive: false);
+            conditionsAfter.RunUntil(e.At, inclusive: false);
             if (e.Type == DealEventTypes.StageChanged && replay.Stage is { } leaving && Text(e.Data, "kind") is "forward" or "skip" or "win")
             {
                 moves++;
@@ -278,7 +352,13 @@ public static class Backtest
             {
                 entered.Add(stage);
             }
+
+            conditionsBefore.After(e);
+            conditionsAfter.After(e);
         }
+
+        conditionsBefore.RunUntil(end, inclusive: true);
+        conditionsAfter.RunUntil(end, inclusive: true);
 
         return new DealReplayResult(moves, unreproduced, blocked, levels, wonAmount, lost)
         {
@@ -311,6 +391,225 @@ public static class Backtest
             {
                 levels.Add(($"{escalation.Id} L{level.Number} ({level.Notify})", level.Notify, isAfter));
             }
+        }
+    }
+
+    /// <summary>
+    /// The condition-triggered escalations of one deal under one process, replayed as the runtime runs them
+    /// (Change.Reevaluate, CommandProcessor.FireTimers): a condition's clock starts when an evaluation — after an event
+    /// that changes the deal, or a sweep of the open deal — first finds it true, and stops (levels forgotten) when one
+    /// finds it false or the deal enters a stage; level N fires at the first timer poll at or after the clock's start
+    /// plus its <c>after</c>, once per clock. Sweeps are only looked at for conditions that can change with time alone
+    /// (those reading the deal's clock or rule results), a day of sweeps at a time, bisecting a day where the answer
+    /// changed: a condition that turns true and back within one day between two events is missed.
+    /// </summary>
+    private sealed class ConditionClocks(CompiledProcess process, BacktestCadence cadence, DealReplay replay, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter, bool enabled)
+    {
+        private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+        private IReadOnlyList<(EscalationDefinition Escalation, int RuleIndex)> _conditions = [];
+        private bool[] _holds = [];
+        private bool[] _probe = [];
+        private DateTimeOffset?[] _since = [];
+        private int[] _fired = [];
+        private bool _swept;
+        private DateTimeOffset _evaluatedAt;
+        private DateTimeOffset _sweptUpTo;
+        private DateTimeOffset _pollFrom;
+
+        /// <summary>After <paramref name="e"/> was applied to the replay: a new stage resets every clock; a change of the deal is evaluated.</summary>
+        public void After(DealEvent e)
+        {
+            if (!enabled)
+            {
+                return;
+            }
+
+            switch (e.Type)
+            {
+                case DealEventTypes.TrackingStarted or DealEventTypes.StageChanged or DealEventTypes.DealReopened:
+                    EnterStage();
+                    break;
+                case DealEventTypes.FactsUpdated or DealEventTypes.ActivityLogged or DealEventTypes.FeedbackRecorded or DealEventTypes.ChecklistItemCompleted
+                    or DealEventTypes.AdvanceBlocked or DealEventTypes.VersionMigrated:
+                    break;
+                default:
+                    // Side effects of an evaluation (risks, escalations, tasks) or of a stage change already evaluated.
+                    return;
+            }
+
+            if (_conditions.Count > 0)
+            {
+                Evaluate(e.At);
+            }
+        }
+
+        /// <summary>Runs the sweeps and timer polls before <paramref name="until"/> (and at it, when <paramref name="inclusive"/>).</summary>
+        public void RunUntil(DateTimeOffset until, bool inclusive)
+        {
+            if (_conditions.Count == 0)
+            {
+                return;
+            }
+
+            var last = inclusive ? until : until.AddTicks(-1);
+            while (true)
+            {
+                var poll = NextPoll();
+                var sweepUpTo = poll < last ? poll : last;
+                if (FirstChangingSweep(sweepUpTo) is { } sweep)
+                {
+                    Evaluate(sweep);
+                    continue;
+                }
+
+                if (poll > last)
+                {
+                    break;
+                }
+
+                Fire(poll);
+                _pollFrom = poll.AddTicks(1);
+            }
+
+            var pollFrom = last.AddTicks(1);
+            _pollFrom = pollFrom > _pollFrom ? pollFrom : _pollFrom;
+        }
+
+        private void EnterStage()
+        {
+            var stageRules = replay.Stage is { } stage ? process.Stage(stage) : null;
+            _conditions = stageRules?.EscalationConditions ?? [];
+            if (_holds.Length < _conditions.Count)
+            {
+                _holds = new bool[_conditions.Count];
+                _probe = new bool[_conditions.Count];
+                _since = new DateTimeOffset?[_conditions.Count];
+                _fired = new int[_conditions.Count];
+            }
+
+            Array.Clear(_holds);
+            Array.Clear(_since);
+            Array.Clear(_fired);
+            // The sweep re-evaluates open deals only; only conditions that time alone can change need it.
+            _swept = stageRules is { Stage.IsOpen: true } && _conditions.Any(c => MayChangeWithTime(process.Condition(c.Escalation.Condition!)));
+        }
+
+        private static bool MayChangeWithTime(CheckedCondition condition) =>
+            condition.RiskReferences.Count > 0 || condition.MetReferences.Count > 0 || condition.Declarations.Contains(FactDeclarations.Deal);
+
+        private void Evaluate(DateTimeOffset at)
+        {
+            if (replay.Snapshot() is not { } snapshot)
+            {
+                return;
+            }
+
+            DealEvaluator.EscalationConditionsHolding(process, snapshot, at, _holds);
+            _evaluatedAt = at;
+            for (var i = 0; i < _conditions.Count; i++)
+            {
+                if (_holds[i] && _since[i] is null)
+                {
+                    _since[i] = at;
+                    _fired[i] = 0;
+                }
+                else if (!_holds[i] && _since[i] is not null)
+                {
+                    _since[i] = null;
+                    _fired[i] = 0;
+                }
+            }
+        }
+
+        /// <summary>The next timer poll that fires a level; MaxValue when none is pending.</summary>
+        private DateTimeOffset NextPoll()
+        {
+            var next = DateTimeOffset.MaxValue;
+            for (var i = 0; i < _conditions.Count; i++)
+            {
+                var levelsOf = _conditions[i].Escalation.Levels;
+                if (_since[i] is { } since && _fired[i] < levelsOf.Count)
+                {
+                    var due = levelsOf[_fired[i]].After.AddTo(since, process.Definition.Calendar);
+                    var poll = cadence.NextPollAtOrAfter(due > _pollFrom ? due : _pollFrom);
+                    next = poll < next ? poll : next;
+                }
+            }
+
+            return next;
+        }
+
+        private void Fire(DateTimeOffset poll)
+        {
+            for (var i = 0; i < _conditions.Count; i++)
+            {
+                var escalation = _conditions[i].Escalation;
+                while (_since[i] is { } since && _fired[i] < escalation.Levels.Count && escalation.Levels[_fired[i]].After.AddTo(since, process.Definition.Calendar) <= poll)
+                {
+                    var level = escalation.Levels[_fired[i]++];
+                    levels.Add(($"{escalation.Id} L{level.Number} ({level.Notify})", level.Notify, isAfter));
+                }
+            }
+        }
+
+        /// <summary>The first sweep after the last evaluation, up to <paramref name="upTo"/>, whose answer differs from it; null when none.</summary>
+        private DateTimeOffset? FirstChangingSweep(DateTimeOffset upTo)
+        {
+            if (!_swept)
+            {
+                return null;
+            }
+
+            // Sweeps up to _sweptUpTo are known to agree with the last evaluation (the facts have not changed since).
+            var first = cadence.NextSweepAfter(_sweptUpTo > _evaluatedAt ? _sweptUpTo : _evaluatedAt);
+            if (first > upTo)
+            {
+                return null;
+            }
+
+            var interval = cadence.SweepInterval.Ticks;
+            var count = ((upTo - first).Ticks / interval) + 1;
+            var step = Math.Max(1, Day.Ticks / interval);
+            // Sweep indexes: lo is known to agree with the last evaluation (-1: the evaluation itself).
+            var lo = -1L;
+            for (var hi = Math.Min(step - 1, count - 1); ; hi = Math.Min(hi + step, count - 1))
+            {
+                if (Changes(first.AddTicks(hi * interval)))
+                {
+                    while (hi - lo > 1)
+                    {
+                        var mid = lo + ((hi - lo) / 2);
+                        if (Changes(first.AddTicks(mid * interval)))
+                        {
+                            hi = mid;
+                        }
+                        else
+                        {
+                            lo = mid;
+                        }
+                    }
+
+                    return first.AddTicks(hi * interval);
+                }
+
+                lo = hi;
+                if (hi == count - 1)
+                {
+                    _sweptUpTo = upTo;
+                    return null;
+                }
+            }
+        }
+
+        private bool Changes(DateTimeOffset at)
+        {
+            if (replay.Snapshot() is not { } snapshot)
+            {
+                return false;
+            }
+
+            DealEvaluator.EscalationConditionsHolding(process, snapshot, at, _probe);
+            return !_probe.AsSpan(0, _conditions.Count).SequenceEqual(_holds.AsSpan(0, _conditions.Count));
         }
     }
 

@@ -205,6 +205,41 @@ public static class DealEvaluator
         return new GateCheck(failing ?? (IReadOnlyList<string>)[], active ?? (IReadOnlyList<string>)[]);
     }
 
+    /// <summary>
+    /// Decides which condition-triggered escalations of the deal's stage hold at <paramref name="now"/> into
+    /// <paramref name="holds"/> (one slot per <c>StageRuleSet.EscalationConditions</c> entry; false for a stage the
+    /// process does not have), with the conditions' compiled delegates as <see cref="CheckGate"/> does, including its
+    /// fallback to a whole evaluation for conditions that read rule results. What a backtest needs at every replayed
+    /// moment of a deal, without the exit criteria. Thread-safe.
+    /// </summary>
+    internal static void EscalationConditionsHolding(CompiledProcess process, DealSnapshot deal, DateTimeOffset now, bool[] holds)
+    {
+        Array.Clear(holds);
+        if (process.Stage(deal.Stage) is not { EscalationConditions.Count: > 0 } stageRules)
+        {
+            return;
+        }
+
+        var facts = Facts(process, stageRules, deal, now);
+        DealEvaluation? full = null;
+        DealEvaluation Full() => full ??= Evaluate(process, deal, now);
+        facts.Risks = new OnDemand<RiskRaised>(() => Full().Risks.Select(r => new RiskRaised(r.Id)));
+        facts.CriteriaMet = new OnDemand<CriterionMet>(() => Full().ChecksMet.Select(id => new CriterionMet(id)));
+        var conditions = stageRules.EscalationConditions;
+        for (var i = 0; i < conditions.Count && full is null; i++)
+        {
+            holds[i] = Holds(process, conditions[i].Escalation.Condition!, facts);
+        }
+
+        if (full is not null)
+        {
+            for (var i = 0; i < conditions.Count; i++)
+            {
+                holds[i] = full.ActiveEscalationConditions.Contains(conditions[i].Escalation.Id, StringComparer.Ordinal);
+            }
+        }
+    }
+
     /// <summary>Whether every term of a condition holds on the final facts; a term that throws does not hold (as in the session).</summary>
     private static bool Holds(CompiledProcess process, ConditionSource source, DealFacts facts)
     {
