@@ -126,9 +126,10 @@ public sealed record BacktestCadence
     internal DateTimeOffset NextPollAtOrAfter(DateTimeOffset moment)
     {
         var next = DateTimeOffset.MaxValue;
-        foreach (var offset in TimerPollOffsets)
+        var offsets = TimerPollOffsets;
+        for (var i = 0; i < offsets.Count; i++)
         {
-            var candidate = Next(moment, TimerPollInterval, offset);
+            var candidate = Next(moment, TimerPollInterval, offsets[i]);
             next = candidate < next ? candidate : next;
         }
 
@@ -406,6 +407,7 @@ public static class Backtest
     private sealed class ConditionClocks(CompiledProcess process, BacktestCadence cadence, DealReplay replay, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter, bool enabled)
     {
         private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+        private readonly EscalationConditionsProbe _probeConditions = new(process);
         private IReadOnlyList<(EscalationDefinition Escalation, int RuleIndex)> _conditions = [];
         private bool[] _holds = [];
         private bool[] _probe = [];
@@ -504,7 +506,7 @@ public static class Backtest
                 return;
             }
 
-            DealEvaluator.EscalationConditionsHolding(process, snapshot, at, _holds);
+            _probeConditions.Holding(snapshot, at, _holds);
             _evaluatedAt = at;
             for (var i = 0; i < _conditions.Count; i++)
             {
@@ -608,7 +610,7 @@ public static class Backtest
                 return false;
             }
 
-            DealEvaluator.EscalationConditionsHolding(process, snapshot, at, _probe);
+            _probeConditions.Holding(snapshot, at, _probe);
             return !_probe.AsSpan(0, _conditions.Count).SequenceEqual(_holds.AsSpan(0, _conditions.Count));
         }
     }
@@ -628,12 +630,15 @@ public static class Backtest
         private readonly List<Feedback> _feedback = [];
         private readonly HashSet<string> _checklist = new(StringComparer.Ordinal);
 
+        // The snapshot of the current facts, built once between two events (the sweeps of a long gap all read it).
+        private DealSnapshot? _snapshot;
+
         public string? Stage { get; private set; }
 
         public DateTimeOffset? EnteredAt { get; private set; }
 
         /// <summary>The facts of this moment, as a view over the replay's own lists: valid until the next <see cref="Apply"/>, which is all an evaluation needs (no copies).</summary>
-        public DealSnapshot? Snapshot() => _opportunity is null || Stage is null || EnteredAt is null ? null : new DealSnapshot
+        public DealSnapshot? Snapshot() => _snapshot ??= _opportunity is null || Stage is null || EnteredAt is null ? null : new DealSnapshot
         {
             Opportunity = _opportunity,
             Account = _account,
@@ -649,6 +654,7 @@ public static class Backtest
 
         public void Apply(DealEvent e)
         {
+            _snapshot = null;
             var data = e.Data;
             switch (e.Type)
             {
