@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
@@ -126,9 +128,10 @@ public sealed record BacktestCadence
     internal DateTimeOffset NextPollAtOrAfter(DateTimeOffset moment)
     {
         var next = DateTimeOffset.MaxValue;
-        foreach (var offset in TimerPollOffsets)
+        var offsets = TimerPollOffsets;
+        for (var i = 0; i < offsets.Count; i++)
         {
-            var candidate = Next(moment, TimerPollInterval, offset);
+            var candidate = Next(moment, TimerPollInterval, offsets[i]);
             next = candidate < next ? candidate : next;
         }
 
@@ -406,12 +409,14 @@ public static class Backtest
     private sealed class ConditionClocks(CompiledProcess process, BacktestCadence cadence, DealReplay replay, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter, bool enabled)
     {
         private static readonly TimeSpan Day = TimeSpan.FromDays(1);
+        private readonly EscalationConditionsProbe _probeConditions = new(process);
         private IReadOnlyList<(EscalationDefinition Escalation, int RuleIndex)> _conditions = [];
         private bool[] _holds = [];
         private bool[] _probe = [];
         private DateTimeOffset?[] _since = [];
         private int[] _fired = [];
         private bool _swept;
+        private bool _rising;
         private DateTimeOffset _evaluatedAt;
         private DateTimeOffset _sweptUpTo;
         private DateTimeOffset _pollFrom;
@@ -492,6 +497,7 @@ public static class Backtest
             Array.Clear(_fired);
             // The sweep re-evaluates open deals only; only conditions that time alone can change need it.
             _swept = stageRules is { Stage.IsOpen: true } && _conditions.Any(c => MayChangeWithTime(process.Condition(c.Escalation.Condition!)));
+            _rising = _swept && _conditions.All(c => TimeMonotony.Rises(process.Condition(c.Escalation.Condition!)));
         }
 
         private static bool MayChangeWithTime(CheckedCondition condition) =>
@@ -504,7 +510,7 @@ public static class Backtest
                 return;
             }
 
-            DealEvaluator.EscalationConditionsHolding(process, snapshot, at, _holds);
+            _probeConditions.Holding(snapshot, at, _holds);
             _evaluatedAt = at;
             for (var i = 0; i < _conditions.Count; i++)
             {
@@ -569,6 +575,35 @@ public static class Backtest
 
             var interval = cadence.SweepInterval.Ticks;
             var count = ((upTo - first).Ticks / interval) + 1;
+            if (_rising)
+            {
+                // Every condition only turns true as time passes (or never changes between events): once a sweep's
+                // answer differs from the last evaluation, every later one does, so the first that differs is found by
+                // bisecting the whole stretch, with the same answer as stepping it a day at a time, in far fewer checks.
+                if (!Changes(first.AddTicks((count - 1) * interval)))
+                {
+                    _sweptUpTo = upTo;
+                    return null;
+                }
+
+                var below = -1L;
+                var above = count - 1;
+                while (above - below > 1)
+                {
+                    var mid = below + ((above - below) / 2);
+                    if (Changes(first.AddTicks(mid * interval)))
+                    {
+                        above = mid;
+                    }
+                    else
+                    {
+                        below = mid;
+                    }
+                }
+
+                return first.AddTicks(above * interval);
+            }
+
             var step = Math.Max(1, Day.Ticks / interval);
             // Sweep indexes: lo is known to agree with the last evaluation (-1: the evaluation itself).
             var lo = -1L;
@@ -608,7 +643,7 @@ public static class Backtest
                 return false;
             }
 
-            DealEvaluator.EscalationConditionsHolding(process, snapshot, at, _probe);
+            _probeConditions.Holding(snapshot, at, _probe);
             return !_probe.AsSpan(0, _conditions.Count).SequenceEqual(_holds.AsSpan(0, _conditions.Count));
         }
     }
@@ -628,12 +663,15 @@ public static class Backtest
         private readonly List<Feedback> _feedback = [];
         private readonly HashSet<string> _checklist = new(StringComparer.Ordinal);
 
+        // The snapshot of the current facts, built once between two events (the sweeps of a long gap all read it).
+        private DealSnapshot? _snapshot;
+
         public string? Stage { get; private set; }
 
         public DateTimeOffset? EnteredAt { get; private set; }
 
         /// <summary>The facts of this moment, as a view over the replay's own lists: valid until the next <see cref="Apply"/>, which is all an evaluation needs (no copies).</summary>
-        public DealSnapshot? Snapshot() => _opportunity is null || Stage is null || EnteredAt is null ? null : new DealSnapshot
+        public DealSnapshot? Snapshot() => _snapshot ??= _opportunity is null || Stage is null || EnteredAt is null ? null : new DealSnapshot
         {
             Opportunity = _opportunity,
             Account = _account,
@@ -649,6 +687,7 @@ public static class Backtest
 
         public void Apply(DealEvent e)
         {
+            _snapshot = null;
             var data = e.Data;
             switch (e.Type)
             {
@@ -715,6 +754,83 @@ public static class Backtest
             {
                 list.Add(item);
             }
+        }
+    }
+}
+
+/// <summary>
+/// Which conditions can only turn from false to true as time passes, the facts staying the same: every term either
+/// reads neither the deal's clock nor rule results (constant between events), or is <c>DaysSince(x) &gt; n</c> /
+/// <c>HoursSince(x) &gt;= n</c> with <c>x</c> and <c>n</c> read from the facts alone. Anything else counts as not
+/// monotonic (the sweeps are then stepped a day at a time).
+/// </summary>
+internal static class TimeMonotony
+{
+    private static readonly ConditionalWeakTable<CheckedCondition, object> Known = [];
+
+    public static bool Rises(CheckedCondition condition) =>
+        (bool)Known.GetValue(condition, static c => c.RiskReferences.Count == 0 && c.MetReferences.Count == 0 && c.Terms.All(t => RisingOrConstant(t.FactsLambda)));
+
+    private static bool RisingOrConstant(Expression<Func<DealFacts, bool>> term) =>
+        Constant(term.Body) || Rising(term.Body);
+
+    /// <summary>A comparison that only turns true as the clock advances.</summary>
+    private static bool Rising(Expression body)
+    {
+        body = Unwrap(body);
+        return body is BinaryExpression { NodeType: ExpressionType.GreaterThan or ExpressionType.GreaterThanOrEqual, Method: null } binary
+            && Constant(binary.Right) && Increasing(binary.Left);
+    }
+
+    /// <summary>A value that never decreases as the clock advances.</summary>
+    private static bool Increasing(Expression value) =>
+        Unwrap(value) is MethodCallExpression { Object: null, Arguments.Count: 2 } call
+        && call.Method.DeclaringType == typeof(ConditionFunctions)
+        && call.Method.Name is nameof(ConditionFunctions.DaysSince) or nameof(ConditionFunctions.HoursSince)
+        && call.Arguments[0] is MemberExpression { Member.Name: nameof(DealFacts.Deal), Expression: ParameterExpression { Type: var type } } && type == typeof(DealFacts)
+        && Constant(call.Arguments[1]);
+
+    private static Expression Unwrap(Expression e)
+    {
+        while (e is UnaryExpression { NodeType: ExpressionType.Convert, Method: null } convert && IsNumericOrNullable(convert.Type) && IsNumericOrNullable(convert.Operand.Type))
+        {
+            e = convert.Operand;
+        }
+
+        return e;
+    }
+
+    private static bool IsNumericOrNullable(Type type) =>
+        (Nullable.GetUnderlyingType(type) ?? type) is var t && (t == typeof(double) || t == typeof(int) || t == typeof(long) || t == typeof(decimal) || t == typeof(float));
+
+    /// <summary>Reads neither the deal's clock nor rule results: the same answer at every moment between two events.</summary>
+    private static bool Constant(Expression e)
+    {
+        var visitor = new ClockReader();
+        visitor.Visit(e);
+        return !visitor.Found;
+    }
+
+    private sealed class ClockReader : ExpressionVisitor
+    {
+        public bool Found { get; private set; }
+
+        protected override Expression VisitMember(MemberExpression node)
+        {
+            if (node.Expression is ParameterExpression { Type: var type } && type == typeof(DealFacts))
+            {
+                Found |= node.Member.Name is nameof(DealFacts.Deal) or nameof(DealFacts.Risks) or nameof(DealFacts.CriteriaMet);
+                return node;
+            }
+
+            return base.VisitMember(node);
+        }
+
+        protected override Expression VisitParameter(ParameterExpression node)
+        {
+            // The facts passed whole (not one of their members) could be read for anything.
+            Found |= node.Type == typeof(DealFacts);
+            return node;
         }
     }
 }

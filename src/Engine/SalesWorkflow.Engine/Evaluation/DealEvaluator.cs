@@ -1,4 +1,5 @@
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Expressions;
 using SalesWorkflow.Engine.Rules;
 using SalesWorkflow.Sdk.Facts;
 using SalesWorkflow.Sdk.Results;
@@ -212,33 +213,8 @@ public static class DealEvaluator
     /// fallback to a whole evaluation for conditions that read rule results. What a backtest needs at every replayed
     /// moment of a deal, without the exit criteria. Thread-safe.
     /// </summary>
-    internal static void EscalationConditionsHolding(CompiledProcess process, DealSnapshot deal, DateTimeOffset now, bool[] holds)
-    {
-        Array.Clear(holds);
-        if (process.Stage(deal.Stage) is not { EscalationConditions.Count: > 0 } stageRules)
-        {
-            return;
-        }
-
-        var facts = Facts(process, stageRules, deal, now);
-        DealEvaluation? full = null;
-        DealEvaluation Full() => full ??= Evaluate(process, deal, now);
-        facts.Risks = new OnDemand<RiskRaised>(() => Full().Risks.Select(r => new RiskRaised(r.Id)));
-        facts.CriteriaMet = new OnDemand<CriterionMet>(() => Full().ChecksMet.Select(id => new CriterionMet(id)));
-        var conditions = stageRules.EscalationConditions;
-        for (var i = 0; i < conditions.Count && full is null; i++)
-        {
-            holds[i] = Holds(process, conditions[i].Escalation.Condition!, facts);
-        }
-
-        if (full is not null)
-        {
-            for (var i = 0; i < conditions.Count; i++)
-            {
-                holds[i] = full.ActiveEscalationConditions.Contains(conditions[i].Escalation.Id, StringComparer.Ordinal);
-            }
-        }
-    }
+    internal static void EscalationConditionsHolding(CompiledProcess process, DealSnapshot deal, DateTimeOffset now, bool[] holds) =>
+        new EscalationConditionsProbe(process).Holding(deal, now, holds);
 
     /// <summary>Whether every term of a condition holds on the final facts; a term that throws does not hold (as in the session).</summary>
     private static bool Holds(CompiledProcess process, ConditionSource source, DealFacts facts)
@@ -394,6 +370,153 @@ public static class DealEvaluator
                 due.Add(new DueEscalation(escalation.Id, level.Number, level.Notify, dueAt, since, conditionTriggered));
             }
         }
+    }
+}
+
+/// <summary>
+/// <see cref="DealEvaluator.EscalationConditionsHolding"/> for one deal asked again and again (a backtest's sweeps):
+/// the same answers, with the stage's compiled terms looked up once per stage instead of per check, and the lazy
+/// rule results (the fallback to a whole evaluation) reused between checks instead of new closures each time. Not
+/// thread-safe: one per deal and process.
+/// </summary>
+internal sealed class EscalationConditionsProbe
+{
+    private readonly CompiledProcess _process;
+    private readonly RiskResults _risks;
+    private readonly MetResults _met;
+    private StageRuleSet? _stageRules;
+    private string? _stage;
+    private Func<DealFacts, bool>[][] _terms = [];
+    private Account? _noAccount;
+    private Owner? _noOwner;
+    private DealSnapshot _deal = null!;
+    private DateTimeOffset _now;
+    private DealEvaluation? _full;
+
+    public EscalationConditionsProbe(CompiledProcess process)
+    {
+        _process = process;
+        _risks = new RiskResults(this);
+        _met = new MetResults(this);
+    }
+
+    /// <summary>Which of the stage's condition-triggered escalations hold at <paramref name="now"/>, into <paramref name="holds"/>.</summary>
+    public void Holding(DealSnapshot deal, DateTimeOffset now, bool[] holds)
+    {
+        Array.Clear(holds);
+        if (!ReferenceEquals(deal.Stage, _stage))
+        {
+            _stage = deal.Stage;
+            _stageRules = _process.Stage(deal.Stage);
+            _terms = _stageRules is null ? [] : [.. _stageRules.EscalationConditions.Select(c =>
+                _process.Condition(c.Escalation.Condition!).Terms.Select(Compiled).ToArray())];
+        }
+
+        if (_stageRules is not { EscalationConditions.Count: > 0 } stageRules)
+        {
+            return;
+        }
+
+        _deal = deal;
+        _now = now;
+        _full = null;
+        _risks.Reset();
+        _met.Reset();
+        var facts = new DealFacts
+        {
+            Opportunity = deal.Opportunity,
+            Account = deal.Account ?? (_noAccount ??= new Account()),
+            Owner = deal.Owner ?? (_noOwner ??= new Owner()),
+            Deal = new DealContext(_process.Id, _process.Version, deal.Stage, deal.EnteredStageAt, now, _process.Definition.Calendar, deal.ChecklistDone)
+            {
+                StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
+            },
+            Contacts = deal.Contacts,
+            Activities = deal.Activities,
+            Approvals = deal.Approvals,
+            Feedback = deal.Feedback,
+            Risks = _risks,
+            CriteriaMet = _met,
+        };
+        for (var i = 0; i < _terms.Length && _full is null; i++)
+        {
+            holds[i] = Holds(_terms[i], facts);
+        }
+
+        if (_full is not null)
+        {
+            var conditions = stageRules.EscalationConditions;
+            for (var i = 0; i < conditions.Count; i++)
+            {
+                holds[i] = _full.ActiveEscalationConditions.Contains(conditions[i].Escalation.Id, StringComparer.Ordinal);
+            }
+        }
+
+        _deal = null!;
+    }
+
+    /// <summary>A term's delegate; one that cannot be compiled does not hold, as when <c>DealEvaluator</c> compiles it inside its try.</summary>
+    private Func<DealFacts, bool> Compiled(CheckedTerm term)
+    {
+        try
+        {
+            return _process.Term(term).Evaluate;
+        }
+#pragma warning disable CA1031 // A faulty condition counts as false, as NRules counts it (the full evaluation reports the incident).
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return static _ => false;
+        }
+    }
+
+    /// <summary>Whether every term holds; a term that throws does not hold (as in the session).</summary>
+    private static bool Holds(Func<DealFacts, bool>[] terms, DealFacts facts)
+    {
+        foreach (var term in terms)
+        {
+            try
+            {
+                if (!term(facts))
+                {
+                    return false;
+                }
+            }
+#pragma warning disable CA1031 // A faulty condition counts as false, as NRules counts it (the full evaluation reports the incident).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private DealEvaluation Full() => _full ??= DealEvaluator.Evaluate(_process, _deal, _now);
+
+    /// <summary>The risks of the check under way, computed on first enumeration.</summary>
+    private sealed class RiskResults(EscalationConditionsProbe probe) : IEnumerable<RiskRaised>
+    {
+        private List<RiskRaised>? _items;
+
+        public void Reset() => _items = null;
+
+        public IEnumerator<RiskRaised> GetEnumerator() => (_items ??= [.. probe.Full().Risks.Select(r => new RiskRaised(r.Id))]).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>The plugins' met checks of the check under way, computed on first enumeration.</summary>
+    private sealed class MetResults(EscalationConditionsProbe probe) : IEnumerable<CriterionMet>
+    {
+        private List<CriterionMet>? _items;
+
+        public void Reset() => _items = null;
+
+        public IEnumerator<CriterionMet> GetEnumerator() => (_items ??= [.. probe.Full().ChecksMet.Select(id => new CriterionMet(id))]).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
 
