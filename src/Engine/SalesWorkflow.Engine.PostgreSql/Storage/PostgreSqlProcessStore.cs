@@ -4,7 +4,6 @@ using Npgsql;
 using NpgsqlTypes;
 using Polly;
 using Polly.Retry;
-using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Engine.Storage.Sqlite;
@@ -426,17 +425,17 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         var events = new List<DealEvent>();
         if (stored.EventIds.Count > 0)
         {
-            await using var load = Command(connection, transaction, "SELECT " + EventColumns + " FROM events WHERE deal_id = @deal AND event_id = ANY(@ids) ORDER BY seq;");
+            await using var load = Command(connection, transaction, "SELECT " + StoredEventRows.Columns + " FROM events WHERE deal_id = @deal AND event_id = ANY(@ids) ORDER BY seq;");
             load.Parameters.AddWithValue("deal", stored.DealId);
             load.Parameters.AddWithValue("ids", stored.EventIds.ToArray());
             await using var reader = await load.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                events.Add(ReadEvent(reader));
+                events.Add(StoredEventRows.Read(reader));
             }
         }
 
-        SqliteProcessStore.ShareEvaluations(events);
+        StoredEventRows.ShareEvaluations(events);
         return new CommandResult
         {
             Status = CommandStatus.Duplicate,
@@ -462,26 +461,6 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             return await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
         }, cancellationToken);
 
-    private const string EventColumns = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json";
-
-    private static DealEvent ReadEvent(NpgsqlDataReader reader, int first = 0)
-    {
-        return new DealEvent
-        {
-            Sequence = reader.GetInt64(first),
-            EventId = reader.GetString(first + 1),
-            DealId = reader.GetString(first + 2),
-            Type = reader.GetString(first + 3),
-            At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 4)),
-            CommandId = reader.GetString(first + 5),
-            ProcessId = reader.GetString(first + 6),
-            ProcessVersion = reader.GetInt32(first + 7),
-            Stage = reader.GetString(first + 8),
-            Data = StorageJson.ParseElement(reader.GetString(first + 9)),
-            Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
-        };
-    }
-
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken) =>
         await ReadEventsAsync("WHERE deal_id = @deal ORDER BY seq", command => command.Parameters.AddWithValue("deal", dealId), cancellationToken);
 
@@ -496,16 +475,16 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var command = Command(connection, null, "SELECT " + (withEvaluations ? EventColumns : SqliteProcessStore.EventColumnsWithoutEvaluation) + " FROM events " + where + ";");
+            await using var command = Command(connection, null, "SELECT " + (withEvaluations ? StoredEventRows.Columns : StoredEventRows.ColumnsWithoutEvaluation) + " FROM events " + where + ";");
             bind(command);
             await using var reader = await command.ExecuteReaderAsync(ct);
             var events = new List<DealEvent>();
             while (await reader.ReadAsync(ct))
             {
-                events.Add(ReadEvent(reader));
+                events.Add(StoredEventRows.Read(reader));
             }
 
-            return SqliteProcessStore.ShareEvaluations(events);
+            return StoredEventRows.ShareEvaluations(events);
         }, cancellationToken);
 
     public async Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken) =>
@@ -794,7 +773,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             var claimed = new List<OutboxEntry>();
             while (await reader.ReadAsync(ct))
             {
-                claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), ReadEvent(reader, 3)));
+                claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), StoredEventRows.Read(reader, 3)));
             }
 
             return (IReadOnlyList<OutboxEntry>)claimed;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
-using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Engine.Storage.Sqlite;
@@ -534,16 +533,16 @@ internal sealed class SqliteProcessStore : IProcessStore
         var events = new List<DealEvent>();
         foreach (var seq in stored.EventSeqs)
         {
-            var load = Statement(connection, transaction, "SELECT " + EventColumns + " FROM events WHERE seq = $seq;");
+            var load = Statement(connection, transaction, "SELECT " + StoredEventRows.Columns + " FROM events WHERE seq = $seq;");
             load.Parameters.AddWithValue("$seq", seq);
             await using var reader = await load.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                events.Add(ReadEvent(reader));
+                events.Add(StoredEventRows.Read(reader));
             }
         }
 
-        ShareEvaluations(events);
+        StoredEventRows.ShareEvaluations(events);
 
         return new CommandResult
         {
@@ -612,30 +611,6 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
     }
 
-    private const string EventColumns = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json";
-
-    /// <summary>The same columns with no evaluation: reading and deserialising them is most of the cost of reading the log.</summary>
-    internal const string EventColumnsWithoutEvaluation = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, NULL";
-
-    /// <summary>Reads the <see cref="EventColumns"/> of a row, starting at column <paramref name="first"/>.</summary>
-    private static DealEvent ReadEvent(SqliteDataReader reader, int first = 0)
-    {
-        return new DealEvent
-        {
-            Sequence = reader.GetInt64(first),
-            EventId = reader.GetString(first + 1),
-            DealId = reader.GetString(first + 2),
-            Type = reader.GetString(first + 3),
-            At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 4)),
-            CommandId = reader.GetString(first + 5),
-            ProcessId = reader.GetString(first + 6),
-            ProcessVersion = reader.GetInt32(first + 7),
-            Stage = reader.GetString(first + 8),
-            Data = StorageJson.ParseElement(reader.GetString(first + 9)),
-            Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
-        };
-    }
-
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken) =>
         await ReadEventsAsync("WHERE deal_id = $deal ORDER BY seq", command => command.Parameters.AddWithValue("$deal", dealId), cancellationToken);
 
@@ -650,43 +625,17 @@ internal sealed class SqliteProcessStore : IProcessStore
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT " + (withEvaluations ? EventColumns : EventColumnsWithoutEvaluation) + " FROM events " + where + ";");
+            await using var command = Command(connection, null, "SELECT " + (withEvaluations ? StoredEventRows.Columns : StoredEventRows.ColumnsWithoutEvaluation) + " FROM events " + where + ";");
             bind(command);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var events = new List<DealEvent>();
             while (await reader.ReadAsync(cancellationToken))
             {
-                events.Add(ReadEvent(reader));
+                events.Add(StoredEventRows.Read(reader));
             }
 
-            return ShareEvaluations(events);
+            return StoredEventRows.ShareEvaluations(events);
         });
-
-    /// <summary>
-    /// The store keeps a command's evaluation once, on its last event; the command's other events share it, because
-    /// the same evaluation justified all of them.
-    /// </summary>
-    internal static IReadOnlyList<DealEvent> ShareEvaluations(List<DealEvent> events)
-    {
-        var byCommand = new Dictionary<(string Deal, string Command), DealEvaluation>();
-        foreach (var e in events)
-        {
-            if (e.Evaluation is not null)
-            {
-                byCommand[(e.DealId, e.CommandId)] = e.Evaluation;
-            }
-        }
-
-        for (var i = 0; i < events.Count; i++)
-        {
-            if (events[i].Evaluation is null && byCommand.TryGetValue((events[i].DealId, events[i].CommandId), out var evaluation))
-            {
-                events[i] = events[i] with { Evaluation = evaluation };
-            }
-        }
-
-        return events;
-    }
 
     public async Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken) =>
         await Guard(async () =>
@@ -945,14 +894,14 @@ internal sealed class SqliteProcessStore : IProcessStore
                 var writer = Writer();
                 await using var transaction = writer.BeginTransaction(deferred: false);
                 var claimed = new List<OutboxEntry>();
-                await using (var select = Command(writer, transaction, "SELECT o.id, o.sink, o.attempts, " + string.Join(", ", EventColumns.Split(", ").Select(c => "e." + c)) + " FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.dead_lettered = 0 AND o.next_attempt_at <= $now ORDER BY o.id LIMIT $limit;"))
+                await using (var select = Command(writer, transaction, "SELECT o.id, o.sink, o.attempts, " + string.Join(", ", StoredEventRows.Columns.Split(", ").Select(c => "e." + c)) + " FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.dead_lettered = 0 AND o.next_attempt_at <= $now ORDER BY o.id LIMIT $limit;"))
                 {
                     select.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
                     select.Parameters.AddWithValue("$limit", batchSize);
                     await using var reader = await select.ExecuteReaderAsync(cancellationToken);
                     while (await reader.ReadAsync(cancellationToken))
                     {
-                        claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), ReadEvent(reader, 3)));
+                        claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), StoredEventRows.Read(reader, 3)));
                     }
                 }
 
