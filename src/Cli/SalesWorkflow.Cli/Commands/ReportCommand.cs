@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using SalesWorkflow.Engine.Analytics;
-using SalesWorkflow.Engine.Definitions;
-using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Cli.Commands;
 
@@ -82,31 +80,26 @@ internal static class ReportCommand
             return ExitCodes.UsageOrIo;
         }
 
-        var events = await database.ReadAllEventsAsync(cancellationToken);
+        // The log streams into a condensed form: no event list is held, however long the history.
+        var log = await database.Analytics.ReadKpiLogAsync(cancellationToken);
 
         // The process reported on: the one asked for, else the one most deals run; its latest version recorded gives
         // the stages, probabilities, stall thresholds and targets, and the time zone dates count in.
-        var starts = events.Where(e => e.Type == DealEventTypes.TrackingStarted).ToList();
-        var processIds = starts.GroupBy(e => e.ProcessId, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key).ToList();
-        processId ??= processIds.FirstOrDefault();
-        if (processId is not null && !processIds.Contains(processId, StringComparer.Ordinal))
+        var processes = log.Processes;
+        processId ??= processes.Count > 0 ? processes[0].Id : null;
+        var chosen = processes.FirstOrDefault(p => p.Id == processId);
+        if (processId is not null && chosen is null)
         {
-            await context.Error.WriteLineAsync($"salesflow: no deal runs process `{processId}` in this database (it has: {string.Join(", ", processIds)})");
+            await context.Error.WriteLineAsync($"salesflow: no deal runs process `{processId}` in this database (it has: {string.Join(", ", processes.Select(p => p.Id))})");
             return ExitCodes.UsageOrIo;
         }
 
-        if (processIds.Count > 1)
+        if (processes.Count > 1)
         {
-            await context.Error.WriteLineAsync($"salesflow: this database holds {processIds.Count} processes ({string.Join(", ", processIds)}); reporting on `{processId}` (choose with --process)");
+            await context.Error.WriteLineAsync($"salesflow: this database holds {processes.Count} processes ({string.Join(", ", processes.Select(p => p.Id))}); reporting on `{processId}` (choose with --process)");
         }
 
-        ProcessDefinition? definition = null;
-        var newest = starts.Where(e => e.ProcessId == processId).MaxBy(e => e.ProcessVersion);
-        if (newest is not null && await database.Engine.ExplainAsync(newest.DealId, cancellationToken: cancellationToken) is { } explanation)
-        {
-            definition = explanation.Process;
-        }
-
+        var definition = chosen is null ? null : await database.Analytics.FindProcessAsync(chosen.Id, chosen.LatestVersion, cancellationToken);
         var timeZone = definition?.Calendar.TimeZone ?? TimeZoneInfo.Utc;
         if (asOfDate is { } day)
         {
@@ -117,7 +110,7 @@ internal static class ReportCommand
 
         var process = definition is null ? "(no deals)" : $"{definition.Name.Get("en")} ({definition.Id} v{definition.Version})";
         var filter = new KpiFilter(team, rep);
-        var kpis = KpiCalculator.Compute(events,
+        var kpis = log.Compute(
         [
             new KpiQuery(period) { Filter = filter, AsOf = asOf, Process = definition, TimeZone = timeZone },
             new KpiQuery(period.Previous()) { Filter = filter, AsOf = asOf, Process = definition, TimeZone = timeZone },

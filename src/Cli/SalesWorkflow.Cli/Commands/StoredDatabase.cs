@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
+using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Cli.Commands;
 
 /// <summary>
-/// An existing SalesWorkflow database opened for reading, for <c>explain --db</c> and <c>history</c>: the process
+/// An existing SalesWorkflow database opened for reading, for <c>explain --db</c>, <c>history</c>, <c>report</c> and <c>backtest</c>: the process
 /// versions come from the database itself (each deal is explained against the version it runs on, even one whose
 /// file has changed since), and nothing is written, so it is safe next to a running application.
 /// </summary>
@@ -17,9 +18,12 @@ internal sealed class StoredDatabase : IAsyncDisposable
     {
         _services = services;
         Engine = services.GetRequiredService<ISalesWorkflowEngine>();
+        Analytics = services.GetRequiredService<ISalesWorkflowAnalytics>();
     }
 
     public ISalesWorkflowEngine Engine { get; }
+
+    public ISalesWorkflowAnalytics Analytics { get; }
 
     /// <summary>Opens <paramref name="path"/> (an SQLite file, or a PostgreSQL connection string or URI), or says on <paramref name="error"/> why it cannot and returns null.</summary>
     public static StoredDatabase? Open(string path, TextWriter error, IReadOnlyList<string>? pluginFolders = null)

@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Polly;
 using Polly.Retry;
+using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Engine.Storage.Sqlite;
@@ -485,6 +486,15 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             }
 
             return StoredEventRows.ShareEvaluations(events);
+        }, cancellationToken);
+
+    public async Task<KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken) =>
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, "SELECT " + StoredEventRows.ColumnsWithoutEvaluation + " FROM events ORDER BY seq;");
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await StoredEventRows.CondenseAsync(reader, dataAsUtf8: false, ct);
         }, cancellationToken);
 
     public async Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken) =>

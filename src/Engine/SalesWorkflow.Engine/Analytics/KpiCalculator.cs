@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Runtime;
 
@@ -23,35 +22,28 @@ public static class KpiCalculator
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(queries);
-        var deals = new Dictionary<string, List<DealEvent>>(StringComparer.Ordinal);
-        foreach (var e in events)
-        {
-            if (!deals.TryGetValue(e.DealId, out var list))
-            {
-                list = [];
-                deals[e.DealId] = list;
-            }
-
-            list.Add(e);
-        }
-
-        return [.. queries.Select(query => Compute(deals.Values, query ?? throw new ArgumentException("A query is null.", nameof(queries))))];
+        var log = new KpiLog();
+        log.AddRange(events);
+        return log.Compute(queries);
     }
 
-    private static PipelineKpis Compute(IEnumerable<List<DealEvent>> deals, KpiQuery query)
+    /// <summary>Every query over the condensed deals, in one walk: each deal is read for each query in turn.</summary>
+    internal static IReadOnlyList<PipelineKpis> Compute(IReadOnlyCollection<DealLog> deals, LoggedEvent[] events, IReadOnlyList<KpiQuery> queries)
     {
-        var scope = new Scope(query);
-        var totals = new Totals(scope);
-        foreach (var history in deals)
-        {
-            var deal = DealPass.Read(history, scope, totals.Counters);
-            if (deal is not null)
-            {
-                totals.Add(deal);
-            }
-        }
+        var totals = queries.Select(query => new Totals(new Scope(query ?? throw new ArgumentException("A query is null.", nameof(queries))))).ToArray();
 
-        return totals.Finish();
+        // Queries share nothing but the log, which they only read: each walks the deals on its own core.
+        Parallel.ForEach(totals, total =>
+        {
+            foreach (var history in deals)
+            {
+                if (DealPass.Read(history, events, total.Scope, total.Counters) is { } deal)
+                {
+                    total.Add(deal);
+                }
+            }
+        });
+        return [.. totals.Select(t => t.Finish())];
     }
 
     /// <summary>The query resolved: moments, stage order and thresholds, read once per query.</summary>
@@ -131,7 +123,7 @@ public static class KpiCalculator
 
         public string? StageAtEnd { get; private set; }
 
-        public (DealEvent Event, decimal Amount, int Days)? WonInPeriod { get; private set; }
+        public (DateTimeOffset At, decimal Amount, int Days)? WonInPeriod { get; private set; }
 
         public string? LostInPeriod { get; private set; }
 
@@ -151,40 +143,34 @@ public static class KpiCalculator
         /// <summary>Where the sums over all deals go as the walk finds them.</summary>
         private Counters _counters = null!;
 
-        public static DealPass? Read(List<DealEvent> events, Scope scope, Counters counters)
+        public static DealPass? Read(DealLog history, LoggedEvent[] events, Scope scope, Counters counters)
         {
-            var start = events.Find(e => e.Type == DealEventTypes.TrackingStarted);
             var filter = scope.Query.Filter;
-            if (start is null || start.At > scope.Known ||
-                (scope.Process is not null && Text(start.Data, "process") is { } process && process != scope.Process.Id))
+            if (history.StartedAt is not { } startedAt || startedAt > scope.Known ||
+                (scope.Process is not null && history.Process is { } process && process != scope.Process.Id) ||
+                (filter.Team is not null && history.Team != filter.Team) || (filter.Rep is not null && history.Rep != filter.Rep))
             {
                 return null;
             }
 
-            var owner = start.Data.ValueKind == JsonValueKind.Object && start.Data.TryGetProperty("owner", out var o) ? o : default;
-            var deal = new DealPass { Rep = Text(owner, "id") ?? string.Empty, Team = Text(owner, "team") ?? string.Empty };
-            if ((filter.Team is not null && deal.Team != filter.Team) || (filter.Rep is not null && deal.Rep != filter.Rep))
-            {
-                return null;
-            }
-
-            deal._counters = counters;
-            deal.Walk(events, scope, start.At);
+            var deal = new DealPass { Rep = history.Rep, Team = history.Team, _counters = counters };
+            deal.Walk(events, history.First, scope, startedAt);
             return deal;
         }
 
-        private void Walk(List<DealEvent> events, Scope scope, DateTimeOffset startedAt)
+        private void Walk(LoggedEvent[] events, int first, Scope scope, DateTimeOffset startedAt)
         {
             StartedInPeriod = scope.InPeriod(startedAt);
             string? status = null;
             string? stage = null;
             DateTimeOffset entered = default;
             var amount = 0m;
-            DealEvent? outcome = null;
+            LoggedEvent? outcome = null;
             var atStart = false;
             var atEnd = false;
-            foreach (var e in events)
+            for (var next = first; next >= 0; next = events[next].Next)
             {
+                ref readonly var e = ref events[next];
                 if (e.At > scope.Known)
                 {
                     break;
@@ -204,64 +190,69 @@ public static class KpiCalculator
                 }
 
                 var inPeriod = !atEnd && e.At >= scope.Start;
-                amount = AmountOf(e) ?? amount;
-                switch (e.Type)
+                switch (e.Kind)
                 {
-                    case DealEventTypes.TrackingStarted:
-                        stage = Text(e.Data, "stage") ?? e.Stage;
+                    case LoggedKind.Started:
+                        amount = e.Amount ?? amount;
+                        stage = e.Name;
                         entered = e.At;
-                        Reach(stage);
+                        Reach(e.Name!);
                         break;
-                    case DealEventTypes.StageChanged when Text(e.Data, "to") is { } to:
-                        if (to != stage || e.At != entered)
+                    case LoggedKind.FactsUpdated:
+                        amount = e.Amount ?? amount;
+                        break;
+                    case LoggedKind.StageChanged:
+                        if (e.Name != stage || e.At != entered)
                         {
                             Leave(scope, stage, entered, e.At);
                         }
 
-                        stage = to;
+                        stage = e.Name;
                         entered = e.At;
-                        Reach(to);
+                        Reach(e.Name!);
                         if (inPeriod)
                         {
-                            Counters.Add(_counters.StageEntries, to);
+                            Counters.Add(_counters.StageEntries, e.Name!);
                         }
 
                         break;
-                    case DealEventTypes.DealWon or DealEventTypes.DealLost:
+                    case LoggedKind.Won or LoggedKind.Lost:
                         Leave(scope, stage, entered, e.At);
-                        status = e.Type;
+                        status = e.Kind == LoggedKind.Won ? DealEventTypes.DealWon : DealEventTypes.DealLost;
                         outcome = inPeriod ? e : outcome;
                         break;
-                    case DealEventTypes.DealReopened:
+                    case LoggedKind.Reopened:
                         // The engine follows it with the stage change back into an open stage.
-                        status = e.Type;
-                        stage = Text(e.Data, "to") ?? e.Stage;
+                        status = DealEventTypes.DealReopened;
+                        stage = e.Name;
                         entered = e.At;
-                        Reach(stage);
+                        Reach(e.Name!);
                         break;
-                    case DealEventTypes.AdvanceBlocked when inPeriod:
-                        Blocked(e.Data);
-                        break;
-                    case DealEventTypes.RiskRaised when Text(e.Data, "risk") is { } risk:
-                        var category = Text(e.Data, "category") ?? "(none)";
-                        (_openRisks ??= new(StringComparer.Ordinal))[risk] = category;
-                        if (inPeriod)
+                    case LoggedKind.Blocked when inPeriod:
+                        foreach (var key in e.Blocking!)
                         {
-                            Counters.Add(_counters.RisksRaised, category);
+                            Counters.Add(_counters.Blocking, key);
                         }
 
                         break;
-                    case DealEventTypes.RiskCleared when Text(e.Data, "risk") is { } risk:
-                        _openRisks?.Remove(risk);
+                    case LoggedKind.RiskRaised:
+                        (_openRisks ??= new(StringComparer.Ordinal))[e.Name!] = e.Category!;
+                        if (inPeriod)
+                        {
+                            Counters.Add(_counters.RisksRaised, e.Category!);
+                        }
+
                         break;
-                    case DealEventTypes.EscalationRaised when inPeriod:
-                        var level = e.Data.TryGetProperty("level", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : 0;
-                        Counters.Add(_counters.EscalationsByLevel, $"L{level} {Text(e.Data, "notify") ?? "?"}");
-                        Counters.Add(_counters.EscalationsById, Text(e.Data, "escalation") ?? "?");
+                    case LoggedKind.RiskCleared:
+                        _openRisks?.Remove(e.Name!);
+                        break;
+                    case LoggedKind.Escalation when inPeriod:
+                        Counters.Add(_counters.EscalationsByLevel, e.Category!);
+                        Counters.Add(_counters.EscalationsById, e.Name!);
                         Escalations++;
                         break;
-                    case DealEventTypes.FeedbackRecorded:
-                        Feedback(e.Data, inPeriod);
+                    case LoggedKind.Feedback:
+                        Feedback(in e, inPeriod);
                         break;
                     default:
                         break;
@@ -293,14 +284,14 @@ public static class KpiCalculator
 
             if (outcome is not null)
             {
-                if (outcome.Type == DealEventTypes.DealWon)
+                if (outcome.Value.Kind == LoggedKind.Won)
                 {
-                    var days = ReportPeriod.LocalDay(outcome.At, scope.TimeZone).DayNumber - ReportPeriod.LocalDay(startedAt, scope.TimeZone).DayNumber;
-                    WonInPeriod = (outcome, Number(outcome.Data, "amount") ?? AmountAtEnd, days);
+                    var days = ReportPeriod.LocalDay(outcome.Value.At, scope.TimeZone).DayNumber - ReportPeriod.LocalDay(startedAt, scope.TimeZone).DayNumber;
+                    WonInPeriod = (outcome.Value.At, outcome.Value.Amount ?? AmountAtEnd, days);
                 }
                 else
                 {
-                    LostInPeriod = Text(outcome.Data, "reason") ?? "(none)";
+                    LostInPeriod = outcome.Value.Name;
                 }
             }
         }
@@ -338,46 +329,25 @@ public static class KpiCalculator
             }
         }
 
-        private void Blocked(JsonElement data)
+        private void Feedback(in LoggedEvent e, bool inPeriod)
         {
-            var from = Text(data, "from") ?? "?";
-            if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("failing", out var failing) && failing.ValueKind == JsonValueKind.Array)
+            var id = e.Name!;
+            if (inPeriod && e.Satisfaction is { } score)
             {
-                foreach (var criterion in failing.EnumerateArray())
-                {
-                    Counters.Add(_counters.Blocking, $"{from}/{Text(criterion, "criterion") ?? "?"}");
-                }
+                _counters.Scores.Add(score);
             }
 
-            if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("missingChecklist", out var missing) && missing.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var item in missing.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String))
-                {
-                    Counters.Add(_counters.Blocking, $"{from}/checklist:{item.GetString()}");
-                }
-            }
-        }
-
-        private void Feedback(JsonElement data, bool inPeriod)
-        {
-            var id = Text(data, "id") ?? string.Empty;
-            var complaint = Flag(data, "isComplaint");
-            if (inPeriod && data.ValueKind == JsonValueKind.Object && data.TryGetProperty("satisfaction", out var score) && score.ValueKind == JsonValueKind.Number)
-            {
-                _counters.Scores.Add(score.GetInt32());
-            }
-
-            if (complaint || (_complaintResolved?.ContainsKey(id) ?? false))
+            if (e.Complaint || (_complaintResolved?.ContainsKey(id) ?? false))
             {
                 _complaintResolved ??= new(StringComparer.Ordinal);
 
                 // A complaint counts once in the period, however often it is updated.
-                if (inPeriod && complaint && !_counters.ComplaintsRecorded.Contains((this, id)))
+                if (inPeriod && e.Complaint && !_counters.ComplaintsRecorded.Contains((this, id)))
                 {
                     _counters.ComplaintsRecorded.Add((this, id));
                 }
 
-                _complaintResolved[id] = Flag(data, "resolved");
+                _complaintResolved[id] = e.Resolved;
             }
         }
     }
@@ -412,6 +382,8 @@ public static class KpiCalculator
     /// <summary>The sums over every deal in scope.</summary>
     private sealed class Totals(Scope scope)
     {
+        public Scope Scope => scope;
+
         private readonly List<DealPass> _deals = [];
 
         public Counters Counters { get; } = new();
@@ -421,14 +393,14 @@ public static class KpiCalculator
         public PipelineKpis Finish()
         {
             var period = scope.Query.Period;
-            var won = _deals.Where(d => d.WonInPeriod is not null).Select(d => (Deal: d, d.WonInPeriod!.Value.Event, d.WonInPeriod.Value.Amount, d.WonInPeriod.Value.Days)).ToList();
+            var won = _deals.Where(d => d.WonInPeriod is not null).Select(d => (Deal: d, d.WonInPeriod!.Value.At, d.WonInPeriod.Value.Amount, d.WonInPeriod.Value.Days)).ToList();
             var lost = _deals.Where(d => d.LostInPeriod is not null).ToList();
             var open = _deals.Where(d => d.OpenAtEnd).ToList();
             var months = new List<KeyValuePair<string, decimal>>();
             for (var month = period.From; month < period.Until; month = month.AddMonths(1))
             {
                 var key = month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-                months.Add(new(key, won.Where(w => ReportPeriod.LocalDay(w.Event.At, scope.TimeZone).ToString("yyyy-MM", CultureInfo.InvariantCulture) == key).Sum(w => w.Amount)));
+                months.Add(new(key, won.Where(w => ReportPeriod.LocalDay(w.At, scope.TimeZone).ToString("yyyy-MM", CultureInfo.InvariantCulture) == key).Sum(w => w.Amount)));
             }
 
             var winRate = won.Count + lost.Count == 0 ? (double?)null : (double)won.Count / (won.Count + lost.Count);
@@ -698,18 +670,4 @@ public static class KpiCalculator
         values.Sort();
         return values[(int)Math.Ceiling(0.9 * values.Count) - 1];
     }
-
-    /// <summary>The deal's amount as this event sets it (start, facts update), or null.</summary>
-    private static decimal? AmountOf(DealEvent e) =>
-        e.Type is DealEventTypes.TrackingStarted or DealEventTypes.FactsUpdated && e.Data.ValueKind == JsonValueKind.Object &&
-        e.Data.TryGetProperty("opportunity", out var opportunity) ? Number(opportunity, "amount") : null;
-
-    private static string? Text(JsonElement data, string name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static bool Flag(JsonElement data, string name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
-
-    private static decimal? Number(JsonElement data, string name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : null;
 }

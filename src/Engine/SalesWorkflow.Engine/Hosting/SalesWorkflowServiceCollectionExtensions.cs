@@ -11,7 +11,8 @@ namespace SalesWorkflow.Engine.Hosting;
 public static class SalesWorkflowServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the engine (<see cref="ISalesWorkflowEngine"/>, <see cref="ISalesWorkflowMaintenance"/>) and its background
+    /// Adds the engine (<see cref="ISalesWorkflowEngine"/>, <see cref="ISalesWorkflowMaintenance"/>,
+    /// <see cref="Analytics.ISalesWorkflowAnalytics"/>) and its background
     /// loops. Safe to call more than once: services are added once and every <paramref name="configure"/> applies.
     /// Options are validated when the host starts (or on first use without a host).
     /// </summary>
@@ -25,6 +26,7 @@ public static class SalesWorkflowServiceCollectionExtensions
         services.TryAddSingleton<SalesWorkflowEngine>();
         services.TryAddSingleton<ISalesWorkflowEngine>(provider => provider.GetRequiredService<SalesWorkflowEngine>());
         services.TryAddSingleton<ISalesWorkflowMaintenance>(provider => provider.GetRequiredService<SalesWorkflowEngine>());
+        services.TryAddSingleton<Analytics.ISalesWorkflowAnalytics>(provider => provider.GetRequiredService<SalesWorkflowEngine>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EngineStartup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TimerLoop>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SweepLoop>());

@@ -18,7 +18,7 @@ namespace SalesWorkflow.Engine.Runtime;
 /// registers the process versions on first use, runs every command through the store in one transaction, and
 /// offers committed events to the sinks.
 /// </summary>
-internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflowMaintenance, IAsyncDisposable, IDisposable
+internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflowMaintenance, Analytics.ISalesWorkflowAnalytics, IAsyncDisposable, IDisposable
 {
     private readonly SalesWorkflowOptions _options;
     private readonly TimeProvider _clock;
@@ -250,6 +250,19 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     {
         await StartAsync(cancellationToken);
         return await _store.LoadEventsAfterAsync(afterSequence, limit, withEvaluations: false, cancellationToken);
+    }
+
+    public async Task<Analytics.KpiLog> ReadKpiLogAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        return await _store.LoadKpiLogAsync(cancellationToken);
+    }
+
+    public async Task<Definitions.ProcessDefinition?> FindProcessAsync(string processId, int version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(processId);
+        await StartAsync(cancellationToken);
+        return _registry.Find(processId, version)?.Definition;
     }
 
     public async Task<int> FireDueTimersAsync(CancellationToken cancellationToken = default)

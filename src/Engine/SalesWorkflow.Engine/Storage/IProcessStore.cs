@@ -91,6 +91,13 @@ internal interface IProcessStore : IAsyncDisposable
     /// <summary>Events of all deals after a sequence number, in log order; without their evaluations when <paramref name="withEvaluations"/> is false.</summary>
     Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, bool withEvaluations, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The whole log, without evaluations, condensed into a <see cref="Analytics.KpiLog"/> as it is read (one statement,
+    /// so one consistent snapshot; no event is kept in memory). Built from scratch on each attempt, so a retried read
+    /// cannot count an event twice.
+    /// </summary>
+    Task<Analytics.KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken);
+
     /// <summary>True when the store was opened for reading only (nothing may be written).</summary>
     bool IsReadOnly { get; }
 

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Text.Json;
+using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Engine.Runtime;
 
@@ -16,7 +18,31 @@ internal static class StoredEventRows
     public const string ColumnsWithoutEvaluation = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, NULL";
 
     /// <summary>Reads the <see cref="Columns"/> of a row, starting at column <paramref name="first"/>.</summary>
-    public static DealEvent Read(DbDataReader reader, int first = 0) => new()
+    public static DealEvent Read(DbDataReader reader, int first = 0) =>
+        Read(reader, StorageJson.ParseElement(reader.GetString(first + 9)), first) with
+        {
+            Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
+        };
+
+    /// <summary>
+    /// Every event the reader's rows hold (<see cref="ColumnsWithoutEvaluation"/>, in log order), condensed into a
+    /// <see cref="KpiLog"/>. Each event's data is parsed into a pooled document that goes back to the pool as soon as
+    /// the log has read it, so the log's size in memory is what the KPIs need, not the events.
+    /// <paramref name="dataAsUtf8"/>: the driver can hand the JSON text as its UTF-8 bytes (SQLite), saving a decode and re-encode.
+    /// </summary>
+    public static async Task<KpiLog> CondenseAsync(DbDataReader reader, bool dataAsUtf8, CancellationToken cancellationToken)
+    {
+        var log = new KpiLog();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            using var data = dataAsUtf8 ? JsonDocument.Parse(reader.GetFieldValue<byte[]>(9)) : JsonDocument.Parse(reader.GetString(9));
+            log.Add(reader.GetString(2), reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(8), reader.GetString(6), reader.GetInt32(7), data.RootElement);
+        }
+
+        return log;
+    }
+
+    private static DealEvent Read(DbDataReader reader, JsonElement data, int first = 0) => new()
     {
         Sequence = reader.GetInt64(first),
         EventId = reader.GetString(first + 1),
@@ -27,8 +53,7 @@ internal static class StoredEventRows
         ProcessId = reader.GetString(first + 6),
         ProcessVersion = reader.GetInt32(first + 7),
         Stage = reader.GetString(first + 8),
-        Data = StorageJson.ParseElement(reader.GetString(first + 9)),
-        Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
+        Data = data,
     };
 
     /// <summary>

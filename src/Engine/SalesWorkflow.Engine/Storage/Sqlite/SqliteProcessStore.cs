@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Engine.Storage.Sqlite;
@@ -635,6 +636,15 @@ internal sealed class SqliteProcessStore : IProcessStore
             }
 
             return StoredEventRows.ShareEvaluations(events);
+        });
+
+    public async Task<KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken) =>
+        await Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var command = Command(connection, null, "SELECT " + StoredEventRows.ColumnsWithoutEvaluation + " FROM events ORDER BY seq;");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await StoredEventRows.CondenseAsync(reader, dataAsUtf8: true, cancellationToken);
         });
 
     public async Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken) =>

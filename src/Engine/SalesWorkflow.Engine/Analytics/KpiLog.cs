@@ -1,0 +1,306 @@
+using System.Text.Json;
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Engine.Analytics;
+
+/// <summary>
+/// The event log condensed to what the KPIs read, deal by deal: add the events in sequence order (for instance while
+/// paging <see cref="ISalesWorkflowEngine.ReadEventsWithoutEvaluationsAsync"/>), then compute any number of queries.
+/// Each event's data is read once, when it is added, and the event itself is not kept, so a log far larger than
+/// memory would hold as <see cref="DealEvent"/>s can be reported on, and several periods cost one read.
+/// </summary>
+public sealed class KpiLog
+{
+    private readonly Dictionary<string, DealLog> _deals = new(StringComparer.Ordinal);
+
+    // Every deal's events in one array, chained deal by deal through LoggedEvent.Next. One large array is never
+    // copied by the garbage collector, where a list per deal would be copied from generation to generation as the
+    // log grows: that copying, not reading the rows, was most of the cost of loading a large log.
+    private LoggedEvent[] _events = new LoggedEvent[1024];
+
+    // Stage ids, categories, reasons and levels repeat across hundreds of thousands of events: one string each.
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+
+    /// <summary>Deals seen so far.</summary>
+    public int DealCount => _deals.Count;
+
+    /// <summary>Events added so far.</summary>
+    public int EventCount { get; private set; }
+
+    /// <summary>
+    /// The processes deals were started on, most deals first (then by id), each with the latest version a deal was
+    /// started on: what a report picks its process and version from.
+    /// </summary>
+    public IReadOnlyList<LoggedProcess> Processes =>
+        [.. _deals.Values.Where(d => d.StartedAt is not null).GroupBy(d => d.ProcessId!, StringComparer.Ordinal)
+            .Select(g => new LoggedProcess(g.Key, g.Count(), g.Max(d => d.ProcessVersion)))
+            .OrderByDescending(p => p.Deals).ThenBy(p => p.Id, StringComparer.Ordinal)];
+
+    /// <summary>Adds one event; a deal's events must come in its sequence order (other deals' events may interleave).</summary>
+    public void Add(DealEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Add(e.DealId, e.Type, e.At, e.Stage, e.ProcessId, e.ProcessVersion, e.Data);
+    }
+
+    /// <summary>
+    /// Adds one event from the columns the log reads (a store reading its rows calls this directly, with no
+    /// <see cref="DealEvent"/> in between); <paramref name="data"/> is read here and not kept.
+    /// </summary>
+    internal void Add(string dealId, string type, DateTimeOffset at, string stage, string processId, int processVersion, JsonElement data)
+    {
+        if (!_deals.TryGetValue(dealId, out var deal))
+        {
+            deal = new DealLog();
+            _deals[dealId] = deal;
+        }
+
+        var logged = Condense(type, at, stage, data);
+        if (logged.Kind == LoggedKind.Started && deal.StartedAt is null)
+        {
+            var owner = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("owner"u8, out var o) ? o : default;
+            deal.StartedAt = at;
+            deal.ProcessId = Name(processId);
+            deal.ProcessVersion = processVersion;
+            deal.Process = Name(Text(data, "process"u8));
+            deal.Rep = Name(Text(owner, "id"u8)) ?? string.Empty;
+            deal.Team = Name(Text(owner, "team"u8)) ?? string.Empty;
+        }
+
+        if (EventCount == _events.Length)
+        {
+            Array.Resize(ref _events, _events.Length * 2);
+        }
+
+        logged.Next = -1;
+        _events[EventCount] = logged;
+        if (deal.Last >= 0)
+        {
+            _events[deal.Last].Next = EventCount;
+        }
+        else
+        {
+            deal.First = EventCount;
+        }
+
+        deal.Last = EventCount++;
+    }
+
+    /// <summary>Adds events in sequence order.</summary>
+    public void AddRange(IEnumerable<DealEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var e in events)
+        {
+            Add(e);
+        }
+    }
+
+    /// <summary>The KPIs <paramref name="query"/> asks for, over the events added so far.</summary>
+    public PipelineKpis Compute(KpiQuery query) => Compute([query])[0];
+
+    /// <summary>Several queries (e.g. a period and the one before it) in one walk over the deals.</summary>
+    public IReadOnlyList<PipelineKpis> Compute(IReadOnlyList<KpiQuery> queries)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        return KpiCalculator.Compute(_deals.Values, _events, queries);
+    }
+
+    /// <summary>What the walk reads of one event; everything else in its data is dropped here.</summary>
+    private LoggedEvent Condense(string type, DateTimeOffset at, string stage, JsonElement data)
+    {
+        data = data.ValueKind == JsonValueKind.Object ? data : default;
+        var logged = new LoggedEvent { At = at };
+        switch (type)
+        {
+            case DealEventTypes.TrackingStarted:
+                logged.Kind = LoggedKind.Started;
+                logged.Name = Name(Text(data, "stage"u8) ?? stage);
+                logged.Amount = OpportunityAmount(data);
+                break;
+            case DealEventTypes.FactsUpdated:
+                logged.Kind = LoggedKind.FactsUpdated;
+                logged.Amount = OpportunityAmount(data);
+                break;
+            case DealEventTypes.StageChanged when Text(data, "to"u8) is { } to:
+                logged.Kind = LoggedKind.StageChanged;
+                logged.Name = Name(to);
+                break;
+            case DealEventTypes.DealWon:
+                logged.Kind = LoggedKind.Won;
+                logged.Amount = Number(data, "amount"u8);
+                break;
+            case DealEventTypes.DealLost:
+                logged.Kind = LoggedKind.Lost;
+                logged.Name = Name(Text(data, "reason"u8) ?? "(none)");
+                break;
+            case DealEventTypes.DealReopened:
+                logged.Kind = LoggedKind.Reopened;
+                logged.Name = Name(Text(data, "to"u8) ?? stage);
+                break;
+            case DealEventTypes.AdvanceBlocked:
+                logged.Kind = LoggedKind.Blocked;
+                logged.Blocking = BlockingKeys(data);
+                break;
+            case DealEventTypes.RiskRaised when Text(data, "risk"u8) is { } risk:
+                logged.Kind = LoggedKind.RiskRaised;
+                logged.Name = Name(risk);
+                logged.Category = Name(Text(data, "category"u8) ?? "(none)");
+                break;
+            case DealEventTypes.RiskCleared when Text(data, "risk"u8) is { } risk:
+                logged.Kind = LoggedKind.RiskCleared;
+                logged.Name = Name(risk);
+                break;
+            case DealEventTypes.EscalationRaised:
+                var level = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("level"u8, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : 0;
+                logged.Kind = LoggedKind.Escalation;
+                logged.Name = Name(Text(data, "escalation"u8) ?? "?");
+                logged.Category = Name($"L{level} {Text(data, "notify"u8) ?? "?"}");
+                break;
+            case DealEventTypes.FeedbackRecorded:
+                logged.Kind = LoggedKind.Feedback;
+                logged.Name = Text(data, "id"u8) ?? string.Empty;
+                logged.Complaint = Flag(data, "isComplaint"u8);
+                logged.Resolved = Flag(data, "resolved"u8);
+                logged.Satisfaction = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("satisfaction"u8, out var score) && score.ValueKind == JsonValueKind.Number ? score.GetInt32() : null;
+                break;
+            default:
+                break;
+        }
+
+        return logged;
+    }
+
+    /// <summary>"stage/criterion" for each failing exit criterion, "stage/checklist:item" for each missing checklist item.</summary>
+    private string[] BlockingKeys(JsonElement data)
+    {
+        var from = Text(data, "from"u8) ?? "?";
+        var keys = new List<string>();
+        if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("failing"u8, out var failing) && failing.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var criterion in failing.EnumerateArray())
+            {
+                keys.Add(Name($"{from}/{Text(criterion, "criterion"u8) ?? "?"}"));
+            }
+        }
+
+        if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("missingChecklist"u8, out var missing) && missing.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in missing.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.String)
+                {
+                    keys.Add(Name($"{from}/checklist:{item.GetString()}"));
+                }
+            }
+        }
+
+        return [.. keys];
+    }
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private string? Name(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        ref var known = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_names, text, out _);
+        return known ??= text;
+    }
+
+    /// <summary>The deal's amount as a start or facts update sets it, or null.</summary>
+    private static decimal? OpportunityAmount(JsonElement data) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty("opportunity"u8, out var opportunity) ? Number(opportunity, "amount"u8) : null;
+
+    private static string? Text(JsonElement data, ReadOnlySpan<byte> name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool Flag(JsonElement data, ReadOnlySpan<byte> name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
+
+    private static decimal? Number(JsonElement data, ReadOnlySpan<byte> name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : null;
+}
+
+/// <summary>A process deals in a <see cref="KpiLog"/> were started on.</summary>
+/// <param name="Id">The process id.</param>
+/// <param name="Deals">How many deals were started on it (any version).</param>
+/// <param name="LatestVersion">The latest version a deal was started on.</param>
+public sealed record LoggedProcess(string Id, int Deals, int LatestVersion);
+
+/// <summary>Where one deal's condensed events are (in sequence order), and who owns it (from its first start).</summary>
+internal sealed class DealLog
+{
+    /// <summary>The deal's first event in the log's event array (each event gives the next one); -1 before any.</summary>
+    public int First { get; set; } = -1;
+
+    /// <summary>The deal's latest event, which the next one is chained to.</summary>
+    public int Last { get; set; } = -1;
+
+    /// <summary>When the deal's first start happened, or null (a deal seen only through later events is not reported).</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
+    /// <summary>The process the start's data names (what a query's process is matched against).</summary>
+    public string? Process { get; set; }
+
+    /// <summary>The process and version the start event was recorded on.</summary>
+    public string? ProcessId { get; set; }
+
+    public int ProcessVersion { get; set; }
+
+    public string Rep { get; set; } = string.Empty;
+
+    public string Team { get; set; } = string.Empty;
+}
+
+/// <summary>The kinds of event the KPIs read; every other event only moves time on.</summary>
+internal enum LoggedKind : byte
+{
+    Other,
+    Started,
+    FactsUpdated,
+    StageChanged,
+    Won,
+    Lost,
+    Reopened,
+    Blocked,
+    RiskRaised,
+    RiskCleared,
+    Escalation,
+    Feedback,
+}
+
+/// <summary>
+/// What the KPIs read of one event. <see cref="Name"/> and <see cref="Category"/> mean what the kind says. A struct:
+/// a log holds one per event, and hundreds of thousands of small objects would cost the garbage collector more than
+/// the walk costs.
+/// </summary>
+internal struct LoggedEvent
+{
+    public LoggedKind Kind { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    /// <summary>The same deal's next event in the log's event array, or -1.</summary>
+    public int Next { get; set; }
+
+    /// <summary>Start: the stage; stage change, reopening: the stage entered; loss: the reason; risk: its id; escalation: its id; feedback: its id.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Risk raised: its category; escalation: "L{level} {who is notified}".</summary>
+    public string? Category { get; set; }
+
+    /// <summary>Start, facts update: the opportunity amount set (null when not given); win: the amount won.</summary>
+    public decimal? Amount { get; set; }
+
+    /// <summary>Advance blocked: what blocked it, as "stage/criterion" and "stage/checklist:item".</summary>
+    public string[]? Blocking { get; set; }
+
+    public bool Complaint { get; set; }
+
+    public bool Resolved { get; set; }
+
+    public int? Satisfaction { get; set; }
+}
