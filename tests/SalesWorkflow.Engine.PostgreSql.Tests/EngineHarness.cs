@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.PostgreSql.Tests;
 using SalesWorkflow.Engine.Runtime;
@@ -44,6 +45,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         _services = services.BuildServiceProvider();
         Engine = _services.GetRequiredService<ISalesWorkflowEngine>();
         Maintenance = _services.GetRequiredService<ISalesWorkflowMaintenance>();
+        Analytics = _services.GetRequiredService<ISalesWorkflowAnalytics>();
     }
 
     public string ConnectionString { get; }
@@ -53,6 +55,8 @@ internal sealed class EngineHarness : IAsyncDisposable
     public ISalesWorkflowEngine Engine { get; }
 
     public ISalesWorkflowMaintenance Maintenance { get; }
+
+    public ISalesWorkflowAnalytics Analytics { get; }
 
     public string NextId() => $"cmd-{_prefix}-{Interlocked.Increment(ref _commands)}";
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Events;
@@ -44,6 +45,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         _services = services.BuildServiceProvider();
         Engine = _services.GetRequiredService<ISalesWorkflowEngine>();
         Maintenance = _services.GetRequiredService<ISalesWorkflowMaintenance>();
+        Analytics = _services.GetRequiredService<ISalesWorkflowAnalytics>();
     }
 
     public string Folder { get; }
@@ -55,6 +57,8 @@ internal sealed class EngineHarness : IAsyncDisposable
     public ISalesWorkflowEngine Engine { get; }
 
     public ISalesWorkflowMaintenance Maintenance { get; }
+
+    public ISalesWorkflowAnalytics Analytics { get; }
 
     private readonly string _prefix = Guid.NewGuid().ToString("N")[..8];
 
