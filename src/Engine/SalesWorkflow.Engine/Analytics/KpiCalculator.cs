@@ -28,7 +28,7 @@ public static class KpiCalculator
     }
 
     /// <summary>Every query over the condensed deals, in one walk: each deal is read for each query in turn.</summary>
-    internal static IReadOnlyList<PipelineKpis> Compute(IReadOnlyCollection<DealLog> deals, LoggedEvent[] events, IReadOnlyList<KpiQuery> queries)
+    internal static IReadOnlyList<PipelineKpis> Compute(IReadOnlyCollection<DealLog> deals, LoggedEvents events, IReadOnlyList<KpiQuery> queries)
     {
         var totals = queries.Select(query => new Totals(new Scope(query ?? throw new ArgumentException("A query is null.", nameof(queries))))).ToArray();
 
@@ -143,7 +143,7 @@ public static class KpiCalculator
         /// <summary>Where the sums over all deals go as the walk finds them.</summary>
         private Counters _counters = null!;
 
-        public static DealPass? Read(DealLog history, LoggedEvent[] events, Scope scope, Counters counters)
+        public static DealPass? Read(DealLog history, LoggedEvents events, Scope scope, Counters counters)
         {
             var filter = scope.Query.Filter;
             if (history.StartedAt is not { } startedAt || startedAt > scope.Known ||
@@ -158,7 +158,7 @@ public static class KpiCalculator
             return deal;
         }
 
-        private void Walk(LoggedEvent[] events, int first, Scope scope, DateTimeOffset startedAt)
+        private void Walk(LoggedEvents events, int first, Scope scope, DateTimeOffset startedAt)
         {
             StartedInPeriod = scope.InPeriod(startedAt);
             string? status = null;
@@ -396,11 +396,18 @@ public static class KpiCalculator
             var won = _deals.Where(d => d.WonInPeriod is not null).Select(d => (Deal: d, d.WonInPeriod!.Value.At, d.WonInPeriod.Value.Amount, d.WonInPeriod.Value.Days)).ToList();
             var lost = _deals.Where(d => d.LostInPeriod is not null).ToList();
             var open = _deals.Where(d => d.OpenAtEnd).ToList();
+            // Each win's local month, found once (a period has a dozen months at most).
+            var wonByMonth = new Dictionary<(int Year, int Month), decimal>();
+            foreach (var w in won)
+            {
+                var day = ReportPeriod.LocalDay(w.At, scope.TimeZone);
+                System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(wonByMonth, (day.Year, day.Month), out _) += w.Amount;
+            }
+
             var months = new List<KeyValuePair<string, decimal>>();
             for (var month = period.From; month < period.Until; month = month.AddMonths(1))
             {
-                var key = month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
-                months.Add(new(key, won.Where(w => ReportPeriod.LocalDay(w.At, scope.TimeZone).ToString("yyyy-MM", CultureInfo.InvariantCulture) == key).Sum(w => w.Amount)));
+                months.Add(new(month.ToString("yyyy-MM", CultureInfo.InvariantCulture), wonByMonth.GetValueOrDefault((month.Year, month.Month))));
             }
 
             var winRate = won.Count + lost.Count == 0 ? (double?)null : (double)won.Count / (won.Count + lost.Count);
@@ -565,23 +572,42 @@ public static class KpiCalculator
             var factor = periodAmount / plan.Amount;
             var filter = scope.Query.Filter;
             var lines = new List<TargetLine>();
-            decimal Won(Func<DealPass, bool> which) => wonByKey.Where(w => which(w.Deal)).Sum(w => w.Amount);
-            decimal Pipeline(Func<DealPass, bool> which) => _deals.Where(d => d.OpenAtStart && which(d)).Sum(d => d.AmountAtStart);
+            // Won revenue and starting pipeline per team and per rep, in one pass over the deals each.
+            var wonBy = new Dictionary<(bool IsTeam, string Key), decimal>();
+            var pipelineBy = new Dictionary<(bool IsTeam, string Key), decimal>();
+            static void AddTo(Dictionary<(bool, string), decimal> sums, DealPass deal, decimal amount)
+            {
+                System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(sums, (true, deal.Team), out _) += amount;
+                System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(sums, (false, deal.Rep), out _) += amount;
+            }
+
+            foreach (var (deal, amount) in wonByKey)
+            {
+                AddTo(wonBy, deal, amount);
+            }
+
+            foreach (var deal in _deals.Where(d => d.OpenAtStart))
+            {
+                AddTo(pipelineBy, deal, deal.AmountAtStart);
+            }
+
+            decimal Won(bool isTeam, string key) => wonBy.GetValueOrDefault((isTeam, key));
+            decimal Pipeline(bool isTeam, string key) => pipelineBy.GetValueOrDefault((isTeam, key));
             if (filter.Team is null && filter.Rep is null)
             {
-                lines.Add(new TargetLine("total", string.Empty, "Total", periodAmount, Won(_ => true), Pipeline(_ => true), prorated));
+                lines.Add(new TargetLine("total", string.Empty, "Total", periodAmount, wonByKey.Sum(w => w.Amount), _deals.Where(d => d.OpenAtStart).Sum(d => d.AmountAtStart), prorated));
             }
 
             foreach (var team in plan.Teams.Where(t => filter.Team is null || t.Key == filter.Team))
             {
                 if (filter.Rep is null)
                 {
-                    lines.Add(new TargetLine("team", team.Key, team.Name.Get("en"), Math.Round(team.Amount * factor, 2), Won(d => d.Team == team.Key), Pipeline(d => d.Team == team.Key), prorated));
+                    lines.Add(new TargetLine("team", team.Key, team.Name.Get("en"), Math.Round(team.Amount * factor, 2), Won(true, team.Key), Pipeline(true, team.Key), prorated));
                 }
 
                 foreach (var rep in team.Parts.Where(r => filter.Rep is null || r.Key == filter.Rep))
                 {
-                    lines.Add(new TargetLine("rep", rep.Key, rep.Name.Get("en"), Math.Round(rep.Amount * factor, 2), Won(d => d.Rep == rep.Key), Pipeline(d => d.Rep == rep.Key), prorated));
+                    lines.Add(new TargetLine("rep", rep.Key, rep.Name.Get("en"), Math.Round(rep.Amount * factor, 2), Won(false, rep.Key), Pipeline(false, rep.Key), prorated));
                 }
             }
 

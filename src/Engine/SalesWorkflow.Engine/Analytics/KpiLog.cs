@@ -8,15 +8,13 @@ namespace SalesWorkflow.Engine.Analytics;
 /// paging <see cref="ISalesWorkflowEngine.ReadEventsWithoutEvaluationsAsync"/>), then compute any number of queries.
 /// Each event's data is read once, when it is added, and the event itself is not kept, so a log far larger than
 /// memory would hold as <see cref="DealEvent"/>s can be reported on, and several periods cost one read.
+/// Adding is not thread-safe; once the events are in, any number of threads may compute from it.
 /// </summary>
 public sealed class KpiLog
 {
     private readonly Dictionary<string, DealLog> _deals = new(StringComparer.Ordinal);
 
-    // Every deal's events in one array, chained deal by deal through LoggedEvent.Next. One large array is never
-    // copied by the garbage collector, where a list per deal would be copied from generation to generation as the
-    // log grows: that copying, not reading the rows, was most of the cost of loading a large log.
-    private LoggedEvent[] _events = new LoggedEvent[1024];
+    private readonly LoggedEvents _events = new();
 
     // Stage ids, categories, reasons and levels repeat across hundreds of thousands of events: one string each.
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
@@ -67,23 +65,19 @@ public sealed class KpiLog
             deal.Team = Name(Text(owner, "team"u8)) ?? string.Empty;
         }
 
-        if (EventCount == _events.Length)
-        {
-            Array.Resize(ref _events, _events.Length * 2);
-        }
-
         logged.Next = -1;
-        _events[EventCount] = logged;
+        var index = _events.Add(logged);
         if (deal.Last >= 0)
         {
-            _events[deal.Last].Next = EventCount;
+            _events[deal.Last].Next = index;
         }
         else
         {
-            deal.First = EventCount;
+            deal.First = index;
         }
 
-        deal.Last = EventCount++;
+        deal.Last = index;
+        EventCount++;
     }
 
     /// <summary>Adds events in sequence order.</summary>
@@ -229,6 +223,34 @@ public sealed class KpiLog
 /// <param name="Deals">How many deals were started on it (any version).</param>
 /// <param name="LatestVersion">The latest version a deal was started on.</param>
 public sealed record LoggedProcess(string Id, int Deals, int LatestVersion);
+
+/// <summary>
+/// Every deal's condensed events in one store, chained deal by deal through <see cref="LoggedEvent.Next"/>, in chunks
+/// of a fixed size on the large-object heap: the garbage collector never copies them and growing never copies them
+/// either, where a list per deal would be copied from generation to generation as the log grows (that copying, not
+/// reading the rows, was most of the cost of loading a large log).
+/// </summary>
+internal sealed class LoggedEvents
+{
+    private const int ChunkBits = 14;
+    private const int ChunkSize = 1 << ChunkBits;
+    private readonly List<LoggedEvent[]> _chunks = [];
+    private int _count;
+
+    public ref LoggedEvent this[int index] => ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
+
+    /// <summary>Stores <paramref name="logged"/> and returns its index.</summary>
+    public int Add(in LoggedEvent logged)
+    {
+        if ((_count & (ChunkSize - 1)) == 0)
+        {
+            _chunks.Add(new LoggedEvent[ChunkSize]);
+        }
+
+        this[_count] = logged;
+        return _count++;
+    }
+}
 
 /// <summary>Where one deal's condensed events are (in sequence order), and who owns it (from its first start).</summary>
 internal sealed class DealLog
