@@ -27,7 +27,7 @@ public static class KpiCalculator
         return log.Compute(queries);
     }
 
-    /// <summary>Every query over the condensed deals, in one walk: each deal is read for each query in turn.</summary>
+    /// <summary>Every query over the condensed deals: each query walks all of them, the queries side by side.</summary>
     internal static IReadOnlyList<PipelineKpis> Compute(IReadOnlyCollection<DealLog> deals, LoggedEvents events, IReadOnlyList<KpiQuery> queries)
     {
         var totals = queries.Select(query => new Totals(new Scope(query ?? throw new ArgumentException("A query is null.", nameof(queries))))).ToArray();
