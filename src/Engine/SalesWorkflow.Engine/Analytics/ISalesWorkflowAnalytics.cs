@@ -7,6 +7,9 @@ namespace SalesWorkflow.Engine.Analytics;
 /// event log read in one statement and condensed as it streams (no <see cref="Runtime.DealEvent"/> list is built, so
 /// a report over millions of events stays within the memory its figures need), and the process versions the database
 /// knows, whose stages, probabilities, thresholds and targets a <see cref="KpiQuery"/> reports against.
+/// Thread-safe. Cost: <see cref="ReadKpiLogAsync"/> reads every event once — about 3 s for 700,000 events
+/// on two cores (docs/performance.md) — so read the log once and compute every query from it;
+/// <see cref="FindProcessAsync"/> is a lookup.
 /// </summary>
 public interface ISalesWorkflowAnalytics
 {
