@@ -182,17 +182,66 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
             TimerPollOffsets = [TimeSpan.FromHours(9), TimeSpan.FromHours(10)],
         };
 
-        var conditionEscalations = process.Definition.Escalations.Where(e => e.Condition is not null).Select(e => e.Id).ToHashSet();
+        var conditionEscalations = ConditionEscalationIds(process);
         Dictionary<string, int> Replayed(BacktestCadence cadence) => Engine.Analytics.Backtest.Run(events, process, process, cadence).EscalationsBefore
             .Where(e => conditionEscalations.Contains(e.Key.Split(' ')[0])).ToDictionary(e => e.Key, e => e.Value);
-        var recorded = events.Where(e => e.Type == DealEventTypes.EscalationRaised && e.Data.GetProperty("trigger").GetString() == "condition")
-            .GroupBy(e => $"{e.Data.GetProperty("escalation").GetString()} L{e.Data.GetProperty("level").GetInt32()} ({e.Data.GetProperty("notify").GetString()})")
-            .ToDictionary(g => g.Key, g => g.Count());
+        var recorded = RecordedConditionEscalations(events);
 
         Assert.True(recorded.Values.Sum() > 50, $"{recorded.Values.Sum()} condition escalations recorded");
         Assert.Equal(recorded.OrderBy(e => e.Key, StringComparer.Ordinal), Replayed(demo).OrderBy(e => e.Key, StringComparer.Ordinal));
         Assert.NotEqual(recorded.OrderBy(e => e.Key, StringComparer.Ordinal), Replayed(BacktestCadence.Runtime).OrderBy(e => e.Key, StringComparer.Ordinal));
     }
+
+    /// <summary>The same fidelity through the command line: the demo's cadence given as options.</summary>
+    [Fact]
+    public async Task Backtest_DemoCadenceAsOptions_ReplaysTheConditionEscalationsTheEngineRaised()
+    {
+        var set = PluginSupport.Loader(PluginSupport.Load([], TextWriter.Null)).Load([history.Current]);
+        var conditionEscalations = ConditionEscalationIds(CompiledProcess.Compile(set.Processes.Single()));
+        Dictionary<string, int> recorded;
+        await using (var database = StoredDatabase.Open(history.DatabasePath, TextWriter.Null)!)
+        {
+            recorded = RecordedConditionEscalations(await database.ReadAllEventsAsync(CancellationToken.None));
+        }
+
+        var (code, output, error) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", history.Current, "--db", history.DatabasePath, "--format", "json",
+            "--sweep-every", "1d", "--sweep-at", "10:00", "--timers-every", "1d", "--timers-at", "09:00", "--timers-at", "10:00");
+        var (markdownCode, markdown, _) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", history.Current, "--db", history.DatabasePath, "--sweep-every", "1d", "--sweep-at", "10:00");
+
+        Assert.True(code == ExitCodes.Ok, error);
+        Assert.NotEmpty(recorded);
+        var result = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("sweep every 1d at 10:00 UTC; timers every 1d at 09:00, 10:00 UTC", result.GetProperty("cadence").GetString());
+        var replayed = result.GetProperty("escalationsBefore").EnumerateObject()
+            .Where(e => conditionEscalations.Contains(e.Name.Split(' ')[0])).ToDictionary(e => e.Name, e => e.Value.GetInt32());
+        Assert.Equal(recorded.OrderBy(e => e.Key, StringComparer.Ordinal), replayed.OrderBy(e => e.Key, StringComparer.Ordinal));
+        Assert.Equal(ExitCodes.Ok, markdownCode);
+        Assert.Contains("with a sweep every 1d at 10:00 UTC; timers every 1s at 00:00 UTC", markdown, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--sweep-every", "5bd", "not a length of elapsed time")]
+    [InlineData("--sweep-every", "0m", "not a length of elapsed time")]
+    [InlineData("--timers-every", "soon", "not a length of elapsed time")]
+    [InlineData("--sweep-at", "25:00", "not a UTC time of day")]
+    [InlineData("--timers-at", "9am", "not a UTC time of day")]
+    public async Task Backtest_BadCadence_IsAUsageErrorSayingWhatIsWrong(string option, string value, string expected)
+    {
+        var (code, output, error) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", history.Current, "--db", history.DatabasePath, option, value);
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains($"{option} `{value}` is {expected}", error, StringComparison.Ordinal);
+        Assert.Empty(output);
+    }
+
+    private static HashSet<string> ConditionEscalationIds(CompiledProcess process) =>
+        process.Definition.Escalations.Where(e => e.Condition is not null).Select(e => e.Id).ToHashSet();
+
+    /// <summary>Condition-triggered escalations the engine raised, keyed as the backtest counts them ("id L2 (role)").</summary>
+    private static Dictionary<string, int> RecordedConditionEscalations(IEnumerable<DealEvent> events) =>
+        events.Where(e => e.Type == DealEventTypes.EscalationRaised && e.Data.GetProperty("trigger").GetString() == "condition")
+            .GroupBy(e => $"{e.Data.GetProperty("escalation").GetString()} L{e.Data.GetProperty("level").GetInt32()} ({e.Data.GetProperty("notify").GetString()})")
+            .ToDictionary(g => g.Key, g => g.Count());
 
     [Fact]
     public async Task Backtest_TwoDifferentProcesses_IsAUsageError()

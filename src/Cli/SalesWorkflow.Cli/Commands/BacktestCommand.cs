@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
 
 namespace SalesWorkflow.Cli.Commands;
@@ -24,6 +25,13 @@ internal static class BacktestCommand
         var db = new Option<string>("--db") { Description = "The database whose history is replayed.", DefaultValueFactory = _ => "salesworkflow.db" };
         var format = new Option<string>("--format") { Description = "md (default) or json.", DefaultValueFactory = _ => "md" };
         var plugins = PluginSupport.CreateOption();
+
+        // The cadence the history was recorded under: condition-triggered escalations are noticed by the sweep and
+        // fired by the timer polls, so replaying them faithfully needs the application's own settings.
+        var sweepEvery = new Option<string?>("--sweep-every") { Description = "How often the application swept open deals (SweepInterval) while the history was recorded, e.g. 15m or 1d (default: the runtime's 15m)." };
+        var sweepAt = new Option<string?>("--sweep-at") { Description = "Where the sweeps fell, as a UTC time of day, e.g. 10:00 (default 00:00)." };
+        var timersEvery = new Option<string?>("--timers-every") { Description = "How often due escalation timers were fired (TimerPollInterval), e.g. 1m or 1d (default: the runtime's 1 s)." };
+        var timersAt = new Option<string[]>("--timers-at") { Description = "UTC time of day a timer poll fell at (repeat for several polls per interval; default 00:00)." };
         var command = new Command("backtest", "Replay the recorded history under a changed process: blocked deals, escalation volume per level, and what is at stake.")
         {
             from,
@@ -31,12 +39,95 @@ internal static class BacktestCommand
             db,
             format,
             plugins,
+            sweepEvery,
+            sweepAt,
+            timersEvery,
+            timersAt,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(db)!, parse.GetValue(format)!, parse.GetValue(plugins), cancellationToken));
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!TryCadence(parse.GetValue(sweepEvery), parse.GetValue(sweepAt), parse.GetValue(timersEvery), parse.GetValue(timersAt) ?? [], out var cadence, out var error))
+            {
+                await context.Error.WriteLineAsync($"salesflow: {error}");
+                return ExitCodes.UsageOrIo;
+            }
+
+            return await RunAsync(context, parse.GetValue(from)!, parse.GetValue(to)!, parse.GetValue(db)!, parse.GetValue(format)!, parse.GetValue(plugins), cadence, cancellationToken);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string fromPath, string toPath, string dbPath, string format, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
+    /// <summary>The cadence the options describe (the runtime's defaults for what they leave out), or why they are wrong.</summary>
+    internal static bool TryCadence(string? sweepEvery, string? sweepAt, string? timersEvery, IReadOnlyList<string> timersAt, out BacktestCadence cadence, out string error)
+    {
+        cadence = BacktestCadence.Runtime;
+        error = string.Empty;
+        var defaults = BacktestCadence.Runtime;
+        if (!TryInterval("--sweep-every", sweepEvery, defaults.SweepInterval, out var sweepInterval, ref error) ||
+            !TryInterval("--timers-every", timersEvery, defaults.TimerPollInterval, out var timerInterval, ref error) ||
+            !TryTimeOfDay("--sweep-at", sweepAt, out var sweepOffset, ref error))
+        {
+            return false;
+        }
+
+        var timerOffsets = new List<TimeSpan>();
+        foreach (var at in timersAt)
+        {
+            if (!TryTimeOfDay("--timers-at", at, out var offset, ref error))
+            {
+                return false;
+            }
+
+            timerOffsets.Add(offset);
+        }
+
+        cadence = new BacktestCadence
+        {
+            SweepInterval = sweepInterval,
+            SweepOffset = sweepOffset,
+            TimerPollInterval = timerInterval,
+            TimerPollOffsets = timerOffsets.Count > 0 ? timerOffsets : defaults.TimerPollOffsets,
+        };
+        return true;
+    }
+
+    private static bool TryInterval(string option, string? text, TimeSpan fallback, out TimeSpan interval, ref string error)
+    {
+        interval = fallback;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (!Duration.TryParse(text, out var duration, out var why) || duration.IsBusinessDays || duration.Elapsed <= TimeSpan.Zero)
+        {
+            error = $"{option} `{text}` is not a length of elapsed time such as 15m, 1h or 1d ({(why.Length > 0 ? why : "business days and zero do not describe a cadence")})";
+            return false;
+        }
+
+        interval = duration.Elapsed;
+        return true;
+    }
+
+    private static bool TryTimeOfDay(string option, string? text, out TimeSpan offset, ref string error)
+    {
+        offset = TimeSpan.Zero;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (!TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            error = $"{option} `{text}` is not a UTC time of day written HH:mm, e.g. 10:00";
+            return false;
+        }
+
+        offset = time.ToTimeSpan();
+        return true;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string fromPath, string toPath, string dbPath, string format, IReadOnlyList<string>? pluginFolders, BacktestCadence cadence, CancellationToken cancellationToken)
     {
         if (format is not ("md" or "json"))
         {
@@ -74,11 +165,11 @@ internal static class BacktestCommand
         var events = (await database.ReadAllEventsAsync(cancellationToken)).Where(e => e.ProcessId == processes[0].Id).ToList();
 
         var watch = Stopwatch.StartNew();
-        var result = Backtest.Run(events, processes[0], processes[1]);
+        var result = Backtest.Run(events, processes[0], processes[1], cadence);
         watch.Stop();
         await context.Out.WriteAsync(format == "json"
-            ? JsonSerializer.Serialize(new { process = processes[0].Id, from = processes[0].Version, to = processes[1].Version, result.Deals, result.Moves, result.Unreproduced, blockedMoves = result.Blocked.Count, result.BlockedByCriterion, result.EscalationsBefore, result.EscalationsAfter, notificationsByRole = result.NotificationsByRole.ToDictionary(r => r.Key, r => new { before = r.Value.Before, after = r.Value.After }), wonDealsBlocked = new { deals = result.WonDealsBlocked.Deals, revenue = result.WonDealsBlocked.Revenue }, result.LostDealsBlocked, result.FloodWarnings, kpis = KpisJson(result.Kpis), blocked = result.Blocked.Take(100) }, Json) + "\n"
-            : Markdown(result, processes[0], processes[1], watch.Elapsed));
+            ? JsonSerializer.Serialize(new { process = processes[0].Id, from = processes[0].Version, to = processes[1].Version, cadence = CadenceText(cadence), result.Deals, result.Moves, result.Unreproduced, blockedMoves = result.Blocked.Count, result.BlockedByCriterion, result.EscalationsBefore, result.EscalationsAfter, notificationsByRole = result.NotificationsByRole.ToDictionary(r => r.Key, r => new { before = r.Value.Before, after = r.Value.After }), wonDealsBlocked = new { deals = result.WonDealsBlocked.Deals, revenue = result.WonDealsBlocked.Revenue }, result.LostDealsBlocked, result.FloodWarnings, kpis = KpisJson(result.Kpis), blocked = result.Blocked.Take(100) }, Json) + "\n"
+            : Markdown(result, processes[0], processes[1], cadence, watch.Elapsed));
         return ExitCodes.Ok;
     }
 
@@ -99,11 +190,19 @@ internal static class BacktestCommand
 
     private static string Change(decimal before, decimal after) => (after - before).ToString("+#,0;-#,0;0", CultureInfo.InvariantCulture);
 
-    private static string Markdown(BacktestResult r, CompiledProcess from, CompiledProcess to, TimeSpan elapsed)
+    /// <summary>The cadence in words, e.g. "sweep every 1d at 10:00 UTC; timers every 1d at 09:00, 10:00 UTC".</summary>
+    private static string CadenceText(BacktestCadence c)
+    {
+        static string Every(TimeSpan interval) => interval < TimeSpan.FromMinutes(1) ? $"{interval.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s" : Duration.FromElapsed(interval).Text;
+        static string At(TimeSpan offset) => TimeOnly.FromTimeSpan(offset).ToString("HH:mm", CultureInfo.InvariantCulture);
+        return $"sweep every {Every(c.SweepInterval)} at {At(c.SweepOffset)} UTC; timers every {Every(c.TimerPollInterval)} at {string.Join(", ", c.TimerPollOffsets.Select(At))} UTC";
+    }
+
+    private static string Markdown(BacktestResult r, CompiledProcess from, CompiledProcess to, BacktestCadence cadence, TimeSpan elapsed)
     {
         var b = new StringBuilder();
         b.Append(CultureInfo.InvariantCulture, $"# Backtest: {from.Id} v{from.Version} → v{to.Version}\n\n");
-        b.Append(CultureInfo.InvariantCulture, $"Replayed {N(r.Deals)} deals and {N(r.Moves)} stage moves in {elapsed.TotalSeconds:0.00} s ({(r.Deals / Math.Max(elapsed.TotalSeconds, 1e-6)).ToString("N0", CultureInfo.InvariantCulture)} deals/s).\n\n");
+        b.Append(CultureInfo.InvariantCulture, $"Replayed {N(r.Deals)} deals and {N(r.Moves)} stage moves in {elapsed.TotalSeconds:0.00} s ({(r.Deals / Math.Max(elapsed.TotalSeconds, 1e-6)).ToString("N0", CultureInfo.InvariantCulture)} deals/s); condition-triggered escalations replayed with a {CadenceText(cadence)} (set with --sweep-every/--sweep-at/--timers-every/--timers-at).\n\n");
         if (r.Unreproduced > 0)
         {
             b.Append(CultureInfo.InvariantCulture, $"Note: {N(r.Unreproduced)} recorded moves fail even the recorded gates on the rebuilt facts (history incomplete, e.g. facts changed outside the engine); they are left out.\n\n");
