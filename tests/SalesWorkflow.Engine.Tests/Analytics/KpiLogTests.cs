@@ -19,7 +19,7 @@ public sealed class KpiLogTests
             Type = type,
             At = at.AddHours(hours),
             CommandId = $"c{sequence}",
-            ProcessId = "p",
+            ProcessId = deal == "d" ? "q" : "p",
             ProcessVersion = deal == "b" ? 2 : 1,
             Stage = "lead",
             Data = JsonSerializer.SerializeToElement(data),
@@ -32,14 +32,15 @@ public sealed class KpiLogTests
             Event("a", DealEventTypes.DealWon, 2, new { amount = 70 }),
             Event("c", DealEventTypes.DealLost, 3, new { reason = "price" }), // no start: not a deal the report knows
             Event("b", DealEventTypes.DealLost, 4, new { reason = "timing" }),
+            Event("d", DealEventTypes.TrackingStarted, 5, start),
         ];
         var log = new KpiLog();
 
         log.AddRange(events);
         var kpis = log.Compute(new KpiQuery(KpiLogStoreTests.March));
 
-        Assert.Equal((3, 5), (log.DealCount, log.EventCount));
-        Assert.Equal([new LoggedProcess("p", 2, 2)], log.Processes);
+        Assert.Equal((4, 6), (log.DealCount, log.EventCount));
+        Assert.Equal([new LoggedProcess("p", 2, 2), new LoggedProcess("q", 1, 1)], log.Processes); // most deals first
         Assert.Equal((1, 1, 70m), (kpis.Won, kpis.Lost, kpis.WonRevenue));
         Assert.Equal(new Dictionary<string, int> { ["timing"] = 1 }, kpis.LossReasons);
         Assert.Throws<ArgumentNullException>(() => log.Add(null!));
