@@ -64,11 +64,7 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
     [Fact]
     public async Task Backtest_StricterGate_NamesTheStageAndCriterionOfEveryMoveItWouldHaveBlocked()
     {
-        var stricter = history.Changed("stricter", text => text.Replace("      - id: payment-terms-agreed", """
-                  - id: discount-within-policy
-                    when: Opportunity.DiscountPercent <= 10
-                  - id: payment-terms-agreed
-            """.Replace("            ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
+        var stricter = StricterNegotiationGate("stricter");
 
         var result = await Backtest(stricter);
 
@@ -86,11 +82,7 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
     [Fact]
     public async Task Backtest_StricterGate_ReportsTheKpiDeltasInJsonAndMarkdown()
     {
-        var stricter = history.Changed("stricter-kpis", text => text.Replace("      - id: payment-terms-agreed", """
-                  - id: discount-within-policy
-                    when: Opportunity.DiscountPercent <= 10
-                  - id: payment-terms-agreed
-            """.Replace("            ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
+        var stricter = StricterNegotiationGate("stricter-kpis");
 
         var result = await Backtest(stricter);
         var (code, markdown, _) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", stricter, "--db", history.DatabasePath);
@@ -233,6 +225,13 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
         Assert.Contains($"{option} `{value}` is {expected}", error, StringComparison.Ordinal);
         Assert.Empty(output);
     }
+
+    /// <summary>Version 2 with one more negotiation criterion: a discount of at most 10%.</summary>
+    private string StricterNegotiationGate(string name) => history.Changed(name, text => text.Replace("      - id: payment-terms-agreed", """
+                  - id: discount-within-policy
+                    when: Opportunity.DiscountPercent <= 10
+                  - id: payment-terms-agreed
+            """.Replace("            ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal));
 
     private static HashSet<string> ConditionEscalationIds(CompiledProcess process) =>
         process.Definition.Escalations.Where(e => e.Condition is not null).Select(e => e.Id).ToHashSet();

@@ -46,40 +46,22 @@ public sealed class BacktestConditionEscalationTests
     /// </summary>
     private static List<DealEvent> History()
     {
-        var events = new List<DealEvent>();
-        void Add(string deal, string type, double day, string stage, object data) => events.Add(new DealEvent
-        {
-            Sequence = events.Count + 1,
-            EventId = $"{deal}:{events.Count + 1}",
-            DealId = deal,
-            Type = type,
-            At = T0.AddDays(day),
-            CommandId = "c",
-            ProcessId = "test",
-            ProcessVersion = 1,
-            Stage = stage,
-            Data = JsonSerializer.SerializeToElement(data, StorageJson.DataOptions),
-        });
-        void Start(string deal) => Add(deal, DealEventTypes.TrackingStarted, 0, "lead", new
+        var history = new HandWrittenHistory(T0);
+        void Start(string deal) => history.Add(deal, DealEventTypes.TrackingStarted, 0, "lead", new
         {
             stage = "lead",
             opportunity = new { amount = 10_000 },
             contacts = new[] { new { id = "c1", lastContactedAt = T0 } },
         });
-        void Lose(string deal, double day, string from)
-        {
-            Add(deal, DealEventTypes.StageChanged, day, "lost", new { from, to = "lost", kind = "lose" });
-            Add(deal, DealEventTypes.DealLost, day, "lost", new { reason = "price", from });
-        }
 
         Start("E");
-        Add("E", DealEventTypes.ActivityLogged, 14, "lead", new { id = "a1", kind = "call", at = T0.AddDays(14) });
-        Lose("E", 25, "lead");
+        history.Add("E", DealEventTypes.ActivityLogged, 14, "lead", new { id = "a1", kind = "call", at = T0.AddDays(14) });
+        history.Lose("E", 25, "lead");
 
         Start("F");
-        Add("F", DealEventTypes.StageChanged, 11.5, "proposal", new { from = "lead", to = "proposal", kind = "forward" });
-        Lose("F", 13, "proposal");
-        return events;
+        history.Move("F", 11.5, "lead", "proposal");
+        history.Lose("F", 13, "proposal");
+        return history.Events;
     }
 
     [Fact]

@@ -57,52 +57,31 @@ public sealed class BacktestTests
     /// </summary>
     private static List<DealEvent> History()
     {
-        var events = new List<DealEvent>();
-        void Add(string deal, string type, double day, string stage, object data) => events.Add(new DealEvent
-        {
-            Sequence = events.Count + 1,
-            EventId = $"{deal}:{events.Count + 1}",
-            DealId = deal,
-            Type = type,
-            At = T0.AddDays(day),
-            CommandId = "c",
-            ProcessId = "test",
-            ProcessVersion = 1,
-            Stage = stage,
-            Data = JsonSerializer.SerializeToElement(data, StorageJson.DataOptions),
-        });
+        var history = new HandWrittenHistory(T0);
         void Start(string deal, decimal amount, decimal discount) =>
-            Add(deal, DealEventTypes.TrackingStarted, 0, "lead", new { stage = "lead", opportunity = new { amount, discountPercent = discount } });
-        void Move(string deal, double day, string from, string to, string kind = "forward") =>
-            Add(deal, DealEventTypes.StageChanged, day, to, new { from, to, kind });
+            history.Add(deal, DealEventTypes.TrackingStarted, 0, "lead", new { stage = "lead", opportunity = new { amount, discountPercent = discount } });
         void Win(string deal, double day, decimal amount)
         {
-            Move(deal, day, "proposal", "won");
-            Add(deal, DealEventTypes.DealWon, day, "won", new { stage = "won", amount });
-        }
-
-        void Lose(string deal, double day, string from)
-        {
-            Move(deal, day, from, "lost", "lose");
-            Add(deal, DealEventTypes.DealLost, day, "lost", new { reason = "price", from });
+            history.Move(deal, day, "proposal", "won");
+            history.Add(deal, DealEventTypes.DealWon, day, "won", new { stage = "won", amount });
         }
 
         Start("A", 100_000, 15);
-        Move("A", 1, "lead", "proposal");
+        history.Move("A", 1, "lead", "proposal");
         Win("A", 6, 100_000);
 
         Start("B", 50_000, 25);
-        Add("B", DealEventTypes.FactsUpdated, 3, "lead", new { opportunity = new { amount = 50_000, discountPercent = 5 } });
-        Move("B", 4, "lead", "proposal");
+        history.Add("B", DealEventTypes.FactsUpdated, 3, "lead", new { opportunity = new { amount = 50_000, discountPercent = 5 } });
+        history.Move("B", 4, "lead", "proposal");
         Win("B", 5, 50_000);
 
         Start("C", 80_000, 18);
-        Move("C", 2, "lead", "proposal");
-        Lose("C", 12, "proposal");
+        history.Move("C", 2, "lead", "proposal");
+        history.Lose("C", 12, "proposal");
 
         Start("D", 0, 0);
-        Lose("D", 1, "lead");
-        return events;
+        history.Lose("D", 1, "lead");
+        return history.Events;
     }
 
     [Fact]

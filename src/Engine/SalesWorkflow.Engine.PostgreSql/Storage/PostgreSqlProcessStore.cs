@@ -34,7 +34,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     public PostgreSqlProcessStore(string connectionString, TimeProvider clock, PostgreSqlStoreSettings? settings = null, bool readOnly = false)
     {
         settings ??= new PostgreSqlStoreSettings();
-        var builder = new NpgsqlConnectionStringBuilder(PostgreSqlConnectionString.Normalize(connectionString));
+        var normalized = PostgreSqlConnectionString.Normalize(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(normalized);
         if (string.IsNullOrWhiteSpace(builder.Host))
         {
             throw new ArgumentException("The PostgreSQL connection string needs a Host, e.g. \"Host=localhost;Database=salesworkflow;Username=app;Password=…\".", nameof(connectionString));
@@ -43,7 +44,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         // Defaults that suit a store used by short transactions from many callers; anything set explicitly wins.
         // (NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it knows, set or not, so what was given
         // is read from the string itself.)
-        var given = PostgreSqlConnectionString.GivenKeywords(PostgreSqlConnectionString.Normalize(connectionString));
+        var given = PostgreSqlConnectionString.GivenKeywords(normalized);
         if (!given.Contains("timeout"))
         {
             builder.Timeout = 5;
@@ -485,7 +486,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 events.Add(StoredEventRows.Read(reader));
             }
 
-            return StoredEventRows.ShareEvaluations(events);
+            return withEvaluations ? StoredEventRows.ShareEvaluations(events) : events;
         }, cancellationToken);
 
     public async Task<KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken) =>

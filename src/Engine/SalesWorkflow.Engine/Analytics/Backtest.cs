@@ -372,11 +372,11 @@ public static class Backtest
         };
     }
 
-    /// <summary>Only the gate is needed, so by default only the exit criteria are decided (DealEvaluator.CheckGate), not the whole evaluation.</summary>
+    /// <summary>Only the gate is needed, so by default only the exit criteria are decided (DealEvaluator.FailingCriteria), not the whole evaluation.</summary>
     private static IReadOnlyList<string> FailingCriteria(CompiledProcess process, DealSnapshot snapshot, DateTimeOffset at, BacktestGates gates) =>
         gates == BacktestGates.FullEvaluation
             ? [.. DealEvaluator.Evaluate(process, snapshot, at).Gate.FailingCriteria]
-            : DealEvaluator.CheckGate(process, snapshot, at, escalationConditions: false).FailingCriteria;
+            : DealEvaluator.FailingCriteria(process, snapshot, at);
 
     /// <summary>Counts the time-based escalation levels the stay in the current stage, ending at <paramref name="left"/>, would have reached.</summary>
     private static void Escalations(DealReplay replay, DateTimeOffset left, CompiledProcess process, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter)
@@ -586,22 +586,7 @@ public static class Backtest
                     return null;
                 }
 
-                var below = -1L;
-                var above = count - 1;
-                while (above - below > 1)
-                {
-                    var mid = below + ((above - below) / 2);
-                    if (Changes(first.AddTicks(mid * interval)))
-                    {
-                        above = mid;
-                    }
-                    else
-                    {
-                        below = mid;
-                    }
-                }
-
-                return first.AddTicks(above * interval);
+                return first.AddTicks(FirstChange(agrees: -1, differs: count - 1) * interval);
             }
 
             var step = Math.Max(1, Day.Ticks / interval);
@@ -611,20 +596,7 @@ public static class Backtest
             {
                 if (Changes(first.AddTicks(hi * interval)))
                 {
-                    while (hi - lo > 1)
-                    {
-                        var mid = lo + ((hi - lo) / 2);
-                        if (Changes(first.AddTicks(mid * interval)))
-                        {
-                            hi = mid;
-                        }
-                        else
-                        {
-                            lo = mid;
-                        }
-                    }
-
-                    return first.AddTicks(hi * interval);
+                    return first.AddTicks(FirstChange(agrees: lo, differs: hi) * interval);
                 }
 
                 lo = hi;
@@ -633,6 +605,26 @@ public static class Backtest
                     _sweptUpTo = upTo;
                     return null;
                 }
+            }
+
+            // Bisects sweep indexes: the sweep at `agrees` gives the last evaluation's answer (-1: the evaluation
+            // itself), the one at `differs` does not; returns the first index whose answer differs.
+            long FirstChange(long agrees, long differs)
+            {
+                while (differs - agrees > 1)
+                {
+                    var mid = agrees + ((differs - agrees) / 2);
+                    if (Changes(first.AddTicks(mid * interval)))
+                    {
+                        differs = mid;
+                    }
+                    else
+                    {
+                        agrees = mid;
+                    }
+                }
+
+                return differs;
             }
         }
 

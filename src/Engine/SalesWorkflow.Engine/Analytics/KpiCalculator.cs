@@ -342,7 +342,7 @@ public static class KpiCalculator
                 _complaintResolved ??= new(StringComparer.Ordinal);
 
                 // A complaint counts once in the period, however often it is updated.
-                if (inPeriod && e.Complaint && !_counters.ComplaintsRecorded.Contains((this, id)))
+                if (inPeriod && e.Complaint)
                 {
                     _counters.ComplaintsRecorded.Add((this, id));
                 }

@@ -149,15 +149,14 @@ public static class DealEvaluator
     }
 
     /// <summary>
-    /// Decides only which exit criteria of the deal's stage fail and (when <paramref name="escalationConditions"/>) which
-    /// condition-triggered escalations hold — what a backtest needs at every replayed moment — with the conditions'
-    /// compiled delegates on the final facts (the same delegates that explain a failing criterion) instead of an NRules
-    /// session: about a microsecond instead of tens. Conditions that read rule results (<c>HasRisk</c>, plugins'
-    /// <c>Met</c>) cannot be decided that way; the first one that asks for them runs the full evaluation, whose answer
-    /// is then returned whole, so plugin and risk results are never dropped. Same answer as
-    /// <see cref="Evaluate"/>'s <c>Gate.Criteria</c> and <c>ActiveEscalationConditions</c>. Thread-safe.
+    /// Decides only which exit criteria of the deal's stage fail — what a backtest needs at every replayed move — with
+    /// the conditions' compiled delegates on the final facts (the same delegates that explain a failing criterion)
+    /// instead of an NRules session: about a microsecond instead of tens. Conditions that read rule results
+    /// (<c>HasRisk</c>, plugins' <c>Met</c>) cannot be decided that way; the first one that asks for them runs the full
+    /// evaluation, whose answer is then returned whole, so plugin and risk results are never dropped. Same answer as
+    /// <see cref="Evaluate"/>'s <c>Gate.FailingCriteria</c>. Thread-safe.
     /// </summary>
-    internal static GateCheck CheckGate(CompiledProcess process, DealSnapshot deal, DateTimeOffset now, bool escalationConditions)
+    internal static IReadOnlyList<string> FailingCriteria(CompiledProcess process, DealSnapshot deal, DateTimeOffset now)
     {
         var stageRules = process.Stage(deal.Stage)
             ?? throw new ArgumentException($"The process '{process.Id}' v{process.Version} has no stage '{deal.Stage}'.", nameof(deal));
@@ -176,61 +175,19 @@ public static class DealEvaluator
 
             if (full is not null)
             {
-                break;
+                return [.. full.Gate.FailingCriteria];
             }
         }
 
-        List<string>? active = null;
-        if (escalationConditions && full is null)
-        {
-            foreach (var (escalation, _) in stageRules.EscalationConditions)
-            {
-                if (Holds(process, escalation.Condition!, facts))
-                {
-                    (active ??= []).Add(escalation.Id);
-                }
-
-                if (full is not null)
-                {
-                    break;
-                }
-            }
-        }
-
-        if (full is not null)
-        {
-            return new GateCheck([.. full.Gate.FailingCriteria], escalationConditions ? full.ActiveEscalationConditions : []);
-        }
-
-        active?.Sort(StringComparer.Ordinal);
-        return new GateCheck(failing ?? (IReadOnlyList<string>)[], active ?? (IReadOnlyList<string>)[]);
+        return failing ?? (IReadOnlyList<string>)[];
     }
-
-    /// <summary>
-    /// Decides which condition-triggered escalations of the deal's stage hold at <paramref name="now"/> into
-    /// <paramref name="holds"/> (one slot per <c>StageRuleSet.EscalationConditions</c> entry; false for a stage the
-    /// process does not have), with the conditions' compiled delegates as <see cref="CheckGate"/> does, including its
-    /// fallback to a whole evaluation for conditions that read rule results. What a backtest needs at every replayed
-    /// moment of a deal, without the exit criteria. Thread-safe.
-    /// </summary>
-    internal static void EscalationConditionsHolding(CompiledProcess process, DealSnapshot deal, DateTimeOffset now, bool[] holds) =>
-        new EscalationConditionsProbe(process).Holding(deal, now, holds);
 
     /// <summary>Whether every term of a condition holds on the final facts; a term that throws does not hold (as in the session).</summary>
     private static bool Holds(CompiledProcess process, ConditionSource source, DealFacts facts)
     {
         foreach (var checkedTerm in process.Condition(source).Terms)
         {
-            try
-            {
-                if (!process.Term(checkedTerm).Evaluate(facts))
-                {
-                    return false;
-                }
-            }
-#pragma warning disable CA1031 // A faulty condition counts as false, as NRules counts it (the full evaluation reports the incident).
-            catch (Exception)
-#pragma warning restore CA1031
+            if (!TermHolds(process.Term(checkedTerm).Evaluate, facts))
             {
                 return false;
             }
@@ -239,20 +196,39 @@ public static class DealEvaluator
         return true;
     }
 
+    /// <summary>Whether one term holds on the facts; a term that throws does not hold (as in the session).</summary>
+    internal static bool TermHolds(Func<DealFacts, bool> term, DealFacts facts)
+    {
+        try
+        {
+            return term(facts);
+        }
+#pragma warning disable CA1031 // A faulty condition counts as false, as NRules counts it (the full evaluation reports the incident).
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
+    }
+
     private static DealFacts Facts(CompiledProcess process, StageRuleSet stageRules, DealSnapshot deal, DateTimeOffset now) => new()
     {
         Opportunity = deal.Opportunity,
         Account = deal.Account ?? new Account(),
         Owner = deal.Owner ?? new Owner(),
-        Deal = new DealContext(process.Id, process.Version, deal.Stage, deal.EnteredStageAt, now, process.Definition.Calendar, deal.ChecklistDone)
-        {
-            StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
-        },
+        Deal = Context(process, stageRules, deal, now),
         Contacts = deal.Contacts,
         Activities = deal.Activities,
         Approvals = deal.Approvals,
         Feedback = deal.Feedback,
     };
+
+    /// <summary>What conditions read as <c>Deal</c>: the deal's place in its process at <paramref name="now"/>.</summary>
+    internal static DealContext Context(CompiledProcess process, StageRuleSet stageRules, DealSnapshot deal, DateTimeOffset now) =>
+        new(process.Id, process.Version, deal.Stage, deal.EnteredStageAt, now, process.Definition.Calendar, deal.ChecklistDone)
+        {
+            StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
+        };
 
     /// <summary>The error a condition throws on the final facts, or null when it evaluates.</summary>
     private static string? FinalStateError(CompiledProcess process, ConditionSource source, DealFacts facts)
@@ -374,16 +350,17 @@ public static class DealEvaluator
 }
 
 /// <summary>
-/// <see cref="DealEvaluator.EscalationConditionsHolding"/> for one deal asked again and again (a backtest's sweeps):
-/// the same answers, with the stage's compiled terms looked up once per stage instead of per check, and the lazy
-/// rule results (the fallback to a whole evaluation) reused between checks instead of new closures each time. Not
-/// thread-safe: one per deal and process.
+/// Which condition-triggered escalations of a deal's stage hold, for one deal asked again and again (a backtest's
+/// sweeps): with the conditions' compiled delegates as <see cref="DealEvaluator.FailingCriteria"/> decides a gate,
+/// including its fallback to a whole evaluation for conditions that read rule results; the stage's compiled terms are
+/// looked up once per stage instead of per check, and the lazy rule results are reused between checks instead of new
+/// closures each time. Not thread-safe: one per deal and process.
 /// </summary>
 internal sealed class EscalationConditionsProbe
 {
     private readonly CompiledProcess _process;
-    private readonly RiskResults _risks;
-    private readonly MetResults _met;
+    private readonly OnDemand<RiskRaised> _risks;
+    private readonly OnDemand<CriterionMet> _met;
     private StageRuleSet? _stageRules;
     private string? _stage;
     private Func<DealFacts, bool>[][] _terms = [];
@@ -396,8 +373,8 @@ internal sealed class EscalationConditionsProbe
     public EscalationConditionsProbe(CompiledProcess process)
     {
         _process = process;
-        _risks = new RiskResults(this);
-        _met = new MetResults(this);
+        _risks = new OnDemand<RiskRaised>(() => Full().Risks.Select(r => new RiskRaised(r.Id)));
+        _met = new OnDemand<CriterionMet>(() => Full().ChecksMet.Select(id => new CriterionMet(id)));
     }
 
     /// <summary>Which of the stage's condition-triggered escalations hold at <paramref name="now"/>, into <paramref name="holds"/>.</summary>
@@ -427,10 +404,7 @@ internal sealed class EscalationConditionsProbe
             Opportunity = deal.Opportunity,
             Account = deal.Account ?? (_noAccount ??= new Account()),
             Owner = deal.Owner ?? (_noOwner ??= new Owner()),
-            Deal = new DealContext(_process.Id, _process.Version, deal.Stage, deal.EnteredStageAt, now, _process.Definition.Calendar, deal.ChecklistDone)
-            {
-                StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
-            },
+            Deal = DealEvaluator.Context(_process, stageRules, deal, now),
             Contacts = deal.Contacts,
             Activities = deal.Activities,
             Approvals = deal.Approvals,
@@ -475,16 +449,7 @@ internal sealed class EscalationConditionsProbe
     {
         foreach (var term in terms)
         {
-            try
-            {
-                if (!term(facts))
-                {
-                    return false;
-                }
-            }
-#pragma warning disable CA1031 // A faulty condition counts as false, as NRules counts it (the full evaluation reports the incident).
-            catch (Exception)
-#pragma warning restore CA1031
+            if (!DealEvaluator.TermHolds(term, facts))
             {
                 return false;
             }
@@ -494,39 +459,14 @@ internal sealed class EscalationConditionsProbe
     }
 
     private DealEvaluation Full() => _full ??= DealEvaluator.Evaluate(_process, _deal, _now);
-
-    /// <summary>The risks of the check under way, computed on first enumeration.</summary>
-    private sealed class RiskResults(EscalationConditionsProbe probe) : IEnumerable<RiskRaised>
-    {
-        private List<RiskRaised>? _items;
-
-        public void Reset() => _items = null;
-
-        public IEnumerator<RiskRaised> GetEnumerator() => (_items ??= [.. probe.Full().Risks.Select(r => new RiskRaised(r.Id))]).GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
-
-    /// <summary>The plugins' met checks of the check under way, computed on first enumeration.</summary>
-    private sealed class MetResults(EscalationConditionsProbe probe) : IEnumerable<CriterionMet>
-    {
-        private List<CriterionMet>? _items;
-
-        public void Reset() => _items = null;
-
-        public IEnumerator<CriterionMet> GetEnumerator() => (_items ??= [.. probe.Full().ChecksMet.Select(id => new CriterionMet(id))]).GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
 }
 
-/// <summary>Which exit criteria fail and which escalation conditions hold (ids, in definition and id order).</summary>
-internal sealed record GateCheck(IReadOnlyList<string> FailingCriteria, IReadOnlyList<string> ActiveEscalationConditions);
-
-/// <summary>A sequence computed on first enumeration (rule results a condition may never read).</summary>
+/// <summary>A sequence computed on first enumeration (rule results a condition may never read); <see cref="Reset"/> forgets it.</summary>
 internal sealed class OnDemand<T>(Func<IEnumerable<T>> compute) : IEnumerable<T>
 {
     private List<T>? _items;
+
+    public void Reset() => _items = null;
 
     public IEnumerator<T> GetEnumerator() => (_items ??= [.. compute()]).GetEnumerator();
 

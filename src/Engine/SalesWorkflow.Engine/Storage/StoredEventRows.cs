@@ -18,11 +18,20 @@ internal static class StoredEventRows
     public const string ColumnsWithoutEvaluation = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, NULL";
 
     /// <summary>Reads the <see cref="Columns"/> of a row, starting at column <paramref name="first"/>.</summary>
-    public static DealEvent Read(DbDataReader reader, int first = 0) =>
-        Read(reader, StorageJson.ParseElement(reader.GetString(first + 9)), first) with
-        {
-            Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
-        };
+    public static DealEvent Read(DbDataReader reader, int first = 0) => new()
+    {
+        Sequence = reader.GetInt64(first),
+        EventId = reader.GetString(first + 1),
+        DealId = reader.GetString(first + 2),
+        Type = reader.GetString(first + 3),
+        At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 4)),
+        CommandId = reader.GetString(first + 5),
+        ProcessId = reader.GetString(first + 6),
+        ProcessVersion = reader.GetInt32(first + 7),
+        Stage = reader.GetString(first + 8),
+        Data = StorageJson.ParseElement(reader.GetString(first + 9)),
+        Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
+    };
 
     /// <summary>
     /// Every event the reader's rows hold (<see cref="ColumnsWithoutEvaluation"/>, in log order), condensed into a
@@ -41,20 +50,6 @@ internal static class StoredEventRows
 
         return log;
     }
-
-    private static DealEvent Read(DbDataReader reader, JsonElement data, int first = 0) => new()
-    {
-        Sequence = reader.GetInt64(first),
-        EventId = reader.GetString(first + 1),
-        DealId = reader.GetString(first + 2),
-        Type = reader.GetString(first + 3),
-        At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 4)),
-        CommandId = reader.GetString(first + 5),
-        ProcessId = reader.GetString(first + 6),
-        ProcessVersion = reader.GetInt32(first + 7),
-        Stage = reader.GetString(first + 8),
-        Data = data,
-    };
 
     /// <summary>
     /// The store keeps a command's evaluation once, on its last event; the command's other events share it, because

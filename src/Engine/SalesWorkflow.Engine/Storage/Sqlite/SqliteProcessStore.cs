@@ -635,7 +635,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                 events.Add(StoredEventRows.Read(reader));
             }
 
-            return StoredEventRows.ShareEvaluations(events);
+            return withEvaluations ? StoredEventRows.ShareEvaluations(events) : events;
         });
 
     public async Task<KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken) =>
