@@ -1,0 +1,58 @@
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.Cli.Tests;
+
+/// <summary>
+/// A database written by main as of 25b76f2 (tests/Fixtures/legacy-25b76f2, every event type, recorded by the engine
+/// tests' EveryEventHistory) still opens, and its review and deal histories are those that main printed then.
+/// </summary>
+public sealed class LegacyDatabaseTests : IDisposable
+{
+    private static readonly string Fixture = RepoPaths.Combine("tests", "Fixtures", "legacy-25b76f2");
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("sw-legacy-").FullName;
+
+    private readonly string _database;
+
+    public LegacyDatabaseTests()
+    {
+        // A copy: opening a database may migrate it, and the committed file must stay as main wrote it.
+        _database = Path.Combine(_folder, "salesworkflow.db");
+        File.Copy(Path.Combine(Fixture, "salesworkflow.db"), _database);
+    }
+
+    public static TheoryData<string> Deals => [.. Enumerable.Range(0, 12).Select(d => $"E-{d:00}")];
+
+    [Theory]
+    [InlineData("json", null)]
+    [InlineData("md", null)]
+    [InlineData("json", "east")]
+    public async Task Report_LegacyDatabase_GivesTheFiguresMainGaveThen(string format, string? team)
+    {
+        var output = Path.Combine(_folder, $"report.{format}");
+        string[] args = ["report", "--db", _database, "--period", "2026-03", "--format", format, "--out", output];
+        var (code, _, error) = await CliRunner.RunAsync(team is null ? args : [.. args, "--team", team]);
+
+        Assert.True(code == 0, error);
+        var expected = Path.Combine(Fixture, "expected", team is null ? $"report-2026-03.{format}" : $"report-2026-03-{team}.{format}");
+        Assert.Equal(await File.ReadAllTextAsync(expected), await File.ReadAllTextAsync(output));
+    }
+
+    [Theory]
+    [MemberData(nameof(Deals))]
+    public async Task History_LegacyDatabase_ListsWhatMainListedThen(string deal)
+    {
+        var text = await CliRunner.RunAsync("history", "--db", _database, deal);
+        var json = await CliRunner.RunAsync("history", "--db", _database, deal, "--format", "json");
+
+        Assert.True(text.ExitCode == 0, text.Error);
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(Fixture, "expected", $"history-{deal}.txt")), text.Out);
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(Fixture, "expected", $"history-{deal}.json")), json.Out);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
