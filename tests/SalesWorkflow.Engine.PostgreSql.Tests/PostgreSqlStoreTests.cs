@@ -130,7 +130,7 @@ public sealed class PostgreSqlStoreTests
             return new Decision
             {
                 State = instance,
-                Events = [new NewEvent($"d1:{instance.EventCount + 1}", "facts-updated", Now, new { note = "x" }, null)],
+                Events = [new NewEvent($"d1:{instance.EventCount + 1}", new SalesWorkflow.Engine.Events.FactsUpdated(), Now, null)],
                 Result = new CommandResult { Status = CommandStatus.Applied, CommandId = "cmd-x", DealId = "d1" },
             };
         }, [], CancellationToken.None);

@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
+using static System.FormattableString;
 
 namespace SalesWorkflow.Cli.Commands;
 
@@ -70,35 +72,53 @@ internal static class HistoryCommand
     }
 
     /// <summary>What a reader wants from each event in one line; the full data is in <c>--format json</c>.</summary>
-    private static string Summary(DealEvent e)
+    private static string Summary(DealEvent e) => e.Payload switch
     {
-        var data = e.Data;
-        string Get(string name) => data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
-            ? value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()
-            : string.Empty;
-        string List(string name) => data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
-            ? string.Join(", ", value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Object && v.TryGetProperty("criterion", out var c) ? c.GetString() : v.ToString()))
-            : string.Empty;
-        return e.Type switch
+        TrackingStarted started => Invariant($"started on {started.Process} v{started.Version}"),
+        StageChanged moved => Invariant($"{moved.From} → {moved.To} ({moved.Kind}{(moved.Auto ? ", automatic" : string.Empty)}{(moved.Overridden ? ", gate overridden" : string.Empty)})"),
+        AdvanceBlocked blocked => Invariant($"to {blocked.To} refused: {Join(string.Join(", ", blocked.Failing.Select(f => f.Criterion)), string.Join(", ", blocked.MissingChecklist))}"),
+        GateOverridden overridden => Invariant($"to {overridden.To} by {overridden.Approver}: {overridden.Reason}"),
+        ActivityLogged activity => $"{activity.Kind} {activity.Outcome}".Trim(),
+        FeedbackRecorded feedback => Invariant($"satisfaction {feedback.Satisfaction}{(feedback.IsComplaint ? feedback.Resolved ? ", complaint resolved" : ", complaint" : string.Empty)}"),
+        ChecklistItemCompleted item => item.Item,
+        DealWon won => Invariant($"won, amount {won.Amount}"),
+        DealLost lost => Invariant($"lost ({lost.Reason}) from {lost.From}{(lost.Note is { Length: > 0 } note ? ": " + note : string.Empty)}"),
+        DealReopened reopened => Invariant($"reopened to {reopened.To}"),
+        RiskRaised risk => Invariant($"{risk.Risk} ({risk.Category}, {risk.Severity})"),
+        RiskCleared risk => risk.Risk,
+        EscalationRaised escalation => Invariant($"{escalation.Escalation} level {escalation.Level}/{escalation.Levels} → {escalation.Notify}"),
+        TasksCreated tasks => Invariant($"{tasks.Tasks.Count} task(s)"),
+        VersionMigrated migrated => Invariant($"v{migrated.From} → v{migrated.To}"),
+        FactsUpdated facts => "facts: " + string.Join(", ", FactsChanged(facts)),
+        _ => e.Data.GetRawText(),
+    };
+
+    private static IEnumerable<string> FactsChanged(FactsUpdated facts)
+    {
+        if (facts.Opportunity is not null)
         {
-            DealEventTypes.TrackingStarted => $"started on {Get("process")} v{Get("version")}",
-            DealEventTypes.StageChanged => $"{Get("from")} → {Get("to")} ({Get("kind")}{(Get("auto") == "true" ? ", automatic" : string.Empty)}{(Get("overridden") == "true" ? ", gate overridden" : string.Empty)})",
-            DealEventTypes.AdvanceBlocked => $"to {Get("to")} refused: {Join(List("failing"), List("missingChecklist"))}",
-            DealEventTypes.GateOverridden => $"to {Get("to")} by {Get("approver")}: {Get("reason")}",
-            DealEventTypes.ActivityLogged => $"{Get("kind")} {Get("outcome")}".Trim(),
-            DealEventTypes.FeedbackRecorded => $"satisfaction {Get("satisfaction")}{(Get("isComplaint") == "true" ? Get("resolved") == "true" ? ", complaint resolved" : ", complaint" : string.Empty)}",
-            DealEventTypes.ChecklistItemCompleted => Get("item"),
-            DealEventTypes.DealWon => $"won, amount {Get("amount")}",
-            DealEventTypes.DealLost => $"lost ({Get("reason")}) from {Get("from")}{(Get("note") is { Length: > 0 } note ? ": " + note : string.Empty)}",
-            DealEventTypes.DealReopened => $"reopened to {Get("to")}",
-            DealEventTypes.RiskRaised => $"{Get("risk")} ({Get("category")}, {Get("severity")})",
-            DealEventTypes.RiskCleared => Get("risk"),
-            DealEventTypes.EscalationRaised => $"{Get("escalation")} level {Get("level")}/{Get("levels")} → {Get("notify")}",
-            DealEventTypes.TasksCreated => $"{(data.TryGetProperty("tasks", out var tasks) ? tasks.GetArrayLength() : 0)} task(s)",
-            DealEventTypes.VersionMigrated => $"v{Get("from")} → v{Get("to")}",
-            DealEventTypes.FactsUpdated => "facts: " + string.Join(", ", data.ValueKind == JsonValueKind.Object ? data.EnumerateObject().Where(p => p.Value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) && !(p.Value.ValueKind == JsonValueKind.Array && p.Value.GetArrayLength() == 0)).Select(p => p.Name) : []),
-            _ => data.GetRawText(),
-        };
+            yield return "opportunity";
+        }
+
+        if (facts.Account is not null)
+        {
+            yield return "account";
+        }
+
+        if (facts.Owner is not null)
+        {
+            yield return "owner";
+        }
+
+        if (facts.Contacts is { Count: > 0 })
+        {
+            yield return "contacts";
+        }
+
+        if (facts.Approvals is { Count: > 0 })
+        {
+            yield return "approvals";
+        }
     }
 
     private static string Join(params string[] parts) => string.Join("; ", parts.Where(p => p.Length > 0));

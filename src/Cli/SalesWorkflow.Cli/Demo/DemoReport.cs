@@ -1,5 +1,6 @@
 using System.Globalization;
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 using Spectre.Console;
 
@@ -49,43 +50,41 @@ internal sealed class DemoReport
     private void Add(DealEvent e)
     {
         _events++;
-        switch (e.Type)
+        switch (e.Payload)
         {
-            case DealEventTypes.AdvanceBlocked:
+            case AdvanceBlocked blocked:
                 _advancesBlocked++;
-                foreach (var failing in e.Data.GetProperty("failing").EnumerateArray())
+                foreach (var failing in blocked.Failing)
                 {
-                    var id = failing.GetProperty("criterion").GetString()!;
-                    _blockedBy[id] = _blockedBy.GetValueOrDefault(id) + 1;
+                    _blockedBy[failing.Criterion] = _blockedBy.GetValueOrDefault(failing.Criterion) + 1;
                 }
 
-                foreach (var item in e.Data.GetProperty("missingChecklist").EnumerateArray())
+                foreach (var item in blocked.MissingChecklist)
                 {
-                    var id = "checklist: " + item.GetString();
+                    var id = "checklist: " + item;
                     _blockedBy[id] = _blockedBy.GetValueOrDefault(id) + 1;
                 }
 
                 break;
-            case DealEventTypes.GateOverridden:
+            case GateOverridden:
                 _overrides++;
                 break;
-            case DealEventTypes.EscalationRaised:
-                var key = (e.Data.GetProperty("escalation").GetString()!, e.Data.GetProperty("level").GetInt32(), e.Data.GetProperty("notify").GetString()!);
+            case EscalationRaised escalation:
+                var key = (escalation.Escalation, escalation.Level, escalation.Notify);
                 _escalations[key] = _escalations.GetValueOrDefault(key) + 1;
                 break;
-            case DealEventTypes.RiskRaised:
-                var category = e.Data.GetProperty("category").GetString()!;
-                _risksByCategory[category] = _risksByCategory.GetValueOrDefault(category) + 1;
+            case RiskRaised risk:
+                _risksByCategory[risk.Category] = _risksByCategory.GetValueOrDefault(risk.Category) + 1;
                 break;
-            case DealEventTypes.DealWon:
+            case DealWon won:
                 _won++;
-                _wonAmount += e.Data.GetProperty("amount").GetDecimal();
-                _wonDays += e.Data.GetProperty("daysOpen").GetDouble();
+                _wonAmount += won.Amount;
+                _wonDays += won.DaysOpen;
                 break;
-            case DealEventTypes.DealLost:
-                var reason = e.Data.TryGetProperty("reason", out var r) && r.ValueKind == System.Text.Json.JsonValueKind.String ? r.GetString()! : "(none)";
+            case DealLost lost:
+                var reason = lost.Reason ?? "(none)";
                 var (count, amount) = _lossReasons.GetValueOrDefault(reason);
-                _lossReasons[reason] = (count + 1, amount + e.Data.GetProperty("amount").GetDecimal());
+                _lossReasons[reason] = (count + 1, amount + lost.Amount);
                 break;
         }
     }

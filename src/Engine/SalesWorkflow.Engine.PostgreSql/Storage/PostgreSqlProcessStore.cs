@@ -5,6 +5,7 @@ using NpgsqlTypes;
 using Polly;
 using Polly.Retry;
 using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Engine.Storage.Sqlite;
@@ -302,7 +303,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         var rendered = new List<(NewEvent Event, JsonElement Data)>(decision.Events.Count);
         foreach (var e in decision.Events)
         {
-            var data = StorageJson.ToElement(e.Data);
+            var data = DealEventCodec.Encode(e.Payload);
             var keep = e.Evaluation is not null && stored.Add(e.Evaluation);
             rendered.Add((e, data));
             batch.BatchCommands.Add(BatchCommand(
@@ -380,6 +381,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                     ProcessVersion = current?.ProcessVersion ?? 0,
                     Stage = current?.Stage ?? string.Empty,
                     Data = data,
+                    Payload = e.Payload,
                     Evaluation = e.Evaluation,
                 });
                 await reader.NextResultAsync(cancellationToken);

@@ -1,12 +1,10 @@
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Expressions;
 using SalesWorkflow.Engine.Runtime;
-using SalesWorkflow.Engine.Storage;
-using SalesWorkflow.Sdk.Facts;
 
 namespace SalesWorkflow.Engine.Analytics;
 
@@ -286,7 +284,7 @@ public static class Backtest
 
     private static DealReplayResult ReplayDeal(IEnumerable<DealEvent> history, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence cadence, DateTimeOffset end, bool conditionEscalations)
     {
-        var replay = new DealReplay();
+        var replay = new DealProjection();
         var blocked = new List<BlockedMove>();
         var levels = new List<(string, string, bool)>();
         var conditionsBefore = new ConditionClocks(from, cadence, replay, levels, isAfter: false, conditionEscalations);
@@ -304,14 +302,13 @@ public static class Backtest
             // What the sweep and the timers did between the previous event and this one, on the facts of that time.
             conditionsBefore.RunUntil(e.At, inclusive: false);
             conditionsAfter.RunUntil(e.At, inclusive: false);
-            if (e.Type == DealEventTypes.StageChanged && replay.Stage is { } leaving && Text(e.Data, "kind") is "forward" or "skip" or "win")
+            if (e.Payload is StageChanged { Kind: "forward" or "skip" or "win" } move && replay.Stage is { } leaving)
             {
                 moves++;
                 leftBefore.Add(leaving);
                 var blockedBefore = blocked.Count;
                 var snapshot = replay.Snapshot();
-                var overridden = e.Data.TryGetProperty("overridden", out var flag) && flag.ValueKind == JsonValueKind.True;
-                if (to.Stage(leaving) is not null && snapshot is not null && !overridden && gates != BacktestGates.None)
+                if (to.Stage(leaving) is not null && snapshot is not null && !move.Overridden && gates != BacktestGates.None)
                 {
                     // Newly blocked: the recorded gate passes on these facts and the new one does not.
                     var recorded = from.Stage(leaving) is null || FailingCriteria(from, snapshot, e.At, gates).Count == 0;
@@ -331,21 +328,21 @@ public static class Backtest
                 }
             }
 
-            if (e.Type is DealEventTypes.StageChanged or DealEventTypes.DealWon or DealEventTypes.DealLost)
+            if (e.Payload is StageChanged or DealWon or DealLost)
             {
                 Escalations(replay, e.At, from, levels, isAfter: false);
                 Escalations(replay, e.At, to, levels, isAfter: true);
             }
 
-            if (e.Type == DealEventTypes.DealWon)
+            if (e.Payload is DealWon won)
             {
-                wonAmount = e.Data.ValueKind == JsonValueKind.Object && e.Data.TryGetProperty("amount", out var amount) && amount.ValueKind == JsonValueKind.Number ? amount.GetDecimal() : 0;
+                wonAmount = won.Amount;
             }
 
-            if (e.Type is DealEventTypes.DealLost or DealEventTypes.DealReopened)
+            if (e.Payload is DealLost or DealReopened)
             {
                 // The last outcome stands: a reopened deal is neither won nor lost until it closes again.
-                lost = e.Type == DealEventTypes.DealLost;
+                lost = e.Payload is DealLost;
                 lostAt = lost ? e.At : null;
                 wonAmount = null;
             }
@@ -379,9 +376,9 @@ public static class Backtest
             : DealEvaluator.FailingCriteria(process, snapshot, at);
 
     /// <summary>Counts the time-based escalation levels the stay in the current stage, ending at <paramref name="left"/>, would have reached.</summary>
-    private static void Escalations(DealReplay replay, DateTimeOffset left, CompiledProcess process, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter)
+    private static void Escalations(DealProjection replay, DateTimeOffset left, CompiledProcess process, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter)
     {
-        if (replay.Stage is not { } stage || replay.EnteredAt is not { } entered)
+        if (replay.Stage is not { } stage || replay.EnteredStageAt is not { } entered)
         {
             return;
         }
@@ -406,7 +403,7 @@ public static class Backtest
     /// (those reading the deal's clock or rule results), a day of sweeps at a time, bisecting a day where the answer
     /// changed: a condition that turns true and back within one day between two events is missed.
     /// </summary>
-    private sealed class ConditionClocks(CompiledProcess process, BacktestCadence cadence, DealReplay replay, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter, bool enabled)
+    private sealed class ConditionClocks(CompiledProcess process, BacktestCadence cadence, DealProjection replay, List<(string Key, string Role, bool IsAfter)> levels, bool isAfter, bool enabled)
     {
         private static readonly TimeSpan Day = TimeSpan.FromDays(1);
         private readonly EscalationConditionsProbe _probeConditions = new(process);
@@ -429,13 +426,12 @@ public static class Backtest
                 return;
             }
 
-            switch (e.Type)
+            switch (e.Payload)
             {
-                case DealEventTypes.TrackingStarted or DealEventTypes.StageChanged or DealEventTypes.DealReopened:
+                case TrackingStarted or StageChanged or DealReopened:
                     EnterStage();
                     break;
-                case DealEventTypes.FactsUpdated or DealEventTypes.ActivityLogged or DealEventTypes.FeedbackRecorded or DealEventTypes.ChecklistItemCompleted
-                    or DealEventTypes.AdvanceBlocked or DealEventTypes.VersionMigrated:
+                case FactsUpdated or ActivityLogged or FeedbackRecorded or ChecklistItemCompleted or AdvanceBlocked or VersionMigrated:
                     break;
                 default:
                     // Side effects of an evaluation (risks, escalations, tasks) or of a stage change already evaluated.
@@ -637,115 +633,6 @@ public static class Backtest
 
             _probeConditions.Holding(snapshot, at, _probe);
             return !_probe.AsSpan(0, _conditions.Count).SequenceEqual(_holds.AsSpan(0, _conditions.Count));
-        }
-    }
-
-    private static string? Text(JsonElement data, string name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    /// <summary>A deal's facts and stage, rebuilt event by event as the engine recorded them.</summary>
-    private sealed class DealReplay
-    {
-        private Opportunity? _opportunity;
-        private Account? _account;
-        private Owner? _owner;
-        private readonly List<Contact> _contacts = [];
-        private readonly List<Activity> _activities = [];
-        private readonly List<Approval> _approvals = [];
-        private readonly List<Feedback> _feedback = [];
-        private readonly HashSet<string> _checklist = new(StringComparer.Ordinal);
-
-        // The snapshot of the current facts, built once between two events (the sweeps of a long gap all read it).
-        private DealSnapshot? _snapshot;
-
-        public string? Stage { get; private set; }
-
-        public DateTimeOffset? EnteredAt { get; private set; }
-
-        /// <summary>The facts of this moment, as a view over the replay's own lists: valid until the next <see cref="Apply"/>, which is all an evaluation needs (no copies).</summary>
-        public DealSnapshot? Snapshot() => _snapshot ??= _opportunity is null || Stage is null || EnteredAt is null ? null : new DealSnapshot
-        {
-            Opportunity = _opportunity,
-            Account = _account,
-            Owner = _owner,
-            Contacts = _contacts,
-            Activities = _activities,
-            Approvals = _approvals,
-            Feedback = _feedback,
-            Stage = Stage,
-            EnteredStageAt = EnteredAt.Value,
-            ChecklistDone = _checklist,
-        };
-
-        public void Apply(DealEvent e)
-        {
-            _snapshot = null;
-            var data = e.Data;
-            switch (e.Type)
-            {
-                case DealEventTypes.TrackingStarted:
-                    Stage = Text(data, "stage") ?? e.Stage;
-                    EnteredAt = e.At;
-                    Facts(data);
-                    break;
-                case DealEventTypes.FactsUpdated:
-                    Facts(data);
-                    break;
-                case DealEventTypes.ActivityLogged when data.ValueKind == JsonValueKind.Object:
-                    Merge(_activities, data.Deserialize<Activity>(StorageJson.Options)!, a => a.Id);
-                    break;
-                case DealEventTypes.FeedbackRecorded when data.ValueKind == JsonValueKind.Object:
-                    Merge(_feedback, data.Deserialize<Feedback>(StorageJson.Options)!, f => f.Id);
-                    break;
-                case DealEventTypes.ChecklistItemCompleted when Text(data, "item") is { } item:
-                    _checklist.Add(item);
-                    break;
-                case DealEventTypes.StageChanged or DealEventTypes.DealReopened when e.Stage != Stage:
-                    Stage = e.Stage;
-                    EnteredAt = e.At;
-                    _checklist.Clear();
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        private void Facts(JsonElement data)
-        {
-            if (data.ValueKind != JsonValueKind.Object)
-            {
-                return;
-            }
-
-            _opportunity = Read<Opportunity>(data, "opportunity") ?? _opportunity;
-            _account = Read<Account>(data, "account") ?? _account;
-            _owner = Read<Owner>(data, "owner") ?? _owner;
-            foreach (var contact in Read<List<Contact>>(data, "contacts") ?? [])
-            {
-                Merge(_contacts, contact, c => c.Id);
-            }
-
-            foreach (var approval in Read<List<Approval>>(data, "approvals") ?? [])
-            {
-                Merge(_approvals, approval, a => a.Id);
-            }
-        }
-
-        private static T? Read<T>(JsonElement data, string name)
-            where T : class =>
-            data.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.Object or JsonValueKind.Array ? value.Deserialize<T>(StorageJson.Options) : null;
-
-        private static void Merge<T>(List<T> list, T item, Func<T, string> id)
-        {
-            var at = string.IsNullOrEmpty(id(item)) ? -1 : list.FindIndex(x => id(x) == id(item));
-            if (at >= 0)
-            {
-                list[at] = item;
-            }
-            else
-            {
-                list.Add(item);
-            }
         }
     }
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Engine.Analytics;
@@ -38,14 +38,14 @@ public sealed class KpiLog
     public void Add(DealEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        Add(e.DealId, e.Type, e.At, e.Stage, e.ProcessId, e.ProcessVersion, e.Data);
+        Add(e.DealId, e.At, e.Stage, e.ProcessId, e.ProcessVersion, e.Payload);
     }
 
     /// <summary>
     /// Adds one event from the columns the log reads (a store reading its rows calls this directly, with no
-    /// <see cref="DealEvent"/> in between); <paramref name="data"/> is read here and not kept.
+    /// <see cref="DealEvent"/> in between); <paramref name="payload"/> is read here and not kept.
     /// </summary>
-    internal void Add(string dealId, string type, DateTimeOffset at, string stage, string processId, int processVersion, JsonElement data)
+    internal void Add(string dealId, DateTimeOffset at, string stage, string processId, int processVersion, DealEventPayload payload)
     {
         if (!_deals.TryGetValue(dealId, out var deal))
         {
@@ -53,16 +53,15 @@ public sealed class KpiLog
             _deals[dealId] = deal;
         }
 
-        var logged = Condense(type, at, stage, data);
-        if (logged.Kind == LoggedKind.Started && deal.StartedAt is null)
+        var logged = Condense(payload, at, stage);
+        if (payload is TrackingStarted started && deal.StartedAt is null)
         {
-            var owner = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("owner"u8, out var o) ? o : default;
             deal.StartedAt = at;
             deal.ProcessId = Name(processId);
             deal.ProcessVersion = processVersion;
-            deal.Process = Name(Text(data, "process"u8));
-            deal.Rep = Name(Text(owner, "id"u8)) ?? string.Empty;
-            deal.Team = Name(Text(owner, "team"u8)) ?? string.Empty;
+            deal.Process = Name(started.Process is { Length: > 0 } process ? process : null);
+            deal.Rep = Name(started.Owner?.Id) ?? string.Empty;
+            deal.Team = Name(started.Owner?.Team) ?? string.Empty;
         }
 
         logged.Next = -1;
@@ -100,63 +99,61 @@ public sealed class KpiLog
         return KpiCalculator.Compute(_deals.Values, _events, queries);
     }
 
-    /// <summary>What the walk reads of one event; everything else in its data is dropped here.</summary>
-    private LoggedEvent Condense(string type, DateTimeOffset at, string stage, JsonElement data)
+    /// <summary>What the walk reads of one event; everything else in its payload is dropped here.</summary>
+    private LoggedEvent Condense(DealEventPayload payload, DateTimeOffset at, string stage)
     {
-        data = data.ValueKind == JsonValueKind.Object ? data : default;
         var logged = new LoggedEvent { At = at };
-        switch (type)
+        switch (payload)
         {
-            case DealEventTypes.TrackingStarted:
+            case TrackingStarted started:
                 logged.Kind = LoggedKind.Started;
-                logged.Name = Name(Text(data, "stage"u8) ?? stage);
-                logged.Amount = OpportunityAmount(data);
+                logged.Name = Name(started.Stage is { Length: > 0 } startStage ? startStage : stage);
+                logged.Amount = started.Opportunity?.Amount;
                 break;
-            case DealEventTypes.FactsUpdated:
+            case FactsUpdated facts:
                 logged.Kind = LoggedKind.FactsUpdated;
-                logged.Amount = OpportunityAmount(data);
+                logged.Amount = facts.Opportunity?.Amount;
                 break;
-            case DealEventTypes.StageChanged when Text(data, "to"u8) is { } to:
+            case StageChanged { To: { } to }:
                 logged.Kind = LoggedKind.StageChanged;
                 logged.Name = Name(to);
                 break;
-            case DealEventTypes.DealWon:
+            case DealWon won:
                 logged.Kind = LoggedKind.Won;
-                logged.Amount = Number(data, "amount"u8);
+                logged.Amount = won.Amount;
                 break;
-            case DealEventTypes.DealLost:
+            case DealLost lost:
                 logged.Kind = LoggedKind.Lost;
-                logged.Name = Name(Text(data, "reason"u8) ?? "(none)");
+                logged.Name = Name(lost.Reason ?? "(none)");
                 break;
-            case DealEventTypes.DealReopened:
+            case DealReopened reopened:
                 logged.Kind = LoggedKind.Reopened;
-                logged.Name = Name(Text(data, "to"u8) ?? stage);
+                logged.Name = Name(reopened.To ?? stage);
                 break;
-            case DealEventTypes.AdvanceBlocked:
+            case AdvanceBlocked blocked:
                 logged.Kind = LoggedKind.Blocked;
-                logged.Blocking = BlockingKeys(data);
+                logged.Blocking = BlockingKeys(blocked);
                 break;
-            case DealEventTypes.RiskRaised when Text(data, "risk"u8) is { } risk:
+            case RiskRaised { Risk: { } risk } raised:
                 logged.Kind = LoggedKind.RiskRaised;
                 logged.Name = Name(risk);
-                logged.Category = Name(Text(data, "category"u8) ?? "(none)");
+                logged.Category = Name(raised.Category ?? "(none)");
                 break;
-            case DealEventTypes.RiskCleared when Text(data, "risk"u8) is { } risk:
+            case RiskCleared { Risk: { } risk }:
                 logged.Kind = LoggedKind.RiskCleared;
                 logged.Name = Name(risk);
                 break;
-            case DealEventTypes.EscalationRaised:
-                var level = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("level"u8, out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : 0;
+            case EscalationRaised escalation:
                 logged.Kind = LoggedKind.Escalation;
-                logged.Name = Name(Text(data, "escalation"u8) ?? "?");
-                logged.Category = Name($"L{level} {Text(data, "notify"u8) ?? "?"}");
+                logged.Name = Name(escalation.Escalation is { Length: > 0 } id ? id : "?");
+                logged.Category = Name($"L{escalation.Level} {(escalation.Notify is { Length: > 0 } notify ? notify : "?")}");
                 break;
-            case DealEventTypes.FeedbackRecorded:
+            case FeedbackRecorded feedback:
                 logged.Kind = LoggedKind.Feedback;
-                logged.Name = Text(data, "id"u8) ?? string.Empty;
-                logged.Complaint = Flag(data, "isComplaint"u8);
-                logged.Resolved = Flag(data, "resolved"u8);
-                logged.Satisfaction = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("satisfaction"u8, out var score) && score.ValueKind == JsonValueKind.Number ? score.GetInt32() : null;
+                logged.Name = feedback.Id ?? string.Empty;
+                logged.Complaint = feedback.IsComplaint;
+                logged.Resolved = feedback.Resolved;
+                logged.Satisfaction = feedback.Satisfaction;
                 break;
             default:
                 break;
@@ -166,26 +163,20 @@ public sealed class KpiLog
     }
 
     /// <summary>"stage/criterion" for each failing exit criterion, "stage/checklist:item" for each missing checklist item.</summary>
-    private string[] BlockingKeys(JsonElement data)
+    private string[] BlockingKeys(AdvanceBlocked blocked)
     {
-        var from = Text(data, "from"u8) ?? "?";
+        var from = blocked.From ?? "?";
         var keys = new List<string>();
-        if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("failing"u8, out var failing) && failing.ValueKind == JsonValueKind.Array)
+        foreach (var criterion in blocked.Failing ?? [])
         {
-            foreach (var criterion in failing.EnumerateArray())
-            {
-                keys.Add(Name($"{from}/{Text(criterion, "criterion"u8) ?? "?"}"));
-            }
+            keys.Add(Name($"{from}/{criterion?.Criterion ?? "?"}"));
         }
 
-        if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("missingChecklist"u8, out var missing) && missing.ValueKind == JsonValueKind.Array)
+        foreach (var item in blocked.MissingChecklist ?? [])
         {
-            foreach (var item in missing.EnumerateArray())
+            if (item is not null)
             {
-                if (item.ValueKind == JsonValueKind.String)
-                {
-                    keys.Add(Name($"{from}/checklist:{item.GetString()}"));
-                }
+                keys.Add(Name($"{from}/checklist:{item}"));
             }
         }
 
@@ -203,19 +194,6 @@ public sealed class KpiLog
         ref var known = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_names, text, out _);
         return known ??= text;
     }
-
-    /// <summary>The deal's amount as a start or facts update sets it, or null.</summary>
-    private static decimal? OpportunityAmount(JsonElement data) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty("opportunity"u8, out var opportunity) ? Number(opportunity, "amount"u8) : null;
-
-    private static string? Text(JsonElement data, ReadOnlySpan<byte> name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static bool Flag(JsonElement data, ReadOnlySpan<byte> name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
-
-    private static decimal? Number(JsonElement data, ReadOnlySpan<byte> name) =>
-        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDecimal() : null;
 }
 
 /// <summary>A process deals in a <see cref="KpiLog"/> were started on.</summary>

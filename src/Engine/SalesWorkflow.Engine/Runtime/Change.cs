@@ -1,5 +1,6 @@
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Engine.Storage;
 
@@ -34,12 +35,12 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
     public StageDefinition Stage => process.Definition.FindStage(instance.Stage)!;
 
     /// <summary>Appends an event; without an evaluation it gets the deal's evaluation at the end of the command.</summary>
-    public void Event(string type, object data, DealEvaluation? evaluation) =>
-        _events.Add(new NewEvent($"{instance.DealId}:{++instance.EventCount}", type, now, data, evaluation));
+    public void Event(DealEventPayload payload, DealEvaluation? evaluation) =>
+        _events.Add(new NewEvent($"{instance.DealId}:{++instance.EventCount}", payload, now, evaluation));
 
     /// <summary>Appends an event whose data is its whole justification (no evaluation is stored with it).</summary>
-    public void BareEvent(string type, object data) =>
-        _events.Add(new NewEvent($"{instance.DealId}:{++instance.EventCount}", type, now, data, null) { WithoutEvaluation = true });
+    public void BareEvent(DealEventPayload payload) =>
+        _events.Add(new NewEvent($"{instance.DealId}:{++instance.EventCount}", payload, now, null) { WithoutEvaluation = true });
 
     public DealEvaluation Evaluate() => EvaluateSnapshot(instance.ToSnapshot());
 
@@ -112,12 +113,12 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         var after = evaluation.Risks.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var risk in evaluation.Risks.Where(r => !before.Contains(r.Id)))
         {
-            Event(DealEventTypes.RiskRaised, new { risk = risk.Id, category = risk.Category, severity = risk.Severity, weight = risk.Weight }, evaluation);
+            Event(new RiskRaised(risk.Id, risk.Category, risk.Severity.ToString().ToLowerInvariant(), risk.Weight), evaluation);
         }
 
         foreach (var risk in previous.Risks.Where(r => !after.Contains(r.Id)))
         {
-            Event(DealEventTypes.RiskCleared, new { risk = risk.Id, category = risk.Category }, evaluation);
+            Event(new RiskCleared(risk.Id, risk.Category), evaluation);
         }
 
         instance.LastEvaluation = evaluation;
@@ -148,21 +149,17 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         instance.ClosedAt = stage.IsOpen ? null : instance.ClosedAt ?? now;
         if (!starting)
         {
-            Event(DealEventTypes.StageChanged, new { from, to = stage.Id, kind = kind.ToString().ToLowerInvariant(), auto = isAuto, overridden = isOverride }, null);
+            Event(new StageChanged(from, stage.Id, kind.ToString().ToLowerInvariant(), isAuto, isOverride), null);
         }
 
         if (stage.Kind == StageKind.Won && wasOpen)
         {
-            Event(DealEventTypes.DealWon, new { stage = stage.Id, from, amount = instance.Opportunity.Amount, daysOpen = (now - instance.CreatedAt).TotalDays }, null);
+            Event(new DealWon(stage.Id, from, instance.Opportunity.Amount, (now - instance.CreatedAt).TotalDays), null);
         }
 
         if (stage.Tasks.Count > 0)
         {
-            Event(DealEventTypes.TasksCreated, new
-            {
-                stage = stage.Id,
-                tasks = stage.Tasks.Select(t => new { id = t.Id, title = t.Title.Values, assignee = t.Assignee, due = t.Due?.AddTo(now, process.Definition.Calendar) }),
-            }, null);
+            Event(new TasksCreated(stage.Id, [.. stage.Tasks.Select(t => new StoredTask(t.Id, t.Title.Values, t.Assignee, t.Due?.AddTo(now, process.Definition.Calendar)))]), null);
         }
 
         ScheduleTimeEscalations(stage);

@@ -1,5 +1,6 @@
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Sdk.Facts;
@@ -7,7 +8,7 @@ using SalesWorkflow.Sdk.Facts;
 namespace SalesWorkflow.Engine.Runtime;
 
 /// <summary>
-/// Decides what a command does to a deal (DESIGN.md §5): pure code from (stored state, command, now) to a
+/// Decides what a command does to a deal (DESIGN.md §5): from (stored state, command, now) to a
 /// <see cref="Decision"/> holding the new state, the events with the evaluation behind them, and the timer changes.
 /// The store runs it inside the deal's transaction, so it always sees the latest state. Stage changes obey the
 /// process's transition policy; advancing needs the gate (and every skipped gate) to pass; entering a stage
@@ -73,16 +74,16 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             var level = escalation.Levels[timer.Level - 1];
             var message = level.Message.IsEmpty ? escalation.Message : level.Message;
             instance.EscalationLevels[escalation.Id] = timer.Level;
-            change.BareEvent(DealEventTypes.EscalationRaised, new
+            change.BareEvent(new EscalationRaised
             {
-                escalation = escalation.Id,
-                level = timer.Level,
-                levels = escalation.Levels.Count,
-                notify = level.Notify,
-                trigger = escalation.Condition is null ? "time-in-stage" : "condition",
-                dueAt = timer.DueAt,
-                stageEnteredAt = instance.EnteredStageAt,
-                message = message.Values,
+                Escalation = escalation.Id,
+                Level = timer.Level,
+                Levels = escalation.Levels.Count,
+                Notify = level.Notify,
+                Trigger = escalation.Condition is null ? "time-in-stage" : "condition",
+                DueAt = timer.DueAt,
+                StageEnteredAt = instance.EnteredStageAt,
+                Message = message.Values,
             });
         }
 
@@ -153,15 +154,15 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             UpdatedAt = now,
         };
         var change = new Change(instance, process, command.CommandId, now, enrichment);
-        change.Event(DealEventTypes.TrackingStarted, new
+        change.Event(new TrackingStarted
         {
-            process = process.Id,
-            version = process.Version,
-            stage = stage.Id,
-            opportunity,
-            account = instance.Account,
-            owner = instance.Owner,
-            contacts = instance.Contacts,
+            Process = process.Id,
+            Version = process.Version,
+            Stage = stage.Id,
+            Opportunity = StoredOpportunity.From(opportunity),
+            Account = StoredAccount.From(instance.Account),
+            Owner = StoredOwner.From(instance.Owner),
+            Contacts = [.. instance.Contacts.Select(StoredContact.From)],
         }, null);
         change.EnterStage(stage, TransitionKind.Forward, isAuto: false);
         change.AutoAdvance();
@@ -192,13 +193,13 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
 
         Merge(deal.Contacts, command.Contacts);
         Merge(deal.Approvals, command.Approvals);
-        change.Event(DealEventTypes.FactsUpdated, new
+        change.Event(new FactsUpdated
         {
-            opportunity = command.Opportunity,
-            account = command.Account,
-            owner = command.Owner,
-            contacts = command.Contacts.Count > 0 ? command.Contacts : null,
-            approvals = command.Approvals.Count > 0 ? command.Approvals : null,
+            Opportunity = command.Opportunity is { } changed ? StoredOpportunity.From(changed) : null,
+            Account = command.Account is { } account2 ? StoredAccount.From(account2) : null,
+            Owner = command.Owner is { } owner2 ? StoredOwner.From(owner2) : null,
+            Contacts = command.Contacts.Count > 0 ? [.. command.Contacts.Select(StoredContact.From)] : null,
+            Approvals = command.Approvals.Count > 0 ? [.. command.Approvals.Select(StoredApproval.From)] : null,
         }, null);
         change.Reevaluate();
         change.AutoAdvance();
@@ -219,7 +220,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         Merge(change.Instance.Activities, [activity]);
-        change.Event(DealEventTypes.ActivityLogged, activity, null);
+        change.Event(ActivityLogged.From(activity), null);
         change.Reevaluate();
         change.AutoAdvance();
         return change.Finish();
@@ -235,7 +236,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
 
         feedback.At ??= change.Now;
         Merge(change.Instance.Feedback, [feedback]);
-        change.Event(DealEventTypes.FeedbackRecorded, feedback, null);
+        change.Event(FeedbackRecorded.From(feedback), null);
         change.Reevaluate();
         return change.Finish();
     }
@@ -250,7 +251,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
 
         if (change.Instance.ChecklistDone.Add(command.ItemId))
         {
-            change.Event(DealEventTypes.ChecklistItemCompleted, new { item = command.ItemId, stage = stage.Id }, null);
+            change.Event(new ChecklistItemCompleted(command.ItemId, stage.Id), null);
         }
 
         change.Reevaluate();
@@ -306,13 +307,11 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             if ((failing.Count > 0 || missing.Count > 0) && overrideBy is null)
             {
                 change.Reevaluate();
-                change.Event(DealEventTypes.AdvanceBlocked, new
-                {
-                    from = deal.Stage,
-                    to = target.Id,
-                    failing = failing.Select(f => new { criterion = f.Id, term = f.FailingTerm, values = f.ValuesRead, incident = f.Incident }),
-                    missingChecklist = missing,
-                }, deal.LastEvaluation);
+                change.Event(new AdvanceBlocked(
+                    deal.Stage,
+                    target.Id,
+                    [.. failing.Select(f => new FailingCriterion(f.Id, f.FailingTerm, [.. f.ValuesRead.Select(v => new StoredValueRead(v.Expression, v.Value))], f.Incident))],
+                    [.. missing]), deal.LastEvaluation);
                 var message = failing.Count > 0
                     ? $"The gate of '{deal.Stage}' fails: {string.Join(", ", failing.Select(f => f.Id))}" + (missing.Count > 0 ? $"; checklist items not done: {string.Join(", ", missing)}" : string.Empty)
                     : $"Checklist items not done: {string.Join(", ", missing)}";
@@ -321,15 +320,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
 
             if (overrideBy is not null)
             {
-                change.Event(DealEventTypes.GateOverridden, new
-                {
-                    from = deal.Stage,
-                    to = target.Id,
-                    reason = overrideBy.Reason,
-                    approver = overrideBy.Approver,
-                    failing = failing.Select(f => f.Id),
-                    missingChecklist = missing,
-                }, change.Evaluate());
+                change.Event(new GateOverridden(deal.Stage, target.Id, overrideBy.Reason, overrideBy.Approver, [.. failing.Select(f => f.Id)], [.. missing]), change.Evaluate());
             }
         }
 
@@ -378,14 +369,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         deal.LostFromStage = deal.Stage;
         deal.LossReason = command.Reason;
         change.EnterStage(lost, TransitionKind.Lose, isAuto: false);
-        change.Event(DealEventTypes.DealLost, new
-        {
-            reason = command.Reason,
-            note = command.Note,
-            from = deal.LostFromStage,
-            amount = deal.Opportunity.Amount,
-            daysOpen = (change.Now - deal.CreatedAt).TotalDays,
-        }, deal.LastEvaluation);
+        change.Event(new DealLost(command.Reason, command.Note, deal.LostFromStage, deal.Opportunity.Amount, (change.Now - deal.CreatedAt).TotalDays), deal.LastEvaluation);
         return change.Finish();
     }
 
@@ -404,7 +388,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             return Reject(command, deal, "transition-not-allowed", $"{process.Id} does not allow reopening lost deals" + (back is null ? " (the stage it was lost from is unknown)." : "."));
         }
 
-        change.Event(DealEventTypes.DealReopened, new { to = back.Id, note = command.Note, reason = deal.LossReason }, null);
+        change.Event(new DealReopened(back.Id, command.Note, deal.LossReason), null);
         deal.LossReason = null;
         deal.LostFromStage = null;
         change.EnterStage(back, TransitionKind.Reopen, isAuto: false);
@@ -434,7 +418,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         var from = deal.ProcessVersion;
         var migrated = new Change(deal, target, command.CommandId, change.Now, enrichment);
         deal.ProcessVersion = command.ToVersion;
-        migrated.Event(DealEventTypes.VersionMigrated, new { from, to = command.ToVersion, stage = deal.Stage }, null);
+        migrated.Event(new VersionMigrated(from, command.ToVersion, deal.Stage), null);
         migrated.RescheduleStage(stage);
         migrated.Reevaluate();
         return migrated.Finish();

@@ -1,9 +1,14 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Events;
 
 namespace SalesWorkflow.Engine.Runtime;
 
-/// <summary>Types of <see cref="DealEvent"/>; the event log is the source of every KPI and report.</summary>
+/// <summary>
+/// The stored names of the event types (docs/events.md); each has its payload record in <see cref="Events"/>. The event
+/// log is the source of every KPI and report.
+/// </summary>
 public static class DealEventTypes
 {
     /// <summary>The deal started being tracked (data: process, version, stage, facts).</summary>
@@ -61,6 +66,8 @@ public static class DealEventTypes
 /// </summary>
 public sealed record DealEvent
 {
+    private DealEventPayload? _payload;
+
     /// <summary>Position in the global log (increasing in commit order on one node).</summary>
     public long Sequence { get; init; }
 
@@ -88,8 +95,19 @@ public sealed record DealEvent
     /// <summary>Stage of the deal after the event.</summary>
     public required string Stage { get; init; }
 
-    /// <summary>Type-specific data (see <see cref="DealEventTypes"/>).</summary>
+    /// <summary>The stored JSON of the payload, as sinks and exports receive it (docs/events.md).</summary>
     public required JsonElement Data { get; init; }
+
+    /// <summary>
+    /// What happened, typed: one record per event type (<see cref="TrackingStarted"/>, <see cref="DealWon"/>, …), read
+    /// from <see cref="Data"/> on first use; <see cref="UnrecognizedEvent"/> for a type or shape this version cannot read.
+    /// </summary>
+    [JsonIgnore]
+    public DealEventPayload Payload
+    {
+        get => _payload ??= DealEventCodec.Decode(Type, Data);
+        init => _payload = value;
+    }
 
     /// <summary>The evaluation that justified the event (null for events that need none, such as a fired timer).</summary>
     public DealEvaluation? Evaluation { get; init; }

@@ -1,4 +1,5 @@
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
 
@@ -130,8 +131,10 @@ internal sealed record TimerRecord(string DealId, string EscalationId, int Level
 /// shares the one of its command, unless <see cref="WithoutEvaluation"/> (its data is its whole justification, e.g. a
 /// fired timer).
 /// </summary>
-internal sealed record NewEvent(string EventId, string Type, DateTimeOffset At, object Data, DealEvaluation? Evaluation)
+internal sealed record NewEvent(string EventId, DealEventPayload Payload, DateTimeOffset At, DealEvaluation? Evaluation)
 {
+    public string Type { get; } = DealEventCodec.TypeOf(Payload);
+
     public bool WithoutEvaluation { get; init; }
 }
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
-using System.Text.Json;
 using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Engine.Storage;
@@ -35,8 +35,8 @@ internal static class StoredEventRows
 
     /// <summary>
     /// Every event the reader's rows hold (<see cref="ColumnsWithoutEvaluation"/>, in log order), condensed into a
-    /// <see cref="KpiLog"/>. Each event's data is parsed into a pooled document that goes back to the pool as soon as
-    /// the log has read it, so the log's size in memory is what the KPIs need, not the events.
+    /// <see cref="KpiLog"/>. Each event's data is read straight into its typed payload, which the log condenses and drops,
+    /// so the log's size in memory is what the KPIs need, not the events.
     /// <paramref name="dataAsUtf8"/>: the driver can hand the JSON text as its UTF-8 bytes (SQLite), saving a decode and re-encode.
     /// </summary>
     public static async Task<KpiLog> CondenseAsync(DbDataReader reader, bool dataAsUtf8, CancellationToken cancellationToken)
@@ -44,8 +44,9 @@ internal static class StoredEventRows
         var log = new KpiLog();
         while (await reader.ReadAsync(cancellationToken))
         {
-            using var data = dataAsUtf8 ? JsonDocument.Parse(reader.GetFieldValue<byte[]>(9)) : JsonDocument.Parse(reader.GetString(9));
-            log.Add(reader.GetString(2), reader.GetString(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(8), reader.GetString(6), reader.GetInt32(7), data.RootElement);
+            var type = reader.GetString(3);
+            var payload = dataAsUtf8 ? DealEventCodec.Decode(type, reader.GetFieldValue<byte[]>(9)) : DealEventCodec.Decode(type, reader.GetString(9));
+            log.Add(reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(8), reader.GetString(6), reader.GetInt32(7), payload);
         }
 
         return log;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 
 namespace SalesWorkflow.Engine.Storage.Sqlite;
@@ -194,7 +195,7 @@ internal sealed class SqliteProcessStore : IProcessStore
         {
             var e = decision.Events[i];
             var keep = e.Evaluation is not null && stored.Add(e.Evaluation);
-            events[i] = new RenderedEvent(e, StorageJson.ToElement(e.Data), keep ? StorageJson.Serialize(e.Evaluation) : null);
+            events[i] = new RenderedEvent(e, DealEventCodec.Encode(e.Payload), keep ? StorageJson.Serialize(e.Evaluation) : null);
         }
 
         return new RenderedDecision(decision, stateJson, events);
@@ -514,6 +515,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                 ProcessVersion = current?.ProcessVersion ?? 0,
                 Stage = current?.Stage ?? string.Empty,
                 Data = data,
+                Payload = e.Payload,
                 Evaluation = e.Evaluation,
             });
         }
