@@ -16,8 +16,14 @@ namespace SalesWorkflow.Engine.Runtime;
 /// </summary>
 internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment? enrichment = null)
 {
+    /// <summary>
+    /// Decides <paramref name="command"/> on <paramref name="instance"/>, which it changes in place (the store loads a
+    /// fresh one for every attempt). The command's facts are copied first: deciding never touches the caller's
+    /// objects, and deciding the same command again on the same state at the same time gives the same decision.
+    /// </summary>
     public Decision Decide(DealCommand command, InstanceRecord? instance, DateTimeOffset now)
     {
+        command = CommandFacts.Copy(command);
         if (command is StartTracking start)
         {
             return instance is null ? Start(start, now) : Reject(command, instance, "already-tracked", $"The deal '{command.DealId}' is already tracked (process {instance.ProcessId} v{instance.ProcessVersion}).");

@@ -140,6 +140,10 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         }
 
         await StartAsync(cancellationToken);
+
+        // The command is decided later (the writer may batch it) and perhaps more than once: from here on it reads its
+        // own copy of the caller's facts, so a caller changing its objects meanwhile changes nothing.
+        command = CommandFacts.Copy(command);
         using var activity = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.command");
         activity?.SetTag("salesworkflow.command", command.GetType().Name);
         activity?.SetTag("salesworkflow.deal", command.DealId);
