@@ -45,4 +45,44 @@ public sealed class KpiLogTests
         Assert.Equal(new Dictionary<string, int> { ["timing"] = 1 }, kpis.LossReasons);
         Assert.Throws<ArgumentNullException>(() => log.Add(null!));
     }
+
+    [Fact]
+    public void ADealsEventsArrivingOutOfSequence_AreFoldedInSequenceOrder()
+    {
+        // Pages of the log follow commit order across nodes; within a deal, sequence order is what happened.
+        var at = new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero);
+        DealEvent Event(long sequence, string deal, string type, int hours, object data) => new()
+        {
+            Sequence = sequence,
+            EventId = $"{deal}:{sequence}",
+            DealId = deal,
+            Type = type,
+            At = at.AddHours(hours),
+            CommandId = $"c{sequence}",
+            ProcessId = "p",
+            ProcessVersion = 1,
+            Stage = "lead",
+            Data = JsonSerializer.SerializeToElement(data),
+        };
+        var start = new { process = "p", stage = "lead", opportunity = new { amount = 100 }, owner = new { id = "r1", team = "t1" } };
+        DealEvent[] inOrder =
+        [
+            Event(1, "a", DealEventTypes.TrackingStarted, 0, start),
+            Event(2, "b", DealEventTypes.TrackingStarted, 0, start),
+            Event(3, "a", DealEventTypes.DealLost, 1, new { reason = "price" }),
+            Event(4, "a", DealEventTypes.DealReopened, 2, new { to = "lead" }),
+            Event(5, "b", DealEventTypes.DealWon, 3, new { amount = 80 }),
+            Event(6, "a", DealEventTypes.DealWon, 4, new { amount = 90 }),
+        ];
+        var expected = new KpiLog();
+        expected.AddRange(inOrder);
+        var shuffled = new KpiLog();
+
+        // a's loss arrives after its reopening and its win; b's start after its win.
+        shuffled.AddRange([inOrder[0], inOrder[3], inOrder[4], inOrder[5], inOrder[2], inOrder[1]]);
+
+        var query = new KpiQuery(KpiLogStoreTests.March);
+        Assert.Equal(JsonSerializer.Serialize(expected.Compute(query)), JsonSerializer.Serialize(shuffled.Compute(query)));
+        Assert.Equal((2, 0, 170m), (shuffled.Compute(query).Won, shuffled.Compute(query).Lost, shuffled.Compute(query).WonRevenue));
+    }
 }

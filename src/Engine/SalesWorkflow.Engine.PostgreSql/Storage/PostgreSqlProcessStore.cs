@@ -468,8 +468,20 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken) =>
         await ReadEventsAsync("WHERE deal_id = @deal ORDER BY seq", command => command.Parameters.AddWithValue("deal", dealId), cancellationToken);
 
+    /// <summary>
+    /// The log after the event numbered <paramref name="afterSequence"/>, in (transaction, sequence) order and only
+    /// below the oldest transaction still running (one statement, so one snapshot): whatever commits later has a newer
+    /// transaction than anything returned, so a reader following the cursor receives every event exactly once, in a
+    /// stable order, even while several nodes write. On one node this is the sequence order.
+    /// </summary>
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, bool withEvaluations, CancellationToken cancellationToken) =>
-        await ReadEventsAsync("WHERE seq > @after ORDER BY seq LIMIT @limit", command =>
+        await ReadEventsAsync(
+            """
+            , (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) horizon,
+              (SELECT coalesce((SELECT tx FROM events WHERE seq = @after), '0'::xid8) AS tx) after_event
+            WHERE events.tx < horizon.xmin AND (events.tx, events.seq) > (after_event.tx, @after)
+            ORDER BY events.tx, events.seq LIMIT @limit
+            """, command =>
         {
             command.Parameters.AddWithValue("after", afterSequence);
             command.Parameters.AddWithValue("limit", Math.Clamp(limit, 1, 100_000));

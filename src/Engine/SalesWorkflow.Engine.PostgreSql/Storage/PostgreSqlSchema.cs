@@ -107,6 +107,15 @@ internal static class PostgreSqlSchema
             END
             $$;
             """),
+        (4, "events.tx: tailing readers never pass over an event that commits late", """
+            -- The transaction that wrote the event. Sequence numbers are taken when a row is written, not when its
+            -- transaction commits, so across nodes a lower number can become visible after a higher one. Readers page by
+            -- (tx, seq) and only below the oldest transaction still running, where nothing new can appear. Events written
+            -- before this migration get 0: their transactions ended long ago.
+            ALTER TABLE events ADD COLUMN tx xid8 NOT NULL DEFAULT '0';
+            ALTER TABLE events ALTER COLUMN tx SET DEFAULT pg_current_xact_id();
+            CREATE INDEX ix_events_tx_seq ON events (tx, seq);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -192,7 +192,8 @@ public static class Backtest
         var end = log.Count == 0 ? default : log.Max(e => e.At);
         // Deals are independent: replayed in parallel (compiled processes are immutable and thread-safe), then summed.
         var replays = log.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
-            .Select(history => ReplayDeal(history, from, to, gates, cadence, end, conditionEscalations)).ToList();
+            // Within a deal, sequence order is the order things happened (pages of the log may follow commit order).
+            .Select(history => ReplayDeal(history.OrderBy(e => e.Sequence), from, to, gates, cadence, end, conditionEscalations)).ToList();
         var blocked = replays.SelectMany(r => r.Blocked).ToList();
         var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var after = new SortedDictionary<string, int>(StringComparer.Ordinal);

@@ -34,18 +34,22 @@ public sealed class KpiLog
             .Select(g => new LoggedProcess(g.Key, g.Count(), g.Max(d => d.ProcessVersion)))
             .OrderByDescending(p => p.Deals).ThenBy(p => p.Id, StringComparer.Ordinal)];
 
-    /// <summary>Adds one event; a deal's events must come in its sequence order (other deals' events may interleave).</summary>
+    /// <summary>
+    /// Adds one event. Deals may interleave, and a deal's event that comes after a later one of the same deal (pages of
+    /// <see cref="ISalesWorkflowEngine.ReadEventsAsync"/> follow commit order across nodes, not always sequence order)
+    /// is put back in its place by <see cref="DealEvent.Sequence"/>.
+    /// </summary>
     public void Add(DealEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        Add(e.DealId, e.At, e.Stage, e.ProcessId, e.ProcessVersion, e.Payload);
+        Add(e.DealId, e.At, e.Stage, e.ProcessId, e.ProcessVersion, e.Payload, e.Sequence);
     }
 
     /// <summary>
     /// Adds one event from the columns the log reads (a store reading its rows calls this directly, with no
     /// <see cref="DealEvent"/> in between); <paramref name="payload"/> is read here and not kept.
     /// </summary>
-    internal void Add(string dealId, DateTimeOffset at, string stage, string processId, int processVersion, DealEventPayload payload)
+    internal void Add(string dealId, DateTimeOffset at, string stage, string processId, int processVersion, DealEventPayload payload, long sequence = 0)
     {
         if (!_deals.TryGetValue(dealId, out var deal))
         {
@@ -65,18 +69,44 @@ public sealed class KpiLog
         }
 
         logged.Next = -1;
+        logged.Sequence = sequence;
         var index = _events.Add(logged);
-        if (deal.Last >= 0)
+        if (deal.Last < 0)
+        {
+            deal.First = index;
+            deal.Last = index;
+        }
+        else if (sequence == 0 || _events[deal.Last].Sequence <= sequence)
         {
             _events[deal.Last].Next = index;
+            deal.Last = index;
         }
         else
         {
-            deal.First = index;
+            InsertInSequence(deal, index, sequence);
         }
 
-        deal.Last = index;
         EventCount++;
+    }
+
+    /// <summary>The rare event that arrives after a later one of its deal: chained after the last one before it.</summary>
+    private void InsertInSequence(DealLog deal, int index, long sequence)
+    {
+        if (_events[deal.First].Sequence > sequence)
+        {
+            _events[index].Next = deal.First;
+            deal.First = index;
+            return;
+        }
+
+        var before = deal.First;
+        while (_events[before].Next >= 0 && _events[_events[before].Next].Sequence <= sequence)
+        {
+            before = _events[before].Next;
+        }
+
+        _events[index].Next = _events[before].Next;
+        _events[before].Next = index;
     }
 
     /// <summary>Adds events in sequence order.</summary>
@@ -285,6 +315,9 @@ internal struct LoggedEvent
 
     /// <summary>The same deal's next event in the log's event array, or -1.</summary>
     public int Next { get; set; }
+
+    /// <summary>The event's <see cref="DealEvent.Sequence"/> where it was added with one (0 when streamed in order by a store).</summary>
+    public long Sequence { get; set; }
 
     /// <summary>Start: the stage; stage change, reopening: the stage entered; loss: the reason; risk: its id; escalation: its id; feedback: its id.</summary>
     public string? Name { get; set; }

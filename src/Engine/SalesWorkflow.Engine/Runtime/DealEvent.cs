@@ -68,7 +68,7 @@ public sealed record DealEvent
 {
     private DealEventPayload? _payload;
 
-    /// <summary>Position in the global log (increasing in commit order on one node).</summary>
+    /// <summary>Number in the global log, unique and taken when the event is written; the cursor of <see cref="ISalesWorkflowEngine.ReadEventsAsync"/>.</summary>
     public long Sequence { get; init; }
 
     /// <summary>Stable id: the deal id and the event's number within the deal.</summary>

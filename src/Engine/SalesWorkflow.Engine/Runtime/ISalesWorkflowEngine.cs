@@ -25,7 +25,15 @@ public interface ISalesWorkflowEngine
     /// </summary>
     Task<DealExplanation?> ExplainAsync(string dealId, DateTimeOffset? at = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Events of all deals after <paramref name="afterSequence"/>, in log order (for reports, exports and backtests).</summary>
+    /// <summary>
+    /// Events of all deals after the event numbered <paramref name="afterSequence"/> (0 for the start; otherwise the
+    /// <see cref="DealEvent.Sequence"/> of the last event a previous page returned), for reports, exports, backtests and
+    /// readers that tail the log. Following the cursor gives every committed event exactly once, in a stable order, even
+    /// while several nodes write: on PostgreSQL an event is handed out only once no older transaction is still running,
+    /// and pages follow (transaction, sequence) order, which across nodes can differ from sequence order (docs/scaling.md).
+    /// Within one deal, sequence order is the order things happened: a reader folding deals sorts each deal's events by
+    /// <see cref="DealEvent.Sequence"/> (<see cref="Analytics.KpiLog"/> and the backtest do).
+    /// </summary>
     Task<IReadOnlyList<DealEvent>> ReadEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
