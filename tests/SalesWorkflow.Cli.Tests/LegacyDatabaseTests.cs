@@ -38,6 +38,21 @@ public sealed class LegacyDatabaseTests : IDisposable
         Assert.Equal(await File.ReadAllTextAsync(expected), await File.ReadAllTextAsync(output));
     }
 
+    [Fact]
+    public async Task PeriodReview_FromTheLibrary_IsTheReviewTheCommandPrints()
+    {
+        await using var database = SalesWorkflow.Analytics.ReadOnlyDatabase.Open(_database, services => SalesWorkflow.Cli.Commands.PluginSupport.AddTo(services, null));
+        var log = await database.Analytics.ReadKpiLogAsync();
+        Assert.True(SalesWorkflow.Engine.Analytics.ReportPeriod.TryParse("2026-03", out var march));
+
+        var review = await SalesWorkflow.Analytics.PeriodReview.ComputeAsync(database.Analytics, log, new SalesWorkflow.Analytics.ReviewRequest(march) { Team = "east" });
+
+        Assert.Equal("team east", review.Scope);
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(Fixture, "expected", "report-2026-03-east.json")), review.ToJson());
+        await Assert.ThrowsAsync<ArgumentException>(() => SalesWorkflow.Analytics.PeriodReview.ComputeAsync(database.Analytics, log, new SalesWorkflow.Analytics.ReviewRequest(march) { ProcessId = "no-such-process" }));
+        Assert.Throws<FileNotFoundException>(() => SalesWorkflow.Analytics.ReadOnlyDatabase.Open(Path.Combine(_folder, "missing.db")));
+    }
+
     [Theory]
     [MemberData(nameof(Deals))]
     public async Task History_LegacyDatabase_ListsWhatMainListedThen(string deal)

@@ -1,19 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
+using SalesWorkflow.Analytics;
 using SalesWorkflow.Engine.Analytics;
 
 namespace SalesWorkflow.Cli.Commands;
 
 /// <summary>
 /// <c>salesflow report</c>: the period review a sales director runs, computed from the event log (see
-/// <see cref="ReviewReport"/> for what it holds), for a period, a team or a rep, as of any moment — as Markdown, JSON or
+/// <see cref="PeriodReview"/> for what it holds), for a period, a team or a rep, as of any moment — as Markdown, JSON or
 /// one self-contained HTML file with charts.
 /// </summary>
 internal static class ReportCommand
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     public static Command Create(CliContext context)
     {
         var db = new Option<string>("--db") { Description = "The database to report on.", DefaultValueFactory = _ => "salesworkflow.db" };
@@ -82,13 +80,8 @@ internal static class ReportCommand
 
         // The log streams into a condensed form: no event list is held, however long the history.
         var log = await database.Analytics.ReadKpiLogAsync(cancellationToken);
-
-        // The process reported on: the one asked for, else the one most deals run; its latest version recorded gives
-        // the stages, probabilities, stall thresholds and targets, and the time zone dates count in.
         var processes = log.Processes;
-        processId ??= processes.Count > 0 ? processes[0].Id : null;
-        var chosen = processes.FirstOrDefault(p => p.Id == processId);
-        if (processId is not null && chosen is null)
+        if (processId is not null && PeriodReview.ChooseProcess(log, processId) is null)
         {
             await context.Error.WriteLineAsync($"salesflow: no deal runs process `{processId}` in this database (it has: {string.Join(", ", processes.Select(p => p.Id))})");
             return ExitCodes.UsageOrIo;
@@ -96,32 +89,16 @@ internal static class ReportCommand
 
         if (processes.Count > 1)
         {
-            await context.Error.WriteLineAsync($"salesflow: this database holds {processes.Count} processes ({string.Join(", ", processes.Select(p => p.Id))}); reporting on `{processId}` (choose with --process)");
+            await context.Error.WriteLineAsync($"salesflow: this database holds {processes.Count} processes ({string.Join(", ", processes.Select(p => p.Id))}); reporting on `{processId ?? processes[0].Id}` (choose with --process)");
         }
 
-        var definition = chosen is null ? null : await database.Analytics.FindProcessAsync(chosen.Id, chosen.LatestVersion, cancellationToken);
-        var timeZone = definition?.Calendar.TimeZone ?? TimeZoneInfo.Utc;
-        if (asOfDate is { } day)
-        {
-            // A date means "at the end of that day", in the process's time zone.
-            var midnight = day.AddDays(1).ToDateTime(TimeOnly.MinValue);
-            asOf = new DateTimeOffset(midnight, timeZone.GetUtcOffset(midnight)).AddTicks(-1);
-        }
-
-        var process = definition is null ? "(no deals)" : $"{definition.Name.Get("en")} ({definition.Id} v{definition.Version})";
-        var filter = new KpiFilter(team, rep);
-        var kpis = log.Compute(
-        [
-            new KpiQuery(period) { Filter = filter, AsOf = asOf, Process = definition, TimeZone = timeZone },
-            new KpiQuery(period.Previous()) { Filter = filter, AsOf = asOf, Process = definition, TimeZone = timeZone },
-        ]);
-        var (current, previous) = (kpis[0], kpis[1]);
-        var scope = team is not null ? $"team {team}" : rep is not null ? $"rep {rep}" : "all teams";
+        var review = await PeriodReview.ComputeAsync(database.Analytics, log, new ReviewRequest(period) { ProcessId = processId, Team = team, Rep = rep, AsOf = asOf, AsOfDate = asOfDate }, cancellationToken);
+        var scope = review.Scope;
         var text = format switch
         {
-            "json" => JsonSerializer.Serialize(new { process, scope, timeZone = timeZone.Id, current, previous }, Json),
-            "html" => ReviewReport.Build(current, previous, process, scope).ToHtml(),
-            _ => ReviewReport.Build(current, previous, process, scope).ToMarkdown(),
+            "json" => review.ToJson(),
+            "html" => review.ToHtml(),
+            _ => review.ToMarkdown(),
         };
         output ??= format == "html" ? $"report-{period.Label}.html" : null;
         if (output is null)

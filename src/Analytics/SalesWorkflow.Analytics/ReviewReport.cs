@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using SalesWorkflow.Engine.Analytics;
 
-namespace SalesWorkflow.Cli.Commands;
+namespace SalesWorkflow.Analytics;
 
 /// <summary>
 /// The period review as a document — titled sections of tables, with charts for the HTML — built once from the
