@@ -57,8 +57,16 @@ public sealed class KpiLog
             _deals[dealId] = deal;
         }
 
+        // A start read in full (an event added by a caller) and one read slim (streamed by a store) condense alike.
+        payload = payload switch
+        {
+            TrackingStarted full => new KpiTrackingStarted(full.Process, full.Stage, full.Opportunity is { } o ? new KpiAmount(o.Amount) : null, full.Owner is { } owner ? new KpiOwner(owner.Id, owner.Team) : null),
+            FactsUpdated full => new KpiFactsUpdated(full.Opportunity is { } o ? new KpiAmount(o.Amount) : null),
+            EscalationRaised full => new KpiEscalationRaised(full.Escalation, full.Level, full.Notify),
+            _ => payload,
+        };
         var logged = Condense(payload, at, stage);
-        if (payload is TrackingStarted started && deal.StartedAt is null)
+        if (payload is KpiTrackingStarted started && deal.StartedAt is null)
         {
             deal.StartedAt = at;
             deal.ProcessId = Name(processId);
@@ -135,12 +143,12 @@ public sealed class KpiLog
         var logged = new LoggedEvent { At = at };
         switch (payload)
         {
-            case TrackingStarted started:
+            case KpiTrackingStarted started:
                 logged.Kind = LoggedKind.Started;
                 logged.Name = Name(started.Stage is { Length: > 0 } startStage ? startStage : stage);
                 logged.Amount = started.Opportunity?.Amount;
                 break;
-            case FactsUpdated facts:
+            case KpiFactsUpdated facts:
                 logged.Kind = LoggedKind.FactsUpdated;
                 logged.Amount = facts.Opportunity?.Amount;
                 break;
@@ -173,7 +181,7 @@ public sealed class KpiLog
                 logged.Kind = LoggedKind.RiskCleared;
                 logged.Name = Name(risk);
                 break;
-            case EscalationRaised escalation:
+            case KpiEscalationRaised escalation:
                 logged.Kind = LoggedKind.Escalation;
                 logged.Name = Name(escalation.Escalation is { Length: > 0 } id ? id : "?");
                 logged.Category = Name($"L{escalation.Level} {(escalation.Notify is { Length: > 0 } notify ? notify : "?")}");

@@ -33,6 +33,21 @@ internal static class DealEventCodec
         [DealEventTypes.VersionMigrated] = typeof(VersionMigrated),
     }.ToFrozenDictionary(p => p.Key, p => StorageJson.DataOptions.GetTypeInfo(p.Value), StringComparer.Ordinal);
 
+    // What the KPIs read of the log (KpiLog): for the types whose payloads are large, a shape with only those members
+    // (the serializer skips the rest without building it); types the KPIs do not read are not parsed at all (null).
+    // Every other type decodes in full. KpiLogStoreTests holds the figures to those of the full payloads.
+    private static readonly FrozenDictionary<string, JsonTypeInfo?> ForKpis = new Dictionary<string, JsonTypeInfo?>
+    {
+        [DealEventTypes.TrackingStarted] = StorageJson.DataOptions.GetTypeInfo(typeof(KpiTrackingStarted)),
+        [DealEventTypes.FactsUpdated] = StorageJson.DataOptions.GetTypeInfo(typeof(KpiFactsUpdated)),
+        [DealEventTypes.EscalationRaised] = StorageJson.DataOptions.GetTypeInfo(typeof(KpiEscalationRaised)),
+        [DealEventTypes.ActivityLogged] = null,
+        [DealEventTypes.ChecklistItemCompleted] = null,
+        [DealEventTypes.GateOverridden] = null,
+        [DealEventTypes.TasksCreated] = null,
+        [DealEventTypes.VersionMigrated] = null,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
     private static readonly FrozenDictionary<Type, string> NameOf = ByName.ToFrozenDictionary(p => p.Value.Type, p => p.Key);
 
     /// <summary>Every stored type name, in catalogue order.</summary>
@@ -47,23 +62,34 @@ internal static class DealEventCodec
         JsonSerializer.SerializeToElement(payload, ByName[TypeOf(payload)]);
 
     public static DealEventPayload Decode(string type, JsonElement data) =>
-        data.ValueKind == JsonValueKind.Object
-            ? Read(type, data, static (data, info) => data.Deserialize(info))
-            : new UnrecognizedEvent(type, $"The data of a {type} event is not a JSON object.");
+        data.ValueKind != JsonValueKind.Object ? new UnrecognizedEvent(type, $"The data of a {type} event is not a JSON object.")
+        : ByName.TryGetValue(type, out var info) ? Read(type, info, data, static (data, info) => data.Deserialize(info))
+        : Unknown(type);
 
     /// <summary>Decodes from the stored JSON's UTF-8 bytes, with no document in between.</summary>
-    public static DealEventPayload Decode(string type, byte[] utf8) => Read(type, utf8, static (utf8, info) => JsonSerializer.Deserialize(utf8, info));
+    public static DealEventPayload Decode(string type, byte[] utf8) =>
+        ByName.TryGetValue(type, out var info) ? Read(type, info, utf8, static (utf8, info) => JsonSerializer.Deserialize(utf8, info)) : Unknown(type);
 
     /// <summary>Decodes from the stored JSON text.</summary>
-    public static DealEventPayload Decode(string type, string json) => Read(type, json, static (json, info) => JsonSerializer.Deserialize(json, info));
+    public static DealEventPayload Decode(string type, string json) =>
+        ByName.TryGetValue(type, out var info) ? Read(type, info, json, static (json, info) => JsonSerializer.Deserialize(json, info)) : Unknown(type);
 
-    private static DealEventPayload Read<TSource>(string type, TSource source, Func<TSource, JsonTypeInfo, object?> deserialize)
+    /// <summary>What <see cref="Analytics.KpiLog"/> reads of a stored event: a slim payload, or <see cref="NotReadByKpis"/>.</summary>
+    public static DealEventPayload DecodeForKpis(string type, byte[] utf8) =>
+        !ForKpis.TryGetValue(type, out var info) ? Decode(type, utf8)
+        : info is null ? NotReadByKpis.Instance
+        : Read(type, info, utf8, static (utf8, info) => JsonSerializer.Deserialize(utf8, info));
+
+    /// <inheritdoc cref="DecodeForKpis(string, byte[])"/>
+    public static DealEventPayload DecodeForKpis(string type, string json) =>
+        !ForKpis.TryGetValue(type, out var info) ? Decode(type, json)
+        : info is null ? NotReadByKpis.Instance
+        : Read(type, info, json, static (json, info) => JsonSerializer.Deserialize(json, info));
+
+    private static UnrecognizedEvent Unknown(string type) => new(type, $"'{type}' is not an event type this version knows.");
+
+    private static DealEventPayload Read<TSource>(string type, JsonTypeInfo info, TSource source, Func<TSource, JsonTypeInfo, object?> deserialize)
     {
-        if (!ByName.TryGetValue(type, out var info))
-        {
-            return new UnrecognizedEvent(type, $"'{type}' is not an event type this version knows.");
-        }
-
         try
         {
             return deserialize(source, info) as DealEventPayload ?? new UnrecognizedEvent(type, $"The data of a {type} event is not a JSON object.");
@@ -74,3 +100,22 @@ internal static class DealEventCodec
         }
     }
 }
+
+/// <summary>An event the KPIs do not read (only its moment counts).</summary>
+internal sealed record NotReadByKpis : DealEventPayload
+{
+    public static readonly NotReadByKpis Instance = new();
+}
+
+/// <summary>What the KPIs read of <see cref="TrackingStarted"/>: the same stored names, the rest skipped.</summary>
+internal sealed record KpiTrackingStarted(string? Process, string? Stage, KpiAmount? Opportunity, KpiOwner? Owner) : DealEventPayload;
+
+/// <summary>What the KPIs read of <see cref="FactsUpdated"/>.</summary>
+internal sealed record KpiFactsUpdated(KpiAmount? Opportunity) : DealEventPayload;
+
+/// <summary>What the KPIs read of <see cref="EscalationRaised"/>.</summary>
+internal sealed record KpiEscalationRaised(string? Escalation, int Level, string? Notify) : DealEventPayload;
+
+internal sealed record KpiAmount(decimal Amount);
+
+internal sealed record KpiOwner(string? Id, string? Team);

@@ -35,7 +35,8 @@ internal static class StoredEventRows
 
     /// <summary>
     /// Every event the reader's rows hold (<see cref="ColumnsWithoutEvaluation"/>, in log order), condensed into a
-    /// <see cref="KpiLog"/>. Each event's data is read straight into its typed payload, which the log condenses and drops,
+    /// <see cref="KpiLog"/>. Each event's data is read straight into what the KPIs read of its payload (nothing, for the types they do
+    /// not read), which the log condenses and drops,
     /// so the log's size in memory is what the KPIs need, not the events.
     /// <paramref name="dataAsUtf8"/>: the driver can hand the JSON text as its UTF-8 bytes (SQLite), saving a decode and re-encode.
     /// </summary>
@@ -45,7 +46,7 @@ internal static class StoredEventRows
         while (await reader.ReadAsync(cancellationToken))
         {
             var type = reader.GetString(3);
-            var payload = dataAsUtf8 ? DealEventCodec.Decode(type, reader.GetFieldValue<byte[]>(9)) : DealEventCodec.Decode(type, reader.GetString(9));
+            var payload = dataAsUtf8 ? DealEventCodec.DecodeForKpis(type, reader.GetFieldValue<byte[]>(9)) : DealEventCodec.DecodeForKpis(type, reader.GetString(9));
             log.Add(reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(8), reader.GetString(6), reader.GetInt32(7), payload);
         }
 
