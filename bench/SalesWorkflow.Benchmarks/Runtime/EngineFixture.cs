@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
 using SalesWorkflow.Tests;

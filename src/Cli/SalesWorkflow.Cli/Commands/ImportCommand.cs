@@ -4,7 +4,6 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.Cli.Demo;
 using SalesWorkflow.Cli.Import;
-using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 

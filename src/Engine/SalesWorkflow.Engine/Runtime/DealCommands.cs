@@ -6,9 +6,21 @@ namespace SalesWorkflow.Engine.Runtime;
 /// A request to change a deal. Every command carries an id chosen by the caller: submitting the same id again is
 /// acknowledged as a duplicate and changes nothing, so callers can retry safely after a timeout or a crash.
 /// </summary>
-/// <param name="CommandId">Unique id of this request (for example a GUID or an idempotency key from your API).</param>
-/// <param name="DealId">The deal (opportunity) id.</param>
-public abstract record DealCommand(string CommandId, string DealId);
+/// <remarks>The set of commands is closed: the engine decides each one, so only the records below derive from it.</remarks>
+public abstract record DealCommand
+{
+    private protected DealCommand(string commandId, string dealId)
+    {
+        CommandId = commandId;
+        DealId = dealId;
+    }
+
+    /// <summary>Unique id of this request (for example a GUID or an idempotency key from your API).</summary>
+    public string CommandId { get; init; }
+
+    /// <summary>The deal (opportunity) id.</summary>
+    public string DealId { get; init; }
+}
 
 /// <summary>Starts tracking a deal under a process: the deal enters the first open stage (or <see cref="Stage"/>).</summary>
 /// <param name="CommandId">Unique id of this request.</param>

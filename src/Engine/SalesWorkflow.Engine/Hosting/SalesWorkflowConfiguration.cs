@@ -1,0 +1,73 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace SalesWorkflow.Engine.Hosting;
+
+/// <summary>
+/// Reads <see cref="SalesWorkflowOptions"/> from the <c>SalesWorkflow</c> configuration section. Written out rather
+/// than left to a reflection binder: the options' lists are added to through methods, a value that does not read must
+/// say which key it is, and a misspelled key must not be ignored without a word.
+/// </summary>
+internal static class SalesWorkflowConfiguration
+{
+    public const string SectionName = "SalesWorkflow";
+
+    private static readonly Dictionary<string, Action<IConfigurationSection, SalesWorkflowOptions>> Keys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Definitions"] = (s, o) => Each(s, path => o.AddDefinitions(path)),
+        ["PluginFolders"] = (s, o) => Each(s, folder => o.AddPluginsFrom(folder)),
+        ["Sqlite"] = (s, o) => o.UseSqlite(Text(s)),
+        ["TimerPollInterval"] = (s, o) => o.TimerPollInterval = Time(s),
+        ["SweepInterval"] = (s, o) => o.SweepInterval = Time(s),
+        ["DispatchPollInterval"] = (s, o) => o.DispatchPollInterval = Time(s),
+        ["SinkTimeout"] = (s, o) => o.SinkTimeout = Time(s),
+        ["TimerBatchSize"] = (s, o) => o.TimerBatchSize = Number(s),
+        ["SweepBatchSize"] = (s, o) => o.SweepBatchSize = Number(s),
+        ["MaxSinkAttempts"] = (s, o) => o.MaxSinkAttempts = Number(s),
+        ["RunBackgroundServices"] = (s, o) => o.RunBackgroundServices = Flag(s),
+        ["UseStoredProcessVersions"] = (s, o) => o.UseStoredProcessVersions = Flag(s),
+        ["FailOnPluginErrors"] = (s, o) => o.FailOnPluginErrors = Flag(s),
+    };
+
+    /// <summary>Applies every key of <paramref name="section"/> to <paramref name="options"/>; throws naming the first key that does not read.</summary>
+    public static void Bind(IConfigurationSection section, SalesWorkflowOptions options)
+    {
+        foreach (var child in section.GetChildren())
+        {
+            if (!Keys.TryGetValue(child.Key, out var apply))
+            {
+                var hint = child.Key.Equals("PostgreSql", StringComparison.OrdinalIgnoreCase)
+                    ? " A PostgreSQL store is set in code: AddSalesWorkflow(configuration, o => o.UsePostgreSql(...))."
+                    : $" Known keys: {string.Join(", ", Keys.Keys)}.";
+                throw new InvalidOperationException($"{child.Path}: SalesWorkflow has no option '{child.Key}'.{hint}");
+            }
+
+            apply(child, options);
+        }
+    }
+
+    private static void Each(IConfigurationSection section, Action<string> add)
+    {
+        // One path ("Definitions": "definitions") or a list ("Definitions": ["a.yaml", "packs"]).
+        var values = section.Value is { } single ? [single] : section.GetChildren().Select(c => c.Value).ToList();
+        foreach (var value in values)
+        {
+            add(string.IsNullOrWhiteSpace(value) ? throw Invalid(section, value, "a path") : Path.GetFullPath(value));
+        }
+    }
+
+    private static string Text(IConfigurationSection section) =>
+        section.Value is { Length: > 0 } text ? text : throw Invalid(section, section.Value, "a value");
+
+    private static TimeSpan Time(IConfigurationSection section) =>
+        TimeSpan.TryParse(section.Value, CultureInfo.InvariantCulture, out var time) ? time : throw Invalid(section, section.Value, "a time span such as 00:15:00");
+
+    private static int Number(IConfigurationSection section) =>
+        int.TryParse(section.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(section, section.Value, "a whole number");
+
+    private static bool Flag(IConfigurationSection section) =>
+        bool.TryParse(section.Value, out var flag) ? flag : throw Invalid(section, section.Value, "true or false");
+
+    private static InvalidOperationException Invalid(IConfigurationSection section, string? value, string expected) =>
+        new($"{section.Path}: '{value}' is not {expected}.");
+}
