@@ -95,7 +95,7 @@ public sealed class BacktestTests
         Assert.Equal([("A", "lead", 1.0), ("C", "lead", 2.0)], result.Blocked.Select(b => (b.DealId, b.Stage, (b.At - T0).TotalDays)));
         Assert.All(result.Blocked, b => Assert.Equal(["discount-policy"], b.FailingCriteria));
         Assert.Equal((1, 100_000m), result.WonDealsBlocked);
-        Assert.Equal(1, result.LostDealsBlocked);
+        Assert.Equal(1, result.Kpis.LostDealsStoppedEarly);
     }
 
     [Fact]

@@ -168,7 +168,7 @@ internal static class BacktestCommand
         var result = Backtest.Run(events, processes[0], processes[1], cadence);
         watch.Stop();
         await context.Out.WriteAsync(format == "json"
-            ? JsonSerializer.Serialize(new { process = processes[0].Id, from = processes[0].Version, to = processes[1].Version, cadence = CadenceText(cadence), result.Deals, result.Moves, result.Unreproduced, blockedMoves = result.Blocked.Count, result.BlockedByCriterion, result.EscalationsBefore, result.EscalationsAfter, notificationsByRole = result.NotificationsByRole.ToDictionary(r => r.Key, r => new { before = r.Value.Before, after = r.Value.After }), wonDealsBlocked = new { deals = result.WonDealsBlocked.Deals, revenue = result.WonDealsBlocked.Revenue }, result.LostDealsBlocked, result.FloodWarnings, kpis = KpisJson(result.Kpis), blocked = result.Blocked.Take(100) }, Json) + "\n"
+            ? JsonSerializer.Serialize(new { process = processes[0].Id, from = processes[0].Version, to = processes[1].Version, cadence = CadenceText(cadence), result.Deals, result.Moves, result.Unreproduced, blockedMoves = result.Blocked.Count, result.BlockedByCriterion, result.EscalationsBefore, result.EscalationsAfter, notificationsByRole = result.NotificationsByRole.ToDictionary(r => r.Key, r => new { before = r.Value.Before, after = r.Value.After }), wonDealsBlocked = new { deals = result.WonDealsBlocked.Deals, revenue = result.WonDealsBlocked.Revenue }, lostDealsBlocked = result.Kpis.LostDealsStoppedEarly, result.FloodWarnings, kpis = KpisJson(result.Kpis), blocked = result.Blocked.Take(100) }, Json) + "\n"
             : Markdown(result, processes[0], processes[1], cadence, watch.Elapsed));
         return ExitCodes.Ok;
     }
@@ -209,7 +209,7 @@ internal static class BacktestCommand
         }
 
         b.Append(CultureInfo.InvariantCulture, $"## Gates\n\nThe new gates would have blocked **{N(r.Blocked.Count)}** of {N(r.Moves)} moves ({N(r.Blocked.Select(x => x.DealId).Distinct().Count())} deals); ");
-        b.Append(CultureInfo.InvariantCulture, $"{N(r.WonDealsBlocked.Deals)} of those deals were won in the end ({N(r.WonDealsBlocked.Revenue)} won revenue at stake), {N(r.LostDealsBlocked)} were lost.\n\n");
+        b.Append(CultureInfo.InvariantCulture, $"{N(r.WonDealsBlocked.Deals)} of those deals were won in the end ({N(r.WonDealsBlocked.Revenue)} won revenue at stake), {N(r.Kpis.LostDealsStoppedEarly)} were lost.\n\n");
         if (r.BlockedByCriterion.Count > 0)
         {
             b.Append("| stage / criterion | moves blocked |\n|---|---:|\n");

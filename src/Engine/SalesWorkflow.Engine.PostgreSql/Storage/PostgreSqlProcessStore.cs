@@ -472,12 +472,16 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     /// The log after the event numbered <paramref name="afterSequence"/>, in (transaction, sequence) order and only
     /// below the oldest transaction still running (one statement, so one snapshot): whatever commits later has a newer
     /// transaction than anything returned, so a reader following the cursor receives every event exactly once, in a
-    /// stable order, even while several nodes write. On one node this is the sequence order.
+    /// stable order, even while several nodes write. On one node this is the sequence order. Transactions the
+    /// server shows running in another database cannot write here and do not hold the horizon back; any the server
+    /// does not show (another role's sessions without pg_read_all_stats, prepared transactions) do, to be safe.
     /// </summary>
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, bool withEvaluations, CancellationToken cancellationToken) =>
         await ReadEventsAsync(
             """
-            , (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) horizon,
+            , (SELECT least(pg_snapshot_xmax(snapshot.s), (SELECT min(x) FROM pg_snapshot_xip(snapshot.s) x
+                     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database()))) AS xmin
+               FROM (SELECT pg_current_snapshot() AS s) snapshot) horizon,
               (SELECT coalesce((SELECT tx FROM events WHERE seq = @after), '0'::xid8) AS tx) after_event
             WHERE events.tx < horizon.xmin AND (events.tx, events.seq) > (after_event.tx, @after)
             ORDER BY events.tx, events.seq LIMIT @limit
