@@ -472,7 +472,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     /// The log after the event numbered <paramref name="afterSequence"/>, in (transaction, sequence) order and only
     /// below the oldest transaction still running (one statement, so one snapshot): whatever commits later has a newer
     /// transaction than anything returned, so a reader following the cursor receives every event exactly once, in a
-    /// stable order, even while several nodes write. On one node this is the sequence order. Transactions the
+    /// stable order, even while several nodes write. Transaction-id order can differ from sequence order even on one node
+    /// (pooled connections, the sweep's batches); within a deal, sequence order is what happened. Transactions the
     /// server shows running in another database cannot write here and do not hold the horizon back; any the server
     /// does not show (another role's sessions without pg_read_all_stats, prepared transactions) do, to be safe.
     /// </summary>

@@ -43,7 +43,7 @@ public static partial class Backtest
         var end = log.Count == 0 ? default : log.Max(e => e.At);
         // Deals are independent: replayed in parallel (compiled processes are immutable and thread-safe), then summed.
         var replays = log.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
-            // Within a deal, sequence order is the order things happened (pages of the log may follow commit order).
+            // Within a deal, sequence order is the order things happened (pages of the log may follow transaction-id order).
             .Select(history => ReplayDeal(history.OrderBy(e => e.Sequence), from, to, gates, cadence, end, conditionEscalations)).ToList();
         var blocked = replays.SelectMany(r => r.Blocked).ToList();
         var before = new SortedDictionary<string, int>(StringComparer.Ordinal);

@@ -36,7 +36,7 @@ public sealed class KpiLog
 
     /// <summary>
     /// Adds one event. Deals may interleave, and a deal's event that comes after a later one of the same deal (pages of
-    /// <see cref="ISalesWorkflowEngine.ReadEventsAsync"/> follow commit order across nodes, not always sequence order)
+    /// <see cref="ISalesWorkflowEngine.ReadEventsAsync"/> follow transaction-id order, not always sequence order)
     /// is put back in its place by <see cref="DealEvent.Sequence"/>.
     /// </summary>
     public void Add(DealEvent e)

@@ -50,7 +50,7 @@ internal static class DealEventCodec
 
     private static readonly FrozenDictionary<Type, string> NameOf = ByName.ToFrozenDictionary(p => p.Value.Type, p => p.Key);
 
-    /// <summary>Every stored type name, in catalogue order.</summary>
+    /// <summary>Every stored type name (in no particular order).</summary>
     public static IReadOnlyCollection<string> TypeNames => ByName.Keys;
 
     /// <summary>The stored type name of a payload.</summary>

@@ -6,7 +6,8 @@ namespace SalesWorkflow.Engine.Events;
 
 // The closed set of events the engine writes (docs/events.md is the catalogue). Each record's members, in order, are
 // the stored JSON's fields under camelCase; a member that older logs lack is nullable and says since when it exists.
-// Nothing is required on read: a field missing from a log another program wrote reads as its default, not a failure.
+// Nothing is required on read: a field missing from a log another program wrote reads as its default (null for the
+// members of positional records), not a failure.
 // The stored type name travels in its own column (DealEvent.Type), not in the JSON; serialised as the base type for
 // API clients, "$type" carries it.
 
@@ -14,7 +15,7 @@ namespace SalesWorkflow.Engine.Events;
 /// What happened to a deal: one sealed record per event type, read from <see cref="Runtime.DealEvent.Payload"/>. A
 /// reader switches on the type (<c>payload switch { DealWon won => …, … }</c>); <see cref="UnrecognizedEvent"/> stands
 /// for a type this version does not know or data it cannot read, so a reader never fails on a log a newer writer wrote.
-/// Immutable and thread-safe.
+/// Records with init-only members; the lists and custom fields inside them are not frozen, so treat them as read-only.
 /// </summary>
 [JsonPolymorphic]
 [JsonDerivedType(typeof(TrackingStarted), DealEventTypes.TrackingStarted)]
@@ -148,8 +149,8 @@ public sealed record FeedbackRecorded : DealEventPayload
 public sealed record ChecklistItemCompleted(string Item, string Stage) : DealEventPayload;
 
 /// <summary>
-/// The deal entered another stage (<c>stage-changed</c>). <see cref="Kind"/> is forward, skip, back, lose, reopen or
-/// win; <see cref="Auto"/> when the process's auto-advance moved it; <see cref="Overridden"/> when a gate was overridden.
+/// The deal entered another stage (<c>stage-changed</c>). <see cref="Kind"/> is forward, skip, back, lose or
+/// reopen; <see cref="Auto"/> when the process's auto-advance moved it; <see cref="Overridden"/> when a gate was overridden.
 /// </summary>
 public sealed record StageChanged(string From, string To, string Kind, bool Auto, bool Overridden) : DealEventPayload;
 

@@ -100,10 +100,10 @@ public sealed class DealProjection
                 Facts(facts.Opportunity, facts.Account, facts.Owner, facts.Contacts, facts.Approvals);
                 break;
             case ActivityLogged activity:
-                Merge(_activities, activity.ToFact(), a => a.Id);
+                FactLists.Merge(_activities, [activity.ToFact()]);
                 break;
             case FeedbackRecorded feedback:
-                Merge(_feedback, feedback.ToFact(), f => f.Id);
+                FactLists.Merge(_feedback, [feedback.ToFact()]);
                 break;
             case ChecklistItemCompleted { Item: { } item }:
                 _checklist.Add(item);
@@ -169,27 +169,7 @@ public sealed class DealProjection
         Opportunity = opportunity?.ToFact() ?? Opportunity;
         Account = account?.ToFact() ?? Account;
         Owner = owner?.ToFact() ?? Owner;
-        foreach (var contact in contacts ?? [])
-        {
-            Merge(_contacts, contact.ToFact(), c => c.Id);
-        }
-
-        foreach (var approval in approvals ?? [])
-        {
-            Merge(_approvals, approval.ToFact(), a => a.Id);
-        }
-    }
-
-    private static void Merge<T>(List<T> list, T item, Func<T, string> id)
-    {
-        var at = string.IsNullOrEmpty(id(item)) ? -1 : list.FindIndex(x => id(x) == id(item));
-        if (at >= 0)
-        {
-            list[at] = item;
-        }
-        else
-        {
-            list.Add(item);
-        }
+        FactLists.Merge(_contacts, (contacts ?? []).Select(c => c.ToFact()));
+        FactLists.Merge(_approvals, (approvals ?? []).Select(a => a.ToFact()));
     }
 }

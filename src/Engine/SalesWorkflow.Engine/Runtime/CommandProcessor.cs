@@ -197,8 +197,8 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             deal.Owner = owner;
         }
 
-        Merge(deal.Contacts, command.Contacts);
-        Merge(deal.Approvals, command.Approvals);
+        FactLists.Merge(deal.Contacts, command.Contacts);
+        FactLists.Merge(deal.Approvals, command.Approvals);
         change.Event(new FactsUpdated
         {
             Opportunity = command.Opportunity is { } changed ? StoredOpportunity.From(changed) : null,
@@ -225,7 +225,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             activity.At = change.Now;
         }
 
-        Merge(change.Instance.Activities, [activity]);
+        FactLists.Merge(change.Instance.Activities, [activity]);
         change.Event(ActivityLogged.From(activity), null);
         change.Reevaluate();
         change.AutoAdvance();
@@ -241,7 +241,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         feedback.At ??= change.Now;
-        Merge(change.Instance.Feedback, [feedback]);
+        FactLists.Merge(change.Instance.Feedback, [feedback]);
         change.Event(FeedbackRecorded.From(feedback), null);
         change.Reevaluate();
         return change.Finish();
@@ -466,21 +466,4 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             Rejection = new Rejection(code, message),
         },
     };
-
-    private static void Merge<T>(List<T> target, IEnumerable<T> items)
-        where T : Fact
-    {
-        foreach (var item in items)
-        {
-            var index = target.FindIndex(existing => existing.Id == item.Id && item.Id.Length > 0);
-            if (index >= 0)
-            {
-                target[index] = item;
-            }
-            else
-            {
-                target.Add(item);
-            }
-        }
-    }
 }

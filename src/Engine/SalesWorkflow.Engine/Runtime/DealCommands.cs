@@ -6,7 +6,10 @@ namespace SalesWorkflow.Engine.Runtime;
 /// A request to change a deal. Every command carries an id chosen by the caller: submitting the same id again is
 /// acknowledged as a duplicate and changes nothing, so callers can retry safely after a timeout or a crash.
 /// </summary>
-/// <remarks>The set of commands is closed: the engine decides each one, so only the records below derive from it.</remarks>
+/// <remarks>
+/// The engine decides only the records below. The constructor is not public, so a new command cannot be written outside;
+/// a record deriving through the copy constructor is still refused at run time (invalid-command).
+/// </remarks>
 public abstract record DealCommand
 {
     private protected DealCommand(string commandId, string dealId)
