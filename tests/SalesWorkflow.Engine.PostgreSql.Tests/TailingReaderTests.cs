@@ -86,6 +86,60 @@ public sealed class TailingReaderTests
         }
     }
 
+    [Fact]
+    public async Task ReadEvents_ACursorThatNamesNoEvent_ResumesAfterTheLastEventBelowIt_NeverFromTheStart()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("first");
+
+        // A rolled-back insert leaves a gap in the sequence; a cursor there, or past the end, names no event.
+        await using (var connection = new NpgsqlConnection(harness.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var rollback = await connection.BeginTransactionAsync();
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json)
+                VALUES ('gap:1', 'gap', 'risk-cleared', 0, 'gap-command', 'standard-b2b', 1, 'lead', '{}') RETURNING seq;
+                """, connection, rollback);
+            var gap = (long)(await insert.ExecuteScalarAsync())!;
+            await rollback.RollbackAsync();
+
+            await harness.Start("second");
+            var all = await harness.Engine.ReadEventsAsync(0, 100_000);
+
+            Assert.Equal(all.Where(e => e.Sequence > gap).Select(e => e.EventId), (await harness.Engine.ReadEventsAsync(gap, 100_000)).Select(e => e.EventId));
+            Assert.Empty(await harness.Engine.ReadEventsAsync(all[^1].Sequence + 1_000, 100_000));
+        }
+    }
+
+    [Fact]
+    public async Task ReadEvents_LogRestoredFromAClusterWithNewerTransactionIds_NewEventsStillReachTheReader()
+    {
+        var folder = $"restored-{Guid.NewGuid():N}";
+        long cursor;
+        await using (var before = new EngineHarness(folder: folder))
+        {
+            await before.Start("restored");
+            cursor = (await before.Engine.ReadEventsAsync(0, 100_000))[^1].Sequence;
+
+            // What pg_dump and restore into another cluster leaves: the old cluster's ids, ahead of this one's.
+            await using var connection = new NpgsqlConnection(before.ConnectionString);
+            await connection.OpenAsync();
+            await using var update = new NpgsqlCommand("UPDATE events SET tx = (pg_current_xact_id()::text::bigint + 1000000)::text::xid8;", connection);
+            await update.ExecuteNonQueryAsync();
+        }
+
+        await using var after = new EngineHarness(folder: folder);
+        await after.Start("written-after-restore");
+
+        var page = await after.Engine.ReadEventsAsync(cursor, 100_000);
+        Assert.NotEmpty(page);
+        Assert.All(page, e => Assert.Equal("written-after-restore", e.DealId));
+        var whole = await after.Engine.ReadEventsAsync(0, 100_000);
+        Assert.Equal(whole.Select(e => e.Sequence).Order(), whole.Select(e => e.Sequence)); // the restored log first, then the new
+    }
+
     /// <summary>Follows the cursor from <paramref name="after"/> until a page comes back empty.</summary>
     private static async Task<List<DealEvent>> TailAsync(ISalesWorkflowEngine engine, IReadOnlyList<DealEvent> received, long after, int pageSize = 50)
     {

@@ -42,7 +42,9 @@ public sealed class ConfigurationTests : IDisposable
 
     [Theory]
     [InlineData("SalesWorkflow:SweepIntervall", "00:05:00", "SalesWorkflow:SweepIntervall: SalesWorkflow has no option 'SweepIntervall'. Known keys: Definitions")]
-    [InlineData("SalesWorkflow:SweepInterval", "soon", "SalesWorkflow:SweepInterval: 'soon' is not a time span such as 00:15:00.")]
+    [InlineData("SalesWorkflow:SweepInterval", "soon", "SalesWorkflow:SweepInterval: 'soon' is not a time span written [d.]hh:mm:ss, such as 00:15:00.")]
+    [InlineData("SalesWorkflow:SweepInterval", "15", "SalesWorkflow:SweepInterval: '15' is not a time span written [d.]hh:mm:ss, such as 00:15:00.")]
+    [InlineData("SalesWorkflow:SinkTimeout", "00:99:00", "SalesWorkflow:SinkTimeout: '00:99:00' is not a time span")]
     [InlineData("SalesWorkflow:TimerBatchSize", "1e3", "SalesWorkflow:TimerBatchSize: '1e3' is not a whole number.")]
     [InlineData("SalesWorkflow:RunBackgroundServices", "yes", "SalesWorkflow:RunBackgroundServices: 'yes' is not true or false.")]
     [InlineData("SalesWorkflow:PostgreSql", "Host=db", "A PostgreSQL store is set in code")]

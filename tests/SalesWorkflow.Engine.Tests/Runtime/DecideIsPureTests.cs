@@ -86,4 +86,22 @@ public sealed class DecideIsPureTests
         Assert.Equal("pure-1", deal.Opportunity.Id);
         Assert.NotEqual(string.Empty, Assert.Single(deal.Activities).Id);
     }
+
+    [Fact]
+    public async Task Submit_FactsWithNullListsAsADeserialisedRequestCarries_ReadThemAsEmpty_AndAMissingFactIsRefusedNamingIt()
+    {
+        await using var harness = new EngineHarness();
+        var start = Start() with { Contacts = null!, Account = new Account { Id = "acme", Payments = null!, Custom = null! } };
+        start.Opportunity.Competitors = null!;
+        start.Opportunity.Custom = null!;
+
+        var started = await harness.Submit(start);
+        var upserted = await harness.Submit(new UpsertFacts("c-2", "D-1") { Contacts = [null!, new Contact { Id = "c2" }], Approvals = null! });
+        var missing = await Assert.ThrowsAsync<ArgumentException>(() => harness.Submit(new LogActivity("c-3", "D-1", null!)));
+
+        Assert.Equal((CommandStatus.Applied, CommandStatus.Applied), (started.Status, upserted.Status));
+        var deal = (await harness.Engine.GetDealAsync("D-1"))!;
+        Assert.Equal((0, "c2"), (deal.Opportunity.Competitors.Count, Assert.Single(deal.Contacts).Id));
+        Assert.StartsWith("LogActivity needs an Activity.", missing.Message, StringComparison.Ordinal);
+    }
 }

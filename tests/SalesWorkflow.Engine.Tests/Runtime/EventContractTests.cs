@@ -14,7 +14,7 @@ public sealed class EventContractTests
     private static readonly string[] Declared = [.. typeof(DealEventTypes).GetFields().Select(f => (string)f.GetValue(null)!)];
 
     /// <summary>Every event a database written by main at 25b76f2 holds: its type and its data as stored.</summary>
-    private static List<(string Type, string Data)> LegacyEvents()
+    internal static List<(string Type, string Data)> LegacyEvents()
     {
         var events = new List<(string, string)>();
         using var connection = new SqliteConnection($"Data Source={LegacyDatabase};Mode=ReadOnly;Pooling=False");

@@ -94,6 +94,13 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
 
             // One node migrates; the others wait on the lock, then find the schema current.
             await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({PostgreSqlSchema.MigrationLockKey});", ct);
+            if (connection.PostgreSqlVersion < new Version(15, 0))
+            {
+                // The tailing cursor orders by transaction id (xid8), whose min/max aggregates arrived in 15.
+                throw new SalesWorkflowStoreException(
+                    $"The database {Description} runs PostgreSQL {connection.PostgreSqlVersion}; SalesWorkflow needs PostgreSQL 15 or later.", isTransient: false);
+            }
+
             var version = await SchemaVersionAsync(connection, transaction, ct);
             if (version > PostgreSqlSchema.LatestVersion)
             {
@@ -122,9 +129,27 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 await record.ExecuteNonQueryAsync(ct);
             }
 
+            await RenumberRestoredTransactionsAsync(connection, transaction, ct);
             await transaction.CommitAsync(ct);
             return true;
         }, cancellationToken);
+
+    /// <summary>
+    /// A log restored into another cluster (pg_dump and restore, logical replication) keeps the old cluster's
+    /// transaction ids, which may lie ahead of this cluster's: new events would then sort before old ones and a tailing
+    /// reader would pass over them. When the newest stored id is not behind this transaction's, every stored event is
+    /// set to transaction 0, so the restored log reads in sequence order and everything written from now on after it.
+    /// Cursors stay valid (they are sequence numbers). A physical standby promoted in a failover keeps the ids and
+    /// needs none of this.
+    /// </summary>
+    private static async Task RenumberRestoredTransactionsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var check = Command(connection, transaction, "SELECT coalesce((SELECT max(tx) FROM events) >= pg_current_xact_id(), false);");
+        if (await check.ExecuteScalarAsync(cancellationToken) is true)
+        {
+            await ExecuteAsync(connection, transaction, "UPDATE events SET tx = '0' WHERE tx <> '0';", cancellationToken);
+        }
+    }
 
     private async Task<int> SchemaVersionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
@@ -475,16 +500,17 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     /// stable order, even while several nodes write. Transaction-id order can differ from sequence order even on one node
     /// (pooled connections, the sweep's batches); within a deal, sequence order is what happened. Transactions the
     /// server shows running in another database cannot write here and do not hold the horizon back; any the server
-    /// does not show (another role's sessions without pg_read_all_stats, prepared transactions) do, to be safe.
+    /// does not show (another role's sessions without pg_read_all_stats, prepared transactions) do, to be safe. A
+    /// cursor that names no event (a number from another database) resumes after the last event numbered at or below
+    /// it. Both bounds are one-time scalars, so the page is one range scan of ix_events_tx_seq.
     /// </summary>
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, bool withEvaluations, CancellationToken cancellationToken) =>
         await ReadEventsAsync(
             """
-            , (SELECT least(pg_snapshot_xmax(snapshot.s), (SELECT min(x) FROM pg_snapshot_xip(snapshot.s) x
-                     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database()))) AS xmin
-               FROM (SELECT pg_current_snapshot() AS s) snapshot) horizon,
-              (SELECT coalesce((SELECT tx FROM events WHERE seq = @after), '0'::xid8) AS tx) after_event
-            WHERE events.tx < horizon.xmin AND (events.tx, events.seq) > (after_event.tx, @after)
+            WHERE events.tx < (SELECT least(pg_snapshot_xmax(snapshot.s), (SELECT min(x) FROM pg_snapshot_xip(snapshot.s) x
+                     WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database())))
+                  FROM (SELECT pg_current_snapshot() AS s) snapshot)
+              AND (events.tx, events.seq) > (coalesce((SELECT e.tx FROM events e WHERE e.seq <= @after ORDER BY e.seq DESC LIMIT 1), '0'::xid8), @after)
             ORDER BY events.tx, events.seq LIMIT @limit
             """, command =>
         {

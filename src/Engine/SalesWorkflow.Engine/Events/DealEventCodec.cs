@@ -94,8 +94,9 @@ internal static class DealEventCodec
         {
             return deserialize(source, info) as DealEventPayload ?? new UnrecognizedEvent(type, $"The data of a {type} event is not a JSON object.");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException)
         {
+            // Stored data is input like any other: whatever in it does not read is reported on the event, never thrown.
             return new UnrecognizedEvent(type, $"The data does not have the shape of a {type} event: {e.Message}");
         }
     }

@@ -94,7 +94,7 @@ public sealed record StoredOpportunity
         Source = fact.Source,
         DiscountPercent = fact.DiscountPercent,
         NextStep = fact.NextStep,
-        Competitors = [.. fact.Competitors],
+        Competitors = [.. (fact.Competitors ?? []).Where(c => c is not null)],
         Custom = StoredFacts.Copy(fact.Custom),
     };
 }
@@ -172,7 +172,7 @@ public sealed record StoredAccount
         OutstandingBalance = fact.OutstandingBalance,
         OverdueAmount = fact.OverdueAmount,
         DaysPastDue = fact.DaysPastDue,
-        Payments = [.. fact.Payments.Select(p => new StoredPayment { Id = p.Id, DueAt = p.DueAt, PaidAt = p.PaidAt, Amount = p.Amount, DaysLate = p.DaysLate })],
+        Payments = [.. (fact.Payments ?? []).Where(p => p is not null).Select(p => new StoredPayment { Id = p.Id, DueAt = p.DueAt, PaidAt = p.PaidAt, Amount = p.Amount, DaysLate = p.DaysLate })],
         Custom = StoredFacts.Copy(fact.Custom),
     };
 }
@@ -308,10 +308,12 @@ public sealed record StoredApproval
 
 internal static class StoredFacts
 {
-    public static CustomFields Copy(CustomFields source)
+    // A caller's fact may carry a null where the Sdk declares none (deserialised from a request, set with '!'):
+    // copying treats a null list or custom fields as empty and leaves null items out, so deciding never meets one.
+    public static CustomFields Copy(CustomFields? source)
     {
         var copy = new CustomFields();
-        foreach (var (id, value) in source)
+        foreach (var (id, value) in source ?? [])
         {
             _ = value switch
             {

@@ -59,8 +59,12 @@ internal static class SalesWorkflowConfiguration
     private static string Text(IConfigurationSection section) =>
         section.Value is { Length: > 0 } text ? text : throw Invalid(section, section.Value, "a value");
 
+    // TimeSpan.Parse reads a bare "15" as fifteen days; an interval must be written with its hours, minutes and seconds.
     private static TimeSpan Time(IConfigurationSection section) =>
-        TimeSpan.TryParse(section.Value, CultureInfo.InvariantCulture, out var time) ? time : throw Invalid(section, section.Value, "a time span such as 00:15:00");
+        section.Value is { } value && value.Contains(':', StringComparison.Ordinal) &&
+        TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var time)
+            ? time
+            : throw Invalid(section, section.Value, "a time span written [d.]hh:mm:ss, such as 00:15:00");
 
     private static int Number(IConfigurationSection section) =>
         int.TryParse(section.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(section, section.Value, "a whole number");

@@ -18,20 +18,24 @@ internal static class CommandFacts
             Opportunity = Copy(start.Opportunity),
             Account = start.Account is { } account ? StoredAccount.From(account).ToFact() : null,
             Owner = start.Owner is { } owner ? StoredOwner.From(owner).ToFact() : null,
-            Contacts = [.. start.Contacts.Select(c => StoredContact.From(c).ToFact())],
+            Contacts = [.. NotNull(start.Contacts).Select(c => StoredContact.From(c).ToFact())],
         },
         UpsertFacts facts => facts with
         {
             Opportunity = facts.Opportunity is { } opportunity ? Copy(opportunity) : null,
             Account = facts.Account is { } account ? StoredAccount.From(account).ToFact() : null,
             Owner = facts.Owner is { } owner ? StoredOwner.From(owner).ToFact() : null,
-            Contacts = [.. facts.Contacts.Select(c => StoredContact.From(c).ToFact())],
-            Approvals = [.. facts.Approvals.Select(a => StoredApproval.From(a).ToFact())],
+            Contacts = [.. NotNull(facts.Contacts).Select(c => StoredContact.From(c).ToFact())],
+            Approvals = [.. NotNull(facts.Approvals).Select(a => StoredApproval.From(a).ToFact())],
         },
         LogActivity log => log with { Activity = ActivityLogged.From(log.Activity).ToFact() },
         RecordFeedback feedback => feedback with { Feedback = FeedbackRecorded.From(feedback.Feedback).ToFact() },
         _ => command,
     };
+
+    // A null list where the Sdk declares none (a deserialised request, a '!') reads as empty, and null items are left
+    // out; a missing required fact is refused before copying (SalesWorkflowEngine.SubmitAsync).
+    private static IEnumerable<T> NotNull<T>(IEnumerable<T>? items) where T : class => (items ?? []).Where(item => item is not null);
 
     private static Opportunity Copy(Opportunity opportunity) => StoredOpportunity.From(opportunity).ToFact();
 }

@@ -67,6 +67,7 @@ public static class DealEventTypes
 public sealed record DealEvent
 {
     private DealEventPayload? _payload;
+    private JsonElement _data;
 
     /// <summary>Number in the global log, unique and taken when the event is written; the cursor of <see cref="ISalesWorkflowEngine.ReadEventsAsync"/>.</summary>
     public long Sequence { get; init; }
@@ -96,7 +97,17 @@ public sealed record DealEvent
     public required string Stage { get; init; }
 
     /// <summary>The stored JSON of the payload, as sinks and exports receive it (docs/events.md).</summary>
-    public required JsonElement Data { get; init; }
+    public required JsonElement Data
+    {
+        get => _data;
+
+        // A copy made with other data ('with { Data = … }') must not keep the payload read from the old data.
+        init
+        {
+            _data = value;
+            _payload = null;
+        }
+    }
 
     /// <summary>
     /// What happened, typed: one record per event type (<see cref="TrackingStarted"/>, <see cref="DealWon"/>, …), read
@@ -106,9 +117,25 @@ public sealed record DealEvent
     public DealEventPayload Payload
     {
         get => _payload ??= DealEventCodec.Decode(Type, Data);
-        init => _payload = value;
+
+        // The engine sets it with the data it encoded, so a fresh event is not decoded again; set after Data.
+        internal init => _payload = value;
     }
 
     /// <summary>The evaluation that justified the event (null for events that need none, such as a fired timer).</summary>
     public DealEvaluation? Evaluation { get; init; }
+
+    /// <summary>
+    /// Events are equal when their stored form is: the same members and JSON data of the same content. Whether the
+    /// payload has been read yet does not count.
+    /// </summary>
+    public bool Equals(DealEvent? other) =>
+        other is not null && (ReferenceEquals(this, other) ||
+            (Sequence == other.Sequence && EventId == other.EventId && DealId == other.DealId && Type == other.Type &&
+             At == other.At && CommandId == other.CommandId && ProcessId == other.ProcessId &&
+             ProcessVersion == other.ProcessVersion && Stage == other.Stage && JsonElement.DeepEquals(Data, other.Data) &&
+             EqualityComparer<DealEvaluation?>.Default.Equals(Evaluation, other.Evaluation)));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Sequence, EventId, Type, At);
 }

@@ -139,6 +139,19 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             throw new ArgumentException("A command needs a CommandId and a DealId.", nameof(command));
         }
 
+        // Commands often arrive deserialised from a request, where a required fact can be null despite the type.
+        var missing = command switch
+        {
+            StartTracking { Opportunity: null } => "StartTracking needs an Opportunity.",
+            LogActivity { Activity: null } => "LogActivity needs an Activity.",
+            RecordFeedback { Feedback: null } => "RecordFeedback needs the Feedback.",
+            _ => null,
+        };
+        if (missing is not null)
+        {
+            throw new ArgumentException(missing, nameof(command));
+        }
+
         await StartAsync(cancellationToken);
 
         // The command is decided later (the writer may batch it) and perhaps more than once: from here on it reads its

@@ -23,10 +23,7 @@ internal static class StorageJson
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
-        if (compact)
-        {
-            options.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { Compact } };
-        }
+        options.TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { compact ? Compact : FillDeclaredNonNulls } };
 
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.Converters.Add(new CustomFieldsConverter());
@@ -87,6 +84,78 @@ internal static class StorageJson
         }
     }
 
+    /// <summary>
+    /// Event data may come from another program or an older version, and a member it lacks (or sets to null) would be
+    /// null where the record declares it never is. After reading, such a text becomes empty, a list or custom fields
+    /// empty; a null that cannot be filled (another object, or a null inside a list) fails the read with a
+    /// <see cref="JsonException"/>, so the codec reports the event as unrecognized instead of a reader failing on it.
+    /// </summary>
+    private static void FillDeclaredNonNulls(JsonTypeInfo info)
+    {
+        if (info.Kind != JsonTypeInfoKind.Object || !typeof(Events.DealEventPayload).Assembly.Equals(info.Type.Assembly))
+        {
+            return;
+        }
+
+        var nullability = new System.Reflection.NullabilityInfoContext();
+        var checks = new List<(JsonPropertyInfo Json, System.Reflection.PropertyInfo Property, bool NotNull, Func<object>? Empty, bool ElementsNotNull)>();
+        foreach (var json in info.Properties)
+        {
+            if (json.AttributeProvider is not System.Reflection.PropertyInfo { CanWrite: true } property || json.Get is null || property.PropertyType.IsValueType)
+            {
+                continue;
+            }
+
+            var declared = nullability.Create(property);
+            var notNull = declared.ReadState == System.Reflection.NullabilityState.NotNull;
+            var elementsNotNull = declared.GenericTypeArguments is [{ ReadState: System.Reflection.NullabilityState.NotNull } element] &&
+                !element.Type.IsValueType && property.PropertyType != typeof(string);
+            var type = property.PropertyType;
+            Func<object>? empty = !notNull ? null
+                : type == typeof(string) ? static () => string.Empty
+                : type == typeof(CustomFields) ? static () => new CustomFields()
+                : typeof(System.Collections.IEnumerable).IsAssignableFrom(type) ? () => EmptyOf(type)
+                : null;
+            if (notNull || elementsNotNull)
+            {
+                checks.Add((json, property, notNull, empty, elementsNotNull));
+            }
+        }
+
+        if (checks.Count == 0)
+        {
+            return;
+        }
+
+        info.OnDeserialized = value =>
+        {
+            foreach (var (json, property, notNull, empty, elementsNotNull) in checks)
+            {
+                var current = json.Get!(value);
+                if (current is null && empty is not null)
+                {
+                    // Positional records' members are read through the constructor, so the contract may have no setter.
+                    if (json.Set is { } set)
+                    {
+                        set(value, empty());
+                    }
+                    else
+                    {
+                        property.SetValue(value, empty());
+                    }
+                }
+                else if (current is null && notNull)
+                {
+                    throw new JsonException($"'{json.Name}' is missing or null.");
+                }
+                else if (elementsNotNull && current is System.Collections.IEnumerable items && items.Cast<object?>().Any(item => item is null))
+                {
+                    throw new JsonException($"'{json.Name}' holds a null.");
+                }
+            }
+        };
+    }
+
     private static object EmptyOf(Type type)
     {
         if (!type.IsInterface)
@@ -116,41 +185,60 @@ internal static class StorageJson
     /// </summary>
     private sealed class CustomFieldsConverter : JsonConverter<CustomFields>
     {
+        // Stored JSON may come from another tool or an old or damaged file: every token is checked, and anything that
+        // is not {"id":{"kind":value}} is a JsonException, which the codec turns into an unrecognized event.
         public override CustomFields Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var fields = new CustomFields();
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw new JsonException("custom fields must be an object");
-            }
-
+            Expect(ref reader, JsonTokenType.StartObject, "custom fields must be an object");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var id = reader.GetString()!;
-                reader.Read();
-                reader.Read();
-                var kind = reader.GetString();
-                reader.Read();
-                switch (kind)
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
                 {
-                    case "number":
-                        fields.Set(id, reader.GetDecimal());
-                        break;
-                    case "bool":
-                        fields.Set(id, reader.GetBoolean());
-                        break;
-                    case "date":
-                        fields.Set(id, DateTimeOffset.Parse(reader.GetString()!, CultureInfo.InvariantCulture));
-                        break;
-                    default:
-                        fields.Set(id, reader.GetString()!);
-                        break;
+                    throw new JsonException($"custom field '{id}' must be an object such as {{\"text\":\"…\"}}");
                 }
 
-                reader.Read();
+                var kind = reader.GetString();
+                if (!reader.Read())
+                {
+                    throw new JsonException($"custom field '{id}' has no value");
+                }
+
+                switch (kind, reader.TokenType)
+                {
+                    case ("number", JsonTokenType.Number) when reader.TryGetDecimal(out var number):
+                        fields.Set(id, number);
+                        break;
+                    case ("bool", JsonTokenType.True or JsonTokenType.False):
+                        fields.Set(id, reader.GetBoolean());
+                        break;
+                    case ("date", JsonTokenType.String) when DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var date):
+                        fields.Set(id, date);
+                        break;
+                    case ("text", JsonTokenType.String):
+                        fields.Set(id, reader.GetString()!);
+                        break;
+                    default:
+                        throw new JsonException($"custom field '{id}' has a {kind} value that does not read as one");
+                }
+
+                if (!reader.Read() || reader.TokenType != JsonTokenType.EndObject)
+                {
+                    throw new JsonException($"custom field '{id}' must hold exactly one value");
+                }
             }
 
+            Expect(ref reader, JsonTokenType.EndObject, "custom fields must be an object of fields");
             return fields;
+        }
+
+        private static void Expect(ref Utf8JsonReader reader, JsonTokenType token, string message)
+        {
+            if (reader.TokenType != token)
+            {
+                throw new JsonException(message);
+            }
         }
 
         public override void Write(Utf8JsonWriter writer, CustomFields value, JsonSerializerOptions options)
