@@ -38,6 +38,7 @@ public class EvaluationBenchmarks
             Deal = new DealContext(definition.Id, definition.Version, Stage, _deal.EnteredStageAt, _now, definition.Calendar, _deal.ChecklistDone),
             Contacts = _deal.Contacts,
             Activities = _deal.Activities,
+            ActivityTotals = SalesWorkflow.Engine.Runtime.ActivityTotals.Of(_deal.Activities),
             Approvals = _deal.Approvals,
             Feedback = _deal.Feedback,
             Risks = [new RiskRaised("competitor-present")],

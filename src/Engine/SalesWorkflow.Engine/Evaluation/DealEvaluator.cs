@@ -41,9 +41,9 @@ public static class DealEvaluator
                 session.Events.FactRetractedEvent += results.OnRetracted;
             }
 
-            var batch = new List<object>(4 + deal.Contacts.Count + deal.Activities.Count + deal.Approvals.Count + deal.Feedback.Count)
+            var batch = new List<object>(5 + deal.Contacts.Count + deal.Activities.Count + deal.Approvals.Count + deal.Feedback.Count)
             {
-                context, facts.Opportunity, facts.Account, facts.Owner,
+                context, facts.Opportunity, facts.Account, facts.Owner, facts.ActivityTotals,
             };
             batch.AddRange(deal.Contacts);
             batch.AddRange(deal.Activities);
@@ -219,6 +219,7 @@ public static class DealEvaluator
         Deal = Context(process, stageRules, deal, now),
         Contacts = deal.Contacts,
         Activities = deal.Activities,
+        ActivityTotals = deal.ActivityTotals ?? Runtime.ActivityTotals.Of(deal.Activities),
         Approvals = deal.Approvals,
         Feedback = deal.Feedback,
     };
@@ -407,6 +408,7 @@ internal sealed class EscalationConditionsProbe
             Deal = DealEvaluator.Context(_process, stageRules, deal, now),
             Contacts = deal.Contacts,
             Activities = deal.Activities,
+            ActivityTotals = deal.ActivityTotals ?? Runtime.ActivityTotals.Of(deal.Activities),
             Approvals = deal.Approvals,
             Feedback = deal.Feedback,
             Risks = _risks,

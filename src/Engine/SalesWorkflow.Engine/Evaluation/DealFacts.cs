@@ -21,6 +21,8 @@ internal sealed class DealFacts
 
     public required IEnumerable<Activity> Activities { get; init; }
 
+    public required Runtime.ActivityTotals ActivityTotals { get; init; }
+
     public required IEnumerable<Approval> Approvals { get; init; }
 
     public required IEnumerable<Feedback> Feedback { get; init; }

@@ -20,8 +20,11 @@ public sealed class DealSnapshot
     /// <summary>Contacts at the customer.</summary>
     public IReadOnlyList<Contact> Contacts { get; init; } = [];
 
-    /// <summary>Activities logged on the deal.</summary>
+    /// <summary>Activities logged on the deal (the engine passes the recent ones; see docs/conditions.md).</summary>
     public IReadOnlyList<Activity> Activities { get; init; } = [];
+
+    /// <summary>Totals over every activity the deal logged; taken from <see cref="Activities"/> when null.</summary>
+    internal Runtime.ActivityTotals? ActivityTotals { get; init; }
 
     /// <summary>Internal approvals.</summary>
     public IReadOnlyList<Approval> Approvals { get; init; } = [];

@@ -13,6 +13,7 @@ public sealed class DealProjection
 {
     private readonly List<Contact> _contacts = [];
     private readonly List<Activity> _activities = [];
+    private readonly ActivityTotals _activityTotals = new();
     private readonly List<Approval> _approvals = [];
     private readonly List<Feedback> _feedback = [];
     private readonly HashSet<string> _checklist = new(StringComparer.Ordinal);
@@ -55,7 +56,10 @@ public sealed class DealProjection
     /// <summary>Contacts, one per id.</summary>
     public IReadOnlyList<Contact> Contacts => _contacts;
 
-    /// <summary>Activities, one per id, in the order logged.</summary>
+    /// <summary>
+    /// The recent activities, one per id, in the order logged: what the engine keeps in a deal's state and conditions
+    /// read (the latest 50 by time and the latest of each kind); the log holds them all.
+    /// </summary>
     public IReadOnlyList<Activity> Activities => _activities;
 
     /// <summary>Approvals, one per id.</summary>
@@ -100,7 +104,7 @@ public sealed class DealProjection
                 Facts(facts.Opportunity, facts.Account, facts.Owner, facts.Contacts, facts.Approvals);
                 break;
             case ActivityLogged activity:
-                FactLists.Merge(_activities, [activity.ToFact()]);
+                ActivityHistory.Record(_activities, _activityTotals, activity.ToFact());
                 break;
             case FeedbackRecorded feedback:
                 FactLists.Merge(_feedback, [feedback.ToFact()]);
@@ -149,6 +153,7 @@ public sealed class DealProjection
         Owner = Owner,
         Contacts = _contacts,
         Activities = _activities,
+        ActivityTotals = _activityTotals,
         Approvals = _approvals,
         Feedback = _feedback,
         Stage = Stage,

@@ -1,3 +1,4 @@
+using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
 using SalesWorkflow.Sdk.Results;
 
@@ -27,33 +28,15 @@ internal static class ConditionFunctions
     /// <summary>Activity kinds that count as talking to the customer.</summary>
     internal static readonly HashSet<string> CustomerTouchKinds = new(StringComparer.Ordinal) { "call", "meeting", "visit", "email", "demo" };
 
+    // The activity functions read the totals the deal keeps over every activity it logged (Runtime.ActivityHistory),
+    // so they stay exact however long the history; the Activities list itself holds the recent ones.
     [ConditionFunction("Time of the most recent activity of any kind; null when there is none.", IsValue = true)]
-    public static DateTimeOffset? LastActivityAt([FromFact] IEnumerable<Activity> activities)
-    {
-        DateTimeOffset? latest = null;
-        foreach (var activity in activities)
-        {
-            if (latest is null || activity.At > latest)
-            {
-                latest = activity.At;
-            }
-        }
-
-        return latest;
-    }
+    public static DateTimeOffset? LastActivityAt([FromFact] ActivityTotals activities) => activities.LastAt;
 
     [ConditionFunction("Time we last talked to the customer: the latest call, meeting, visit, e-mail or demo, or a contact's `LastContactedAt`; null when never.", IsValue = true)]
-    public static DateTimeOffset? LastContactAt([FromFact] IEnumerable<Activity> activities, [FromFact] IEnumerable<Contact> contacts)
+    public static DateTimeOffset? LastContactAt([FromFact] ActivityTotals activities, [FromFact] IEnumerable<Contact> contacts)
     {
-        DateTimeOffset? latest = null;
-        foreach (var activity in activities)
-        {
-            if (CustomerTouchKinds.Contains(activity.Kind) && (latest is null || activity.At > latest))
-            {
-                latest = activity.At;
-            }
-        }
-
+        var latest = activities.LastOf(CustomerTouchKinds);
         foreach (var contact in contacts)
         {
             if (contact.LastContactedAt is { } at && (latest is null || at > latest))
@@ -87,47 +70,13 @@ internal static class ConditionFunctions
         m >= deal.Now ? deal.Calendar.BusinessDaysBetween(deal.Now, m) : -deal.Calendar.BusinessDaysBetween(m, deal.Now);
 
     [ConditionFunction("True when an activity of this kind was logged (e.g. `HasActivity(\"meeting\")`).")]
-    public static bool HasActivity([FromFact] IEnumerable<Activity> activities, string kind)
-    {
-        foreach (var activity in activities)
-        {
-            if (activity.Kind == kind)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool HasActivity([FromFact] ActivityTotals activities, string kind) => activities.HasKind(kind);
 
     [ConditionFunction("True when an activity of this kind had this outcome (e.g. `HasOutcome(\"proposal-sent\", \"acknowledged\")`).")]
-    public static bool HasOutcome([FromFact] IEnumerable<Activity> activities, string kind, string outcome)
-    {
-        foreach (var activity in activities)
-        {
-            if (activity.Kind == kind && activity.Outcome == outcome)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool HasOutcome([FromFact] ActivityTotals activities, string kind, string outcome) => activities.HasOutcome(kind, outcome);
 
     [ConditionFunction("Number of activities of this kind.")]
-    public static int ActivityCount([FromFact] IEnumerable<Activity> activities, string kind)
-    {
-        var count = 0;
-        foreach (var activity in activities)
-        {
-            if (activity.Kind == kind)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
+    public static int ActivityCount([FromFact] ActivityTotals activities, string kind) => activities.CountOf(kind);
 
     [ConditionFunction("Number of activities of any kind in the last `days` days.")]
     public static int RecentActivities([FromFact] IEnumerable<Activity> activities, [FromFact] DealContext deal, int days)

@@ -21,15 +21,16 @@ internal static class FactDeclarations
     public static readonly FactDeclaration Deal = new("Deal", typeof(DealContext), false, "Where the deal stands: `Stage`, `EnteredStageAt`, `DaysInStage`, `BusinessDaysInStage`, `ChecklistDone`.");
     public static readonly FactDeclaration Contacts = new("Contacts", typeof(Contact), true, "People at the customer.");
     public static readonly FactDeclaration Activities = new("Activities", typeof(Activity), true, "What the rep did: calls, meetings, visits, e-mails, demos, proposals, contracts.");
+    public static readonly FactDeclaration ActivityTotals = new("ActivityTotals", typeof(Runtime.ActivityTotals), false, "Totals over every activity logged (read through `ActivityCount`, `HasActivity`, `HasOutcome`, `LastActivityAt`, `LastContactAt`).");
     public static readonly FactDeclaration Approvals = new("Approvals", typeof(Approval), true, "Internal approvals (discount, credit…).");
     public static readonly FactDeclaration Feedback = new("Feedback", typeof(Feedback), true, "Customer feedback: satisfaction scores and complaints.");
     public static readonly FactDeclaration Risks = new("Risks", typeof(RiskRaised), true, "Risks raised so far in this evaluation (read through `HasRisk`).");
     public static readonly FactDeclaration CriteriaMet = new("CriteriaMet", typeof(CriterionMet), true, "Checks that plugins' C# rules report as met (read through `Met`).");
 
     /// <summary>Declarations in pattern order: single facts first (cheap alpha nodes), then aggregates.</summary>
-    public static readonly IReadOnlyList<FactDeclaration> All = [Deal, Opportunity, Account, Owner, Contacts, Activities, Approvals, Feedback, Risks, CriteriaMet];
+    public static readonly IReadOnlyList<FactDeclaration> All = [Deal, Opportunity, Account, Owner, ActivityTotals, Contacts, Activities, Approvals, Feedback, Risks, CriteriaMet];
 
-    /// <summary>Declarations a condition may name directly (Risks and CriteriaMet are reached through HasRisk and Met only).</summary>
+    /// <summary>Declarations a condition may name directly (Risks, CriteriaMet and ActivityTotals are reached through functions only).</summary>
     public static readonly IReadOnlyList<FactDeclaration> Visible = [Opportunity, Account, Owner, Deal, Contacts, Activities, Approvals, Feedback];
 
     public static FactDeclaration ForParameterType(Type type)

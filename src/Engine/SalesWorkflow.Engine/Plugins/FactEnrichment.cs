@@ -137,6 +137,7 @@ internal sealed class FactEnrichment(IReadOnlyList<(string Plugin, IFactEnricher
             Owner = snapshot.Owner,
             Contacts = snapshot.Contacts,
             Activities = snapshot.Activities,
+            ActivityTotals = snapshot.ActivityTotals,
             Approvals = snapshot.Approvals,
             Feedback = snapshot.Feedback,
             Stage = snapshot.Stage,

@@ -69,6 +69,7 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
             Owner = snapshot.Owner,
             Contacts = snapshot.Contacts,
             Activities = snapshot.Activities,
+            ActivityTotals = snapshot.ActivityTotals,
             Approvals = snapshot.Approvals,
             Feedback = snapshot.Feedback,
             Stage = stageId,

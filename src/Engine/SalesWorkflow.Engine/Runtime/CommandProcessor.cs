@@ -155,6 +155,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             Account = command.Account ?? new Account { Id = opportunity.AccountId },
             Owner = command.Owner ?? new Owner { Id = opportunity.OwnerId },
             Contacts = [.. command.Contacts],
+            ActivityTotals = new ActivityTotals(),
             LastEvaluation = Placeholder(process, stage.Id, now),
             CreatedAt = now,
             UpdatedAt = now,
@@ -225,7 +226,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             activity.At = change.Now;
         }
 
-        FactLists.Merge(change.Instance.Activities, [activity]);
+        change.Instance.RecordActivity(activity);
         change.Event(ActivityLogged.From(activity), null);
         change.Reevaluate();
         change.AutoAdvance();

@@ -55,7 +55,7 @@ public sealed record DealState
     /// <summary>Contacts.</summary>
     public required IReadOnlyList<Contact> Contacts { get; init; }
 
-    /// <summary>Activities.</summary>
+    /// <summary>The recent activities: the 50 latest by time and the latest of each kind (docs/conditions.md); <see cref="ISalesWorkflowEngine.GetHistoryAsync"/> has every one.</summary>
     public required IReadOnlyList<Activity> Activities { get; init; }
 
     /// <summary>Approvals.</summary>

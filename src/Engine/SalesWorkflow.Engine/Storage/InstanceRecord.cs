@@ -9,7 +9,7 @@ namespace SalesWorkflow.Engine.Storage;
 /// The stored state of one process instance (one deal). Loaded fresh for every command inside its transaction, so the
 /// command processor may change it in place and hand it back as the new state.
 /// </summary>
-internal sealed class InstanceRecord
+internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDeserialized
 {
     public required string DealId { get; init; }
 
@@ -38,7 +38,11 @@ internal sealed class InstanceRecord
 
     public List<Contact> Contacts { get; set; } = [];
 
+    /// <summary>The recent activities, bounded (<see cref="ActivityHistory"/>); the log holds them all.</summary>
     public List<Activity> Activities { get; set; } = [];
+
+    /// <summary>Totals over every activity logged; null only in a state written before they were kept.</summary>
+    public ActivityTotals? ActivityTotals { get; set; }
 
     public List<Approval> Approvals { get; set; } = [];
 
@@ -63,6 +67,19 @@ internal sealed class InstanceRecord
     /// <summary>Incremented by every write; the store refuses a write based on an older version.</summary>
     public long RowVersion { get; set; }
 
+    /// <summary>Records a logged activity in the window and the totals.</summary>
+    public void RecordActivity(Activity activity) => ActivityHistory.Record(Activities, ActivityTotals ??= ActivityTotals.Of(Activities), activity);
+
+    /// <summary>A state written before totals were kept holds every activity: its totals are taken from them, and the list trimmed.</summary>
+    void System.Text.Json.Serialization.IJsonOnDeserialized.OnDeserialized()
+    {
+        if (ActivityTotals is null)
+        {
+            ActivityTotals = ActivityTotals.Of(Activities);
+            ActivityHistory.Trim(Activities);
+        }
+    }
+
     public DealSnapshot ToSnapshot() => new()
     {
         Opportunity = Opportunity,
@@ -70,6 +87,7 @@ internal sealed class InstanceRecord
         Owner = Owner,
         Contacts = Contacts,
         Activities = Activities,
+        ActivityTotals = ActivityTotals,
         Approvals = Approvals,
         Feedback = Feedback,
         Stage = Stage,

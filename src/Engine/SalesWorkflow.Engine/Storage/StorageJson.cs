@@ -70,7 +70,9 @@ internal static class StorageJson
 
         if (collections.Count > 0)
         {
-            // A list left out because it was empty reads back as empty, not as null.
+            // A list left out because it was empty reads back as empty, not as null (before the type's own
+            // IJsonOnDeserialized, which may read the lists).
+            var own = info.OnDeserialized;
             info.OnDeserialized = value =>
             {
                 foreach (var property in collections)
@@ -80,6 +82,8 @@ internal static class StorageJson
                         property.Set!(value, EmptyOf(property.PropertyType));
                     }
                 }
+
+                own?.Invoke(value);
             };
         }
     }
