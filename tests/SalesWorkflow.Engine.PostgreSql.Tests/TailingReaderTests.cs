@@ -18,7 +18,7 @@ public sealed class TailingReaderTests
         var seen = await TailAsync(harness.Engine, [], 0);
 
         // An older transaction takes its sequence number, then a newer one commits events with higher numbers first.
-        await using var late = new NpgsqlConnection(harness.ConnectionString);
+        await using var late = new NpgsqlConnection(harness.Store.ConnectionString);
         await late.OpenAsync();
         await using var transaction = await late.BeginTransactionAsync();
         await using (var insert = new NpgsqlCommand(
@@ -93,7 +93,7 @@ public sealed class TailingReaderTests
         await harness.Start("first");
 
         // A rolled-back insert leaves a gap in the sequence; a cursor there, or past the end, names no event.
-        await using (var connection = new NpgsqlConnection(harness.ConnectionString))
+        await using (var connection = new NpgsqlConnection(harness.Store.ConnectionString))
         {
             await connection.OpenAsync();
             await using var rollback = await connection.BeginTransactionAsync();
@@ -124,7 +124,7 @@ public sealed class TailingReaderTests
             cursor = (await before.Engine.ReadEventsAsync(0, 100_000))[^1].Sequence;
 
             // What pg_dump and restore into another cluster leaves: the old cluster's ids, ahead of this one's.
-            await using var connection = new NpgsqlConnection(before.ConnectionString);
+            await using var connection = new NpgsqlConnection(before.Store.ConnectionString);
             await connection.OpenAsync();
             await using var update = new NpgsqlCommand("UPDATE events SET tx = (pg_current_xact_id()::text::bigint + 1000000)::text::xid8;", connection);
             await update.ExecuteNonQueryAsync();

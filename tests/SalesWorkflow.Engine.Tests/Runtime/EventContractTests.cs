@@ -46,6 +46,24 @@ public sealed class EventContractTests
     }
 
     [Fact]
+    public async Task LegacyLedger_ACommandSubmittedAgain_IsAnsweredWithItsStoredOutcome_AndItsIdRefusedForAnotherDeal()
+    {
+        // The ledger of 25b76f2 named events by sequence number only ({"dealId":"E-00",…,"eventSeqs":[19,20]}).
+        var folder = Directory.CreateTempSubdirectory("sw-legacy-ledger-").FullName;
+        File.Copy(LegacyDatabase, Path.Combine(folder, "salesworkflow.db"));
+        var fixture = Path.GetDirectoryName(LegacyDatabase)!;
+        await using var harness = new EngineHarness(Path.Combine(fixture, "standard-b2b-v2.yaml"), folder: folder);
+
+        var again = await harness.Submit(new CompleteChecklistItem("every-10", "E-00", "anything"));
+        var otherDeal = await harness.Submit(new CompleteChecklistItem("every-10", "E-01", "anything"));
+
+        Assert.Equal((CommandStatus.Duplicate, "negotiation"), (again.Status, again.Stage));
+        Assert.Equal([19L, 20L], again.Events.Select(e => e.Sequence));
+        Assert.Equal(("E-00", "E-00"), (again.Events[0].DealId, again.Events[1].DealId));
+        Assert.Equal("command-id-reused", otherDeal.Rejection?.Code);
+    }
+
+    [Fact]
     public void Catalogue_NamesEveryTypeTheCodecKnows_AndDocsEventsMdDescribesEach()
     {
         var docs = File.ReadAllText(RepoPaths.Combine("docs", "events.md"));

@@ -128,7 +128,7 @@ public sealed class VersionAndSinkTests
         harness.Clock.Advance(TimeSpan.FromSeconds(31));
         Assert.Equal(events, await dispatch.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(1, hung.Calls);
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={harness.DatabasePath}");
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={harness.Store.DatabasePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT last_error FROM outbox WHERE attempts = 1;";
@@ -181,7 +181,7 @@ public sealed class VersionAndSinkTests
 
         Assert.Empty(sink.Received);
         Assert.Equal(CommandStatus.Applied, (await harness.Start("d2")).Status);
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={harness.DatabasePath}");
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={harness.Store.DatabasePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM outbox WHERE dead_lettered = 1 AND attempts >= 10;";

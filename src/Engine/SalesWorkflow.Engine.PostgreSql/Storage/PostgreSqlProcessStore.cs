@@ -8,7 +8,6 @@ using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
-using SalesWorkflow.Engine.Storage.Sqlite;
 
 namespace SalesWorkflow.Engine.PostgreSql.Storage;
 
@@ -192,47 +191,92 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         return await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            var open = false;
+            var transaction = new CommandTransaction(connection, sinks);
             try
             {
-                // Lock first, then read the ledger (run in order, in the same round trip as BEGIN): a concurrent
-                // attempt of the same command on another node holds the same lock, and READ COMMITTED reads its ledger
-                // entry once it has committed.
-                InstanceRecord? instance;
-                string? ledger;
-                await using (var batch = new NpgsqlBatch(connection))
+                var result = await CommandProtocol.RunAsync(transaction, commandId, dealId, decide, decidedOn, ct);
+                if (transaction.IsOpen)
                 {
-                    batch.BatchCommands.Add(BatchCommand("BEGIN ISOLATION LEVEL READ COMMITTED;"));
-                    batch.BatchCommands.Add(BatchCommand("SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;", ("deal", dealId)));
-                    batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
-                    open = true;
-                    await using var reader = await batch.ExecuteReaderAsync(ct);
-                    instance = await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
-                    await reader.NextResultAsync(ct);
-                    ledger = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
-                }
-
-                if (ledger is not null)
-                {
-                    var previous = await DuplicateAsync(connection, null, commandId, ledger, ct);
+                    // Answered from the ledger: nothing was written.
                     await ExecuteAsync(connection, null, "ROLLBACK;", ct);
-                    open = false;
-                    return previous.DealId == dealId ? previous : SqliteProcessStore.CommandIdReused(commandId, dealId, previous.DealId);
                 }
 
-                var loadedVersion = instance?.RowVersion;
-                var decision = decidedOn is not null && decidedOn.RowVersion == loadedVersion ? decidedOn.Decision : decide(instance);
-                var events = await WriteAsync(connection, null, dealId, loadedVersion, decision, sinks, decision.RecordInLedger ? commandId : null, ct, commit: true);
-                open = false;
-                Announce(decision, sinks);
-                return decision.Result with { Events = events };
+                if (transaction.Written is { } decision)
+                {
+                    Announce(decision, sinks);
+                }
+
+                return result;
             }
-            catch when (open && connection.State == System.Data.ConnectionState.Open)
+            catch when (transaction.IsOpen && connection.State == System.Data.ConnectionState.Open)
             {
                 await RollBackQuietlyAsync(connection);
                 throw;
             }
         }, cancellationToken);
+    }
+
+    /// <summary>One command's transaction: begun with the lock, ended by the COMMIT that goes with the writes.</summary>
+    private sealed class CommandTransaction(NpgsqlConnection connection, IReadOnlyList<string> sinks) : ICommandTransaction
+    {
+        /// <summary>Begun and neither committed nor rolled back.</summary>
+        public bool IsOpen { get; private set; }
+
+        /// <summary>The decision committed, if any.</summary>
+        public Decision? Written { get; private set; }
+
+        public async Task<LockedDeal> LockAsync(string commandId, string dealId, bool loadState, CancellationToken cancellationToken)
+        {
+            // Lock first, then read the ledger (run in order, in the same round trip as BEGIN): a concurrent attempt of
+            // the same command on another node holds the same lock, and READ COMMITTED reads its ledger entry once it
+            // has committed. The state comes in the same round trip whether asked for or not.
+            await using var batch = new NpgsqlBatch(connection);
+            batch.BatchCommands.Add(BatchCommand("BEGIN ISOLATION LEVEL READ COMMITTED;"));
+            batch.BatchCommands.Add(BatchCommand("SELECT state_json, row_version FROM instances WHERE deal_id = @deal FOR UPDATE;", ("deal", dealId)));
+            batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
+            IsOpen = true;
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            var instance = await reader.ReadAsync(cancellationToken) ? ReadInstance(reader) : null;
+            await reader.NextResultAsync(cancellationToken);
+            var ledger = await reader.ReadAsync(cancellationToken) ? StorageJson.Deserialize<LedgerEntry>(reader.GetString(0)) : null;
+            return new LockedDeal(ledger, instance?.RowVersion, instance);
+        }
+
+        public async Task<InstanceRecord?> LoadStateAsync(string dealId, CancellationToken cancellationToken)
+        {
+            await using var load = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE deal_id = @deal;");
+            load.Parameters.AddWithValue("deal", dealId);
+            await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken) ? ReadInstance(reader) : null;
+        }
+
+        public async Task<List<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken)
+        {
+            var events = new List<DealEvent>();
+            if (entry.EventIds.Count == 0)
+            {
+                return events;
+            }
+
+            await using var load = Command(connection, null, "SELECT " + StoredEventRows.Columns + " FROM events WHERE deal_id = @deal AND event_id = ANY(@ids) ORDER BY seq;");
+            load.Parameters.AddWithValue("deal", entry.DealId);
+            load.Parameters.AddWithValue("ids", entry.EventIds.ToArray());
+            await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                events.Add(StoredEventRows.Read(reader));
+            }
+
+            return events;
+        }
+
+        public async Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, Decision decision, LedgerEntry? ledger, CancellationToken cancellationToken)
+        {
+            var events = await PostgreSqlProcessStore.WriteAsync(connection, null, dealId, loadedVersion, decision, sinks, ledger is null ? null : (commandId, ledger), cancellationToken, commit: true);
+            IsOpen = false;
+            Written = decision;
+            return events;
+        }
     }
 
     /// <summary>Ends a failed transaction begun with a plain BEGIN before the session goes back to the pool (a broken session is discarded anyway).</summary>
@@ -257,10 +301,10 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
 
     /// <summary>
     /// Writes a decision in one round trip: timers, the instance (checked against the row version it was decided on),
-    /// the events with their outbox entries, and the ledger entry when <paramref name="ledgerCommandId"/> is given.
+    /// the events with their outbox entries, and the <paramref name="ledger"/> entry when one is given.
     /// </summary>
     private static async Task<IReadOnlyList<DealEvent>> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, string? ledgerCommandId, CancellationToken cancellationToken, bool commit = false)
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, (string CommandId, LedgerEntry Entry)? ledger, CancellationToken cancellationToken, bool commit = false)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (decision.CancelAllTimers)
@@ -353,11 +397,10 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("sinks", sinks.ToArray())));
         }
 
-        if (ledgerCommandId is not null)
+        if (ledger is { } toRecord)
         {
+            var (ledgerCommandId, entry) = toRecord;
             // The ledger names the command's events by their stable ids, so it goes in the same round trip as they do.
-            var result = decision.Result;
-            var entry = new LedgerEntry(dealId, result.Status, result.Stage, result.Rejection, [.. decision.Events.Select(e => e.EventId)]);
             batch.BatchCommands.Add(BatchCommand(
                 "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES (@id, @deal, @at, @json);",
                 ("id", ledgerCommandId),
@@ -446,39 +489,6 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
 
         return command;
     }
-
-    /// <summary>The stored outcome of a command handled before, with its events, answered as a duplicate.</summary>
-    private static async Task<CommandResult> DuplicateAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string commandId, string json, CancellationToken cancellationToken)
-    {
-        var stored = StorageJson.Deserialize<LedgerEntry>(json);
-        var events = new List<DealEvent>();
-        if (stored.EventIds.Count > 0)
-        {
-            await using var load = Command(connection, transaction, "SELECT " + StoredEventRows.Columns + " FROM events WHERE deal_id = @deal AND event_id = ANY(@ids) ORDER BY seq;");
-            load.Parameters.AddWithValue("deal", stored.DealId);
-            load.Parameters.AddWithValue("ids", stored.EventIds.ToArray());
-            await using var reader = await load.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                events.Add(StoredEventRows.Read(reader));
-            }
-        }
-
-        StoredEventRows.ShareEvaluations(events);
-        return new CommandResult
-        {
-            Status = CommandStatus.Duplicate,
-            CommandId = commandId,
-            DealId = stored.DealId,
-            Stage = stored.Stage,
-            Rejection = stored.Rejection,
-            Events = events,
-            Evaluation = events.LastOrDefault(e => e.Evaluation is not null)?.Evaluation,
-        };
-    }
-
-    /// <summary>What the ledger keeps of a result: enough to answer a duplicate (its events by their stable ids).</summary>
-    private sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<string> EventIds);
 
     public async Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
         await _resilience.RunAsync(async ct =>

@@ -336,35 +336,83 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
     }
 
-    private async Task<CommandResult> ExecuteOneAsync(SqliteConnection writer, SqliteTransaction transaction, WriteRequest request)
+    private Task<CommandResult> ExecuteOneAsync(SqliteConnection writer, SqliteTransaction transaction, WriteRequest request) =>
+        CommandProtocol.RunAsync(
+            new CommandTransaction(this, writer, transaction, request),
+            request.CommandId,
+            request.DealId,
+            request.Decide,
+            request.Ahead is { } ahead ? new DecidedOn(ahead.RowVersion, ahead.Decision.Decision) : null,
+            CancellationToken.None);
+
+    /// <summary>
+    /// One command inside the writer's batch transaction (its own savepoint). The single writer holds the database's
+    /// write lock for the whole batch, so locking the deal is implicit. A decision rendered ahead is written as rendered.
+    /// </summary>
+    private sealed class CommandTransaction(SqliteProcessStore store, SqliteConnection writer, SqliteTransaction transaction, WriteRequest request) : ICommandTransaction
     {
-        var previous = await LoadLedgerAsync(writer, transaction, request.CommandId, CancellationToken.None);
-        if (previous is not null)
+        public async Task<LockedDeal> LockAsync(string commandId, string dealId, bool loadState, CancellationToken cancellationToken)
         {
-            return previous.DealId == request.DealId ? previous : CommandIdReused(request.CommandId, request.DealId, previous.DealId);
+            var ledger = store.Statement(writer, transaction, "SELECT result_json FROM commands WHERE command_id = $id;");
+            ledger.Parameters.AddWithValue("$id", commandId);
+            if (await ledger.ExecuteScalarAsync(cancellationToken) is string json)
+            {
+                return new LockedDeal(StorageJson.Deserialize<LedgerEntry>(json), null, null);
+            }
+
+            if (!loadState)
+            {
+                return new LockedDeal(null, await store.LoadRowVersionAsync(writer, transaction, dealId), null);
+            }
+
+            var state = await store.LoadAsync(writer, transaction, dealId, cancellationToken);
+            return new LockedDeal(null, state?.RowVersion, state);
         }
 
-        RenderedDecision decision;
-        long? loadedVersion;
-        if (request.Ahead is { } ahead && ahead.RowVersion == await LoadRowVersionAsync(writer, transaction, request.DealId))
+        public Task<InstanceRecord?> LoadStateAsync(string dealId, CancellationToken cancellationToken) => store.LoadAsync(writer, transaction, dealId, cancellationToken);
+
+        public async Task<List<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken)
         {
-            (decision, loadedVersion) = (ahead.Decision, ahead.RowVersion);
-        }
-        else
-        {
-            var instance = await LoadAsync(writer, transaction, request.DealId, CancellationToken.None);
-            loadedVersion = instance?.RowVersion;
-            decision = Render(request.Decide(instance), loadedVersion);
+            // By sequence number (the primary key) where the ledger has them, as every SQLite ledger does.
+            var bySeq = entry.EventSeqs.Count > 0;
+            var events = new List<DealEvent>();
+            foreach (var key in bySeq ? entry.EventSeqs.Cast<object>() : entry.EventIds)
+            {
+                var load = store.Statement(writer, transaction, "SELECT " + StoredEventRows.Columns + (bySeq
+                    ? " FROM events WHERE seq = $key;"
+                    : " FROM events WHERE deal_id = $deal AND event_id = $key;"));
+                load.Parameters.AddWithValue("$key", key);
+                if (!bySeq)
+                {
+                    load.Parameters.AddWithValue("$deal", entry.DealId);
+                }
+
+                await using var reader = await load.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    events.Add(StoredEventRows.Read(reader));
+                }
+            }
+
+            return events;
         }
 
-        var events = await WriteAsync(writer, transaction, request.DealId, loadedVersion, decision, request.Sinks, CancellationToken.None);
-        var result = decision.Decision.Result with { Events = events };
-        if (decision.Decision.RecordInLedger)
+        public async Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, Decision decision, LedgerEntry? ledger, CancellationToken cancellationToken)
         {
-            await InsertLedgerAsync(writer, transaction, request.CommandId, request.DealId, result, CancellationToken.None);
-        }
+            var rendered = request.Ahead is { } ahead && ReferenceEquals(ahead.Decision.Decision, decision) ? ahead.Decision : Render(decision, loadedVersion);
+            var events = await store.WriteAsync(writer, transaction, dealId, loadedVersion, rendered, request.Sinks, cancellationToken);
+            if (ledger is not null)
+            {
+                var insert = store.Statement(writer, transaction, "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES ($id, $deal, $at, $json);");
+                insert.Parameters.AddWithValue("$id", commandId);
+                insert.Parameters.AddWithValue("$deal", dealId);
+                insert.Parameters.AddWithValue("$at", events.Count > 0 ? events[0].At.ToUnixTimeMilliseconds() : 0);
+                insert.Parameters.AddWithValue("$json", StorageJson.Serialize(ledger with { EventSeqs = [.. events.Select(e => e.Sequence)] }));
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
 
-        return result;
+            return events;
+        }
     }
 
     private async Task<long?> LoadRowVersionAsync(SqliteConnection writer, SqliteTransaction transaction, string dealId)
@@ -522,65 +570,6 @@ internal sealed class SqliteProcessStore : IProcessStore
 
         return written;
     }
-
-    private async Task<CommandResult?> LoadLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, string commandId, CancellationToken cancellationToken)
-    {
-        var command = Statement(connection, transaction, "SELECT result_json FROM commands WHERE command_id = $id;");
-        command.Parameters.AddWithValue("$id", commandId);
-        if (await command.ExecuteScalarAsync(cancellationToken) is not string json)
-        {
-            return null;
-        }
-
-        var stored = StorageJson.Deserialize<LedgerEntry>(json);
-        var events = new List<DealEvent>();
-        foreach (var seq in stored.EventSeqs)
-        {
-            var load = Statement(connection, transaction, "SELECT " + StoredEventRows.Columns + " FROM events WHERE seq = $seq;");
-            load.Parameters.AddWithValue("$seq", seq);
-            await using var reader = await load.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                events.Add(StoredEventRows.Read(reader));
-            }
-        }
-
-        StoredEventRows.ShareEvaluations(events);
-
-        return new CommandResult
-        {
-            Status = CommandStatus.Duplicate,
-            CommandId = commandId,
-            DealId = stored.DealId,
-            Stage = stored.Stage,
-            Rejection = stored.Rejection,
-            Events = events,
-            Evaluation = events.LastOrDefault(e => e.Evaluation is not null)?.Evaluation,
-        };
-    }
-
-    private async Task InsertLedgerAsync(SqliteConnection connection, SqliteTransaction transaction, string commandId, string dealId, CommandResult result, CancellationToken cancellationToken)
-    {
-        var entry = new LedgerEntry(dealId, result.Status, result.Stage, result.Rejection, [.. result.Events.Select(e => e.Sequence)]);
-        var command = Statement(connection, transaction, "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES ($id, $deal, $at, $json);");
-        command.Parameters.AddWithValue("$id", commandId);
-        command.Parameters.AddWithValue("$deal", dealId);
-        command.Parameters.AddWithValue("$at", result.Events.Count > 0 ? result.Events[0].At.ToUnixTimeMilliseconds() : 0);
-        command.Parameters.AddWithValue("$json", StorageJson.Serialize(entry));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>A command id already used for another deal: a caller bug that must not pass as a harmless duplicate.</summary>
-    internal static CommandResult CommandIdReused(string commandId, string dealId, string otherDeal) => new()
-    {
-        Status = CommandStatus.Rejected,
-        CommandId = commandId,
-        DealId = dealId,
-        Rejection = new Rejection("command-id-reused", $"The command id '{commandId}' was already used for deal '{otherDeal}'; every command needs its own id."),
-    };
-
-    /// <summary>What the ledger keeps of a result: enough to answer a duplicate without storing the evaluation twice.</summary>
-    private sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<long> EventSeqs);
 
     public async Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
         await Guard(async () =>

@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Hosting;
-using SalesWorkflow.Engine.PostgreSql.Tests;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Events;
 using SalesWorkflow.Sdk.Facts;
@@ -12,34 +10,33 @@ using SalesWorkflow.Tests;
 namespace SalesWorkflow.Engine.Tests.Runtime;
 
 /// <summary>
-/// The SQLite harness's PostgreSQL twin (same name and members, so the linked contract tests run unchanged): an
-/// engine on a fresh database of the shared test server, with a fake clock and background loops off. Harnesses given
-/// the same <c>folder</c> share one database, as the SQLite ones share a file.
+/// An engine on a fresh database with a fake clock; background loops off (tests drive them). The one harness of the
+/// store contract (tests/StoreContract): each test project that includes it says which store it runs on in its own
+/// <c>StoreUnderTest</c> (SQLite in SalesWorkflow.Engine.Tests, PostgreSQL in SalesWorkflow.Engine.PostgreSql.Tests),
+/// so the contract tests run unchanged on both. Harnesses given the same <c>folder</c> share one database.
 /// </summary>
 internal sealed class EngineHarness : IAsyncDisposable
 {
-    private static readonly ConcurrentDictionary<string, string> DatabasesByFolder = new(StringComparer.Ordinal);
     private readonly ServiceProvider _services;
     private readonly string _prefix = Guid.NewGuid().ToString("N")[..8];
     private int _commands;
 
-    public EngineHarness(string? definitions = null, IProcessEventSink? sink = null, string? folder = null)
+    public EngineHarness(string? definitions = null, IProcessEventSink? sink = null, string? folder = null, IProcessEventSink? extraSink = null)
     {
-        ConnectionString = folder is null ? PostgresServer.Shared.CreateDatabase() : DatabasesByFolder.GetOrAdd(folder, _ => PostgresServer.Shared.CreateDatabase());
+        Store = StoreUnderTest.Open(folder);
         Clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Clock);
-        if (sink is not null)
+        foreach (var eventSink in new[] { sink, extraSink }.OfType<IProcessEventSink>())
         {
-            services.AddSingleton(sink);
+            services.AddSingleton(eventSink);
         }
 
         services.AddFirstPartyPlugins();
-
         services.AddSalesWorkflow(o =>
         {
             o.AddDefinitions(definitions ?? Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"));
-            o.UsePostgreSql(ConnectionString);
+            Store.Configure(o);
             o.RunBackgroundServices = false;
         });
         _services = services.BuildServiceProvider();
@@ -48,7 +45,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         Analytics = _services.GetRequiredService<ISalesWorkflowAnalytics>();
     }
 
-    public string ConnectionString { get; }
+    /// <summary>The database under the engine, as the test project's store gives it.</summary>
+    public StoreUnderTest Store { get; }
 
     public FakeTimeProvider Clock { get; }
 
@@ -78,5 +76,9 @@ internal sealed class EngineHarness : IAsyncDisposable
         await Submit(new CompleteChecklistItem(NextId(), dealId, "source-recorded"));
     }
 
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        Store.Dispose();
+    }
 }

@@ -1,0 +1,108 @@
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Engine.Storage;
+
+/// <summary>
+/// What a store provides for one command, inside one transaction it has begun: the primitives of
+/// <see cref="CommandProtocol"/>. A store may group round trips (PostgreSQL locks and reads the ledger and the state in
+/// one, and writes and commits in the next) or run many commands in one transaction (SQLite's group commit, one
+/// savepoint each); the order of the steps is the protocol's.
+/// </summary>
+internal interface ICommandTransaction
+{
+    /// <summary>
+    /// Locks the deal until the transaction ends, then reads the command id's ledger entry and the deal's row version
+    /// (null: no such deal). The state comes back too when <paramref name="loadState"/> (a store may return it anyway).
+    /// </summary>
+    Task<LockedDeal> LockAsync(string commandId, string dealId, bool loadState, CancellationToken cancellationToken);
+
+    /// <summary>The deal's state, under the lock.</summary>
+    Task<InstanceRecord?> LoadStateAsync(string dealId, CancellationToken cancellationToken);
+
+    /// <summary>The events a ledger entry names, in log order.</summary>
+    Task<List<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the decision made on the deal at <paramref name="loadedVersion"/>: its state (refused unless the row is
+    /// still at that version), timers, events with their outbox entries, and the ledger entry when one is given (its
+    /// event sequence numbers are the store's to add). Returns the events as written.
+    /// </summary>
+    Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, Decision decision, LedgerEntry? ledger, CancellationToken cancellationToken);
+}
+
+/// <summary>What <see cref="ICommandTransaction.LockAsync"/> read under the lock.</summary>
+internal sealed record LockedDeal(LedgerEntry? Ledger, long? RowVersion, InstanceRecord? State);
+
+/// <summary>
+/// What the processed-command ledger keeps of a result, the same on every store: enough to answer a duplicate (its
+/// events by their stable ids). <see cref="EventSeqs"/> is an index a store may add to find them faster; ledgers
+/// written by SQLite before the shape was shared hold only it.
+/// </summary>
+internal sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<string> EventIds)
+{
+    public IReadOnlyList<long> EventSeqs { get; init; } = [];
+
+    public static LedgerEntry Of(Decision decision, string dealId) =>
+        new(dealId, decision.Result.Status, decision.Result.Stage, decision.Result.Rejection, [.. decision.Events.Select(e => e.EventId)]);
+}
+
+/// <summary>
+/// The command protocol, once for every store: ledger check, lock, load, decide, write, ledger, inside the store's
+/// transaction. A command id already in the ledger is answered with its stored outcome; one used before for another
+/// deal is refused. A decision made ahead (outside the transaction) is used only if the deal is still at the row
+/// version it was made on; otherwise the command is decided again, which is safe because deciding is pure.
+/// </summary>
+internal static class CommandProtocol
+{
+    public static async Task<CommandResult> RunAsync(
+        ICommandTransaction transaction, string commandId, string dealId, Func<InstanceRecord?, Decision> decide, DecidedOn? decidedOn, CancellationToken cancellationToken)
+    {
+        var locked = await transaction.LockAsync(commandId, dealId, loadState: decidedOn is null, cancellationToken);
+        if (locked.Ledger is { } entry)
+        {
+            return entry.DealId == dealId
+                ? Duplicate(commandId, entry, await transaction.LoadEventsAsync(entry, cancellationToken))
+                : CommandIdReused(commandId, dealId, entry.DealId);
+        }
+
+        Decision decision;
+        if (decidedOn is not null && decidedOn.RowVersion == locked.RowVersion)
+        {
+            decision = decidedOn.Decision;
+        }
+        else
+        {
+            var state = locked.State ?? (locked.RowVersion is null ? null : await transaction.LoadStateAsync(dealId, cancellationToken));
+            decision = decide(state);
+        }
+
+        var ledger = decision.RecordInLedger ? LedgerEntry.Of(decision, dealId) : null;
+        var events = await transaction.WriteAsync(commandId, dealId, locked.RowVersion, decision, ledger, cancellationToken);
+        return decision.Result with { Events = events };
+    }
+
+    /// <summary>The stored outcome of a command handled before, answered as a duplicate.</summary>
+    private static CommandResult Duplicate(string commandId, LedgerEntry entry, List<DealEvent> events)
+    {
+        StoredEventRows.ShareEvaluations(events);
+        return new CommandResult
+        {
+            Status = CommandStatus.Duplicate,
+            CommandId = commandId,
+            DealId = entry.DealId,
+            Stage = entry.Stage,
+            Rejection = entry.Rejection,
+            Events = events,
+            Evaluation = events.LastOrDefault(e => e.Evaluation is not null)?.Evaluation,
+        };
+    }
+
+    /// <summary>A command id already used for another deal: a caller bug that must not pass as a harmless duplicate.</summary>
+    public static CommandResult CommandIdReused(string commandId, string dealId, string otherDeal) => new()
+    {
+        Status = CommandStatus.Rejected,
+        CommandId = commandId,
+        DealId = dealId,
+        Rejection = new Rejection("command-id-reused", $"The command id '{commandId}' was already used for deal '{otherDeal}'; every command needs its own id."),
+    };
+}
