@@ -191,4 +191,24 @@ public sealed class EngineCommandTests
         Assert.Equal(["d1", "d2"], byOwner.Select(d => d.DealId));
         Assert.Contains("d1", blocked.Select(d => d.DealId));
     }
+
+    [Fact]
+    public async Task Query_EveryFilterAndPaging_ReadsTheSummaryAsStored()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("q1", amount: 1_234.5m);
+        await harness.Start("q2");
+        await harness.Start("q3");
+        Assert.Equal(CommandStatus.Applied, (await harness.Submit(new CloseLost(harness.NextId(), "q3", "no-budget"))).Status);
+
+        var open = await harness.Engine.QueryAsync(new DealQuery { Status = DealStatus.Open, Blocked = true, MinEscalationLevel = 0, MaxHealth = 100 });
+        var page = await harness.Engine.QueryAsync(new DealQuery { AfterDealId = "q1", Limit = 1 });
+        var none = await harness.Engine.QueryAsync(new DealQuery { MinEscalationLevel = 1 });
+
+        Assert.Equal(["q1", "q2"], open.Select(d => d.DealId));
+        var first = open[0];
+        Assert.Equal((1_234.5m, true, DealStatus.Open, "li-na", "lead"), (first.Amount, first.Blocked, first.Status, first.OwnerId, first.Stage));
+        Assert.Equal(["q2"], page.Select(d => d.DealId));
+        Assert.Empty(none);
+    }
 }

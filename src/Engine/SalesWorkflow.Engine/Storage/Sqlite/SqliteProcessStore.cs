@@ -642,72 +642,9 @@ internal sealed class SqliteProcessStore : IProcessStore
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            var filters = new List<string>();
             await using var command = connection.CreateCommand();
-            void Filter(string sql, string name, object value)
-            {
-                filters.Add(sql);
-                command.Parameters.AddWithValue(name, value);
-            }
-
-            if (query.Stage is { } stage)
-            {
-                Filter("stage = $stage", "$stage", stage);
-            }
-
-            if (query.OwnerId is { } owner)
-            {
-                Filter("owner_id = $owner", "$owner", owner);
-            }
-
-            if (query.Status is { } status)
-            {
-                Filter("status = $status", "$status", status.ToString().ToLowerInvariant());
-            }
-
-            if (query.Blocked is { } blocked)
-            {
-                Filter("blocked = $blocked", "$blocked", blocked ? 1 : 0);
-            }
-
-            if (query.MinEscalationLevel is { } level)
-            {
-                Filter("escalation_level >= $level", "$level", level);
-            }
-
-            if (query.MaxHealth is { } health)
-            {
-                Filter("health <= $health", "$health", health);
-            }
-
-            if (query.AfterDealId is { } after)
-            {
-                Filter("deal_id > $after", "$after", after);
-            }
-
-            command.CommandText = "SELECT deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at FROM instances"
-                + (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : string.Empty)
-                + " ORDER BY deal_id LIMIT $limit;";
-            command.Parameters.AddWithValue("$limit", Math.Clamp(query.Limit, 1, 10_000));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var result = new List<DealSummary>();
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                result.Add(new DealSummary(
-                    reader.GetString(0),
-                    reader.GetString(1),
-                    reader.GetInt32(2),
-                    reader.GetString(3),
-                    Enum.Parse<DealStatus>(reader.GetString(4), ignoreCase: true),
-                    reader.GetString(5),
-                    decimal.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
-                    reader.GetInt32(7),
-                    reader.GetInt32(8) == 1,
-                    reader.GetInt32(9),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10))));
-            }
-
-            return (IReadOnlyList<DealSummary>)result;
+            DealQuerySql.Prepare(command, query, '$', static blocked => blocked ? 1 : 0);
+            return await DealQuerySql.ReadAsync(command, cancellationToken);
         });
 
     public async Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken)

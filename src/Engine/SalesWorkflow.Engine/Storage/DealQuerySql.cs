@@ -1,0 +1,94 @@
+using System.Data.Common;
+using System.Globalization;
+using SalesWorkflow.Engine.Runtime;
+
+namespace SalesWorkflow.Engine.Storage;
+
+/// <summary>
+/// A <see cref="DealQuery"/> as SQL over the <c>instances</c> table, the same for every store: the filters, paging by
+/// deal id, and reading a row back into a <see cref="DealSummary"/>. Stores differ only in their parameter marker and in
+/// how they store amounts and flags.
+/// </summary>
+internal static class DealQuerySql
+{
+    /// <summary>Builds the query's statement on <paramref name="command"/> with parameters marked by <paramref name="marker"/> (<c>@</c>, <c>$</c>).</summary>
+    public static void Prepare(DbCommand command, DealQuery query, char marker, Func<bool, object> flag)
+    {
+        var filters = new List<string>();
+        void Filter(string column, string comparison, string name, object value)
+        {
+            filters.Add($"{column} {comparison} {marker}{name}");
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = marker + name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        if (query.Stage is { } stage)
+        {
+            Filter("stage", "=", "stage", stage);
+        }
+
+        if (query.OwnerId is { } owner)
+        {
+            Filter("owner_id", "=", "owner", owner);
+        }
+
+        if (query.Status is { } status)
+        {
+            Filter("status", "=", "status", status.ToString().ToLowerInvariant());
+        }
+
+        if (query.Blocked is { } blocked)
+        {
+            Filter("blocked", "=", "blocked", flag(blocked));
+        }
+
+        if (query.MinEscalationLevel is { } level)
+        {
+            Filter("escalation_level", ">=", "level", level);
+        }
+
+        if (query.MaxHealth is { } health)
+        {
+            Filter("health", "<=", "health", health);
+        }
+
+        if (query.AfterDealId is { } after)
+        {
+            Filter("deal_id", ">", "after", after);
+        }
+
+        var limit = command.CreateParameter();
+        limit.ParameterName = marker + "limit";
+        limit.Value = Math.Clamp(query.Limit, 1, 10_000);
+        command.Parameters.Add(limit);
+        command.CommandText = "SELECT deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at FROM instances"
+            + (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : string.Empty) + $" ORDER BY deal_id LIMIT {marker}limit;";
+    }
+
+    /// <summary>Reads every row of the prepared statement.</summary>
+    public static async Task<IReadOnlyList<DealSummary>> ReadAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new List<DealSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // SQLite keeps amounts as invariant text and flags as 0/1; PostgreSQL as numeric and boolean.
+            result.Add(new DealSummary(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetInt32(2),
+                reader.GetString(3),
+                Enum.Parse<DealStatus>(reader.GetString(4), ignoreCase: true),
+                reader.GetString(5),
+                reader.GetValue(6) is string amount ? decimal.Parse(amount, CultureInfo.InvariantCulture) : reader.GetDecimal(6),
+                reader.GetInt32(7),
+                reader.GetValue(8) is bool flag ? flag : reader.GetInt64(8) == 1,
+                reader.GetInt32(9),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10))));
+        }
+
+        return result;
+    }
+}
