@@ -280,4 +280,20 @@ public sealed class PostgreSqlStoreTests
             return ValueTask.CompletedTask;
         }
     }
+
+    [Fact]
+    public async Task FireDueTimers_ATimerOfADealThatIsGone_IsDeleted_NotClaimedForever()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("real"); // creates the schema
+        await using (var connection = new NpgsqlConnection(harness.Store.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var insert = new NpgsqlCommand("INSERT INTO timers (deal_id, escalation_id, level, due_at, stage_epoch) VALUES ('ghost', 'stalled', 1, 0, 0);", connection);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(1, await harness.Maintenance.FireDueTimersAsync());
+        Assert.Equal(0, await harness.Maintenance.FireDueTimersAsync());
+    }
 }

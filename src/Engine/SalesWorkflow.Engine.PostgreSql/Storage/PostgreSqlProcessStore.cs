@@ -437,21 +437,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             foreach (var (e, data) in rendered)
             {
                 await reader.ReadAsync(cancellationToken);
-                written.Add(new DealEvent
-                {
-                    Sequence = reader.GetInt64(0),
-                    EventId = e.EventId,
-                    DealId = dealId,
-                    Type = e.Type,
-                    At = e.At,
-                    CommandId = decision.Result.CommandId,
-                    ProcessId = current?.ProcessId ?? string.Empty,
-                    ProcessVersion = current?.ProcessVersion ?? 0,
-                    Stage = current?.Stage ?? string.Empty,
-                    Data = data,
-                    Payload = e.Payload,
-                    Evaluation = e.Evaluation,
-                });
+                written.Add(e.Written(reader.GetInt64(0), dealId, decision.Result.CommandId, current, data));
                 await reader.NextResultAsync(cancellationToken);
             }
 
@@ -532,16 +518,9 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var command = Command(connection, null, "SELECT " + (withEvaluations ? StoredEventRows.Columns : StoredEventRows.ColumnsWithoutEvaluation) + " FROM events " + where + ";");
+            await using var command = Command(connection, null, StoredEventRows.Select(where, withEvaluations));
             bind(command);
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            var events = new List<DealEvent>();
-            while (await reader.ReadAsync(ct))
-            {
-                events.Add(StoredEventRows.Read(reader));
-            }
-
-            return withEvaluations ? StoredEventRows.ShareEvaluations(events) : events;
+            return await StoredEventRows.ReadAllAsync(command, withEvaluations, ct);
         }, cancellationToken);
 
     public async Task<KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken) =>
@@ -569,73 +548,83 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
-
-            // Claim: timers another node is firing are skipped, not waited for.
-            var timers = new List<TimerRecord>();
-            await using (var select = Command(connection, transaction, "SELECT id, deal_id, escalation_id, level, due_at, stage_epoch FROM timers WHERE due_at <= @now ORDER BY due_at, id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
-            {
-                select.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
-                select.Parameters.AddWithValue("limit", batchSize);
-                await using var reader = await select.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    timers.Add(new TimerRecord(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt32(5)) { Id = reader.GetInt64(0) });
-                }
-            }
-
-            if (timers.Count == 0)
+            var timers = new TimerTransaction(connection, transaction, sinks);
+            var fired = await TimerProtocol.FireAsync(timers, now, batchSize, fire, ct);
+            if (fired == 0)
             {
                 await transaction.RollbackAsync(ct);
                 return 0;
-            }
-
-            // Deals that a command holds right now are skipped too (their timers stay for the next round): this
-            // transaction never waits while holding timer locks, so it cannot deadlock with a command that is about to
-            // cancel those timers.
-            var instances = new Dictionary<string, InstanceRecord>(StringComparer.Ordinal);
-            await using (var lockDeals = Command(connection, transaction, "SELECT state_json, row_version, deal_id FROM instances WHERE deal_id = ANY(@deals) FOR UPDATE SKIP LOCKED;"))
-            {
-                lockDeals.Parameters.AddWithValue("deals", timers.Select(t => t.DealId).Distinct(StringComparer.Ordinal).ToArray());
-                await using var reader = await lockDeals.ExecuteReaderAsync(ct);
-                while (await reader.ReadAsync(ct))
-                {
-                    instances[reader.GetString(2)] = ReadInstance(reader);
-                }
-            }
-
-            var firing = timers.Where(t => instances.ContainsKey(t.DealId)).ToList();
-            if (firing.Count == 0)
-            {
-                await transaction.RollbackAsync(ct);
-                return 0;
-            }
-
-            // The effect of each timer and its deletion commit together: a timer fires exactly once.
-            await using (var delete = Command(connection, transaction, "DELETE FROM timers WHERE id = ANY(@ids);"))
-            {
-                delete.Parameters.AddWithValue("ids", firing.Select(t => t.Id).ToArray());
-                await delete.ExecuteNonQueryAsync(ct);
-            }
-
-            var decisions = new List<Decision>();
-            foreach (var group in firing.GroupBy(t => t.DealId, StringComparer.Ordinal))
-            {
-                var instance = instances[group.Key];
-                if (fire(instance, [.. group]) is { } decision)
-                {
-                    await WriteAsync(connection, transaction, group.Key, instance.RowVersion, decision, sinks, null, ct);
-                    decisions.Add(decision);
-                }
             }
 
             await transaction.CommitAsync(ct);
-            foreach (var decision in decisions)
+            foreach (var decision in timers.Written)
             {
                 Announce(decision, sinks);
             }
 
-            return firing.Count;
+            return fired;
         }, cancellationToken);
+    }
+
+    /// <summary>Timers claimed with SKIP LOCKED, so several nodes fire different ones and none waits on another.</summary>
+    private sealed class TimerTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<string> sinks) : ITimerTransaction
+    {
+        public List<Decision> Written { get; } = [];
+
+        public async Task<List<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+        {
+            // Timers another node is firing are skipped, not waited for.
+            await using var select = Command(connection, transaction, TimerRows.SelectDue('@') + " FOR UPDATE SKIP LOCKED;");
+            return await TimerRows.ReadDueAsync(select, '@', now, limit, cancellationToken);
+        }
+
+        public async Task<Dictionary<string, InstanceRecord?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken)
+        {
+            // Deals a command holds are skipped (left out); deals that do not exist map to null, so their timers go.
+            var deals = new Dictionary<string, InstanceRecord?>(StringComparer.Ordinal);
+            await using (var lockDeals = Command(connection, transaction, "SELECT state_json, row_version, deal_id FROM instances WHERE deal_id = ANY(@deals) FOR UPDATE SKIP LOCKED;"))
+            {
+                lockDeals.Parameters.AddWithValue("deals", dealIds.ToArray());
+                await using var reader = await lockDeals.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    deals[reader.GetString(2)] = ReadInstance(reader);
+                }
+            }
+
+            var notLocked = dealIds.Where(id => !deals.ContainsKey(id)).ToArray();
+            if (notLocked.Length > 0)
+            {
+                await using var exists = Command(connection, transaction, "SELECT deal_id FROM instances WHERE deal_id = ANY(@deals);");
+                exists.Parameters.AddWithValue("deals", notLocked);
+                var busy = new HashSet<string>(StringComparer.Ordinal);
+                await using var reader = await exists.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    busy.Add(reader.GetString(0));
+                }
+
+                foreach (var gone in notLocked.Where(id => !busy.Contains(id)))
+                {
+                    deals[gone] = null;
+                }
+            }
+
+            return deals;
+        }
+
+        public async Task DeleteAsync(IReadOnlyList<TimerRecord> timers, CancellationToken cancellationToken)
+        {
+            await using var delete = Command(connection, transaction, "DELETE FROM timers WHERE id = ANY(@ids);");
+            delete.Parameters.AddWithValue("ids", timers.Select(t => t.Id).ToArray());
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        public async Task WriteAsync(string dealId, long? loadedVersion, Decision decision, CancellationToken cancellationToken)
+        {
+            await PostgreSqlProcessStore.WriteAsync(connection, transaction, dealId, loadedVersion, decision, sinks, null, cancellationToken);
+            Written.Add(decision);
+        }
     }
 
     public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<InstanceRecord, Decision?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
@@ -742,15 +731,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
-            await using var command = Command(connection, null, "SELECT process_id, version, content_hash, entry_path, sources_json FROM process_versions ORDER BY process_id, version;");
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            var versions = new List<ProcessVersionRecord>();
-            while (await reader.ReadAsync(ct))
-            {
-                versions.Add(new ProcessVersionRecord(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), StorageJson.Deserialize<Dictionary<string, string>>(reader.GetString(4)), reader.GetString(3)));
-            }
-
-            return (IReadOnlyList<ProcessVersionRecord>)versions;
+            await using var command = Command(connection, null, ProcessVersionRows.SelectAll);
+            return await ProcessVersionRows.ReadAllAsync(command, ct);
         }, cancellationToken);
 
     public async Task<IReadOnlyList<OutboxEntry>> ClaimOutboxAsync(DateTimeOffset now, int batchSize, TimeSpan lease, CancellationToken cancellationToken)

@@ -106,3 +106,59 @@ internal static class CommandProtocol
         Rejection = new Rejection("command-id-reused", $"The command id '{commandId}' was already used for deal '{otherDeal}'; every command needs its own id."),
     };
 }
+
+/// <summary>What a store provides to fire escalation timers, inside one transaction it has begun (<see cref="TimerProtocol"/>).</summary>
+internal interface ITimerTransaction
+{
+    /// <summary>Claims up to <paramref name="limit"/> timers due at <paramref name="now"/>, oldest first; a store shared by several nodes skips timers another node has claimed.</summary>
+    Task<List<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Locks the deals and loads their state: a deal that does not exist maps to null; one a command holds right now is
+    /// left out (a store shared by several nodes never waits here while holding timer locks, so it cannot deadlock with
+    /// a command about to cancel those timers).
+    /// </summary>
+    Task<Dictionary<string, InstanceRecord?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken);
+
+    Task DeleteAsync(IReadOnlyList<TimerRecord> timers, CancellationToken cancellationToken);
+
+    /// <summary>Writes a deal's decision (as <see cref="ICommandTransaction.WriteAsync"/>, without a ledger entry).</summary>
+    Task WriteAsync(string dealId, long? loadedVersion, Decision decision, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Firing escalation timers, once for every store: claim the due timers, lock their deals, delete the timers and write
+/// their effects in the same transaction, so a timer fires exactly once. Timers of a deal that is busy stay for the
+/// next round; timers of a deal that no longer exists are deleted.
+/// </summary>
+internal static class TimerProtocol
+{
+    /// <summary>Returns how many timers fired (0: nothing to commit).</summary>
+    public static async Task<int> FireAsync(
+        ITimerTransaction transaction, DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, CancellationToken cancellationToken)
+    {
+        var timers = await transaction.ClaimDueAsync(now, batchSize, cancellationToken);
+        if (timers.Count == 0)
+        {
+            return 0;
+        }
+
+        var deals = await transaction.LockDealsAsync([.. timers.Select(t => t.DealId).Distinct(StringComparer.Ordinal)], cancellationToken);
+        var firing = timers.Where(t => deals.ContainsKey(t.DealId)).ToList();
+        if (firing.Count == 0)
+        {
+            return 0;
+        }
+
+        await transaction.DeleteAsync(firing, cancellationToken);
+        foreach (var group in firing.GroupBy(t => t.DealId, StringComparer.Ordinal))
+        {
+            if (deals[group.Key] is { } instance && fire(instance, [.. group]) is { } decision)
+            {
+                await transaction.WriteAsync(group.Key, instance.RowVersion, decision, cancellationToken);
+            }
+        }
+
+        return firing.Count;
+    }
+}

@@ -154,6 +154,23 @@ internal sealed record NewEvent(string EventId, DealEventPayload Payload, DateTi
     public string Type { get; } = DealEventCodec.TypeOf(Payload);
 
     public bool WithoutEvaluation { get; init; }
+
+    /// <summary>The event as the store wrote it: numbered <paramref name="sequence"/>, with the deal's place after the command.</summary>
+    public DealEvent Written(long sequence, string dealId, string commandId, InstanceRecord? state, System.Text.Json.JsonElement data) => new()
+    {
+        Sequence = sequence,
+        EventId = EventId,
+        DealId = dealId,
+        Type = Type,
+        At = At,
+        CommandId = commandId,
+        ProcessId = state?.ProcessId ?? string.Empty,
+        ProcessVersion = state?.ProcessVersion ?? 0,
+        Stage = state?.Stage ?? string.Empty,
+        Data = data,
+        Payload = Payload,
+        Evaluation = Evaluation,
+    };
 }
 
 /// <summary>A process version as registered in the store, with the files needed to rebuild it later.</summary>

@@ -57,6 +57,23 @@ internal static class StoredEventRows
     /// The store keeps a command's evaluation once, on its last event; the command's other events share it, because
     /// the same evaluation justified all of them.
     /// </summary>
+    /// <summary>The statement selecting events (with or without their evaluations) that match <paramref name="where"/>.</summary>
+    public static string Select(string where, bool withEvaluations) =>
+        "SELECT " + (withEvaluations ? Columns : ColumnsWithoutEvaluation) + " FROM events " + where + ";";
+
+    /// <summary>Reads every event a <see cref="Select"/> statement returns, sharing evaluations back when it read them.</summary>
+    public static async Task<IReadOnlyList<DealEvent>> ReadAllAsync(DbCommand command, bool withEvaluations, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<DealEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(Read(reader));
+        }
+
+        return withEvaluations ? ShareEvaluations(events) : events;
+    }
+
     public static IReadOnlyList<DealEvent> ShareEvaluations(List<DealEvent> events)
     {
         var byCommand = new Dictionary<(string Deal, string Command), DealEvaluation>();
@@ -77,5 +94,52 @@ internal static class StoredEventRows
         }
 
         return events;
+    }
+}
+
+/// <summary>The <c>timers</c> table's rows, the same on every store: id, deal_id, escalation_id, level, due_at, stage_epoch.</summary>
+internal static class TimerRows
+{
+    /// <summary>The timers due, oldest first, with parameters marked by <paramref name="marker"/>; a store may add a locking clause.</summary>
+    public static string SelectDue(char marker) =>
+        $"SELECT id, deal_id, escalation_id, level, due_at, stage_epoch FROM timers WHERE due_at <= {marker}now ORDER BY due_at, id LIMIT {marker}limit";
+
+    /// <summary>Runs a <see cref="SelectDue"/> statement for the timers due at <paramref name="now"/>.</summary>
+    public static async Task<List<TimerRecord>> ReadDueAsync(System.Data.Common.DbCommand command, char marker, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        foreach (var (name, value) in new (string, object)[] { ("now", now.ToUnixTimeMilliseconds()), ("limit", limit) })
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = marker + name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        var timers = new List<TimerRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            timers.Add(new TimerRecord(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt32(5)) { Id = reader.GetInt64(0) });
+        }
+
+        return timers;
+    }
+}
+
+/// <summary>The <c>process_versions</c> table, the same on every store.</summary>
+internal static class ProcessVersionRows
+{
+    public const string SelectAll = "SELECT process_id, version, content_hash, entry_path, sources_json FROM process_versions ORDER BY process_id, version;";
+
+    public static async Task<IReadOnlyList<ProcessVersionRecord>> ReadAllAsync(System.Data.Common.DbCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var versions = new List<ProcessVersionRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions.Add(new ProcessVersionRecord(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), StorageJson.Deserialize<Dictionary<string, string>>(reader.GetString(4)), reader.GetString(3)));
+        }
+
+        return versions;
     }
 }

@@ -551,21 +551,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                 await insertOutbox.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            written.Add(new DealEvent
-            {
-                Sequence = seq,
-                EventId = e.EventId,
-                DealId = dealId,
-                Type = e.Type,
-                At = e.At,
-                CommandId = decision.Result.CommandId,
-                ProcessId = current?.ProcessId ?? string.Empty,
-                ProcessVersion = current?.ProcessVersion ?? 0,
-                Stage = current?.Stage ?? string.Empty,
-                Data = data,
-                Payload = e.Payload,
-                Evaluation = e.Evaluation,
-            });
+            written.Add(e.Written(seq, dealId, decision.Result.CommandId, current, data));
         }
 
         return written;
@@ -617,16 +603,9 @@ internal sealed class SqliteProcessStore : IProcessStore
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT " + (withEvaluations ? StoredEventRows.Columns : StoredEventRows.ColumnsWithoutEvaluation) + " FROM events " + where + ";");
+            await using var command = Command(connection, null, StoredEventRows.Select(where, withEvaluations));
             bind(command);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var events = new List<DealEvent>();
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                events.Add(StoredEventRows.Read(reader));
-            }
-
-            return withEvaluations ? StoredEventRows.ShareEvaluations(events) : events;
+            return await StoredEventRows.ReadAllAsync(command, withEvaluations, cancellationToken);
         });
 
     public async Task<KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken) =>
@@ -656,54 +635,58 @@ internal sealed class SqliteProcessStore : IProcessStore
             {
                 var writer = Writer();
                 await using var transaction = writer.BeginTransaction(deferred: false);
-                var timers = new List<TimerRecord>();
-                await using (var select = Command(writer, transaction, "SELECT id, deal_id, escalation_id, level, due_at, stage_epoch FROM timers WHERE due_at <= $now ORDER BY due_at, id LIMIT $limit;"))
+                var fired = await TimerProtocol.FireAsync(new TimerTransaction(this, writer, transaction, sinks), now, batchSize, fire, cancellationToken);
+                if (fired > 0)
                 {
-                    select.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-                    select.Parameters.AddWithValue("$limit", batchSize);
-                    await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                        timers.Add(new TimerRecord(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt32(5)) { Id = reader.GetInt64(0) });
-                    }
+                    await transaction.CommitAsync(cancellationToken);
                 }
-
-                if (timers.Count == 0)
+                else
                 {
                     await transaction.RollbackAsync(cancellationToken);
-                    return 0;
                 }
 
-                // The effect of each timer and its deletion commit together: a timer fires exactly once.
-                await using (var delete = Command(writer, transaction, "DELETE FROM timers WHERE id = $id;"))
-                {
-                    var id = delete.Parameters.Add("$id", SqliteType.Integer);
-                    foreach (var timer in timers)
-                    {
-                        id.Value = timer.Id;
-                        await delete.ExecuteNonQueryAsync(cancellationToken);
-                    }
-                }
-
-                foreach (var group in timers.GroupBy(t => t.DealId))
-                {
-                    var instance = await LoadAsync(writer, transaction, group.Key, cancellationToken);
-                    if (instance is null || fire(instance, [.. group]) is not { } decision)
-                    {
-                        continue;
-                    }
-
-                    await WriteAsync(writer, transaction, group.Key, instance.RowVersion, Render(decision, instance.RowVersion), sinks, cancellationToken);
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-                return timers.Count;
+                return fired;
             });
         }
         finally
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>Timers on the writer connection, in a transaction that holds the database's write lock: no deal is ever busy.</summary>
+    private sealed class TimerTransaction(SqliteProcessStore store, SqliteConnection writer, SqliteTransaction transaction, IReadOnlyList<string> sinks) : ITimerTransaction
+    {
+        public async Task<List<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+        {
+            await using var select = Command(writer, transaction, TimerRows.SelectDue('$') + ";");
+            return await TimerRows.ReadDueAsync(select, '$', now, limit, cancellationToken);
+        }
+
+        public async Task<Dictionary<string, InstanceRecord?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken)
+        {
+            var deals = new Dictionary<string, InstanceRecord?>(StringComparer.Ordinal);
+            foreach (var dealId in dealIds)
+            {
+                deals[dealId] = await store.LoadAsync(writer, transaction, dealId, cancellationToken);
+            }
+
+            return deals;
+        }
+
+        public async Task DeleteAsync(IReadOnlyList<TimerRecord> timers, CancellationToken cancellationToken)
+        {
+            await using var delete = Command(writer, transaction, "DELETE FROM timers WHERE id = $id;");
+            var id = delete.Parameters.Add("$id", SqliteType.Integer);
+            foreach (var timer in timers)
+            {
+                id.Value = timer.Id;
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        public Task WriteAsync(string dealId, long? loadedVersion, Decision decision, CancellationToken cancellationToken) =>
+            store.WriteAsync(writer, transaction, dealId, loadedVersion, Render(decision, loadedVersion), sinks, cancellationToken);
     }
 
     /// <summary>
@@ -811,15 +794,8 @@ internal sealed class SqliteProcessStore : IProcessStore
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT process_id, version, content_hash, entry_path, sources_json FROM process_versions ORDER BY process_id, version;");
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var versions = new List<ProcessVersionRecord>();
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                versions.Add(new ProcessVersionRecord(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), StorageJson.Deserialize<Dictionary<string, string>>(reader.GetString(4)), reader.GetString(3)));
-            }
-
-            return (IReadOnlyList<ProcessVersionRecord>)versions;
+            await using var command = Command(connection, null, ProcessVersionRows.SelectAll);
+            return await ProcessVersionRows.ReadAllAsync(command, cancellationToken);
         });
 
     public async Task<IReadOnlyList<OutboxEntry>> ClaimOutboxAsync(DateTimeOffset now, int batchSize, TimeSpan lease, CancellationToken cancellationToken)
