@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Events;
@@ -20,21 +19,13 @@ internal sealed class SqliteProcessStore : IProcessStore
     private readonly bool _readOnly;
     private readonly bool _fullSync;
     private readonly TimeProvider _clock;
-    private const int MaxBatch = 64;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Held by whatever uses the writer connection: a batch of commands, a timer firing, a checkpoint.</summary>
+    internal SemaphoreSlim WriteGate => _writeGate;
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
     private SqliteConnection? _writer;
-    private Task? _writerLoop;
-    private Task _checkpoint = Task.CompletedTask;
-    private int _commitsSinceCheckpoint;
-    private volatile bool _truncateWal;
-
-    /// <summary>Size of the write-ahead log past which the writer truncates it.</summary>
-    private const long WalLimitBytes = 64L << 20;
-
-    /// <summary>Commits between two checkpoints: about SQLite's default of 1,000 WAL pages at the engine's write sizes.</summary>
-    private const int CommitsPerCheckpoint = 200;
+    private SqliteGroupCommit? _groupCommit;
 
     public SqliteProcessStore(string connectionString, TimeProvider clock, bool readOnly = false, bool fullSync = false)
     {
@@ -87,7 +78,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                 await transaction.CommitAsync(cancellationToken);
             }
 
-            _writerLoop = Task.Run(WriterLoopAsync, CancellationToken.None);
+            _groupCommit = new SqliteGroupCommit(this);
         });
     }
 
@@ -142,7 +133,7 @@ internal sealed class SqliteProcessStore : IProcessStore
         {
             Ahead = decidedOn is null ? await DecideAheadAsync(dealId, decide, cancellationToken) : new DecidedAhead(decidedOn.RowVersion, Render(decidedOn.Decision, decidedOn.RowVersion)),
         };
-        if (!_queue.Writer.TryWrite(request))
+        if (_groupCommit is null || !_groupCommit.TryEnqueue(request))
         {
             throw new ObjectDisposedException(nameof(SqliteProcessStore), "The store is shut down.");
         }
@@ -172,12 +163,12 @@ internal sealed class SqliteProcessStore : IProcessStore
     }
 
     /// <summary>A decision made outside the writer on the instance at <paramref name="RowVersion"/> (null: no instance yet).</summary>
-    private sealed record DecidedAhead(long? RowVersion, RenderedDecision Decision);
+    internal sealed record DecidedAhead(long? RowVersion, RenderedDecision Decision);
 
     /// <summary>A decision with its JSON already rendered, so that the writer only binds values and steps statements.</summary>
-    private sealed record RenderedDecision(Decision Decision, string? StateJson, IReadOnlyList<RenderedEvent> Events);
+    internal sealed record RenderedDecision(Decision Decision, string? StateJson, IReadOnlyList<RenderedEvent> Events);
 
-    private sealed record RenderedEvent(NewEvent Event, JsonElement Data, string? EvaluationJson);
+    internal sealed record RenderedEvent(NewEvent Event, JsonElement Data, string? EvaluationJson);
 
     private static RenderedDecision Render(Decision decision, long? loadedVersion)
     {
@@ -201,142 +192,14 @@ internal sealed class SqliteProcessStore : IProcessStore
         return new RenderedDecision(decision, stateJson, events);
     }
 
-    private sealed record WriteRequest(string CommandId, string DealId, Func<InstanceRecord?, Decision> Decide, IReadOnlyList<string> Sinks)
+    internal sealed record WriteRequest(string CommandId, string DealId, Func<InstanceRecord?, Decision> Decide, IReadOnlyList<string> Sinks)
     {
         public DecidedAhead? Ahead { get; init; }
 
         public TaskCompletionSource<CommandResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private async Task WriterLoopAsync()
-    {
-        var batch = new List<WriteRequest>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var request))
-            {
-                batch.Add(request);
-            }
-
-            await _writeGate.WaitAsync();
-            try
-            {
-                await WriteBatchAsync(batch);
-            }
-            finally
-            {
-                _writeGate.Release();
-            }
-
-            await CheckpointWhenDueAsync(batch.Count);
-        }
-    }
-
-    /// <summary>
-    /// Copies the write-ahead log back into the database file on another connection, off the commit path: SQLite's
-    /// automatic checkpoint would run inside a commit and make that command wait for it (an fsync of the database).
-    /// A passive checkpoint never blocks the writer, but under a steady stream of readers SQLite cannot start the log
-    /// over, so the log keeps growing; past <see cref="WalLimitBytes"/> the writer truncates it, waiting for the
-    /// readers of the moment (milliseconds: no read here holds a transaction open).
-    /// </summary>
-    private async Task CheckpointWhenDueAsync(int commits)
-    {
-        if (_truncateWal)
-        {
-            _truncateWal = false;
-            await _writeGate.WaitAsync();
-            try
-            {
-                await ExecuteAsync(Writer(), "PRAGMA wal_checkpoint(TRUNCATE);", CancellationToken.None);
-            }
-            catch (SqliteException)
-            {
-                // Readers that outlasted the busy timeout: the next checkpoint tries again.
-            }
-            finally
-            {
-                _writeGate.Release();
-            }
-        }
-
-        _commitsSinceCheckpoint += commits;
-        if (_commitsSinceCheckpoint < CommitsPerCheckpoint || !_checkpoint.IsCompleted)
-        {
-            return;
-        }
-
-        _commitsSinceCheckpoint = 0;
-        _checkpoint = Task.Run(async () =>
-        {
-            try
-            {
-                await using var connection = await OpenAsync(CancellationToken.None);
-                await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
-                var wal = new FileInfo(DataSource + "-wal");
-                _truncateWal = wal.Exists && wal.Length > WalLimitBytes;
-            }
-            catch (SqliteException)
-            {
-                // A checkpoint that could not run (a long reader, a full disk the next commit reports) is retried with
-                // the next one; the log only grows meanwhile.
-            }
-        });
-    }
-
-    private async Task WriteBatchAsync(List<WriteRequest> batch)
-    {
-        var outcomes = new (CommandResult? Result, Exception? Error)[batch.Count];
-        try
-        {
-            var writer = Writer();
-            await using var transaction = writer.BeginTransaction(deferred: false);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var request = batch[i];
-                await Statement(writer, transaction, "SAVEPOINT command;").ExecuteNonQueryAsync();
-                try
-                {
-                    outcomes[i] = (await ExecuteOneAsync(writer, transaction, request), null);
-                    await Statement(writer, transaction, "RELEASE command;").ExecuteNonQueryAsync();
-                }
-#pragma warning disable CA1031 // One command's failure is reported to its caller alone; the batch carries on.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    await Statement(writer, transaction, "ROLLBACK TO command;").ExecuteNonQueryAsync();
-                    await Statement(writer, transaction, "RELEASE command;").ExecuteNonQueryAsync();
-                    outcomes[i] = (null, ex is SqliteException sqlite ? Translate(sqlite) : ex);
-                }
-            }
-
-            await transaction.CommitAsync();
-        }
-        catch (SqliteException ex)
-        {
-            var error = Translate(ex);
-            foreach (var request in batch)
-            {
-                request.Completion.TrySetException(error);
-            }
-
-            return;
-        }
-
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (outcomes[i].Error is { } error)
-            {
-                batch[i].Completion.TrySetException(error);
-            }
-            else
-            {
-                batch[i].Completion.TrySetResult(outcomes[i].Result!);
-            }
-        }
-    }
-
-    private Task<CommandResult> ExecuteOneAsync(SqliteConnection writer, SqliteTransaction transaction, WriteRequest request) =>
+    internal Task<CommandResult> ExecuteOneAsync(SqliteConnection writer, SqliteTransaction transaction, WriteRequest request) =>
         CommandProtocol.RunAsync(
             new CommandTransaction(this, writer, transaction, request),
             request.CommandId,
@@ -423,7 +286,7 @@ internal sealed class SqliteProcessStore : IProcessStore
     }
 
     /// <summary>A prepared statement of the writer connection, reused across commands (preparing costs more than running).</summary>
-    private SqliteCommand Statement(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    internal SqliteCommand Statement(SqliteConnection connection, SqliteTransaction? transaction, string sql)
     {
         if (!ReferenceEquals(connection, _writer))
         {
@@ -880,13 +743,10 @@ internal sealed class SqliteProcessStore : IProcessStore
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        if (_writerLoop is not null)
+        if (_groupCommit is not null)
         {
-            await _writerLoop;
+            await _groupCommit.DisposeAsync();
         }
-
-        await _checkpoint;
 
         foreach (var statement in _statements.Values)
         {
@@ -903,13 +763,13 @@ internal sealed class SqliteProcessStore : IProcessStore
         _writeGate.Dispose();
     }
 
-    private SqliteConnection Writer() =>
+    internal SqliteConnection Writer() =>
         _writer ?? (_readOnly ? throw ReadOnlyStore() : throw new InvalidOperationException("The store is not initialised; call InitializeAsync first."));
 
     private SalesWorkflowStoreException ReadOnlyStore() =>
         new($"The database '{DataSource}' was opened read-only (Mode=ReadOnly), so it cannot record commands.", isTransient: false);
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    internal async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         // Waiting on a lock held by another process is Microsoft.Data.Sqlite's job (Default Timeout), so nothing else to set.
         var connection = new SqliteConnection(_connectionString);
@@ -925,7 +785,7 @@ internal sealed class SqliteProcessStore : IProcessStore
         return command;
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? transaction = null)
+    internal static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? transaction = null)
     {
         await using var command = Command(connection, transaction, sql);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -950,7 +810,7 @@ internal sealed class SqliteProcessStore : IProcessStore
         return true;
     });
 
-    private SalesWorkflowStoreException Translate(SqliteException ex) => ex.SqliteErrorCode switch
+    internal SalesWorkflowStoreException Translate(SqliteException ex) => ex.SqliteErrorCode switch
     {
         5 or 6 => new SalesWorkflowStoreException($"The database '{DataSource}' is locked by another process and stayed locked for 30 s. Stop the other process or use another file.", isTransient: true, ex),
         8 => new SalesWorkflowStoreException($"The database '{DataSource}' is read-only (file permissions, a read-only disk, or opened for reading only); SalesWorkflow needs to write to it.", isTransient: false, ex),
