@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.Engine.PostgreSql.Storage;
 
 namespace SalesWorkflow.Engine.Hosting;
@@ -19,7 +20,7 @@ public static class PostgreSqlOptionsExtensions
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         var normalized = PostgreSqlConnectionString.Normalize(connectionString);
         return options.UseStore(
-            services => new PostgreSqlProcessStore(normalized, (TimeProvider)services.GetService(typeof(TimeProvider))!),
+            services => new PostgreSqlProcessStore(normalized, services.GetRequiredService<TimeProvider>()),
             "postgresql:" + new Npgsql.NpgsqlConnectionStringBuilder(normalized) { Password = null }.ConnectionString);
     }
 
@@ -36,7 +37,7 @@ public static class PostgreSqlOptionsExtensions
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         var normalized = PostgreSqlConnectionString.Normalize(connectionString);
         return options.UseStore(
-            services => new PostgreSqlProcessStore(normalized, (TimeProvider)services.GetService(typeof(TimeProvider))!, readOnly: true),
+            services => new PostgreSqlProcessStore(normalized, services.GetRequiredService<TimeProvider>(), readOnly: true),
             "postgresql (read-only):" + new Npgsql.NpgsqlConnectionStringBuilder(normalized) { Password = null }.ConnectionString);
     }
 

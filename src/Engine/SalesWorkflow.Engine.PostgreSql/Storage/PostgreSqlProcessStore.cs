@@ -869,6 +869,9 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>For containers disposed synchronously: closing does no network or long file I/O.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
         await _announcer.DisposeAsync();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Engine.Storage.Sqlite;
@@ -55,6 +56,7 @@ public sealed class SalesWorkflowOptions
     /// </summary>
     public bool FailOnPluginErrors { get; set; }
 
+    /// <summary>Builds the store the container registers as a singleton (it owns and disposes it).</summary>
     internal Func<IServiceProvider, IProcessStore>? StoreFactory { get; set; }
 
     internal string? StoreDescription { get; set; }
@@ -90,7 +92,7 @@ public sealed class SalesWorkflowOptions
     public SalesWorkflowOptions UseSqlite(string connectionString, bool fullSync = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        StoreFactory = services => new SqliteProcessStore(connectionString, (TimeProvider)services.GetService(typeof(TimeProvider))!, readOnly: false, fullSync);
+        StoreFactory = services => new SqliteProcessStore(connectionString, services.GetRequiredService<TimeProvider>(), readOnly: false, fullSync);
         StoreDescription = "sqlite:" + connectionString;
         return this;
     }

@@ -24,6 +24,8 @@ public static class SalesWorkflowServiceCollectionExtensions
         services.AddOptions<SalesWorkflowOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SalesWorkflowOptions>, SalesWorkflowOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SalesWorkflow.Engine.Storage.IProcessStore>(provider =>
+            provider.GetRequiredService<IOptions<SalesWorkflowOptions>>().Value.StoreFactory!(provider));
         services.TryAddSingleton<SalesWorkflowEngine>();
         services.TryAddSingleton<ISalesWorkflowEngine>(provider => provider.GetRequiredService<SalesWorkflowEngine>());
         services.TryAddSingleton<ISalesWorkflowMaintenance>(provider => provider.GetRequiredService<SalesWorkflowEngine>());

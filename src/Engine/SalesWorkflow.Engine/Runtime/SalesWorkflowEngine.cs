@@ -23,43 +23,45 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     private readonly SalesWorkflowOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly IReadOnlyList<(string Name, IProcessEventSink Sink)> _sinks;
-    private readonly IReadOnlyList<string> _sinkNames;
-    private readonly ProcessRegistry _registry;
-    private readonly FactEnrichment _enrichment;
+    private readonly IReadOnlyList<IProcessEventSink> _hostSinks;
+    private readonly IReadOnlyList<ISalesWorkflowPlugin> _hostPlugins;
+
+    // Set when the engine starts (plugin assemblies load then, not when the container builds the engine), and fixed
+    // from then on; every public member starts the engine before it reads them.
+    private IReadOnlyList<(string Name, IProcessEventSink Sink)> _sinks = [];
+    private IReadOnlyList<string> _sinkNames = [];
+    private ProcessRegistry _registry = null!;
+    private FactEnrichment _enrichment = null!;
+    private CommandProcessor _processor = null!;
+    private PluginCatalog? _plugins;
     private bool? _anyProcessEnriches;
 
     // Bounds each delivery to a sink (Polly's timeout, on the engine clock). Retries are not in-process: the durable
     // outbox retries with back-off across restarts, and dead-letters after MaxSinkAttempts.
     private readonly ResiliencePipeline _sinkPipeline;
-    private readonly CommandProcessor _processor;
     private readonly IProcessStore _store;
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private volatile bool _started;
 
     public SalesWorkflowEngine(
         IOptions<SalesWorkflowOptions> options,
-        IServiceProvider services,
+        IProcessStore store,
         TimeProvider clock,
         IEnumerable<IProcessEventSink> sinks,
         IEnumerable<ISalesWorkflowPlugin> plugins,
         ILogger<SalesWorkflowEngine>? logger = null)
     {
         _options = options.Value;
+        _store = store;
         _clock = clock;
         _logger = logger ?? NullLogger<SalesWorkflowEngine>.Instance;
-        Plugins = PluginCatalog.Load(plugins, _options.PluginFolders);
-        _sinks = [.. sinks.Select(s => (s.GetType().FullName ?? s.GetType().Name, s)), .. Plugins.Sinks];
-        _sinkNames = [.. _sinks.Select(s => s.Name).Distinct(StringComparer.Ordinal)];
-        _enrichment = new FactEnrichment(Plugins.Enrichers, clock, _logger);
+        _hostSinks = [.. sinks];
+        _hostPlugins = [.. plugins];
         _sinkPipeline = new ResiliencePipelineBuilder { TimeProvider = clock }.AddTimeout(_options.SinkTimeout).Build();
-        _registry = new ProcessRegistry(new DefinitionLoaderOptions { Plugins = Plugins });
-        _processor = new CommandProcessor(_registry, _enrichment);
-        _store = _options.StoreFactory!(services);
     }
 
-    /// <summary>The plugins this engine runs with, and why any did not load.</summary>
-    public PluginCatalog Plugins { get; }
+    /// <summary>The plugins this engine runs with, and why any did not load (known once the engine has started).</summary>
+    public PluginCatalog Plugins => _plugins ?? throw new InvalidOperationException("The engine has not started: plugins load in StartAsync.");
 
     /// <summary>Raised after a commit that produced events for sinks, here or (announced by the store) on another node: wakes the dispatcher.</summary>
     public event EventHandler? EventsCommitted;
@@ -101,6 +103,15 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
                 return;
             }
 
+            // Plugin assemblies load here, when the host starts (or on first use without a host): a plugin that fails
+            // fails the start, not the building of the service provider.
+            var catalog = _plugins ?? PluginCatalog.Load(_hostPlugins, _options.PluginFolders);
+            _plugins = catalog;
+            _sinks = [.. _hostSinks.Select(s => (s.GetType().FullName ?? s.GetType().Name, s)), .. catalog.Sinks];
+            _sinkNames = [.. _sinks.Select(s => s.Name).Distinct(StringComparer.Ordinal)];
+            _enrichment = new FactEnrichment(catalog.Enrichers, _clock, _logger);
+            _registry = new ProcessRegistry(new DefinitionLoaderOptions { Plugins = catalog });
+            _processor = new CommandProcessor(_registry, _enrichment);
             foreach (var plugin in Plugins.Plugins)
             {
                 RuntimeLog.PluginLoaded(_logger, plugin.Name, plugin.Version, plugin.Source);
@@ -439,12 +450,12 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     internal static ProcessEvent ToProcessEvent(DealEvent e) =>
         new(e.EventId, e.Sequence, e.DealId, e.Type, e.At, e.ProcessId, e.ProcessVersion, e.Stage, e.Data.GetRawText());
 
-    public async ValueTask DisposeAsync()
+    // The store is the container's (a singleton it disposes after the engine).
+    public ValueTask DisposeAsync()
     {
-        await _store.DisposeAsync();
         _startGate.Dispose();
+        return ValueTask.CompletedTask;
     }
 
-    /// <summary>For containers disposed synchronously; the SQLite store closes without blocking on I/O.</summary>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose() => _startGate.Dispose();
 }

@@ -69,9 +69,10 @@ internal enum StoreWork
 /// <summary>
 /// The storage seam of the runtime (DESIGN.md D1): instance rows, the append-only event log, the processed-command
 /// ledger, escalation timers and the sink outbox, each change made in one transaction. SQLite implements it in this
-/// assembly; PostgreSQL in SalesWorkflow.Engine.PostgreSql. Implementations are thread-safe.
+/// assembly; PostgreSQL in SalesWorkflow.Engine.PostgreSql. Implementations are thread-safe. A singleton of the
+/// container, which disposes it after the engine; <see cref="IDisposable"/> too, for containers disposed synchronously.
 /// </summary>
-internal interface IProcessStore : IAsyncDisposable
+internal interface IProcessStore : IAsyncDisposable, IDisposable
 {
     /// <summary>Creates or upgrades the schema; fails with a clear error for a newer, locked, read-only or corrupt database.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);

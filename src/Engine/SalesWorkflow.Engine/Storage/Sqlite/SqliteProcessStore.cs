@@ -741,6 +741,9 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
     }
 
+    /// <summary>For containers disposed synchronously: closing does no network or long file I/O.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
     public async ValueTask DisposeAsync()
     {
         if (_groupCommit is not null)
