@@ -8,7 +8,7 @@ namespace SalesWorkflow.Engine.Analytics;
 /// Computes <see cref="PipelineKpis"/> from the event log, the only source of every figure (docs/kpis.md defines
 /// each one). Pure: the same log and query always give the same figures.
 /// </summary>
-public static class KpiCalculator
+internal static class KpiCalculator
 {
     /// <summary>The KPIs of <paramref name="period"/> from the whole log (events in sequence order), in <paramref name="timeZone"/>.</summary>
     public static PipelineKpis Compute(IEnumerable<DealEvent> events, ReportPeriod period, TimeZoneInfo timeZone, KpiFilter? filter = null) =>

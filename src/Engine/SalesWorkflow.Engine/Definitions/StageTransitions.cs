@@ -29,7 +29,7 @@ public sealed record StageTransition(string From, string To, TransitionKind Kind
 /// The stage changes a process allows, derived from stage order, kinds and the transition policy. The single source
 /// of truth for the validator (reachability), <c>salesflow graph</c> and the runtime.
 /// </summary>
-public static class StageTransitions
+internal static class StageTransitions
 {
     /// <summary>Every allowed transition, in a stable order (by source stage order, then kind, then target order).</summary>
     public static IReadOnlyList<StageTransition> Enumerate(ProcessDefinition process)
