@@ -76,9 +76,9 @@ public sealed class BacktestConditionEscalationTests
         // New (> 5 days): E from day 5: owner, manager (day 7); from day 19: owner, manager (day 21). F from day 5: owner,
         // manager (day 7); restarted on day 11.5: owner. 4 owner, 3 manager.
         Assert.Equal(new Dictionary<string, int> { ["no-contact L1 (owner)"] = 4, ["no-contact L2 (manager)"] = 3 }, result.EscalationsAfter);
-        Assert.Equal((4, 4), result.NotificationsByRole["owner"]);
-        Assert.Equal((1, 3), result.NotificationsByRole["manager"]);
-        Assert.Equal((250.0, 350.0), result.Kpis.EscalationsPer100Deals);
+        Assert.Equal(new BeforeAfter<int>(4, 4), result.NotificationsByRole["owner"]);
+        Assert.Equal(new BeforeAfter<int>(1, 3), result.NotificationsByRole["manager"]);
+        Assert.Equal(new BeforeAfter<double>(250.0, 350.0), result.Kpis.EscalationsPer100Deals);
     }
 
     [Fact]

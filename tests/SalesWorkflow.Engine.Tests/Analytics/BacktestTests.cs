@@ -94,7 +94,7 @@ public sealed class BacktestTests
         Assert.Equal(0, result.Unreproduced);
         Assert.Equal([("A", "lead", 1.0), ("C", "lead", 2.0)], result.Blocked.Select(b => (b.DealId, b.Stage, (b.At - T0).TotalDays)));
         Assert.All(result.Blocked, b => Assert.Equal(["discount-policy"], b.FailingCriteria));
-        Assert.Equal((1, 100_000m), result.WonDealsBlocked);
+        Assert.Equal(new BlockedWins(1, 100_000m), result.WonDealsBlocked);
         Assert.Equal(1, result.Kpis.LostDealsStoppedEarly);
     }
 
@@ -108,15 +108,15 @@ public sealed class BacktestTests
         Assert.Equal([new StageConversionDelta("lead", 4, 3, 1, 2), new StageConversionDelta("proposal", 3, 2, 2, 0)], kpis.Stages);
         Assert.Equal(0.75, kpis.Stages[0].ConversionBefore);
         Assert.Equal(0.25, kpis.Stages[0].ConversionAfter);
-        Assert.Equal((2, 1), kpis.WonDeals); // A is held at the lead gate
-        Assert.Equal((150_000m, 50_000m), kpis.WonRevenue);
+        Assert.Equal(new BeforeAfter<int>(2, 1), kpis.WonDeals); // A is held at the lead gate
+        Assert.Equal(new BeforeAfter<decimal>(150_000m, 50_000m), kpis.WonRevenue);
         Assert.Equal(1, kpis.LostDealsStoppedEarly); // C, held on day 2, lost on day 12
         Assert.Equal(10.0, kpis.LostDaysEarlierTotal);
         Assert.Equal(10.0, kpis.LostDaysEarlierMean);
         // Old (3d, +2d): A proposal 5 days → owner, manager; B lead 4 days → owner; C proposal 10 days → owner, manager: 5.
         // New (1d, +2d): A lead 1 day → owner, proposal 5 → owner, manager; B lead 4 → owner, manager, proposal 1 →
         // owner; C lead 2 → owner, proposal 10 → owner, manager; D lead 1 → owner: 10. Per 100 of the 4 deals.
-        Assert.Equal((125.0, 250.0), kpis.EscalationsPer100Deals);
+        Assert.Equal(new BeforeAfter<double>(125.0, 250.0), kpis.EscalationsPer100Deals);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public static partial class Backtest
             }
         }
 
-        var wonBlocked = (Deals: replays.Count(r => r.Blocked.Count > 0 && r.WonAmount is not null), Revenue: replays.Where(r => r.Blocked.Count > 0).Sum(r => r.WonAmount ?? 0));
+        var wonBlocked = new BlockedWins(replays.Count(r => r.Blocked.Count > 0 && r.WonAmount is not null), replays.Where(r => r.Blocked.Count > 0).Sum(r => r.WonAmount ?? 0));
         var stages = new Dictionary<string, (int Entered, int LeftBefore, int LeftAfter, int Blocked)>(StringComparer.Ordinal);
         foreach (var replay in replays)
         {
@@ -91,11 +91,11 @@ public static partial class Backtest
             Stages = [.. stages.Where(s => s.Value.LeftBefore > 0)
                 .OrderBy(s => from.Definition.FindStage(s.Key)?.Order ?? int.MaxValue).ThenBy(s => s.Key, StringComparer.Ordinal)
                 .Select(s => new StageConversionDelta(s.Key, s.Value.Entered, s.Value.LeftBefore, s.Value.LeftAfter, s.Value.Blocked))],
-            WonDeals = (won.Count, won.Count(r => r.Blocked.Count == 0)),
-            WonRevenue = (won.Sum(r => r.WonAmount!.Value), won.Where(r => r.Blocked.Count == 0).Sum(r => r.WonAmount!.Value)),
+            WonDeals = new(won.Count, won.Count(r => r.Blocked.Count == 0)),
+            WonRevenue = new(won.Sum(r => r.WonAmount!.Value), won.Where(r => r.Blocked.Count == 0).Sum(r => r.WonAmount!.Value)),
             LostDealsStoppedEarly = stoppedEarly.Count,
             LostDaysEarlierTotal = stoppedEarly.Sum(r => (r.LostAt!.Value - r.Blocked[0].At).TotalDays),
-            EscalationsPer100Deals = (before.Values.Sum() * levelsPer100, after.Values.Sum() * levelsPer100),
+            EscalationsPer100Deals = new(before.Values.Sum() * levelsPer100, after.Values.Sum() * levelsPer100),
         };
         var moves = replays.Sum(r => r.Moves);
         var deals = replays.Count;
@@ -110,7 +110,7 @@ public static partial class Backtest
                 .Select(g => new KeyValuePair<string, int>(g.Key, g.Count())).OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)],
             EscalationsBefore = before,
             EscalationsAfter = after,
-            NotificationsByRole = roles,
+            NotificationsByRole = new SortedDictionary<string, BeforeAfter<int>>(roles.ToDictionary(r => r.Key, r => new BeforeAfter<int>(r.Value.Before, r.Value.After), StringComparer.Ordinal), StringComparer.Ordinal),
             WonDealsBlocked = wonBlocked,
             Kpis = kpis,
         };

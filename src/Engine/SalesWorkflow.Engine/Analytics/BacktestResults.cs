@@ -28,10 +28,10 @@ public sealed record BacktestResult
     public required IReadOnlyDictionary<string, int> EscalationsAfter { get; init; }
 
     /// <summary>Notifications per role (owner, manager, director) before and after.</summary>
-    public required IReadOnlyDictionary<string, (int Before, int After)> NotificationsByRole { get; init; }
+    public required IReadOnlyDictionary<string, BeforeAfter<int>> NotificationsByRole { get; init; }
 
     /// <summary>Blocked deals that were won in the end, and their won revenue: what a stricter gate puts at risk.</summary>
-    public required (int Deals, decimal Revenue) WonDealsBlocked { get; init; }
+    public required BlockedWins WonDealsBlocked { get; init; }
 
     /// <summary>What the change does to the pipeline's KPIs (docs/kpis.md, "KPI deltas").</summary>
     public required BacktestKpiDeltas Kpis { get; init; }
@@ -51,10 +51,10 @@ public sealed record BacktestKpiDeltas
     public required IReadOnlyList<StageConversionDelta> Stages { get; init; }
 
     /// <summary>Deals won in the end, and those of them no new gate would have held.</summary>
-    public required (int Before, int After) WonDeals { get; init; }
+    public required BeforeAfter<int> WonDeals { get; init; }
 
     /// <summary>Their won revenue (the amount recorded with the win).</summary>
-    public required (decimal Before, decimal After) WonRevenue { get; init; }
+    public required BeforeAfter<decimal> WonRevenue { get; init; }
 
     /// <summary>Deals lost in the end that a new gate would have held on the way: stopped before the loss.</summary>
     public required int LostDealsStoppedEarly { get; init; }
@@ -66,8 +66,20 @@ public sealed record BacktestKpiDeltas
     public double? LostDaysEarlierMean => LostDealsStoppedEarly == 0 ? null : LostDaysEarlierTotal / LostDealsStoppedEarly;
 
     /// <summary>Escalation levels reached (notifications sent) per 100 replayed deals.</summary>
-    public required (double Before, double After) EscalationsPer100Deals { get; init; }
+    public required BeforeAfter<double> EscalationsPer100Deals { get; init; }
 }
+
+/// <summary>A figure under the current process and under the changed one.</summary>
+/// <typeparam name="T">The figure's type.</typeparam>
+/// <param name="Before">Under the process as it is.</param>
+/// <param name="After">Under the changed process.</param>
+public sealed record BeforeAfter<T>(T Before, T After)
+    where T : struct;
+
+/// <summary>Deals a new gate would have held that were won in the end, and their won revenue.</summary>
+/// <param name="Deals">How many.</param>
+/// <param name="Revenue">Their won revenue (the amounts recorded with the wins).</param>
+public sealed record BlockedWins(int Deals, decimal Revenue);
 
 /// <summary>Stage conversion of one stage before and after the change (deals, not moves).</summary>
 /// <param name="Stage">The stage.</param>
