@@ -29,9 +29,6 @@ public sealed class ReadOnlyDatabase : IAsyncDisposable
     /// <summary>KPIs over the database's event log.</summary>
     public ISalesWorkflowAnalytics Analytics { get; }
 
-    /// <summary>Whether <paramref name="database"/> names a PostgreSQL database (a connection string or URI) rather than an SQLite file.</summary>
-    public static bool IsPostgreSql(string database) => PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(database);
-
     /// <summary>
     /// Opens <paramref name="database"/> for reading. <paramref name="configureServices"/> adds what the stored processes
     /// need besides (their plugins). Nothing is read until the first call; a file that is not a SalesWorkflow database
@@ -41,7 +38,7 @@ public sealed class ReadOnlyDatabase : IAsyncDisposable
     public static ReadOnlyDatabase Open(string database, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(database);
-        var postgres = IsPostgreSql(database);
+        var postgres = PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(database);
         if (!postgres && !File.Exists(database))
         {
             throw new FileNotFoundException($"No database at '{database}'.", database);
@@ -67,7 +64,7 @@ public sealed class ReadOnlyDatabase : IAsyncDisposable
     }
 
     /// <summary>The whole event log, without the evaluations (reports and backtests read all of it and need none).</summary>
-    public async Task<List<DealEvent>> ReadAllEventsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DealEvent>> ReadAllEventsAsync(CancellationToken cancellationToken = default)
     {
         var events = new List<DealEvent>();
         for (long after = 0; ;)

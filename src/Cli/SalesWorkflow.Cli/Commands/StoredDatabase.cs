@@ -11,7 +11,7 @@ internal static class StoredDatabase
     /// <summary>The database at <paramref name="path"/>, or null after saying on <paramref name="error"/> why there is none.</summary>
     public static ReadOnlyDatabase? Open(string path, TextWriter error, IReadOnlyList<string>? pluginFolders = null)
     {
-        if (!ReadOnlyDatabase.IsPostgreSql(path) && !File.Exists(path))
+        if (!SalesWorkflow.Engine.Hosting.PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(path) && !File.Exists(path))
         {
             error.WriteLine($"salesflow: no database at '{path}' (create one with `salesflow demo --db {path}`, or point --db at your application's file)");
             return null;
