@@ -127,4 +127,32 @@ public sealed class BoundedActivitiesTests
         Assert.Equal((1, 0, 1), (totals.Total, totals.CountOf("call"), totals.CountOf("meeting")));
         Assert.Equal("meeting", Assert.Single(window).Kind);
     }
+
+    [Fact]
+    public void Record_TenThousandDistinctKinds_WindowAndTotalsStayBounded()
+    {
+        // Hostile or unmapped data: every activity of a kind of its own.
+        var window = new List<Activity>();
+        var totals = new ActivityTotals();
+        for (var i = 0; i < 10_000; i++)
+        {
+            ActivityHistory.Record(window, totals, Act(i, $"kind-{i}", $"outcome-{i}"));
+        }
+
+        Assert.True(window.Count <= ActivityHistory.RecentLimit + ActivityTotals.KindLimit, $"{window.Count} activities kept");
+        Assert.Equal((10_000, ActivityTotals.KindLimit), (totals.Total, totals.Kinds.Count));
+        Assert.Equal(T0.AddMinutes(9_999), totals.LastAt);
+    }
+
+    [Fact]
+    public async Task LogActivity_WithNullTextsAsADeserialisedRequestCarries_IsRecordedWithEmptyTexts()
+    {
+        await using var harness = new EngineHarness();
+        await harness.Start("D");
+
+        var result = await harness.Submit(new LogActivity("n", "D", new Activity { Kind = null!, Outcome = null!, Notes = null!, ContactId = null!, At = T0 }));
+
+        Assert.Equal(CommandStatus.Applied, result.Status);
+        Assert.Contains((await harness.Engine.GetDealAsync("D"))!.Activities, a => a.Kind.Length == 0 && a.Outcome.Length == 0);
+    }
 }

@@ -113,8 +113,9 @@ public sealed record ActivityLogged : DealEventPayload
     /// <summary>The activity as a new Sdk fact.</summary>
     public Activity ToFact() => new() { Id = Id, Kind = Kind, At = At, Outcome = Outcome, ContactId = ContactId, Notes = Notes };
 
+    // A caller's fact may hold a null where the Sdk declares text (a deserialised request): it is stored as empty.
     internal static ActivityLogged From(Activity fact) =>
-        new() { Id = fact.Id, Kind = fact.Kind, At = fact.At, Outcome = fact.Outcome, ContactId = fact.ContactId, Notes = fact.Notes };
+        new() { Id = fact.Id ?? string.Empty, Kind = fact.Kind ?? string.Empty, At = fact.At, Outcome = fact.Outcome ?? string.Empty, ContactId = fact.ContactId ?? string.Empty, Notes = fact.Notes ?? string.Empty };
 }
 
 /// <summary>Customer feedback was recorded (<c>feedback-recorded</c>); the payload is the feedback.</summary>
@@ -142,7 +143,7 @@ public sealed record FeedbackRecorded : DealEventPayload
     public Feedback ToFact() => new() { Id = Id, At = At, Satisfaction = Satisfaction, IsComplaint = IsComplaint, Resolved = Resolved, Text = Text };
 
     internal static FeedbackRecorded From(Feedback fact) =>
-        new() { Id = fact.Id, At = fact.At, Satisfaction = fact.Satisfaction, IsComplaint = fact.IsComplaint, Resolved = fact.Resolved, Text = fact.Text };
+        new() { Id = fact.Id ?? string.Empty, At = fact.At, Satisfaction = fact.Satisfaction, IsComplaint = fact.IsComplaint, Resolved = fact.Resolved, Text = fact.Text ?? string.Empty };
 }
 
 /// <summary>A checklist item of the current stage was ticked off (<c>checklist-item-completed</c>).</summary>
