@@ -41,10 +41,13 @@ public sealed class BoundedActivitiesTests
         }
 
         var deal = (await harness.Engine.GetDealAsync("D"))!;
-        Assert.Equal(ActivityHistory.RecentLimit + 1, deal.Activities.Count); // the 50 latest, and the only visit
-        Assert.DoesNotContain(deal.Activities, a => a.Outcome == "first");
+        // The 50 latest, the only visit, and the only meeting with outcome "first" (the latest of its kind and outcome).
+        Assert.Equal(ActivityHistory.RecentLimit + 2, deal.Activities.Count);
+        Assert.Contains(deal.Activities, a => a.Outcome == "first");
         Assert.Contains(deal.Activities, a => a.Kind == "visit");
+        Assert.True(deal.Activities.Count(a => a.Kind == "call") < 150); // ActivityCount("call") == 150 below reads the totals
         Assert.True(Assert.Single(deal.LastEvaluation.Gate.Criteria).Passed, deal.LastEvaluation.Gate.Criteria[0].FailingTerm);
+        Assert.Equal(150, deal.ToSnapshot().ActivityTotals!.CountOf("call")); // a what-if on the state counts as the engine does
 
         // The fold of the log keeps the same window, so a backtest reads what the live deal read.
         var projection = new DealProjection();
@@ -100,7 +103,7 @@ public sealed class BoundedActivitiesTests
                 ActivityHistory.Record(window, totals, a);
             }
 
-            Assert.True(window.Count <= ActivityHistory.RecentLimit + 6);
+            Assert.True(window.Count <= ActivityHistory.RecentLimit + 6 + 24); // 6 kinds, 24 (kind, outcome) pairs
             Assert.Equal(all.Count, totals.Total);
             foreach (var kind in all.Select(a => a.Kind).Distinct())
             {
@@ -108,6 +111,11 @@ public sealed class BoundedActivitiesTests
                 Assert.Equal(ofKind.Count, totals.CountOf(kind));
                 Assert.Contains(window, a => a.Kind == kind && a.At == ofKind.Max(o => o.At));
                 Assert.All(ofKind.Select(o => o.Outcome).Distinct(), outcome => Assert.True(totals.HasOutcome(kind, outcome)));
+            }
+
+            foreach (var pair in all.GroupBy(a => (a.Kind, a.Outcome)))
+            {
+                Assert.Contains(window, a => (a.Kind, a.Outcome) == pair.Key && a.At == pair.Max(o => o.At));
             }
 
             var latest = all.OrderByDescending(a => a.At).Take(ActivityHistory.RecentLimit).Select(a => a.At).ToList();
@@ -139,7 +147,7 @@ public sealed class BoundedActivitiesTests
             ActivityHistory.Record(window, totals, Act(i, $"kind-{i}", $"outcome-{i}"));
         }
 
-        Assert.True(window.Count <= ActivityHistory.RecentLimit + ActivityTotals.KindLimit, $"{window.Count} activities kept");
+        Assert.True(window.Count <= ActivityHistory.RecentLimit + (2 * ActivityTotals.KindLimit), $"{window.Count} activities kept");
         Assert.Equal((10_000, ActivityTotals.KindLimit), (totals.Total, totals.Kinds.Count));
         Assert.Equal(T0.AddMinutes(9_999), totals.LastAt);
     }
@@ -154,5 +162,21 @@ public sealed class BoundedActivitiesTests
 
         Assert.Equal(CommandStatus.Applied, result.Status);
         Assert.Contains((await harness.Engine.GetDealAsync("D"))!.Activities, a => a.Kind.Length == 0 && a.Outcome.Length == 0);
+    }
+
+    [Fact]
+    public void Trim_AnAcknowledgedProposalFollowedByARevisedOneAndSixtyCalls_KeepsTheAcknowledgedOne()
+    {
+        // The shipped proposal gate reads Activities.Any(a => a.Kind == "proposal-sent" && a.Outcome == "acknowledged").
+        var window = new List<Activity>();
+        var totals = new ActivityTotals();
+        ActivityHistory.Record(window, totals, Act(0, "proposal-sent", "acknowledged"));
+        ActivityHistory.Record(window, totals, Act(1, "proposal-sent"));
+        for (var i = 0; i < 60; i++)
+        {
+            ActivityHistory.Record(window, totals, Act(2 + i, "call"));
+        }
+
+        Assert.Contains(window, a => a.Kind == "proposal-sent" && a.Outcome == "acknowledged");
     }
 }

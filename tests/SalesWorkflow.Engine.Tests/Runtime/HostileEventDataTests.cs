@@ -36,6 +36,15 @@ public sealed class HostileEventDataTests
     }
 
     [Fact]
+    public void Decode_NullTextsInAListAnOlderEngineWrote_AreLeftOut_NotAFailure()
+    {
+        var started = Assert.IsType<TrackingStarted>(DealEventCodec.Decode(DealEventTypes.TrackingStarted,
+            "{\"process\":\"p\",\"version\":1,\"stage\":\"lead\",\"opportunity\":{\"name\":\"n\",\"competitors\":[\"X\",null]}}"));
+
+        Assert.Equal(["X"], started.Opportunity!.Competitors);
+    }
+
+    [Fact]
     public void Decode_NullWhereTheRecordDeclaresNone_ReadsAsEmpty()
     {
         var started = Assert.IsType<TrackingStarted>(DealEventCodec.Decode(DealEventTypes.TrackingStarted,

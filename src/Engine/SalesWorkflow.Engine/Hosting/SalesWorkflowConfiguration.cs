@@ -62,7 +62,7 @@ internal static class SalesWorkflowConfiguration
     // TimeSpan.Parse reads a bare "15" as fifteen days; an interval must be written with its hours, minutes and seconds.
     private static TimeSpan Time(IConfigurationSection section) =>
         section.Value is { } value && value.Contains(':', StringComparison.Ordinal) &&
-        TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var time)
+        TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var time)
             ? time
             : throw Invalid(section, section.Value, "a time span written [d.]hh:mm:ss, such as 00:15:00");
 

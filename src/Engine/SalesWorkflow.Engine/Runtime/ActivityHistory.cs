@@ -19,7 +19,7 @@ internal static class ActivityHistory
     /// <summary>Records a logged activity: replaces the one with its id in the window, or adds it, then trims the window.</summary>
     public static void Record(List<Activity> window, ActivityTotals totals, Activity activity)
     {
-        var index = activity.Id.Length > 0 ? window.FindIndex(existing => existing.Id == activity.Id) : -1;
+        var index = activity.Id is { Length: > 0 } id ? window.FindIndex(existing => existing.Id == id) : -1;
         if (index >= 0)
         {
             totals.Replace(window[index], activity);
@@ -35,8 +35,10 @@ internal static class ActivityHistory
     }
 
     /// <summary>
-    /// Keeps the <see cref="RecentLimit"/> latest activities by time (the later logged first on a tie) and the latest
-    /// of each kind, in the order they were logged.
+    /// Keeps the <see cref="RecentLimit"/> latest activities by time (the later logged first on a tie), the latest of
+    /// each kind, and the latest of each kind with each outcome (so a gate such as "a proposal-sent was acknowledged"
+    /// keeps holding after a later proposal-sent without that outcome), up to <see cref="ActivityTotals.KindLimit"/>
+    /// kinds and as many (kind, outcome) pairs; in the order they were logged.
     /// </summary>
     public static void Trim(List<Activity> window)
     {
@@ -48,9 +50,16 @@ internal static class ActivityHistory
         var byTime = Enumerable.Range(0, window.Count).OrderByDescending(i => window[i].At).ThenByDescending(i => i).ToList();
         var keep = new HashSet<int>(byTime.Take(RecentLimit));
         var kinds = new HashSet<string>(StringComparer.Ordinal);
+        var outcomes = new HashSet<(string, string)>();
         foreach (var i in byTime)
         {
-            if (kinds.Count < ActivityTotals.KindLimit && kinds.Add(window[i].Kind))
+            var kind = window[i].Kind ?? string.Empty;
+            if (kinds.Count < ActivityTotals.KindLimit && kinds.Add(kind))
+            {
+                keep.Add(i);
+            }
+
+            if (window[i].Outcome is { Length: > 0 } outcome && outcomes.Count < ActivityTotals.KindLimit && outcomes.Add((kind, outcome)))
             {
                 keep.Add(i);
             }
@@ -94,7 +103,8 @@ internal sealed class ActivityTotals
         var seen = new Dictionary<string, Activity>(StringComparer.Ordinal);
         foreach (var activity in activities)
         {
-            if (activity.Id.Length > 0 && seen.TryGetValue(activity.Id, out var earlier))
+            var id = activity.Id ?? string.Empty;
+            if (id.Length > 0 && seen.TryGetValue(id, out var earlier))
             {
                 totals.Replace(earlier, activity);
             }
@@ -103,9 +113,9 @@ internal sealed class ActivityTotals
                 totals.Add(activity);
             }
 
-            if (activity.Id.Length > 0)
+            if (id.Length > 0)
             {
-                seen[activity.Id] = activity;
+                seen[id] = activity;
             }
         }
 
@@ -121,32 +131,35 @@ internal sealed class ActivityTotals
     /// <summary>An activity logged again under its id. A kind's latest time never moves back (the replaced time may have been it).</summary>
     public void Replace(Activity replaced, Activity activity)
     {
-        if (Kinds.TryGetValue(replaced.Kind, out var old) && replaced.Kind != activity.Kind)
+        var (replacedKind, kindNow) = (replaced.Kind ?? string.Empty, activity.Kind ?? string.Empty);
+        if (Kinds.TryGetValue(replacedKind, out var old) && replacedKind != kindNow)
         {
             old.Count = Math.Max(0, old.Count - 1);
         }
 
-        Count(activity, replaced.Kind == activity.Kind ? 0 : 1);
+        Count(activity, replacedKind == kindNow ? 0 : 1);
     }
 
     private void Count(Activity activity, int add)
     {
         LastAt = LastAt is { } last && last >= activity.At ? last : activity.At;
-        if (!Kinds.TryGetValue(activity.Kind, out var kind))
+        var kindId = activity.Kind ?? string.Empty;
+        var outcome = activity.Outcome ?? string.Empty;
+        if (!Kinds.TryGetValue(kindId, out var kind))
         {
             if (Kinds.Count >= KindLimit)
             {
                 return;
             }
 
-            Kinds[activity.Kind] = kind = new KindTotals { LastAt = activity.At };
+            Kinds[kindId] = kind = new KindTotals { LastAt = activity.At };
         }
 
         kind.Count += add;
         kind.LastAt = kind.LastAt >= activity.At ? kind.LastAt : activity.At;
-        if (activity.Outcome.Length > 0 && kind.Outcomes.Count < OutcomeLimit && !kind.Outcomes.Contains(activity.Outcome))
+        if (outcome.Length > 0 && kind.Outcomes.Count < OutcomeLimit && !kind.Outcomes.Contains(outcome))
         {
-            kind.Outcomes.Add(activity.Outcome);
+            kind.Outcomes.Add(outcome);
         }
     }
 

@@ -68,6 +68,7 @@ public sealed record DealEvent
 {
     private DealEventPayload? _payload;
     private JsonElement _data;
+    private string _type = string.Empty;
 
     /// <summary>Number in the global log, unique and taken when the event is written; the cursor of <see cref="ISalesWorkflowEngine.ReadEventsAsync"/>.</summary>
     public long Sequence { get; init; }
@@ -79,7 +80,17 @@ public sealed record DealEvent
     public required string DealId { get; init; }
 
     /// <summary>One of <see cref="DealEventTypes"/>.</summary>
-    public required string Type { get; init; }
+    public required string Type
+    {
+        get => _type;
+
+        // As for Data: a copy of another type reads its payload afresh.
+        init
+        {
+            _type = value;
+            _payload = null;
+        }
+    }
 
     /// <summary>When it happened (engine clock).</summary>
     public required DateTimeOffset At { get; init; }

@@ -55,8 +55,11 @@ public sealed record DealState
     /// <summary>Contacts.</summary>
     public required IReadOnlyList<Contact> Contacts { get; init; }
 
-    /// <summary>The recent activities: the 50 latest by time and the latest of each kind (docs/conditions.md); <see cref="ISalesWorkflowEngine.GetHistoryAsync"/> has every one.</summary>
+    /// <summary>The recent activities: the 50 latest by time, the latest of each kind and of each kind and outcome (docs/conditions.md); <see cref="ISalesWorkflowEngine.GetHistoryAsync"/> has every one.</summary>
     public required IReadOnlyList<Activity> Activities { get; init; }
+
+    /// <summary>Totals over every activity logged, so that <see cref="ToSnapshot"/> evaluates as the engine does.</summary>
+    internal ActivityTotals? ActivityTotals { get; init; }
 
     /// <summary>Approvals.</summary>
     public required IReadOnlyList<Approval> Approvals { get; init; }
@@ -96,6 +99,7 @@ public sealed record DealState
         Owner = Owner,
         Contacts = Contacts,
         Activities = Activities,
+        ActivityTotals = ActivityTotals,
         Approvals = Approvals,
         Feedback = Feedback,
         Stage = Stage,

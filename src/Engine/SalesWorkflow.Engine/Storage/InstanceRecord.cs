@@ -111,6 +111,7 @@ internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDes
         Owner = Owner,
         Contacts = Contacts,
         Activities = Activities,
+        ActivityTotals = ActivityTotals,
         Approvals = Approvals,
         Feedback = Feedback,
         ChecklistDone = ChecklistDone,

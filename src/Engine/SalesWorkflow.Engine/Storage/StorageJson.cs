@@ -131,6 +131,7 @@ internal static class StorageJson
             return;
         }
 
+        var own = info.OnDeserialized;
         info.OnDeserialized = value =>
         {
             foreach (var (json, property, notNull, empty, elementsNotNull) in checks)
@@ -152,11 +153,19 @@ internal static class StorageJson
                 {
                     throw new JsonException($"'{json.Name}' is missing or null.");
                 }
+                else if (elementsNotNull && current is IEnumerable<string?> texts && texts.Any(text => text is null) && json.Set is { } setTexts &&
+                    property.PropertyType.IsAssignableFrom(typeof(string[])))
+                {
+                    // Older engines wrote a caller's null list items as they came ("competitors":["X",null]): left out.
+                    setTexts(value, texts.OfType<string>().ToArray());
+                }
                 else if (elementsNotNull && current is System.Collections.IEnumerable items && items.Cast<object?>().Any(item => item is null))
                 {
                     throw new JsonException($"'{json.Name}' holds a null.");
                 }
             }
+
+            own?.Invoke(value);
         };
     }
 
