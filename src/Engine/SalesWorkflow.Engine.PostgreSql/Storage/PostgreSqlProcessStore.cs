@@ -222,6 +222,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         /// <summary>Begun and neither committed nor rolled back.</summary>
         public bool IsOpen { get; private set; }
 
+        private InstanceRecord? _locked;
+
         /// <summary>The decision committed, if any.</summary>
         public Decision? Written { get; private set; }
 
@@ -236,19 +238,14 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
             IsOpen = true;
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            var instance = await reader.ReadAsync(cancellationToken) ? ReadInstance(reader) : null;
+            _locked = await reader.ReadAsync(cancellationToken) ? ReadInstance(reader) : null;
             await reader.NextResultAsync(cancellationToken);
             var ledger = await reader.ReadAsync(cancellationToken) ? StorageJson.Deserialize<LedgerEntry>(reader.GetString(0)) : null;
-            return new LockedDeal(ledger, instance?.RowVersion, instance);
+            return new LockedDeal(ledger, _locked?.RowVersion, _locked);
         }
 
-        public async Task<InstanceRecord?> LoadStateAsync(string dealId, CancellationToken cancellationToken)
-        {
-            await using var load = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE deal_id = @deal;");
-            load.Parameters.AddWithValue("deal", dealId);
-            await using var reader = await load.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken) ? ReadInstance(reader) : null;
-        }
+        // The lock's round trip already read the state (LockAsync returns it whether asked for or not).
+        public Task<InstanceRecord?> LoadStateAsync(string dealId, CancellationToken cancellationToken) => Task.FromResult(_locked);
 
         public async Task<List<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken)
         {

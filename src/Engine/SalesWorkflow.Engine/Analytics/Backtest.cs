@@ -48,15 +48,15 @@ public static partial class Backtest
         var blocked = replays.SelectMany(r => r.Blocked).ToList();
         var before = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var after = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var roles = new SortedDictionary<string, (int Before, int After)>(StringComparer.Ordinal);
+        var roles = new SortedDictionary<string, BeforeAfter<int>>(StringComparer.Ordinal);
         foreach (var replay in replays)
         {
             foreach (var (key, level, isAfter) in replay.Levels)
             {
                 var counts = isAfter ? after : before;
                 counts[key] = counts.GetValueOrDefault(key) + 1;
-                var (b, a) = roles.GetValueOrDefault(level);
-                roles[level] = isAfter ? (b, a + 1) : (b + 1, a);
+                var (b, a) = roles.GetValueOrDefault(level) ?? new BeforeAfter<int>(0, 0);
+                roles[level] = isAfter ? new(b, a + 1) : new(b + 1, a);
             }
         }
 
@@ -110,7 +110,7 @@ public static partial class Backtest
                 .Select(g => new KeyValuePair<string, int>(g.Key, g.Count())).OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal)],
             EscalationsBefore = before,
             EscalationsAfter = after,
-            NotificationsByRole = new SortedDictionary<string, BeforeAfter<int>>(roles.ToDictionary(r => r.Key, r => new BeforeAfter<int>(r.Value.Before, r.Value.After), StringComparer.Ordinal), StringComparer.Ordinal),
+            NotificationsByRole = roles,
             WonDealsBlocked = wonBlocked,
             Kpis = kpis,
         };

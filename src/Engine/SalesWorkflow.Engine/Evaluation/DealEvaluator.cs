@@ -219,7 +219,7 @@ public static class DealEvaluator
         Deal = Context(process, stageRules, deal, now),
         Contacts = deal.Contacts,
         Activities = deal.Activities,
-        ActivityTotals = deal.ActivityTotals ?? Runtime.ActivityTotals.Of(deal.Activities),
+        ActivityTotals = deal.TotalsForEvaluation(),
         Approvals = deal.Approvals,
         Feedback = deal.Feedback,
     };
@@ -408,7 +408,7 @@ internal sealed class EscalationConditionsProbe
             Deal = DealEvaluator.Context(_process, stageRules, deal, now),
             Contacts = deal.Contacts,
             Activities = deal.Activities,
-            ActivityTotals = deal.ActivityTotals ?? Runtime.ActivityTotals.Of(deal.Activities),
+            ActivityTotals = deal.TotalsForEvaluation(),
             Approvals = deal.Approvals,
             Feedback = deal.Feedback,
             Risks = _risks,

@@ -26,6 +26,9 @@ public sealed class DealSnapshot
     /// <summary>Totals over every activity the deal logged; taken from <see cref="Activities"/> when null.</summary>
     internal Runtime.ActivityTotals? ActivityTotals { get; init; }
 
+    /// <summary>The totals the evaluation reads: the deal's own, or those of <see cref="Activities"/> taken whole.</summary>
+    internal Runtime.ActivityTotals TotalsForEvaluation() => ActivityTotals ?? Runtime.ActivityTotals.Of(Activities);
+
     /// <summary>Internal approvals.</summary>
     public IReadOnlyList<Approval> Approvals { get; init; } = [];
 

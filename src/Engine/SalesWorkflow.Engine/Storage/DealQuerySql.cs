@@ -18,10 +18,7 @@ internal static class DealQuerySql
         void Filter(string column, string comparison, string name, object value)
         {
             filters.Add($"{column} {comparison} {marker}{name}");
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = marker + name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
+            AddParameter(command, marker, name, value);
         }
 
         if (query.Stage is { } stage)
@@ -59,12 +56,18 @@ internal static class DealQuerySql
             Filter("deal_id", ">", "after", after);
         }
 
-        var limit = command.CreateParameter();
-        limit.ParameterName = marker + "limit";
-        limit.Value = Math.Clamp(query.Limit, 1, 10_000);
-        command.Parameters.Add(limit);
+        AddParameter(command, marker, "limit", Math.Clamp(query.Limit, 1, 10_000));
         command.CommandText = "SELECT deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at FROM instances"
             + (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : string.Empty) + $" ORDER BY deal_id LIMIT {marker}limit;";
+    }
+
+    /// <summary>Adds a parameter named with the provider's marker (<c>@name</c>, <c>$name</c>), for statements shared by the stores.</summary>
+    public static void AddParameter(DbCommand command, char marker, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = marker + name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>Reads every row of the prepared statement.</summary>

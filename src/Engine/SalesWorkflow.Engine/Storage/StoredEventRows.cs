@@ -107,13 +107,8 @@ internal static class TimerRows
     /// <summary>Runs a <see cref="SelectDue"/> statement for the timers due at <paramref name="now"/>.</summary>
     public static async Task<List<TimerRecord>> ReadDueAsync(System.Data.Common.DbCommand command, char marker, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        foreach (var (name, value) in new (string, object)[] { ("now", now.ToUnixTimeMilliseconds()), ("limit", limit) })
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = marker + name;
-            parameter.Value = value;
-            command.Parameters.Add(parameter);
-        }
+        DealQuerySql.AddParameter(command, marker, "now", now.ToUnixTimeMilliseconds());
+        DealQuerySql.AddParameter(command, marker, "limit", limit);
 
         var timers = new List<TimerRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
