@@ -225,6 +225,32 @@ public sealed class ImportBadInputTests : IDisposable
         Assert.Matches(@"mapping\.yaml\(\d+,1\): error: .*lossReasn", error);
     }
 
+    [Theory]
+    [InlineData("../outside.csv")]
+    [InlineData("/etc/passwd")]
+    public async Task Import_MappingNamingAFileOutsideItsFolder_IsRefusedWithoutShowingIt(string written)
+    {
+        var outside = Path.Combine(Path.GetDirectoryName(_folder)!, "outside.csv");
+        File.WriteAllText(outside, "root:x:0:0:SECRET-LINE\n");
+        try
+        {
+            Mapping();
+            Write("mapping.yaml", File.ReadAllText(Path.Combine(_folder, "mapping.yaml")).Replace("opportunities: sales_pipeline.csv", $"opportunities: '{written}'", StringComparison.Ordinal));
+
+            var (code, output, error) = await Import();
+
+            Assert.Equal(ExitCodes.Invalid, code);
+            Assert.Contains("may not be read", error + output, StringComparison.Ordinal);
+            Assert.DoesNotContain("SECRET", error + output, StringComparison.Ordinal);
+            Assert.DoesNotContain("root:x", error + output, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(_folder, "x.db")));
+        }
+        finally
+        {
+            File.Delete(outside);
+        }
+    }
+
     [Fact]
     public async Task Import_MissingColumn_StopsBeforeAnythingIsWritten()
     {

@@ -356,10 +356,22 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
     /// <summary>Reads a CSV with a header, checking the mapped columns exist; each data row goes to <paramref name="take"/>.</summary>
     private void ReadCsv(string file, string[] columns, Action<CsvRow> take)
     {
-        var path = Path.Combine(folder, file);
+        if (!FolderFiles.TryResolve(folder, file, out var path, out var refusal))
+        {
+            _issues.Add(new ImportIssue(file, 0, 0, true, "file-outside-folder", $"`{file}` may not be read: {refusal}"));
+            return;
+        }
+
         if (!File.Exists(path))
         {
             _issues.Add(new ImportIssue(file, 0, 0, true, "missing-file", $"file not found in {folder}"));
+            return;
+        }
+
+        // A device, a pipe or a /proc file reports no size; a pipe would block the import waiting for a writer.
+        if (new FileInfo(path).Length == 0)
+        {
+            _issues.Add(new ImportIssue(file, 0, 0, true, "empty-file", "the file is empty, or is not a regular file"));
             return;
         }
 

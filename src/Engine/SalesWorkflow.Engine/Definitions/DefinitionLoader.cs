@@ -16,6 +16,13 @@ public sealed class DefinitionLoaderOptions
     /// <summary>Most YAML values a file may expand to, counting each use of an alias (default 200,000).</summary>
     public long MaxExpandedNodes { get; init; } = 200_000;
 
+    /// <summary>
+    /// The folder every file a definition names (an import, a test's <c>process:</c>) must be inside, links resolved.
+    /// Default: the folder being loaded, or the folder of the file being loaded; set it when tests in a subfolder name
+    /// a process above them. Files the caller names are read wherever they are.
+    /// </summary>
+    public string? Root { get; init; }
+
     internal YamlLimits YamlLimits => new(MaxDepth, MaxExpandedNodes);
 
     /// <summary>
@@ -94,6 +101,7 @@ public sealed class DefinitionLoader
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(text);
         var session = new LoadSession(_options);
+        session.AddRoot(Path.GetDirectoryName(Path.GetFullPath(path))!);
         session.AddText(path, text);
         session.LoadFile(path);
         return Finish(session);
@@ -104,7 +112,7 @@ public sealed class DefinitionLoader
     {
         // A folder that does not exist on disk, so that nothing is read from disk by accident.
         var root = Path.Combine(Path.GetTempPath(), "salesworkflow-stored-" + Guid.NewGuid().ToString("N"));
-        var session = new LoadSession(_options);
+        var session = new LoadSession(_options, diskAllowed: false);
         foreach (var (path, text) in files)
         {
             session.AddText(Path.Combine(root, path), text);

@@ -11,6 +11,9 @@ internal static class DiagnosticIds
     public const string InvalidUtf8 = "SW0002";
     public const string FileTooLarge = "SW0003";
     public const string EmptyFile = "SW0004";
+    public const string PathOutsideRoot = "SW0005";
+    public const string NotADefinition = "SW0006";
+    public const string LinkSkipped = "SW0007";
     public const string YamlSyntax = "SW0010";
     public const string TooManyNodes = "SW0011";
     public const string NestingTooDeep = "SW0012";

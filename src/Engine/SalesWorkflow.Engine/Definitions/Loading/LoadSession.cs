@@ -9,8 +9,9 @@ namespace SalesWorkflow.Engine.Definitions.Loading;
 /// One run of the loader over a set of paths: reads each file once, resolves imports (with cycle detection) and
 /// builds processes, rule packs and test suites while collecting every diagnostic.
 /// </summary>
-internal sealed class LoadSession(DefinitionLoaderOptions options)
+internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllowed = true)
 {
+    private readonly DefinitionFiles _access = new(options.MaxFileBytes) { DiskAllowed = diskAllowed };
     private readonly Dictionary<string, ParsedFile?> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RulePack?> _packs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ProcessDefinition?> _processes = new(StringComparer.Ordinal);
@@ -30,15 +31,18 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
 
     public List<string> Files { get; } = [];
 
-    /// <summary>Loads a file, or every <c>*.yaml</c>/<c>*.yml</c> file below a folder.</summary>
+    /// <summary>
+    /// Loads a file, or every <c>*.yaml</c>/<c>*.yml</c> file below a folder (links in it are not followed). The folder,
+    /// or the file's own folder, becomes a root: the files they name must be inside it (or inside
+    /// <see cref="DefinitionLoaderOptions.Root"/> when set).
+    /// </summary>
     public void LoadPath(string path)
     {
-        if (Directory.Exists(path))
+        var isFolder = Directory.Exists(path);
+        AddRoot(isFolder ? path : Path.GetDirectoryName(Path.GetFullPath(path))!);
+        if (isFolder)
         {
-            var files = Directory.EnumerateFiles(path, "*.*", SearchOption.AllDirectories)
-                .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-                .Order(StringComparer.Ordinal);
-            foreach (var file in files)
+            foreach (var file in YamlFilesBelow(path))
             {
                 LoadFile(file);
             }
@@ -47,6 +51,79 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
         }
 
         LoadFile(path);
+    }
+
+    /// <summary>Adds the root for a load (ignored when the options fix one).</summary>
+    public void AddRoot(string folder) => _access.AddRoot(options.Root ?? folder);
+
+    /// <summary>
+    /// The YAML files below a folder in name order. A link is skipped with a warning: followed, it could lead out of the
+    /// folder or round in a loop.
+    /// </summary>
+    private List<string> YamlFilesBelow(string folder)
+    {
+        var found = new List<string>();
+        var pending = new Stack<string>([folder]);
+        while (pending.TryPop(out var directory))
+        {
+            IEnumerable<string> entries;
+            try
+            {
+                entries = Directory.EnumerateFileSystemEntries(directory).ToList();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Diagnostics.Error(DiagnosticIds.FileUnreadable, SourceSpan.StartOf(directory), $"the folder `{directory}` cannot be read: {ex.Message}", "check that you may read it");
+                continue;
+            }
+
+            foreach (var entry in entries)
+            {
+                var isYaml = entry.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || entry.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+                var info = new FileInfo(entry);
+                if (info.LinkTarget is not null)
+                {
+                    if (isYaml || Directory.Exists(entry))
+                    {
+                        Diagnostics.Warning(
+                            DiagnosticIds.LinkSkipped,
+                            SourceSpan.StartOf(entry),
+                            $"`{entry}` is a link; links are not followed when loading a folder",
+                            "copy the file into the folder, or name it on the command line");
+                    }
+                }
+                else if (Directory.Exists(entry))
+                {
+                    pending.Push(entry);
+                }
+                else if (isYaml)
+                {
+                    found.Add(entry);
+                }
+            }
+        }
+
+        found.Sort(StringComparer.Ordinal);
+        return found;
+    }
+
+    /// <summary>
+    /// Checks a path written in a definition (an import, a test's process) before anything is read from it; reports
+    /// and returns false when it is absolute or leads out of the roots.
+    /// </summary>
+    public bool MayRead(string written, string fullPath, SourceSpan span)
+    {
+        if (_inMemory.ContainsKey(fullPath) || _access.RefusalOf(written, fullPath) is not { } reason)
+        {
+            return true;
+        }
+
+        Diagnostics.Error(
+            DiagnosticIds.PathOutsideRoot,
+            span,
+            $"`{written}` may not be read: {reason}",
+            "keep packs and processes inside the folder being loaded, and name them by a relative path");
+        return false;
     }
 
     /// <summary>Registers text for a path so that it is read from memory rather than disk (tests, tools, editors).</summary>
@@ -213,7 +290,7 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
         return LoadProcess(file);
     }
 
-    public bool Exists(string fullPath) => _inMemory.ContainsKey(fullPath) || File.Exists(fullPath);
+    public bool Exists(string fullPath) => _inMemory.ContainsKey(fullPath) || (diskAllowed && File.Exists(fullPath));
 
     public static IEnumerable<string> SiblingYamlFiles(string fullPath)
     {
@@ -223,7 +300,7 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
             return [];
         }
 
-        return Directory.EnumerateFiles(directory)
+        return Directory.EnumerateFiles(directory).Take(1_000)
             .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
             .Select(f => Path.GetFileName(f)!);
     }
@@ -266,8 +343,24 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
 
         Files.Add(displayPath);
         var source = new SourceText(displayPath, text);
+
+        // Read into a bag of its own first: a file that turns out not to be a definition (a key file, an environment
+        // dump) is reported by name only, so that no line of it reaches a diagnostic.
+        var parsing = new DiagnosticBag();
+        parsing.RegisterSource(source);
+        var root = YamlTreeReader.Read(source, parsing, options.YamlLimits);
+        if (importSpan is not null && !LooksLikeDefinition(root))
+        {
+            Diagnostics.Error(
+                DiagnosticIds.NotADefinition,
+                importSpan.Value,
+                $"`{displayPath}` is not a SalesWorkflow definition (it does not start with `format: 1` and `kind:`)",
+                "name a process or rule pack file; its content is not shown because it is not a definition");
+            return null;
+        }
+
         Diagnostics.RegisterSource(source);
-        var root = YamlTreeReader.Read(source, Diagnostics, options.YamlLimits);
+        Diagnostics.AddRange(parsing.Items);
         if (root is null)
         {
             return null;
@@ -299,6 +392,9 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
         _files[fullPath] = file;
         return file;
     }
+
+    private static bool LooksLikeDefinition(YamlNode? root) =>
+        root is YamlMapping mapping && mapping["format"] is YamlScalar && mapping["kind"] is YamlScalar;
 
     /// <summary>Checks `format` and `kind`; returns the kind to check the file as (guessed when unusable).</summary>
     private string CheckHeader(YamlMapping root, ShapeChecker checker)
@@ -342,35 +438,31 @@ internal sealed class LoadSession(DefinitionLoaderOptions options)
             return CheckSize(displayPath, Encoding.UTF8.GetByteCount(text)) ? text.TrimStart('\uFEFF') : null;
         }
 
-        byte[] bytes;
-        try
+        var read = _access.Read(fullPath);
+        if (read.IsMissing)
         {
-            if (!File.Exists(fullPath))
-            {
-                var hint = Suggestions.DidYouMean(Path.GetFileName(fullPath), SiblingYamlFiles(fullPath));
-                Diagnostics.Error(
-                    importSpan is null ? DiagnosticIds.FileUnreadable : DiagnosticIds.ImportNotFound,
-                    importSpan ?? SourceSpan.StartOf(displayPath),
-                    $"the file `{displayPath}` does not exist",
-                    hint);
-                return null;
-            }
-
-            var info = new FileInfo(fullPath);
-            if (!CheckSize(displayPath, info.Length))
-            {
-                return null;
-            }
-
-            bytes = File.ReadAllBytes(fullPath);
+            var hint = diskAllowed ? Suggestions.DidYouMean(Path.GetFileName(fullPath), SiblingYamlFiles(fullPath)) : null;
+            Diagnostics.Error(
+                importSpan is null ? DiagnosticIds.FileUnreadable : DiagnosticIds.ImportNotFound,
+                importSpan ?? SourceSpan.StartOf(displayPath),
+                $"the file `{displayPath}` does not exist",
+                hint);
+            return null;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+
+        if (read.TooLargeSize is { } size)
+        {
+            CheckSize(displayPath, size);
+            return null;
+        }
+
+        if (read.Bytes is not { } bytes)
         {
             Diagnostics.Error(
                 DiagnosticIds.FileUnreadable,
                 importSpan ?? SourceSpan.StartOf(displayPath),
-                $"the file `{displayPath}` cannot be read: {ex.Message}",
-                "check that the file exists and that you may read it");
+                $"the file `{displayPath}` cannot be read: {read.Problem}",
+                "name a regular file that you may read");
             return null;
         }
 

@@ -33,6 +33,11 @@ internal sealed partial class ProcessBuilder
             var directory = Path.GetDirectoryName(_file.FullPath)!;
             var full = Path.GetFullPath(Path.Combine(directory, path.Value));
             var display = LoadSession.DisplayPathOf(_file.DisplayPath, path.Value);
+            if (!_session.MayRead(path.Value, full, path.Span))
+            {
+                continue;
+            }
+
             if (!_session.Exists(full))
             {
                 _diagnostics.Error(

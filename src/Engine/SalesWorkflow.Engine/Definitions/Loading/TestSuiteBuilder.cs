@@ -23,7 +23,7 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
 
         var full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file.FullPath)!, processPath.Value));
         var display = LoadSession.DisplayPathOf(file.DisplayPath, processPath.Value);
-        var process = session.LoadReferencedProcess(display, full, processPath.Span);
+        var process = session.MayRead(processPath.Value, full, processPath.Span) ? session.LoadReferencedProcess(display, full, processPath.Span) : null;
         var cases = new List<ProcessTestCase>();
         var names = new Dictionary<string, SourceSpan>(StringComparer.Ordinal);
         foreach (var item in _read.Mappings(file.Root, "tests"))

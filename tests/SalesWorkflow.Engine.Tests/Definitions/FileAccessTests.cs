@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Diagnostics;
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.Engine.Tests.Definitions;
+
+/// <summary>
+/// The files a definition names are the author's choice, not the operator's: they stay inside the folder being
+/// loaded, are regular files, and a file that is not a definition never has its content shown (issue 15, finding 1).
+/// </summary>
+public sealed class FileAccessTests : IDisposable
+{
+    private const string Secret = "root:$6$SECRET-HASH:19000:0:99999:7:::";
+
+    private readonly string _outer = Directory.CreateTempSubdirectory("sw-files-").FullName;
+
+    public FileAccessTests()
+    {
+        Directory.CreateDirectory(Definitions);
+        File.WriteAllText(Path.Combine(_outer, "shadow"), Secret + "\n");
+    }
+
+    private string Definitions => Path.Combine(_outer, "definitions");
+
+    public void Dispose() => Directory.Delete(_outer, recursive: true);
+
+    [Theory]
+    [InlineData("../shadow")]
+    [InlineData("packs/../../shadow")]
+    [InlineData("../../../../../../../../etc/passwd")]
+    public void Import_LeavingTheFolder_IsRefusedWithoutReadingTheFile(string written)
+    {
+        var set = LoadProcessImporting(written);
+
+        var refused = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.PathOutsideRoot);
+        Assert.Equal(ProcessImportLine, refused.Span.Line);
+        AssertNothingLeaked(set);
+    }
+
+    [Theory]
+    [InlineData("/etc/passwd")]
+    [InlineData("~/.ssh/id_rsa")]
+    public void Import_AbsolutePath_IsRefused(string written)
+    {
+        var set = LoadProcessImporting(written);
+
+        // The shape check refuses a path starting at / (SW1003); the loader refuses the rest (SW0005).
+        Assert.Contains(set.Diagnostics, d => d.Code is DiagnosticIds.PathOutsideRoot or DiagnosticIds.InvalidValue && d.Span.Line == ProcessImportLine);
+        Assert.Empty(set.Packs);
+        AssertNothingLeaked(set);
+    }
+
+    [Fact]
+    public void Import_LinkInsideTheFolderPointingOut_IsRefused()
+    {
+        File.CreateSymbolicLink(Path.Combine(Definitions, "pack.yaml"), Path.Combine(_outer, "shadow"));
+
+        var set = LoadProcessImporting("pack.yaml");
+
+        Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.PathOutsideRoot);
+        AssertNothingLeaked(set);
+    }
+
+    [Fact]
+    public void Import_LinkedFolderPointingOut_IsRefused()
+    {
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_outer, "elsewhere")).FullName;
+        File.WriteAllText(Path.Combine(elsewhere, "bant.yaml"), PackYaml);
+        Directory.CreateSymbolicLink(Path.Combine(Definitions, "packs"), elsewhere);
+
+        var set = LoadProcessImporting("packs/bant.yaml");
+
+        Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.PathOutsideRoot);
+    }
+
+    [Fact]
+    public void Import_LinkToAPackInsideTheFolder_IsRead()
+    {
+        var packs = Directory.CreateDirectory(Path.Combine(Definitions, "packs")).FullName;
+        File.WriteAllText(Path.Combine(packs, "bant-v1.yaml"), PackYaml);
+        File.CreateSymbolicLink(Path.Combine(Definitions, "bant.yaml"), Path.Combine(packs, "bant-v1.yaml"));
+
+        var set = LoadProcessImporting("bant.yaml");
+
+        Assert.False(set.HasErrors, string.Join("\n", set.Diagnostics));
+        Assert.Single(set.Packs);
+    }
+
+    [Fact]
+    public void Import_LoopOfLinks_IsRefusedWithoutHanging()
+    {
+        File.CreateSymbolicLink(Path.Combine(Definitions, "a.yaml"), Path.Combine(Definitions, "b.yaml"));
+        File.CreateSymbolicLink(Path.Combine(Definitions, "b.yaml"), Path.Combine(Definitions, "a.yaml"));
+
+        var set = LoadProcessImporting("a.yaml");
+
+        Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.PathOutsideRoot && d.Message.Contains("loop", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Import_YamlFileThatIsNotADefinition_IsReportedWithoutItsContent()
+    {
+        File.WriteAllText(Path.Combine(Definitions, "secrets.yaml"), "database:\n  password: hunter2-" + Secret + "\n");
+
+        var set = LoadProcessImporting("secrets.yaml");
+
+        var diagnostic = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.NotADefinition);
+        Assert.Equal(ProcessImportLine, diagnostic.Span.Line);
+        AssertNothingLeaked(set);
+    }
+
+    [Fact]
+    public void Import_BrokenYamlThatIsNotADefinition_IsReportedWithoutItsContent()
+    {
+        File.WriteAllText(Path.Combine(Definitions, "env.yaml"), "PATH=/usr/bin\0" + Secret + "\0HOME=/root: [\n");
+
+        var set = LoadProcessImporting("env.yaml");
+
+        Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.NotADefinition);
+        AssertNothingLeaked(set);
+    }
+
+    [Fact]
+    public void TestSuite_ProcessOutsideTheFolder_IsRefused()
+    {
+        File.WriteAllText(Path.Combine(_outer, "process.yaml"), ProcessYaml(imports: null));
+        File.WriteAllText(Path.Combine(Definitions, "p.tests.yaml"), "format: 1\nkind: process-tests\nprocess: ../process.yaml\ntests: []\n");
+
+        var set = FirstPartyPlugins.Loader().Load([Definitions]);
+
+        var refused = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.PathOutsideRoot);
+        Assert.Equal(3, refused.Span.Line);
+        Assert.Empty(set.Processes);
+    }
+
+    [Fact]
+    public void TestSuite_ProcessAboveItsFolder_IsReadWhenTheRootIsSet()
+    {
+        File.WriteAllText(Path.Combine(Definitions, "process.yaml"), ProcessYaml(imports: null));
+        var tests = Directory.CreateDirectory(Path.Combine(Definitions, "tests")).FullName;
+        File.WriteAllText(Path.Combine(tests, "p.tests.yaml"), "format: 1\nkind: process-tests\nprocess: ../process.yaml\ntests: []\n");
+
+        var withoutRoot = FirstPartyPlugins.Loader().Load([Path.Combine(tests, "p.tests.yaml")]);
+        var withRoot = new DefinitionLoader(new DefinitionLoaderOptions { Plugins = FirstPartyPlugins.Catalog, Root = Definitions })
+            .Load([Path.Combine(tests, "p.tests.yaml")]);
+
+        Assert.Contains(withoutRoot.Diagnostics, d => d.Code == DiagnosticIds.PathOutsideRoot);
+        Assert.DoesNotContain(withRoot.Diagnostics, d => d.Code == DiagnosticIds.PathOutsideRoot);
+        Assert.Single(withRoot.Processes);
+    }
+
+    [UnixFact]
+    public void Load_DeviceThatReportsNoSize_IsRefusedWithoutReadingForever()
+    {
+
+        var set = FirstPartyPlugins.Loader().Load(["/dev/zero"]);
+
+        var diagnostic = Assert.Single(set.Diagnostics);
+        Assert.Equal(DiagnosticIds.FileUnreadable, diagnostic.Code);
+        Assert.Contains("not a regular file", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [UnixFact]
+    public void Import_NamedPipe_IsRefusedWithoutWaitingForAWriter()
+    {
+        using (var mkfifo = Process.Start("mkfifo", Path.Combine(Definitions, "pipe.yaml")))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        var load = Task.Run(() => LoadProcessImporting("pipe.yaml"));
+
+        Assert.True(load.Wait(TimeSpan.FromSeconds(30)), "the load waited on the pipe");
+        Assert.Contains(load.Result.Diagnostics, d => d.Code == DiagnosticIds.FileUnreadable && d.Message.Contains("not a regular file", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void LoadFolder_LinkLoop_LoadsEachFileOnceAndWarns()
+    {
+        File.WriteAllText(Path.Combine(Definitions, "process.yaml"), ProcessYaml(imports: null));
+        Directory.CreateSymbolicLink(Path.Combine(Definitions, "again"), Definitions);
+
+        var set = FirstPartyPlugins.Loader().Load([Definitions]);
+
+        Assert.Single(set.Files);
+        Assert.Single(set.Processes);
+        Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.LinkSkipped && d.Severity == DiagnosticSeverity.Warning);
+        Assert.False(set.HasErrors, string.Join("\n", set.Diagnostics));
+    }
+
+    [Fact]
+    public void StoredVersion_ImportNotAmongItsTexts_IsNotReadFromDisk()
+    {
+        // A stored version is rebuilt from its own texts only, even when a file of that name exists where it points.
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), "sw-stored-probe.yaml"), PackYaml);
+
+        var set = FirstPartyPlugins.Loader().LoadSources("process.yaml", new Dictionary<string, string>
+        {
+            ["process.yaml"] = ProcessYaml(imports: "../sw-stored-probe.yaml"),
+        });
+
+        Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.ImportNotFound);
+        Assert.Empty(set.Packs);
+    }
+
+    private const int ProcessImportLine = 8;
+
+    private static string PackYaml => """
+        format: 1
+        kind: rule-pack
+        id: bant
+        version: 1
+        name: BANT
+        criteria:
+          - { id: budget, when: 'Opportunity.Amount > 0' }
+
+        """;
+
+    private static string ProcessYaml(string? imports) =>
+        "format: 1\nkind: process\nid: p\nversion: 1\nname: P\ncurrency: CNY\n" +
+        (imports is null ? string.Empty : $"imports:\n  - {{ pack: '{imports}', as: x }}\n") +
+        """
+        stages:
+          - { id: lead, name: Lead, probability: 0.1 }
+          - { id: won, name: Won, kind: won }
+          - { id: lost, name: Lost, kind: lost }
+        transitions:
+          requireLossReason: false
+
+        """;
+
+    private DefinitionSet LoadProcessImporting(string written)
+    {
+        var path = Path.Combine(Definitions, "process.yaml");
+        File.WriteAllText(path, ProcessYaml(written));
+        return FirstPartyPlugins.Loader().Load([path]);
+    }
+
+    private static void AssertNothingLeaked(DefinitionSet set)
+    {
+        foreach (var diagnostic in set.Diagnostics)
+        {
+            var shown = diagnostic.ToString() + diagnostic.Hint + diagnostic.SourceLine;
+            Assert.DoesNotContain("SECRET", shown, StringComparison.Ordinal);
+            Assert.DoesNotContain("root:x:", shown, StringComparison.Ordinal);
+            Assert.DoesNotContain("hunter2", shown, StringComparison.Ordinal);
+        }
+    }
+}
+
+/// <summary>A fact about Unix files (devices, named pipes); skipped on Windows.</summary>
+public sealed class UnixFactAttribute : FactAttribute
+{
+    public UnixFactAttribute()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Skip = "needs Unix devices and named pipes";
+        }
+    }
+}
