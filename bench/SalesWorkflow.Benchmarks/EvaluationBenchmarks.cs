@@ -18,6 +18,7 @@ public class EvaluationBenchmarks
     private DealSnapshot _deal = null!;
     private DealFacts _facts = null!;
     private Func<DealFacts, bool>[] _baseline = [];
+    private Func<DealFacts, bool>[] _guarded = [];
     private readonly DateTimeOffset _now = new(2026, 3, 20, 10, 0, 0, TimeSpan.FromHours(8));
 
     [Params("lead", "first-contact", "needs-analysis", "proposal", "negotiation")]
@@ -54,6 +55,13 @@ public class EvaluationBenchmarks
             var terms = c.Terms.Select(t => t.FactsLambda.Compile()).ToArray();
             return (Func<DealFacts, bool>)(f => terms.All(t => t(f)));
         })];
+
+        // The same delegates as the engine compiles them: under the evaluation budget, checked and culture-invariant.
+        _guarded = [.. sources.Select(s => definition.CheckedConditions![s]).Select(c =>
+        {
+            var terms = c.Terms.Select(t => SalesWorkflow.Engine.Expressions.ConditionGuards.Guard(t.FactsLambda).Compile()).ToArray();
+            return (Func<DealFacts, bool>)(f => terms.All(t => t(f)));
+        })];
     }
 
     [Benchmark(Baseline = true)]
@@ -61,6 +69,22 @@ public class EvaluationBenchmarks
     {
         var holding = 0;
         foreach (var condition in _baseline)
+        {
+            if (condition(_facts))
+            {
+                holding++;
+            }
+        }
+
+        return holding;
+    }
+
+    /// <summary>The price of the guards (budget counting, checked arithmetic, invariant text) against <see cref="PlainDelegates"/>.</summary>
+    [Benchmark]
+    public int GuardedDelegates()
+    {
+        var holding = 0;
+        foreach (var condition in _guarded)
         {
             if (condition(_facts))
             {

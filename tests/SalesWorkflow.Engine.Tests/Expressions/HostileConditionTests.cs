@@ -58,6 +58,23 @@ public sealed class HostileConditionTests
         "^.Opportunity != null",
         "Opportunity.CreatedAt < \"2026-06-30\"",
         "Deal.Calendar.TimeZone.Id == \"UTC\"",
+
+        // Issue 15: crashes of the parser, banned aliases, text walked as a collection, nesting beyond the budget.
+        "Feedback.SelectMany() != null",
+        "Contacts.SelectMany(c => c.Name).Any()",
+        "$.Opportunity != null",
+        "~.Opportunity != null",
+        "^ .Opportunity != null",
+        "Deal.ProcessId.Select(x => x).Any()",
+        "Opportunity.Name.Any(ch => ch == 'a')",
+        "Opportunity.Name.Count() > 3",
+        "Deal.ProcessId.Select(x0 => x0).All(v0 => v0 != 'a')",
+        "Contacts.Any(a => Contacts.Any(b => Contacts.Any(c => Contacts.Any(d => d.Id == a.Id))))",
+        "Date(\"0001-01-01\") < now",
+        "Date(\"9999-12-31\") > now",
+        "Opportunity.Amount < 1e999",
+        "now.DayOfWeek == 99",
+        "true == \"true\"",
     ];
 
     [Fact]

@@ -72,7 +72,7 @@ internal sealed class CompiledTerm
     public static CompiledTerm Compile(CheckedTerm term) => new()
     {
         Source = term,
-        Evaluate = term.FactsLambda.Compile(),
-        Probes = [.. term.Probes.Select(p => (p.Text, p.Value.Compile()))],
+        Evaluate = Expressions.ConditionGuards.Guard(term.FactsLambda).Compile(),
+        Probes = [.. term.Probes.Select(p => (p.Text, Expressions.ConditionGuards.Guard(p.Value).Compile()))],
     };
 }

@@ -106,6 +106,13 @@ internal static partial class ConditionChecker
             Report(DiagnosticIds.ConditionTypeMismatch, 0, text.Length, "this condition does not type-check: " + FirstSentence(ex.Message), "compare values of the same type: numbers with numbers, text with text in quotes");
             return null;
         }
+#pragma warning disable CA1031 // The parser's own faults (IndexOutOfRange on `SelectMany()`, …) are a diagnostic, never a crash of the load.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Report(DiagnosticIds.ConditionSyntax, 0, text.Length, "this condition cannot be read", "check the method calls and their arguments against docs/conditions.md");
+            return null;
+        }
 
         var scopeParameter = parsed.Parameters[0];
         var problems = ConditionSandbox.Check(parsed, scope);
@@ -129,6 +136,20 @@ internal static partial class ConditionChecker
         if (Depth(parsed.Body) > MaxTreeDepth)
         {
             Report(DiagnosticIds.ConditionTooDeep, 0, text.Length, $"the condition is nested more than {MaxTreeDepth} levels deep", "split it into several rules");
+            return null;
+        }
+
+        // The load-time cost estimate: each lambda inside another multiplies the work by the length of a list.
+        if (LambdaNesting(parsed.Body) > ConditionLimits.MaxLambdaNesting)
+        {
+            Report(DiagnosticIds.ConditionTooDeep, 0, text.Length, $"the condition nests lambdas more than {ConditionLimits.MaxLambdaNesting} deep (`a => … b => … c => … d => …`)", "each nested lambda multiplies the work by the length of a list; split the condition, or read a total such as `ActivityCount(\"call\")`");
+            return null;
+        }
+
+        if (ConvertedLiteral(text, parsed.Body) is { } literal)
+        {
+            var at = ConditionLexer.FindLiteral(text, literal);
+            Report(DiagnosticIds.ConditionTypeMismatch, Math.Max(0, at - 1), literal.Length + 2, $"`\"{literal}\"` is text, compared here with a value that is not", "compare like with like: `true` and numbers without quotes, text in quotes");
             return null;
         }
 
@@ -405,6 +426,65 @@ internal static partial class ConditionChecker
         }
 
         return probes;
+    }
+
+    /// <summary>How deep lambdas nest inside one another.</summary>
+    private static int LambdaNesting(Expression expression)
+    {
+        var counter = new LambdaCounter();
+        counter.Visit(expression);
+        return counter.Deepest;
+    }
+
+    private sealed class LambdaCounter : ExpressionVisitor
+    {
+        private int _depth;
+
+        public int Deepest { get; private set; }
+
+        protected override Expression VisitLambda<T>(Expression<T> node)
+        {
+            Deepest = Math.Max(Deepest, ++_depth);
+            Visit(node.Body);
+            _depth--;
+            return node;
+        }
+    }
+
+    /// <summary>
+    /// A text literal the parser turned into another type to make a comparison work (<c>true == "true"</c>,
+    /// <c>Amount > "5"</c>): it would compare what the author did not write. Null when every literal stayed text.
+    /// </summary>
+    private static string? ConvertedLiteral(string text, Expression body)
+    {
+        var literals = ConditionLexer.StringLiterals(text);
+        if (literals.Count == 0)
+        {
+            return null;
+        }
+
+        var texts = new StringConstants();
+        texts.Visit(body);
+        return literals.FirstOrDefault(l => !texts.Values.Contains(l));
+    }
+
+    private sealed class StringConstants : ExpressionVisitor
+    {
+        public HashSet<string> Values { get; } = new(StringComparer.Ordinal);
+
+        protected override Expression VisitConstant(ConstantExpression node)
+        {
+            if (node.Value is string value)
+            {
+                Values.Add(value);
+            }
+            else if (node.Value is Enum named)
+            {
+                Values.Add(named.ToString()); // `now.DayOfWeek == "Friday"`: the text names the value
+            }
+
+            return node;
+        }
     }
 
     private static int Depth(Expression expression)

@@ -76,9 +76,10 @@ internal static class ConditionLexer
                     break;
             }
 
-            if (c == '^' && i + 1 < text.Length && text[i + 1] == '.')
+            // `$` (it), `^` (parent) and `~` (root) are the parser's aliases for its context, with or without a dot after.
+            if (c is '^' or '$' or '~')
             {
-                problems.Add(new Problem(i, 2, Diagnostics.DiagnosticIds.ConditionForbidden, "`^.` refers to the parser's context, not to a fact", "name the fact, e.g. `Opportunity.Amount`"));
+                problems.Add(new Problem(i, 1, Diagnostics.DiagnosticIds.ConditionForbidden, $"`{c}` refers to the parser's context, not to a fact", "name the fact, e.g. `Opportunity.Amount`, or the lambda parameter (`c => c.Role`)"));
             }
 
             if (char.IsAsciiLetter(c) && (i == 0 || (!IsIdentifierChar(text[i - 1]) && text[i - 1] != '.')))
@@ -181,6 +182,28 @@ internal static class ConditionLexer
     {
         var at = text.IndexOf("\"" + value + "\"", StringComparison.Ordinal);
         return at >= 0 ? at : text.IndexOf("'" + value + "'", StringComparison.Ordinal);
+    }
+
+    /// <summary>The values of the double-quoted literals without escapes, in order.</summary>
+    public static List<string> StringLiterals(string text)
+    {
+        var literals = new List<string>();
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] is '"' or '\'')
+            {
+                var end = SkipString(text, i);
+                var inner = text[(i + 1)..Math.Max(i + 1, end - 1)];
+                if (text[i] == '"' && end - 1 < text.Length && text[end - 1] == '"' && !inner.Contains('\\', StringComparison.Ordinal))
+                {
+                    literals.Add(inner);
+                }
+
+                i = end - 1;
+            }
+        }
+
+        return literals;
     }
 
     private static int SkipString(string text, int start)

@@ -55,6 +55,9 @@ internal sealed class ConditionSandbox : ExpressionVisitor
         typeof(Approval), typeof(Feedback), typeof(DealContext),
     ];
 
+    private const int MinYear = 1900;
+    private const int MaxYear = 2999;
+
     private readonly ConditionScope _scope;
     private readonly List<(string Code, string Message, string? Hint, string? Word)> _problems = [];
 
@@ -145,10 +148,30 @@ internal sealed class ConditionSandbox : ExpressionVisitor
             (method.Name == "get_Item" && IsCollection(declaring)) ||
             (declaring == typeof(decimal) && method.Name is "Compare" or "Add" or "Subtract" or "Multiply" or "Divide" or "Remainder" or "Negate");
         if (allowed && _scope.Methods.TryGetValue(method, out var function) && function.Name == nameof(ConditionFunctions.Date) &&
-            node.Arguments[0] is ConstantExpression { Value: string isoDate } &&
-            !DateOnly.TryParseExact(isoDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+            node.Arguments[0] is ConstantExpression { Value: string isoDate })
         {
-            _problems.Add((DiagnosticIds.ConditionTypeMismatch, $"`{isoDate}` is not a date", "write dates as `yyyy-mm-dd`, e.g. `Date(\"2026-06-30\")`", "\"" + isoDate + "\""));
+            if (!DateOnly.TryParseExact(isoDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date))
+            {
+                _problems.Add((DiagnosticIds.ConditionTypeMismatch, $"`{isoDate}` is not a date", "write dates as `yyyy-mm-dd`, e.g. `Date(\"2026-06-30\")`", "\"" + isoDate + "\""));
+            }
+            else if (date.Year is < MinYear or > MaxYear)
+            {
+                // 0001-01-01 or 9999-12-31 in a time zone ahead of or behind UTC is not a date .NET can hold.
+                _problems.Add((DiagnosticIds.ConditionTypeMismatch, $"`{isoDate}` is outside the dates a condition may name ({MinYear} to {MaxYear})", "name a date of the sales process, e.g. `Date(\"2026-06-30\")`", "\"" + isoDate + "\""));
+            }
+        }
+
+        // Text is not a collection: walking its characters with a lambda is how a short condition turns into hours.
+        if (allowed && declaring == typeof(Enumerable) && node.Arguments.Count > 0 && node.Arguments[0].Type == typeof(string))
+        {
+            Forbid($"`{method.Name}` walks a text character by character; text is not a list", "compare texts with `==`, `Contains`, `StartsWith`, or read `.Length`", method.Name);
+            return node;
+        }
+
+        if (allowed && declaring == typeof(string) && method.Name == nameof(string.Concat) && method.IsGenericMethod)
+        {
+            Forbid("`string.Concat` joins texts; these values are not texts", "select texts first, e.g. `string.Concat(Contacts.Select(c => c.Name))`", method.Name);
+            return node;
         }
 
         if (!allowed)
@@ -205,12 +228,29 @@ internal sealed class ConditionSandbox : ExpressionVisitor
         return node;
     }
 
-    /// <summary>Comparing an enum custom field with a text that is not one of its values can never be true.</summary>
+    /// <summary>
+    /// Comparing an enum custom field with a text that is not one of its values, or an enum such as
+    /// <c>now.DayOfWeek</c> with a number that names none of its values, can never be true.
+    /// </summary>
     private void CheckEnumLiteral(BinaryExpression node)
     {
         if (node.NodeType is not (ExpressionType.Equal or ExpressionType.NotEqual))
         {
             return;
+        }
+
+        foreach (var side in new[] { node.Left, node.Right })
+        {
+            if ((Nullable.GetUnderlyingType(side.Type) ?? side.Type) is { IsEnum: true } enumType &&
+                Strip(side) is ConstantExpression { Value: { } number } && !Enum.IsDefined(enumType, Enum.ToObject(enumType, number)))
+            {
+                _problems.Add((
+                    DiagnosticIds.ConditionEnumValue,
+                    $"`{number}` is not a value of `{enumType.Name}` ({string.Join(", ", Enum.GetNames(enumType))})",
+                    $"compare with a name, e.g. `== \"{Enum.GetNames(enumType)[0]}\"`",
+                    number.ToString()));
+                return;
+            }
         }
 
         var (member, constant) = (Strip(node.Left), Strip(node.Right)) switch

@@ -119,7 +119,7 @@ internal static class RuleModelCompiler
         {
             var last = term.Declarations.Count > 0 ? term.Declarations[^1] : declarations[0];
             var lambda = term.Declarations.Count > 0 ? term.RuleLambda : Expression.Lambda(term.RuleLambda.Body, Expression.Parameter(last.ExposedType, last.Name));
-            patterns[last].Condition(lambda);
+            patterns[last].Condition(Expressions.ConditionGuards.Guard(lambda));
         }
 
         var context = Expression.Parameter(typeof(IContext), "ctx");
