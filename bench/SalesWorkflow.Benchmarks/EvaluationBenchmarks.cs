@@ -11,6 +11,7 @@ namespace SalesWorkflow.Benchmarks;
 /// of that stage as plain compiled delegates (no rules engine, no explanation). Target: under 50 µs per evaluation.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
 public class EvaluationBenchmarks
 {

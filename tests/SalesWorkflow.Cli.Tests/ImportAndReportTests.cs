@@ -214,6 +214,99 @@ public sealed class ImportBadInputTests : IDisposable
         Assert.Contains("0 commands applied", again, StringComparison.Ordinal);
     }
 
+    private void SampleSideFiles()
+    {
+        foreach (var file in new[] { "sales_teams.csv", "accounts.csv", "products.csv" })
+        {
+            File.Copy(RepoPaths.Combine("samples", "maven-crm", file), Path.Combine(_folder, file), overwrite: true);
+        }
+    }
+
+    private const string PipelineHeader = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n";
+
+    private static string Rows(int from, int count) => string.Concat(Enumerable.Range(from, count).Select(i =>
+        $"OK{i},Moses Frase,GTX Basic,Cancity,Won,2016-10-20,2017-03-01,1054\n"));
+
+    [Fact]
+    public async Task Import_UnclosedQuote_IsReportedAtItsLineInsteadOfSwallowingTheRest()
+    {
+        Mapping();
+        SampleSideFiles();
+        Write("sales_pipeline.csv", PipelineHeader + Rows(1, 5) + "BAD,Moses Frase,\"GTX Basic,Cancity,Won,2016-10-20,2017-03-01,1054\n" + Rows(6, 289));
+
+        var (code, output, _) = await Import();
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("sales_pipeline.csv(7,1): error: a quote opened on this line is never closed", output, StringComparison.Ordinal);
+        Assert.True(output.Contains("(289 more line(s))", StringComparison.Ordinal), output);
+        Assert.Contains("Imported 5 deals", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_RowWithAnExtraField_IsReportedNotMisread()
+    {
+        Mapping();
+        SampleSideFiles();
+        Write("sales_pipeline.csv", PipelineHeader + Rows(1, 2) + "COMMA,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,2017-03-01,1,054\n" + Rows(3, 2));
+
+        var (code, output, _) = await Import();
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("sales_pipeline.csv(4,1): error: this row has 9 fields and the header 8 (an unquoted comma", output, StringComparison.Ordinal);
+        Assert.Contains("Imported 4 deals", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_PlaceholderDate_IsAnErrorOfItsRowAndTheImportCanRunAgain()
+    {
+        Mapping();
+        SampleSideFiles();
+        Write("sales_pipeline.csv", PipelineHeader + Rows(1, 3) + "FAR,Moses Frase,GTX Basic,Cancity,Won,2016-10-20,9999-12-30,1054\n" + Rows(4, 3));
+
+        var (code, output, error) = await Import();
+        var (againCode, again, againError) = await Import();
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("sales_pipeline.csv(5,7): error: `9999-12-30` is outside the years 1900 to 2999", output, StringComparison.Ordinal);
+        Assert.Contains("Imported 6 deals", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", error + againError, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Invalid, againCode);
+        Assert.Contains("0 commands applied", again, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_Markdown_NamesFromTheCrmCannotCarryHtmlOrMarkdown()
+    {
+        Mapping();
+        SampleSideFiles();
+        const string Owner = "<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3)) | *";
+        Write("sales_pipeline.csv", PipelineHeader + $"XSS1,\"{Owner}\",GTX Basic,Cancity,Won,2017-01-10,2017-02-01,1054\n" + Rows(2, 2));
+        await Import();
+
+        var (code, markdown, error) = await CliRunner.RunAsync("report", "--db", Path.Combine(_folder, "x.db"), "--period", "2017-Q1", "--format", "md");
+
+        Assert.True(code == ExitCodes.Ok, error);
+        Assert.Contains("&lt;script&gt;", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("[x](", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain(" | *", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_HugeField_IsRefusedAtItsLine()
+    {
+        Mapping();
+        SampleSideFiles();
+        Write("sales_pipeline.csv", PipelineHeader + Rows(1, 2) + "HUGE,Moses Frase,GTX Basic," + new string('x', 10_000_000) + ",Won,2016-10-20,2017-03-01,1054\n");
+
+        var (code, output, error) = await Import();
+
+        Assert.NotEqual(ExitCodes.Ok, code);
+        Assert.Contains("sales_pipeline.csv(4,1): error:", output + error, StringComparison.Ordinal);
+        Assert.Contains("100,000 characters", output + error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Import_MappingWithAnUnknownKey_IsAnErrorWithItsPosition()
     {

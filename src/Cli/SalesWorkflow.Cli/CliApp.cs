@@ -14,10 +14,20 @@ internal static class ExitCodes
 
     /// <summary>Wrong usage, or a file or database could not be read or written.</summary>
     public const int UsageOrIo = 2;
+
+    /// <summary>A fault of salesflow itself (a bug to report); the message says so, without a stack trace.</summary>
+    public const int InternalError = 70;
 }
 
-/// <summary>Where a command writes; the console in production, string writers in tests.</summary>
-internal sealed record CliContext(TextWriter Out, TextWriter Error);
+/// <summary>
+/// Where a command writes; the console in production, string writers in tests. <see cref="Out"/> and
+/// <see cref="Error"/> escape control characters (<see cref="TerminalText"/>); <see cref="Terminal"/> is the raw
+/// output, for Spectre.Console's own colours, whose values are escaped one by one.
+/// </summary>
+internal sealed record CliContext(TextWriter Out, TextWriter Error)
+{
+    public TextWriter Terminal { get; init; } = Out;
+}
 
 /// <summary>The <c>salesflow</c> command line: builds the command tree and maps parse errors to exit code 2.</summary>
 internal static class CliApp
@@ -41,7 +51,8 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        var context = new CliContext(output, error);
+        var context = new CliContext(TerminalText.SafeWriter(output), TerminalText.SafeWriter(error)) { Terminal = output };
+        (output, error) = (context.Out, context.Error);
         var root = BuildRoot(context);
         var parse = root.Parse(args);
         var configuration = new InvocationConfiguration { Output = output, Error = error };
@@ -58,7 +69,38 @@ internal static class CliApp
             return ExitCodes.UsageOrIo;
         }
 
-        return await parse.InvokeAsync(configuration);
+        // Every command's store errors and faults end here, so that none prints a stack trace at its user: a file that
+        // is not a database is a message; a bug is a message asking for a report (the trace with SALESFLOW_DEBUG=1).
+        configuration.EnableDefaultExceptionHandler = false;
+        try
+        {
+            return await parse.InvokeAsync(configuration);
+        }
+        catch (Engine.Storage.SalesWorkflowStoreException ex)
+        {
+            await error.WriteLineAsync("salesflow: " + TerminalText.Safe(ex.Message));
+            return ExitCodes.UsageOrIo;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync("salesflow: " + TerminalText.Safe(ex.Message));
+            return ExitCodes.UsageOrIo;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("salesflow: cancelled");
+            return ExitCodes.UsageOrIo;
+        }
+#pragma warning disable CA1031 // The last line of defence of a command line: a fault is reported, never a trace dump.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            await error.WriteLineAsync($"salesflow: internal error ({ex.GetType().Name}): {TerminalText.Safe(ex.Message)}");
+            await error.WriteLineAsync(Environment.GetEnvironmentVariable("SALESFLOW_DEBUG") == "1"
+                ? ex.ToString()
+                : "This is a bug in salesflow; please report it with the command you ran (set SALESFLOW_DEBUG=1 for the details).");
+            return ExitCodes.InternalError;
+        }
     }
 
     private static bool IsHelpOrVersion(string[] args) =>

@@ -57,6 +57,20 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void LoadText_LongTextAliasedManyTimes_ReportsExpansionLimitWithoutCopyingIt()
+    {
+        // 1 MB of text aliased 10,000 times: 10,001 values, but 10 GB once expanded (issue 15, finding 3).
+        var text = "format: 1\nkind: process\nx-big: &big " + new string('x', 1_000_000) + "\nx-copies: [" +
+            string.Join(", ", Enumerable.Repeat("*big", 10_000)) + "]\n";
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "big-alias.yaml"), text);
+
+        Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.TooManyNodes);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 1L << 30, "the loader allocated more than 1 GB");
+    }
+
+    [Fact]
     public void Load_Utf16File_ReportsInvalidUtf8WithHint()
     {
         var path = Path.Combine(_folder, "utf16.yaml");

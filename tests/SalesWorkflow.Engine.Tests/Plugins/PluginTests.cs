@@ -309,6 +309,41 @@ public sealed class PluginTests
         }
     }
 
+    [Fact]
+    public void Load_RelativePluginFolder_LoadsAsAnAbsoluteOne_AndADllDirectlyInTheFolderIsReported()
+    {
+        // The plugin guide's own `--plugins plugins` / AddPluginsFrom("plugins"): once "Value must be an absolute file path".
+        var root = Directory.CreateTempSubdirectory("plugins-relative-");
+        try
+        {
+            const string Name = "SalesWorkflow.Plugins.CreditRisk";
+            var folder = Directory.CreateDirectory(Path.Combine(root.FullName, Name)).FullName;
+            File.Copy(Path.Combine(AppContext.BaseDirectory, Name + ".dll"), Path.Combine(folder, Name + ".dll"));
+            File.Copy(Path.Combine(AppContext.BaseDirectory, Name + ".dll"), Path.Combine(root.FullName, "stray.dll"));
+            var relative = Path.GetRelativePath(Environment.CurrentDirectory, root.FullName);
+            Assert.False(Path.IsPathRooted(relative));
+
+            var catalog = PluginCatalog.Load([], [relative]);
+
+            Assert.Single(catalog.Plugins);
+            var stray = Assert.Single(catalog.Diagnostics);
+            Assert.EndsWith("stray.dll", stray.Source, StringComparison.Ordinal);
+            Assert.Contains("a folder of its own", stray.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AddPluginsFrom_RelativeFolder_IsKeptAsTheFullPathOfTheWorkingDirectory()
+    {
+        var options = new SalesWorkflow.Engine.Hosting.SalesWorkflowOptions().AddPluginsFrom("plugins");
+
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "plugins"), Assert.Single(options.PluginFolders));
+    }
+
     [Theory]
     [InlineData("1.0", "1.0", true)]
     [InlineData("1.0", "1.3", true)]

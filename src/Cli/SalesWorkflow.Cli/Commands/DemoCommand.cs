@@ -28,6 +28,7 @@ internal static class DemoCommand
         var process = new Option<string>("--process") { Description = "Process the deals follow.", DefaultValueFactory = _ => "standard-b2b" };
         var language = new Option<string>("--lang") { Description = "Language of stage and reason names (zh or en).", DefaultValueFactory = _ => "en" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress bar." };
+        var forceOption = new Option<bool>("--force") { Description = "Replace the --db file even when it is not a SalesWorkflow database." };
         var report = new Option<string?>("--report") { Description = "Where to write the HTML review report of the last full quarter simulated (or month, for short runs); default: next to the SQLite file, as <name>-report.html; `none` for no report." };
         var plugins = PluginSupport.CreateOption();
         var command = new Command("demo", "Simulate months of a sales pipeline (deals, activities, advances, stalls, wins and losses) through the engine on SQLite (or PostgreSQL, with --workers processes sharing it), then summarise it.")
@@ -43,6 +44,7 @@ internal static class DemoCommand
             report,
             plugins,
             workers,
+            forceOption,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -53,11 +55,12 @@ internal static class DemoCommand
             parse.GetValue(quiet),
             parse.GetValue(report),
             parse.GetValue(plugins),
+            parse.GetValue(forceOption),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string dbPath, SimulationSettings settings, string definitions, string language, bool quiet, string? reportPath, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string dbPath, SimulationSettings settings, string definitions, string language, bool quiet, string? reportPath, IReadOnlyList<string>? pluginFolders, bool force, CancellationToken cancellationToken)
     {
         if (settings.Deals is < 1 or > 1_000_000 || settings.Months is < 1 or > 36)
         {
@@ -91,7 +94,7 @@ internal static class DemoCommand
         var redirected = !ReferenceEquals(context.Out, Console.Out) || Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(context.Out),
+            Out = new AnsiConsoleOutput(context.Terminal),
             Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
             ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
@@ -99,6 +102,21 @@ internal static class DemoCommand
         if (redirected)
         {
             console.Profile.Width = Math.Max(console.Profile.Width, 120);
+        }
+
+        // One demo per file at a time (a second run would interleave with the first), and only a SalesWorkflow
+        // database, an empty file or a new path is replaced: anything else needs --force.
+        using var runLock = postgres ? null : DemoDatabaseFile.TryLock(dbPath);
+        if (!postgres && runLock is null)
+        {
+            await context.Error.WriteLineAsync($"salesflow: another salesflow demo is writing '{dbPath}' right now; wait for it, or choose another --db");
+            return ExitCodes.UsageOrIo;
+        }
+
+        if (!postgres && !force && DemoDatabaseFile.WhyNotReplace(dbPath) is { } looksLike)
+        {
+            await context.Error.WriteLineAsync($"salesflow: '{dbPath}' is not a SalesWorkflow database ({looksLike}); the demo replaces its --db file, so it leaves this one alone. Choose another --db, or pass --force to replace it.");
+            return ExitCodes.UsageOrIo;
         }
 
         foreach (var file in postgres ? [] : new[] { dbPath, dbPath + "-wal", dbPath + "-shm" })
@@ -149,7 +167,7 @@ internal static class DemoCommand
         var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
         var maintenance = provider.GetRequiredService<ISalesWorkflowMaintenance>();
         var simulation = new PipelineSimulation(engine, maintenance, clock, settings);
-        console.MarkupLine($"Simulating [bold]{DemoReport.Number(settings.Deals)}[/] deals over [bold]{settings.Months}[/] months on [bold]{Markup.Escape(definition.Name.Get(language))}[/] ({definition.Id} v{definition.Version}), database [bold]{Markup.Escape(postgres ? "PostgreSQL" : dbPath)}[/]{(settings.Workers > 1 ? $", {settings.Workers} worker processes" : string.Empty)} …");
+        console.MarkupLine($"Simulating [bold]{DemoReport.Number(settings.Deals)}[/] deals over [bold]{settings.Months}[/] months on [bold]{Markup.Escape(TerminalText.Safe(definition.Name.Get(language)))}[/] ({definition.Id} v{definition.Version}), database [bold]{Markup.Escape(TerminalText.Safe(postgres ? "PostgreSQL" : dbPath))}[/]{(settings.Workers > 1 ? $", {settings.Workers} worker processes" : string.Empty)} …");
         var watch = Stopwatch.StartNew();
         DemoWorkers.Totals? shared = null;
         try

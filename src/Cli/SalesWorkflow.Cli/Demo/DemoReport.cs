@@ -97,7 +97,7 @@ internal sealed class DemoReport
             var deals = await AllAsync(engine, new DealQuery { Stage = stage.Id, Status = DealStatus.Open }, cancellationToken);
             var amount = deals.Sum(d => d.Amount);
             pipeline.AddRow(
-                $"{Markup.Escape(stage.Name.Get(language))} [grey]({stage.Id})[/]",
+                $"{Markup.Escape(TerminalText.Safe(stage.Name.Get(language)))} [grey]({stage.Id})[/]",
                 Number(deals.Count),
                 Money(amount),
                 Money(amount * (decimal)stage.Probability),
@@ -113,7 +113,7 @@ internal sealed class DemoReport
         foreach (var (reason, (count, amount)) in _lossReasons.OrderByDescending(l => l.Value.Count).ThenBy(l => l.Key, StringComparer.Ordinal))
         {
             var name = process.Transitions.LossReasons.FirstOrDefault(r => r.Id == reason)?.Name.Get(language) ?? reason;
-            outcome.AddRow($"[red]lost[/]: {Markup.Escape(name)}", Number(count), Money(amount), Percent(count, _won + lost));
+            outcome.AddRow($"[red]lost[/]: {Markup.Escape(TerminalText.Safe(name))}", Number(count), Money(amount), Percent(count, _won + lost));
         }
 
         console.Write(outcome);
@@ -122,7 +122,7 @@ internal sealed class DemoReport
         var blocking = new Table().Title($"[bold]Top blocking criteria[/] ({Number(_advancesBlocked)} advances blocked at the gate, {Number(_overrides)} overridden)").AddColumns("Criterion", "Times it blocked an advance");
         foreach (var (criterion, count) in _blockedBy.OrderByDescending(b => b.Value).ThenBy(b => b.Key, StringComparer.Ordinal).Take(10))
         {
-            blocking.AddRow(Markup.Escape(criterion), Number(count));
+            blocking.AddRow(Markup.Escape(TerminalText.Safe(criterion)), Number(count));
         }
 
         console.Write(blocking);
@@ -131,7 +131,7 @@ internal sealed class DemoReport
         foreach (var ((id, level, notify), count) in _escalations.OrderBy(e => e.Key.Escalation, StringComparer.Ordinal).ThenBy(e => e.Key.Level))
         {
             var name = process.Escalations.FirstOrDefault(e => e.Id == id)?.Name.Get(language) ?? id;
-            escalations.AddRow(Markup.Escape(name), level.ToString(CultureInfo.InvariantCulture), notify, Number(count));
+            escalations.AddRow(Markup.Escape(TerminalText.Safe(name)), level.ToString(CultureInfo.InvariantCulture), notify, Number(count));
         }
 
         console.Write(escalations);

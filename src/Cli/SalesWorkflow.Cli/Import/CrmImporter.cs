@@ -250,6 +250,14 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
 
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
         {
+            // A CRM's placeholder (9999-12-31, 0001-01-01) is not a date a deal happened on, and at the edge of the
+            // calendar a time zone or a business-day deadline would fall outside the dates .NET can hold.
+            if (parsed.Year is < 1900 or > 2999)
+            {
+                row.Error(column, "date-out-of-range", $"`{text}` is outside the years 1900 to 2999 (a CRM placeholder?): row skipped");
+                return false;
+            }
+
             date = parsed;
             return true;
         }
@@ -376,8 +384,28 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
         }
 
         using var reader = new StreamReader(path);
-        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { BadDataFound = null, MissingFieldFound = null, DetectColumnCountChanges = false });
-        if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is not { } header)
+        var strayQuotes = new List<int>();
+        using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            // A quote inside an unquoted field is read as it is, and said so; a field longer than any CRM writes is
+            // refused before it fills memory.
+            BadDataFound = args => strayQuotes.Add(args.Context.Parser?.RawRow ?? 0),
+            MissingFieldFound = null,
+            DetectColumnCountChanges = false,
+            MaxFieldSize = MaxFieldLength,
+        });
+        string[]? header;
+        try
+        {
+            header = csv.Read() && csv.ReadHeader() ? csv.HeaderRecord : null;
+        }
+        catch (CsvHelperException ex)
+        {
+            _issues.Add(new ImportIssue(file, 1, 1, true, "unreadable", "the header cannot be read: " + FirstLine(ex.Message)));
+            return;
+        }
+
+        if (header is null)
         {
             _issues.Add(new ImportIssue(file, 1, 1, true, "empty-file", "no header row"));
             return;
@@ -391,11 +419,57 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
             return;
         }
 
-        while (csv.Read())
+        var nextLine = 2;
+        while (true)
         {
-            take(new CsvRow(file, csv.Parser.RawRow, csv, index, _issues));
+            try
+            {
+                if (!csv.Read())
+                {
+                    break;
+                }
+            }
+            catch (CsvHelperException ex)
+            {
+                // A field past the limit: the rest of the file cannot be trusted to line up.
+                _issues.Add(new ImportIssue(file, nextLine, 1, true, "unreadable", $"{FirstLine(ex.Message)} Fields are limited to {MaxFieldLength:N0} characters; the rest of the file is not read."));
+                return;
+            }
+
+            // The record's first line: where the reader was before it (a quoted field may span lines).
+            var line = nextLine;
+            nextLine = csv.Parser.RawRow + 1;
+            var record = csv.Parser.RawRecord;
+            var spans = 1 + record.Count(c => c == '\n') - (record.EndsWith('\n') ? 1 : 0);
+            foreach (var stray in strayQuotes)
+            {
+                _issues.Add(new ImportIssue(file, line, 1, false, "stray-quote", $"a quote inside an unquoted field (line {stray}) is read as part of the value"));
+            }
+
+            strayQuotes.Clear();
+            if (spans > 1 && csv.Parser.RawRecord.Count(c => c == '"') % 2 == 1)
+            {
+                _issues.Add(new ImportIssue(file, line, 1, true, "unclosed-quote", $"a quote opened on this line is never closed, so the rest of the file ({spans - 1} more line(s)) was read as one value: nothing after this line is imported; close the quote"));
+                return;
+            }
+
+            if (csv.Parser.Count != header.Length)
+            {
+                var why = csv.Parser.Count > header.Length
+                    ? "an unquoted comma inside a value (write \"1,054\" in quotes, or 1054)?"
+                    : spans > 1 ? $"a quote opened on this line is closed only {spans - 1} line(s) later, so those lines were read as one value" : "a value is missing";
+                _issues.Add(new ImportIssue(file, line, 1, true, "field-count", $"this row has {csv.Parser.Count} fields and the header {header.Length} ({why}): row skipped"));
+                continue;
+            }
+
+            take(new CsvRow(file, line, csv, index, _issues));
         }
     }
+
+    /// <summary>Longest CSV field read (100,000 characters): no CRM export writes longer values, and a runaway one is refused before it fills memory.</summary>
+    private const int MaxFieldLength = 100_000;
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     /// <summary>One data row with its position, for values and issues.</summary>
     private sealed class CsvRow(string file, int line, CsvReader csv, Dictionary<string, int> index, List<ImportIssue> issues)

@@ -30,11 +30,11 @@ public static class ProcessDiagram
     private static string Mermaid(ProcessDefinition process, IReadOnlyList<string> languages)
     {
         var b = new StringBuilder();
-        b.Append("%% ").Append(process.Id).Append(" v").Append(process.Version).Append(": ").Append(Name(process.Name, languages, " / ")).Append('\n');
+        b.Append("%% ").Append(process.Id).Append(" v").Append(process.Version).Append(": ").Append(Name(process.Name, languages, " / ", Escape)).Append('\n');
         b.Append("flowchart LR\n");
         foreach (var stage in process.Stages)
         {
-            var label = Escape(Name(stage.Name, languages, "<br/>")) + "<br/><small>" + Caption(stage) + "</small>";
+            var label = Name(stage.Name, languages, "<br/>", Escape) + "<br/><small>" + Caption(stage) + "</small>";
             var (open, close) = stage.Kind switch
             {
                 StageKind.Won => ("([\"", "\"])"),
@@ -55,7 +55,7 @@ public static class ProcessDiagram
                     b.Append("    ").Append(from).Append(" ==>");
                     if (gate.Count > 0)
                     {
-                        b.Append("|\"").Append(Escape(string.Join("<br/>", gate.Select(c => "✔ " + c.Id)))).Append("\"|");
+                        b.Append("|\"").Append(string.Join("<br/>", gate.Select(c => "✔ " + Escape(c.Id)))).Append("\"|");
                     }
 
                     b.Append(' ').Append(to).Append('\n');
@@ -94,7 +94,7 @@ public static class ProcessDiagram
     private static string Dot(ProcessDefinition process, IReadOnlyList<string> languages)
     {
         var b = new StringBuilder();
-        b.Append("// ").Append(process.Id).Append(" v").Append(process.Version).Append(": ").Append(Name(process.Name, languages, " / ")).Append('\n');
+        b.Append("// ").Append(process.Id).Append(" v").Append(process.Version).Append(": ").Append(Name(process.Name, languages, " / ", static t => Diagnostics.PrintableText.Escape(t))).Append('\n');
         b.Append("digraph \"").Append(process.Id).Append("\" {\n");
         b.Append("  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Noto Sans CJK SC, sans-serif\"];\n  edge [fontname=\"sans-serif\", fontsize=10];\n");
         foreach (var stage in process.Stages)
@@ -144,15 +144,37 @@ public static class ProcessDiagram
         _ => "p = " + (stage.Probability * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%",
     };
 
-    private static string Name(LocalizedText text, IReadOnlyList<string> languages, string separator)
+    private static string Name(LocalizedText text, IReadOnlyList<string> languages, string separator, Func<string, string>? escape = null)
     {
-        var names = languages.Select(text.Get).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        return names.Count > 0 ? string.Join(separator, names) : text.Get();
+        escape ??= static t => t;
+        var names = languages.Select(text.Get).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).Select(escape).ToList();
+        return names.Count > 0 ? string.Join(separator, names) : escape(text.Get());
     }
 
     private static string NodeId(string id) => id.Replace('-', '_');
 
-    private static string Escape(string text) => text.Replace("\"", "#quot;", StringComparison.Ordinal);
+    /// <summary>
+    /// Text inside a quoted Mermaid label, which Mermaid reads as HTML: every character that could open a tag, end the
+    /// label, start a Markdown string or a new line is written as a Mermaid entity code (<c>#60;</c>), so a name cannot
+    /// inject markup or lines. (An entity such as <c>&amp;lt;</c> or <c>#60;</c> in a name shows as text.)
+    /// </summary>
+    private static string Escape(string text)
+    {
+        var b = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is '"' or '<' or '>' or '`' || char.IsControl(c))
+            {
+                b.Append('#').Append(((int)c).ToString(CultureInfo.InvariantCulture)).Append(';');
+            }
+            else
+            {
+                b.Append(c);
+            }
+        }
+
+        return b.ToString();
+    }
 
     private static string DotEscape(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);

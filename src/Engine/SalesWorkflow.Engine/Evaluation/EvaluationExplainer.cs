@@ -19,7 +19,9 @@ public static class EvaluationExplainer
         var b = new StringBuilder();
         var stage = process.FindStage(evaluation.Stage)!;
         var days = (evaluation.EvaluatedAt - deal.EnteredStageAt).TotalDays;
-        var name = deal.Opportunity.Name.Length > 0 ? $"\"{deal.Opportunity.Name}\" ({deal.Opportunity.Id})" : deal.Opportunity.Id;
+        // A name and an id come from a CRM: one line each, whatever they hold, so they cannot fake a line of the explanation.
+        var id = Diagnostics.PrintableText.Escape(deal.Opportunity.Id);
+        var name = deal.Opportunity.Name.Length > 0 ? $"\"{Diagnostics.PrintableText.Escape(deal.Opportunity.Name)}\" ({id})" : id;
         b.Append("Deal ").Append(name).Append(" — ").Append(process.Name.Get(language)).Append(" (").Append(process.Id).Append(" v").Append(process.Version).Append(")\n");
         b.Append("Stage: ").Append(stage.Name.Get(language)).Append(" [").Append(stage.Id).Append("], ")
             .Append(days.ToString("0.#", CultureInfo.InvariantCulture)).Append(" days in stage");

@@ -55,8 +55,10 @@ internal static class ConditionBudget
     {
         if (--_steps < 0)
         {
-            throw new ConditionBudgetExceededException(
-                $"the condition went over its budget of {ConditionLimits.MaxLambdaSteps:N0} lambda steps (lambdas nested over long lists); see docs/conditions.md#limits");
+            // Invariant: an incident reads the same on every server (its text is part of the evaluation).
+            throw new ConditionBudgetExceededException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"the condition went over its budget of {ConditionLimits.MaxLambdaSteps:N0} lambda steps (lambdas nested over long lists); see docs/conditions.md#limits"));
         }
 
         return value;
@@ -67,8 +69,9 @@ internal static class ConditionBudget
     {
         if (value is not null && (_characters -= value.Length) < 0)
         {
-            throw new ConditionBudgetExceededException(
-                $"the condition went over its budget of {ConditionLimits.MaxTextCharacters:N0} characters of text; see docs/conditions.md#limits");
+            throw new ConditionBudgetExceededException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"the condition went over its budget of {ConditionLimits.MaxTextCharacters:N0} characters of text; see docs/conditions.md#limits"));
         }
 
         return value;

@@ -77,6 +77,7 @@ public sealed class SalesWorkflowOptions
     public SalesWorkflowOptions AddPluginsFrom(string folder)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
+        folder = Path.GetFullPath(folder); // relative to the working directory, as the caller wrote it
         if (!_pluginFolders.Contains(folder, StringComparer.Ordinal))
         {
             _pluginFolders.Add(folder);

@@ -33,6 +33,17 @@ internal static class PluginFolderLoader
             return [];
         }
 
+        // The assembly loader needs absolute paths; a folder is named relative to the working directory.
+        folder = Path.GetFullPath(folder);
+        foreach (var stray in Directory.GetFiles(folder, "*.dll").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileNameWithoutExtension(stray);
+            diagnostics.Add(new PluginDiagnostic(
+                PluginDiagnosticCodes.BadAssembly,
+                stray,
+                $"a plugin goes in a folder of its own, with its dependencies: move it to {Path.Combine(Path.GetFileName(folder), name, name + ".dll")} (dotnet publish -o {Path.Combine(Path.GetFileName(folder), name)})"));
+        }
+
         var found = new List<(ISalesWorkflowPlugin, string, Version)>();
         foreach (var directory in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
         {

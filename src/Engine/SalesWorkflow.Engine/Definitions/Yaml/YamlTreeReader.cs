@@ -134,6 +134,8 @@ internal static partial class YamlTreeReader
         private readonly Stack<Frame> _frames = new();
         private readonly Dictionary<string, YamlNode> _anchors = new(StringComparer.Ordinal);
         private readonly Dictionary<YamlNode, long> _weights = new(ReferenceEqualityComparer.Instance);
+        private const int CharactersPerValue = 64;
+
         private long _expanded;
         private int _documents;
 
@@ -267,7 +269,7 @@ internal static partial class YamlTreeReader
             diagnostics.Error(
                 DiagnosticIds.TooManyNodes,
                 SpanOf(source, start, end),
-                $"the document expands to more than {limits.MaxExpandedNodes:N0} values through anchors and aliases",
+                $"the document expands to more than {limits.MaxExpandedNodes:N0} values through anchors and aliases (each {CharactersPerValue} characters of text count as one)",
                 "aliases that refer to aliases multiply; repeat the value or move shared rules into a rule pack");
             return Fail();
         }
@@ -276,7 +278,9 @@ internal static partial class YamlTreeReader
         {
             if (!isAlias)
             {
-                var weight = 1L;
+                // Text weighs by its length (a value per 64 characters): an alias of a 1 MB text copies 1 MB, and the
+                // limit is on what the document expands to, not on how many values it names.
+                var weight = node is YamlScalar scalar ? 1L + (scalar.Value.Length / CharactersPerValue) : 1L;
                 if (node is YamlSequence sequence)
                 {
                     foreach (var item in sequence.Items)
@@ -293,7 +297,7 @@ internal static partial class YamlTreeReader
                 }
 
                 _weights[node] = weight;
-                _expanded++;
+                _expanded += node is YamlScalar ? weight : 1;
                 if (_expanded > limits.MaxExpandedNodes || weight > limits.MaxExpandedNodes)
                 {
                     return TooLarge(StartMark(node), StartMark(node));

@@ -62,14 +62,16 @@ internal sealed class SqliteProcessStore : IProcessStore
                 }
 
                 await using var reader = await OpenAsync(cancellationToken);
-                CheckSchemaVersion(await SchemaVersionAsync(reader, cancellationToken));
+                CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken));
                 return;
             }
 
+            // The file is checked before anything changes it: another application's database is refused as it was
+            // found, not after being switched to WAL.
             _writer = await OpenAsync(cancellationToken);
-            await ExecuteAsync(_writer, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;", cancellationToken);
-            var version = await SchemaVersionAsync(_writer, cancellationToken);
+            var version = await SchemaVersionAsync(_writer, readOnly: false, cancellationToken);
             CheckSchemaVersion(version);
+            await ExecuteAsync(_writer, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(_fullSync ? "FULL" : "NORMAL")}; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;", cancellationToken);
             foreach (var (number, _, sql) in SqliteSchema.Migrations.Where(m => m.Version > version))
             {
                 await using var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(cancellationToken);
@@ -92,7 +94,7 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
     }
 
-    private static async Task<int> SchemaVersionAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static async Task<int> SchemaVersionAsync(SqliteConnection connection, bool readOnly, CancellationToken cancellationToken)
     {
         await using var exists = connection.CreateCommand();
         exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_info';";
@@ -103,6 +105,11 @@ internal sealed class SqliteProcessStore : IProcessStore
             if (Convert.ToInt64(await tables.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0)
             {
                 throw new SalesWorkflowStoreException("The file is an SQLite database, but not a SalesWorkflow one (it has tables and no schema_info). Use another file.", isTransient: false);
+            }
+
+            if (readOnly)
+            {
+                throw new SalesWorkflowStoreException($"The file '{connection.DataSource}' is empty: it holds no SalesWorkflow database yet, so there is nothing to read. Name the database a SalesWorkflow command wrote.", isTransient: false);
             }
 
             if (connection.DataSource is not null && File.Exists(connection.DataSource) && new FileInfo(connection.DataSource).IsReadOnly)

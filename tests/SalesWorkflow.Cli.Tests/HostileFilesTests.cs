@@ -1,0 +1,165 @@
+using Microsoft.Data.Sqlite;
+using SalesWorkflow.Cli.Demo;
+using SalesWorkflow.Tests;
+
+namespace SalesWorkflow.Cli.Tests;
+
+/// <summary>
+/// Other people's files and hostile text (issue 15, findings 3, 4, 5, 7): a file that is not a SalesWorkflow database
+/// is a message, never a stack trace, and is left as it was found; text from outside cannot act on the terminal.
+/// </summary>
+public sealed class HostileFilesTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("sw-hostile-files-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(_folder, name);
+        System.IO.File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private string ForeignSqlite()
+    {
+        var path = Path.Combine(_folder, "other-app.db");
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers (name) VALUES ('Acme');";
+        command.ExecuteNonQuery();
+        return path;
+    }
+
+    public static TheoryData<string, string> NotDatabases() => new()
+    {
+        { "empty", "empty" },
+        { "text", "not a SalesWorkflow database" },
+        { "binary", "not a SalesWorkflow database" },
+        { "truncated", "not a SalesWorkflow database" },
+        { "foreign", "not a SalesWorkflow one" },
+    };
+
+    private string FileOf(string kind) => kind switch
+    {
+        "empty" => Write("empty.db", []),
+        "text" => Write("notes.db", "meeting notes\nline two\n"u8.ToArray()),
+        "binary" => Write("random.db", [.. Enumerable.Range(0, 4096).Select(i => (byte)((i * 7919) % 251))]),
+        "truncated" => Write("truncated.db", [.. System.IO.File.ReadAllBytes(RepoPaths.Combine("tests", "Fixtures", "legacy-25b76f2", "salesworkflow.db")).Take(3000)]),
+        _ => ForeignSqlite(),
+    };
+
+    [Theory]
+    [MemberData(nameof(NotDatabases))]
+    public async Task ReportExplainHistoryBacktest_OnAFileThatIsNotADatabase_SayWhatItIsWithoutATrace(string kind, string expected)
+    {
+        var path = FileOf(kind);
+        var before = System.IO.File.ReadAllBytes(path);
+
+        foreach (var args in new[]
+        {
+            new[] { "report", "--db", path, "--period", "2017" },
+            ["explain", "--db", path, "D-1"],
+            ["history", "--db", path, "D-1"],
+        })
+        {
+            var (code, output, error) = await CliRunner.RunAsync(args);
+
+            Assert.Equal(ExitCodes.UsageOrIo, code);
+            Assert.Contains(expected, error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled", error + output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, System.IO.File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public async Task Import_IntoAnotherApplicationsDatabase_IsRefusedWithoutSwitchingItToWal()
+    {
+        var path = ForeignSqlite();
+        var before = System.IO.File.ReadAllBytes(path);
+        var sample = RepoPaths.Combine("samples", "maven-crm");
+
+        var (code, _, error) = await CliRunner.RunAsync("import", sample, "--db", path, "--process", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"));
+
+        Assert.NotEqual(ExitCodes.Ok, code);
+        Assert.Contains("not a SalesWorkflow one", error, StringComparison.Ordinal);
+        // Bytes 18 and 19 of an SQLite header are 2 once a file is in WAL mode; the file is exactly as it was.
+        Assert.Equal(before, System.IO.File.ReadAllBytes(path));
+        Assert.False(System.IO.File.Exists(path + "-wal"));
+    }
+
+    [Theory]
+    [InlineData("text", "a text file")]
+    [InlineData("binary", "binary data")]
+    [InlineData("foreign", "another application")]
+    public async Task Demo_OnAFileThatIsNotASalesWorkflowDatabase_LeavesItAlone(string kind, string looksLike)
+    {
+        var path = FileOf(kind);
+        var before = System.IO.File.ReadAllBytes(path);
+
+        var (code, _, error) = await CliRunner.RunAsync("demo", "--db", path, "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet", "--report", "none");
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains(looksLike, error, StringComparison.Ordinal);
+        Assert.Contains("--force", error, StringComparison.Ordinal);
+        Assert.Equal(before, System.IO.File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public async Task Demo_WithForce_ReplacesTheFile()
+    {
+        var path = FileOf("text");
+
+        var (code, _, error) = await CliRunner.RunAsync("demo", "--db", path, "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet", "--report", "none", "--force");
+
+        Assert.True(code == ExitCodes.Ok, error);
+        Assert.Equal("SQLite format 3\0"u8.ToArray(), System.IO.File.ReadAllBytes(path).Take(16).ToArray());
+    }
+
+    [Fact]
+    public async Task Demo_WhileAnotherDemoWritesTheFile_Refuses()
+    {
+        var path = Path.Combine(_folder, "busy.db");
+        using var running = DemoDatabaseFile.TryLock(path);
+        Assert.NotNull(running);
+
+        var (code, _, error) = await CliRunner.RunAsync("demo", "--db", path, "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet", "--report", "none");
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("another salesflow demo", error, StringComparison.Ordinal);
+        Assert.False(System.IO.File.Exists(path));
+    }
+
+    [Fact]
+    public async Task Explain_DealNameWithTerminalEscapes_CannotActOnTheTerminal()
+    {
+        var deal = System.IO.File.ReadAllText(RepoPaths.Combine("tests", "SalesWorkflow.Cli.Tests", "Deals", "acme-needs-analysis.yaml"))
+            .Replace("name: Acme ERP rollout", "name: \"Acme\\e]0;owned\\a\\e[2J\\rGate: PASSED\\nfake line\\u202e\"", StringComparison.Ordinal);
+        var path = Path.Combine(_folder, "deal.yaml");
+        System.IO.File.WriteAllText(path, deal);
+
+        var (code, output, error) = await CliRunner.RunAsync("explain", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--deal", path);
+
+        Assert.True(code is ExitCodes.Ok or ExitCodes.Invalid, error);
+        Assert.Contains("Acme", output, StringComparison.Ordinal);
+        AssertNoControlCharacters(output + error);
+        Assert.DoesNotContain("\nfake line", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_FileWithNulAndEscapeBytes_ShowsThemEscaped()
+    {
+        var path = Write("binary.yaml", [.. "format: 1\nkind: process\nid: a\0b\u001b[31m\n"u8.ToArray()]);
+
+        var (_, output, error) = await CliRunner.RunAsync("validate", path);
+
+        Assert.Contains("error", output + error, StringComparison.Ordinal);
+        AssertNoControlCharacters(output + error);
+    }
+
+    private static void AssertNoControlCharacters(string text) =>
+        Assert.DoesNotContain(text, c => c is < ' ' and not '\n' and not '\t' or '\u007f' or (>= '\u0080' and <= '\u009f') or '\u202e');
+}
