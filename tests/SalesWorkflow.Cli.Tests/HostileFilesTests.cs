@@ -150,6 +150,22 @@ public sealed class HostileFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task Explain_DealEnteredItsStageAfterNow_IsAnErrorAtTheDate()
+    {
+        var deal = System.IO.File.ReadAllText(RepoPaths.Combine("tests", "SalesWorkflow.Cli.Tests", "Deals", "acme-needs-analysis.yaml"))
+            .Replace("enteredStageAt: 2026-03-02T09:00:00+08:00", "enteredStageAt: 2026-04-02T09:00:00+08:00", StringComparison.Ordinal);
+        var path = Path.Combine(_folder, "future.yaml");
+        System.IO.File.WriteAllText(path, deal);
+
+        var (code, output, error) = await CliRunner.RunAsync("explain", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--deal", path);
+
+        Assert.NotEqual(ExitCodes.Ok, code);
+        Assert.True((error + output).Contains("future.yaml(6,", StringComparison.Ordinal), error + output);
+        Assert.Contains("is after `now`", error + output, StringComparison.Ordinal);
+        Assert.DoesNotContain("-", (error + output).Split("days in stage")[0].Split('\n')[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_FileWithNulAndEscapeBytes_ShowsThemEscaped()
     {
         var path = Write("binary.yaml", [.. "format: 1\nkind: process\nid: a\0b\u001b[31m\n"u8.ToArray()]);

@@ -70,6 +70,27 @@ public sealed class HostileInputTests : IDisposable
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 1L << 30, "the loader allocated more than 1 GB");
     }
 
+    [Theory]
+    [InlineData("format: 1\nkind: process\nx-data: !!binary aGVsbG8=\n")]
+    [InlineData("format: 1\nkind: process\nx-when: !!timestamp 2026-01-01\n")]
+    [InlineData("format: 1\nkind: process\nx-set: !!set { a, b }\n")]
+    [InlineData("%TAG !e! tag:yaml.org,2002:\n---\nformat: 1\nkind: process\nid: !e!str p\n")]
+    [InlineData("%TAG ! tag:example.com,2026:\n---\nformat: 1\nkind: process\n")]
+    public void LoadText_TagsBeyondPlainValuesAndTagDirectives_AreRefused(string text)
+    {
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "tags.yaml"), text);
+
+        Assert.Contains(set.Diagnostics, d => d.Code == DiagnosticIds.UnsupportedTag);
+    }
+
+    [Fact]
+    public void LoadText_PlainCoreTags_AreAccepted()
+    {
+        var set = FirstPartyPlugins.Loader().LoadText(Path.Combine(_folder, "plain-tags.yaml"), "format: !!int 1\nkind: !!str process\n");
+
+        Assert.DoesNotContain(set.Diagnostics, d => d.Code == DiagnosticIds.UnsupportedTag);
+    }
+
     [Fact]
     public void Load_Utf16File_ReportsInvalidUtf8WithHint()
     {

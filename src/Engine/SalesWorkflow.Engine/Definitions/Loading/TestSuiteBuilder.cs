@@ -174,11 +174,22 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
             }
         }
 
+        var entered = _read.DateTime(given, "enteredStageAt") ?? now.Value;
+        if (entered > now.Value)
+        {
+            // Days in stage would be negative, and every duration condition would read a time that never was.
+            _diagnostics.Error(
+                DiagnosticIds.InvalidValue,
+                NodeReader.SpanOf(given, "enteredStageAt"),
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"`enteredStageAt` ({entered:yyyy-MM-dd HH:mm zzz}) is after `now` ({now.Value:yyyy-MM-dd HH:mm zzz}): a deal cannot have entered its stage later than the moment it is evaluated at"),
+                "set `now` to a moment after `enteredStageAt`, or move `enteredStageAt` back");
+        }
+
         return new TestDeal
         {
             Stage = stage,
             Now = now.Value,
-            EnteredStageAt = _read.DateTime(given, "enteredStageAt") ?? now.Value,
+            EnteredStageAt = entered,
             Opportunity = opportunity,
             Account = account,
             Owner = owner,

@@ -161,6 +161,17 @@ internal static partial class YamlTreeReader
                         return Fail();
                     }
 
+                    // %TAG renames tags, so a tag that reads as plain could mean another; definitions need neither.
+                    if (start.Tags?.Any(t => !(t.Handle == "!" && t.Prefix == "!") && !(t.Handle == "!!" && t.Prefix == "tag:yaml.org,2002:")) == true)
+                    {
+                        diagnostics.Error(
+                            DiagnosticIds.UnsupportedTag,
+                            SpanOf(source, start.Start, start.End),
+                            "the YAML directive `%TAG` is not supported in definitions",
+                            "remove the `%TAG` line; definitions use plain YAML values");
+                        return Fail();
+                    }
+
                     return true;
                 case Scalar scalar:
                     return Complete(CreateScalar(scalar), scalar.Anchor);
@@ -212,9 +223,16 @@ internal static partial class YamlTreeReader
                 (int)scalar.End.Index);
         }
 
+        /// <summary>The core schema's tags, which only say what the value already is; `!!binary`, `!!timestamp`, `!!set`… are refused.</summary>
+        private static readonly HashSet<string> PlainTags = new(StringComparer.Ordinal)
+        {
+            "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+            "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+        };
+
         private bool CheckTag(TagName tag, Mark start, Mark end)
         {
-            if (tag.IsEmpty || tag.IsNonSpecific || tag.Value.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal))
+            if (tag.IsEmpty || tag.IsNonSpecific || PlainTags.Contains(tag.Value))
             {
                 return true;
             }
