@@ -88,6 +88,22 @@ public sealed class FileAccessTests : IDisposable
     }
 
     [Fact]
+    public void Import_PackTextInALanguageTheProcessDoesNotUse_Warns()
+    {
+        // Issue 15, finding 9: `zhx:` for `zh:` warned in a process, not in a pack it imports.
+        File.WriteAllText(Path.Combine(Definitions, "pack.yaml"), PackYaml.Replace("name: BANT", "name: { zhx: 资格, en: BANT }", StringComparison.Ordinal));
+        var path = Path.Combine(Definitions, "process.yaml");
+        File.WriteAllText(path, ProcessYaml("pack.yaml").Replace("currency: CNY\n", "currency: CNY\nlanguages: [zh, en]\n", StringComparison.Ordinal)
+            .Replace("name: P\n", "name: { zh: 流程, en: P }\n", StringComparison.Ordinal));
+
+        var set = FirstPartyPlugins.Loader().Load([path]);
+
+        var warning = Assert.Single(set.Diagnostics, d => d.Span.File.EndsWith("pack.yaml", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Warning);
+        Assert.Contains("`zh`", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(5, warning.Span.Line);
+    }
+
+    [Fact]
     public void Import_LoopOfLinks_IsRefusedWithoutHanging()
     {
         File.CreateSymbolicLink(Path.Combine(Definitions, "a.yaml"), Path.Combine(Definitions, "b.yaml"));

@@ -290,6 +290,10 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
         return LoadProcess(file);
     }
 
+    /// <summary>The file read under this display path, if it was read and parsed.</summary>
+    public ParsedFile? ParsedFileShownAs(string displayPath) =>
+        _files.Values.FirstOrDefault(f => f is not null && f.DisplayPath == displayPath);
+
     public bool Exists(string fullPath) => _inMemory.ContainsKey(fullPath) || (diskAllowed && File.Exists(fullPath));
 
     public static IEnumerable<string> SiblingYamlFiles(string fullPath)

@@ -63,6 +63,15 @@ internal sealed partial class ProcessBuilder
         if (languages.Count > 0)
         {
             _file.Checker.CheckTranslations(_root, FormatShapes.Process, languages, "the process", _diagnostics);
+
+            // A pack's texts show in this process's languages too: `zhx:` for `zh:` in a pack warns as it does here.
+            foreach (var import in imports)
+            {
+                if (_session.ParsedFileShownAs(import.Pack.SourcePath) is { } pack)
+                {
+                    pack.Checker.CheckTranslations(pack.Root, FormatShapes.RulePack, languages, $"the rule pack `{import.Pack.Id}`", _diagnostics);
+                }
+            }
         }
 
         var process = new ProcessDefinition
