@@ -24,10 +24,30 @@ public sealed class WorkNotificationTests(ITestOutputHelper output)
     private static readonly DateTimeOffset Monday = new(2026, 3, 2, 1, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task WorkCommittedOnNodeA_WakesIdleNodeBWellBeforeItsPollInterval()
-    {
-        var database = PostgresServer.Shared.CreateDatabase();
+    public Task WorkCommittedOnNodeA_WakesIdleNodeBWellBeforeItsPollInterval() =>
+        AssertIdleNodeIsWokenAsync(PostgresServer.Shared.CreateDatabase(), afterListening: null);
 
+    [Fact(OwnServer = true)]
+    public async Task AfterTheServerRestarts_TheIdleNodeListensAgain_AndNewWorkStillWakesIt()
+    {
+        // Issue 15: the LISTEN connection is lost with the server; B must listen again by itself, and the wake-up
+        // after the restart must come from a notification (the poll intervals are 30 s on a clock that never moves).
+        using var server = PostgresServer.Start();
+        var database = server.CreateDatabase();
+        await AssertIdleNodeIsWokenAsync(database, afterListening: async () =>
+        {
+            var restart = Stopwatch.StartNew();
+            await Task.Run(server.Restart);
+            await WaitUntilListeningAsync(database);
+            output.WriteLine($"restart and B listening again: {restart.ElapsedMilliseconds} ms");
+
+            // B's round after its reconnection is done before A commits: what wakes B next is A's notification.
+            await Task.Delay(500);
+        });
+    }
+
+    private async Task AssertIdleNodeIsWokenAsync(string database, Func<Task>? afterListening)
+    {
         // standard-b2b with the stalled-deal escalation due on entering a stage: starting a deal writes a timer due now.
         var folder = Directory.CreateTempSubdirectory("sw-notify-");
         var definitions = Path.Combine(folder.FullName, "standard-b2b.yaml");
@@ -49,6 +69,10 @@ public sealed class WorkNotificationTests(ITestOutputHelper output)
             // B is idle: started, its first rounds done, listening.
             await WaitUntilListeningAsync(database);
             await Task.Delay(200);
+            if (afterListening is not null)
+            {
+                await afterListening();
+            }
 
             var engineA = nodeA.GetRequiredService<ISalesWorkflowEngine>();
             var started = await engineA.SubmitAsync(new StartTracking("c1", "d1", "standard-b2b")
@@ -99,7 +123,8 @@ public sealed class WorkNotificationTests(ITestOutputHelper output)
 
     private static async Task WaitUntilListeningAsync(string database)
     {
-        await using var connection = new NpgsqlConnection(database);
+        // Not pooled: after a server restart a pooled connection would be a dead one.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(database) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromSeconds(30))
