@@ -136,12 +136,7 @@ public sealed class HostileFilesTests : IDisposable
     [Fact]
     public async Task Explain_DealNameWithTerminalEscapes_CannotActOnTheTerminal()
     {
-        var deal = System.IO.File.ReadAllText(RepoPaths.Combine("tests", "SalesWorkflow.Cli.Tests", "Deals", "acme-needs-analysis.yaml"))
-            .Replace("name: Acme ERP rollout", "name: \"Acme\\e]0;owned\\a\\e[2J\\rGate: PASSED\\nfake line\\u202e\"", StringComparison.Ordinal);
-        var path = Path.Combine(_folder, "deal.yaml");
-        System.IO.File.WriteAllText(path, deal);
-
-        var (code, output, error) = await CliRunner.RunAsync("explain", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--deal", path);
+        var (code, output, error) = await ExplainDealWith("deal.yaml", "name: Acme ERP rollout", "name: \"Acme\\e]0;owned\\a\\e[2J\\rGate: PASSED\\nfake line\\u202e\"");
 
         Assert.True(code is ExitCodes.Ok or ExitCodes.Invalid, error);
         Assert.Contains("Acme", output, StringComparison.Ordinal);
@@ -152,12 +147,7 @@ public sealed class HostileFilesTests : IDisposable
     [Fact]
     public async Task Explain_DealEnteredItsStageAfterNow_IsAnErrorAtTheDate()
     {
-        var deal = System.IO.File.ReadAllText(RepoPaths.Combine("tests", "SalesWorkflow.Cli.Tests", "Deals", "acme-needs-analysis.yaml"))
-            .Replace("enteredStageAt: 2026-03-02T09:00:00+08:00", "enteredStageAt: 2026-04-02T09:00:00+08:00", StringComparison.Ordinal);
-        var path = Path.Combine(_folder, "future.yaml");
-        System.IO.File.WriteAllText(path, deal);
-
-        var (code, output, error) = await CliRunner.RunAsync("explain", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--deal", path);
+        var (code, output, error) = await ExplainDealWith("future.yaml", "enteredStageAt: 2026-03-02T09:00:00+08:00", "enteredStageAt: 2026-04-02T09:00:00+08:00");
 
         Assert.NotEqual(ExitCodes.Ok, code);
         Assert.True((error + output).Contains("future.yaml(6,", StringComparison.Ordinal), error + output);
@@ -174,6 +164,16 @@ public sealed class HostileFilesTests : IDisposable
 
         Assert.Contains("error", output + error, StringComparison.Ordinal);
         AssertNoControlCharacters(output + error);
+    }
+
+    /// <summary>Explains the sample deal file with one line of it replaced.</summary>
+    private Task<(int ExitCode, string Out, string Error)> ExplainDealWith(string name, string line, string replacement)
+    {
+        var original = System.IO.File.ReadAllText(RepoPaths.Combine("tests", "SalesWorkflow.Cli.Tests", "Deals", "acme-needs-analysis.yaml"));
+        Assert.Contains(line, original, StringComparison.Ordinal);
+        var path = Path.Combine(_folder, name);
+        System.IO.File.WriteAllText(path, original.Replace(line, replacement, StringComparison.Ordinal));
+        return CliRunner.RunAsync("explain", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--deal", path);
     }
 
     private static void AssertNoControlCharacters(string text) =>
