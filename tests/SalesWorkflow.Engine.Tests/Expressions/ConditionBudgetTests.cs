@@ -109,21 +109,8 @@ public sealed class ConditionBudgetTests
     [MemberData(nameof(CultureSensitive))]
     public void Evaluate_UnderAnyCulture_GivesTheSameAnswer(string condition, string name)
     {
-        var answers = new List<(string Culture, bool Passed)>();
-        var saved = CultureInfo.CurrentCulture;
-        try
-        {
-            foreach (var culture in new[] { "en-US", "de-DE", "tr-TR", "zh-CN", "" })
-            {
-                CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo(culture);
-                answers.Add((culture, Evaluate(condition, Deal(1, name)).Criterion.Passed));
-            }
-        }
-        finally
-        {
-            CultureInfo.CurrentCulture = saved;
-        }
+        var answers = UnderEveryCulture.Run(["en-US", "de-DE", "tr-TR", "zh-CN", ""], () => Evaluate(condition, Deal(1, name)).Criterion.Passed);
 
-        Assert.Single(answers.Select(a => a.Passed).Distinct());
+        Assert.Single(answers.Distinct());
     }
 }

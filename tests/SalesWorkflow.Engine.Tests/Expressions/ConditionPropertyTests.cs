@@ -100,27 +100,13 @@ public sealed class ConditionPropertyTests
         Assert.Single(AnswersUnderEveryCulture(CompiledProcess.Compile(set.Processes.Single()), LongDeal()).Distinct(StringComparer.Ordinal));
     }
 
-    private static List<string> AnswersUnderEveryCulture(CompiledProcess process, DealSnapshot deal)
-    {
-        var answers = new List<string>();
-        var saved = CultureInfo.CurrentCulture;
-        try
+    private static List<string> AnswersUnderEveryCulture(CompiledProcess process, DealSnapshot deal) =>
+        UnderEveryCulture.Run(Cultures, () =>
         {
-            foreach (var culture in Cultures)
-            {
-                CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo(culture);
-                var evaluation = DealEvaluator.Evaluate(process, deal, Now);
-                var criterion = evaluation.Gate.Criteria.Single();
-                answers.Add($"{criterion.Passed} {string.Join(";", evaluation.Incidents.Select(i => i.Message))} {string.Join(";", criterion.ValuesRead.Select(v => v.Value))}");
-            }
-        }
-        finally
-        {
-            CultureInfo.CurrentCulture = saved;
-        }
-
-        return answers;
-    }
+            var evaluation = DealEvaluator.Evaluate(process, deal, Now);
+            var criterion = evaluation.Gate.Criteria.Single();
+            return $"{criterion.Passed} {string.Join(";", evaluation.Incidents.Select(i => i.Message))} {string.Join(";", criterion.ValuesRead.Select(v => v.Value))}";
+        });
 
     [Fact]
     public void Load_GeneratedOrDamagedCondition_NeverThrows_AndEveryErrorIsInsideTheCondition()

@@ -19,8 +19,6 @@ internal sealed class DefinitionFiles(long maxBytes)
     /// <summary>False for a process version read from the store: every file it names must be one of its stored texts.</summary>
     public bool DiskAllowed { get; init; } = true;
 
-    public IReadOnlyList<string> Roots => _roots;
-
     /// <summary>Adds a folder whose files definitions may name (its real path: links in it resolved).</summary>
     public void AddRoot(string folder)
     {
@@ -57,9 +55,6 @@ internal sealed class DefinitionFiles(long maxBytes)
             ? null
             : $"it leads outside the definitions folder{(_roots.Count == 1 ? $" `{Display(_roots[0])}`" : "s")}; a definition may only name files inside it";
     }
-
-    /// <summary>True when <paramref name="path"/> (a full path) is inside a root once its links are resolved.</summary>
-    public bool IsInsideRoots(string path) => TryRealPath(path, out var real) && _roots.Any(root => IsInside(real, root));
 
     /// <summary>Reads a file for the loader, never more than the size limit and never a file that is not a regular one.</summary>
     public FileRead Read(string fullPath)

@@ -79,7 +79,7 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
 
             foreach (var entry in entries)
             {
-                var isYaml = entry.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || entry.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+                var isYaml = IsYamlFile(entry);
                 var info = new FileInfo(entry);
                 if (info.LinkTarget is not null)
                 {
@@ -304,10 +304,11 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
             return [];
         }
 
-        return Directory.EnumerateFiles(directory).Take(1_000)
-            .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-            .Select(f => Path.GetFileName(f)!);
+        return Directory.EnumerateFiles(directory).Take(1_000).Where(IsYamlFile).Select(f => Path.GetFileName(f)!);
     }
+
+    private static bool IsYamlFile(string path) =>
+        path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Combines the display path of an importing file with a relative path written in it.</summary>
     public static string DisplayPathOf(string importerDisplayPath, string relative)
