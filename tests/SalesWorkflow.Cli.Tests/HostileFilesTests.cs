@@ -134,6 +134,20 @@ public sealed class HostileFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task Demo_WhereNoFileCanBeWritten_SaysSo_NotThatAnotherDemoIsRunning()
+    {
+        // Under a regular file no lock file can be created, as on a read-only disk or in a folder of another user.
+        var notAFolder = Path.Combine(_folder, "plain.txt");
+        await System.IO.File.WriteAllTextAsync(notAFolder, "not a folder");
+
+        var (code, _, error) = await CliRunner.RunAsync("demo", "--db", Path.Combine(notAFolder, "demo.db"), "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet", "--report", "none");
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("cannot write next to", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("another salesflow demo", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_DealNameWithTerminalEscapes_CannotActOnTheTerminal()
     {
         var (code, output, error) = await ExplainDealWith("deal.yaml", "name: Acme ERP rollout", "name: \"Acme\\e]0;owned\\a\\e[2J\\rGate: PASSED\\nfake line\\u202e\"");

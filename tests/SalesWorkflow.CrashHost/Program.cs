@@ -44,7 +44,8 @@ services.AddSalesWorkflow(o =>
     }
     else
     {
-        o.UseSqlite($"Data Source={args[0]}");
+        // SW_FULL_SYNC=1: every commit is fsynced (synchronous=FULL), so the fsync fault test sees one per command.
+        o.UseSqlite($"Data Source={args[0]}", fullSync: Environment.GetEnvironmentVariable("SW_FULL_SYNC") == "1");
     }
 
     o.RunBackgroundServices = false;
@@ -145,6 +146,7 @@ while (await Console.In.ReadLineAsync() is { } line)
         }
         catch (SalesWorkflowStoreException ex)
         {
+            await Console.Error.WriteLineAsync($"{command.CommandId}: {ex.Message}");
             Say($"failed {command.CommandId} {ex.IsTransient}");
         }
 #pragma warning disable CA1031 // Anything else is a bug the driving test must see, not a silent hang.

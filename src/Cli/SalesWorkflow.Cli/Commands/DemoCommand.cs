@@ -106,7 +106,18 @@ internal static class DemoCommand
 
         // One demo per file at a time (a second run would interleave with the first), and only a SalesWorkflow
         // database, an empty file or a new path is replaced: anything else needs --force.
-        using var runLock = postgres ? null : DemoDatabaseFile.TryLock(dbPath);
+        IDisposable? runLock;
+        try
+        {
+            runLock = postgres ? null : DemoDatabaseFile.TryLock(dbPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await context.Error.WriteLineAsync($"salesflow: cannot write next to '{dbPath}' (the demo's lock file): {TerminalText.Safe(ex.Message)}");
+            return ExitCodes.UsageOrIo;
+        }
+
+        using var heldLock = runLock;
         if (!postgres && runLock is null)
         {
             await context.Error.WriteLineAsync($"salesflow: another salesflow demo is writing '{dbPath}' right now; wait for it, or choose another --db");

@@ -49,16 +49,23 @@ internal static class DemoDatabaseFile
             : $"an SQLite database of another application, with tables {string.Join(", ", tables.Take(5))}{(tables.Count > 5 ? ", …" : string.Empty)}";
     }
 
-    /// <summary>Holds the demo's lock on <paramref name="path"/> (a sibling <c>.lock</c> file) until disposed; null when another run holds it.</summary>
+    /// <summary>
+    /// Holds the demo's lock on <paramref name="path"/> (a sibling <c>.lock</c> file) until disposed; null when another
+    /// run holds it.
+    /// </summary>
+    /// <exception cref="IOException">The lock file cannot be created (a read-only disk, a missing folder).</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder cannot be written by this user.</exception>
     public static IDisposable? TryLock(string path)
     {
+        var lockFile = path + ".lock";
         try
         {
             // FileShare.None is an exclusive lock on every platform .NET runs on (flock on Unix).
-            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         }
-        catch (IOException)
+        catch (IOException) when (File.Exists(lockFile))
         {
+            // The holder deletes it on close; a file left by a killed run is not locked, so opening it succeeds.
             return null;
         }
     }

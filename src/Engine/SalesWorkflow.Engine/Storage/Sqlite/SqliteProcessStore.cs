@@ -15,7 +15,7 @@ namespace SalesWorkflow.Engine.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteProcessStore : IProcessStore
 {
-    private readonly string _connectionString;
+    private string _connectionString;
     private readonly bool _readOnly;
     private readonly bool _fullSync;
     private readonly TimeProvider _clock;
@@ -61,8 +61,21 @@ internal sealed class SqliteProcessStore : IProcessStore
                     throw new SalesWorkflowStoreException($"The database '{DataSource}' does not exist.", isTransient: false);
                 }
 
-                await using var reader = await OpenAsync(cancellationToken);
-                CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken));
+                try
+                {
+                    await using var reader = await OpenAsync(cancellationToken);
+                    CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken));
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode == 14 && !File.Exists(DataSource + "-wal") && !File.Exists(DataSource + "-shm"))
+                {
+                    // A database on read-only media (a mounted backup, a folder this user cannot write): a WAL database
+                    // needs its shared-memory file next to it, which cannot be created there. With no -wal file no
+                    // writer has it open, so it is read as immutable (SQLite then takes no locks and needs no -shm).
+                    _connectionString = ImmutableConnectionString(_connectionString, DataSource);
+                    await using var reader = await OpenAsync(cancellationToken);
+                    CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken));
+                }
+
                 return;
             }
 
@@ -83,6 +96,13 @@ internal sealed class SqliteProcessStore : IProcessStore
             _groupCommit = new SqliteGroupCommit(this);
         });
     }
+
+    private static string ImmutableConnectionString(string connectionString, string path) =>
+        new SqliteConnectionStringBuilder(connectionString)
+        {
+            // An absolute file: URI, percent-encoded, so that '?', '#' and '%' in the path stay part of it.
+            DataSource = new Uri(Path.GetFullPath(path)).AbsoluteUri + "?immutable=1",
+        }.ToString();
 
     private static void CheckSchemaVersion(int version)
     {
@@ -820,11 +840,22 @@ internal sealed class SqliteProcessStore : IProcessStore
         return true;
     });
 
+    /// <summary>What the disk failed to do, from SQLite's extended I/O error code (SQLITE_IOERR_*).</summary>
+    private static string IoFailure(int extendedCode) => (extendedCode >> 8) switch
+    {
+        1 or 2 => "read it",
+        3 => "write to it",
+        4 => "flush it to disk (fsync)",
+        6 => "truncate it",
+        _ => $"read or write it (SQLite I/O error {extendedCode})",
+    };
+
     internal SalesWorkflowStoreException Translate(SqliteException ex) => ex.SqliteErrorCode switch
     {
         5 or 6 => new SalesWorkflowStoreException($"The database '{DataSource}' is locked by another process and stayed locked for 30 s. Stop the other process or use another file.", isTransient: true, ex),
         8 => new SalesWorkflowStoreException($"The database '{DataSource}' is read-only (file permissions, a read-only disk, or opened for reading only); SalesWorkflow needs to write to it.", isTransient: false, ex),
         11 or 26 => new SalesWorkflowStoreException($"The file '{DataSource}' is not a SalesWorkflow database or is corrupt. Restore it from a backup, or start with a new file.", isTransient: false, ex),
+        10 => new SalesWorkflowStoreException($"The disk holding '{DataSource}' failed to {IoFailure(ex.SqliteExtendedErrorCode)}, so nothing of this call was saved. Check the disk (read-only, failing, or a network share that went away); the same call can be retried once it works.", isTransient: true, ex),
         13 => new SalesWorkflowStoreException($"The disk holding '{DataSource}' is full.", isTransient: true, ex),
         14 => new SalesWorkflowStoreException($"The database '{DataSource}' cannot be opened: check that its folder exists and can be written.", isTransient: false, ex),
         _ => new SalesWorkflowStoreException($"The database '{DataSource}' failed: {ex.Message}", isTransient: false, ex),

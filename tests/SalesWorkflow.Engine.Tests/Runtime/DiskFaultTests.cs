@@ -9,10 +9,12 @@ using SalesWorkflow.Tests;
 namespace SalesWorkflow.Engine.Tests.Runtime;
 
 /// <summary>
-/// Fault injection on the SQLite store (issue 15): a real full disk, a small tmpfs. The engine reports it as a
-/// transient store error, loses no command it acknowledged, and goes on once space is free, without a restart.
+/// Fault injection on the SQLite store (issue 15) with real disks, small tmpfs mounts: a full disk is a transient store
+/// error that loses no acknowledged command, and the same engine goes on once space is free, without a restart; a
+/// read-only disk refuses writes with the reason and can still be read. The same faults arriving mid-run, and a failing
+/// fsync, are injected below SQLite in IntegrationTests/Faults/SqliteFaultTests.
 /// </summary>
-public sealed class DiskFullTests : IDisposable
+public sealed class DiskFaultTests : IDisposable
 {
     private readonly string _disk = Path.Combine(Path.GetTempPath(), "sw-tiny-disk-" + Guid.NewGuid().ToString("N"));
 
@@ -93,6 +95,54 @@ public sealed class DiskFullTests : IDisposable
             Assert.Equal(CommandStatus.Duplicate, (await engine.SubmitAsync(Start(0))).Status);
         }
     }
+
+    [TinyDiskFact]
+    public async Task ReadOnlyDisk_WritingIsRefusedWithTheReason_ReadingWorks_AndNothingIsLost()
+    {
+        TinyDiskFactAttribute.Mount(_disk, "8m");
+        var database = Path.Combine(_disk, "backup.db");
+        await using (var provider = Engine(database))
+        {
+            var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal(CommandStatus.Applied, (await engine.SubmitAsync(Start(i))).Status);
+            }
+        }
+
+        // A backup mounted read-only: closed cleanly (no -wal, no -shm), and nothing may be created next to it.
+        SqliteConnection.ClearAllPools();
+        TinyDiskFactAttribute.Remount(_disk, "ro");
+        await using (var provider = Engine(database))
+        {
+            var refused = await Assert.ThrowsAsync<SalesWorkflowStoreException>(() => provider.GetRequiredService<ISalesWorkflowEngine>().SubmitAsync(Start(3)));
+            Assert.False(refused.IsTransient);
+            Assert.Contains("backup.db", refused.Message, StringComparison.Ordinal);
+        }
+
+        // Reading it (what report, explain and history do) works: SQLite cannot create the WAL's shared memory there,
+        // so the store reads the file as immutable.
+        SqliteConnection.ClearAllPools();
+        await using (var reader = new ServiceCollection()
+            .AddFirstPartyPlugins()
+            .AddSalesWorkflow(o =>
+            {
+                o.UseStoredProcessVersions = true; // as ReadOnlyDatabase (report, explain, history) opens it
+                o.UseSqlite($"Data Source={database};Mode=ReadOnly");
+                o.RunBackgroundServices = false;
+            })
+            .BuildServiceProvider())
+        {
+            var engine = reader.GetRequiredService<ISalesWorkflowEngine>();
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.NotNull(await engine.GetDealAsync(Start(i).DealId));
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        TinyDiskFactAttribute.Remount(_disk, "rw");
+    }
 }
 
 /// <summary>A fact that needs a small tmpfs (Linux, allowed to mount: CI runs as root); skipped, with the reason, elsewhere.</summary>
@@ -113,6 +163,9 @@ public sealed class TinyDiskFactAttribute : FactAttribute
         Directory.CreateDirectory(folder);
         Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", folder);
     }
+
+    /// <summary>Remounts the tmpfs with <paramref name="options"/>, e.g. "ro" (refused while a file there is open for writing).</summary>
+    public static void Remount(string folder, string options) => Run("mount", "-o", "remount," + options, folder);
 
     public static void Unmount(string folder)
     {

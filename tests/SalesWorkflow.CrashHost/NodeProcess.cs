@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using SalesWorkflow.CrashHost;
+using SalesWorkflow.Engine.Hosting;
 
-namespace SalesWorkflow.Engine.PostgreSql.Tests;
+namespace SalesWorkflow.CrashHost;
 
 /// <summary>
-/// One engine node in an OS process of its own (SalesWorkflow.CrashHost on PostgreSQL), driven by its line protocol:
-/// commands and "fire" go in, acknowledgements come out. <see cref="Kill"/> is SIGKILL.
+/// One engine node in an OS process of its own (this crash host, on SQLite or PostgreSQL), driven by its line protocol:
+/// commands and "fire" go in, acknowledgements come out. <see cref="Kill"/> is SIGKILL. Used by the multi-node
+/// PostgreSQL tests and by the SQLite fault-injection tests, which preload a fault library into the process.
 /// </summary>
-internal sealed class NodeProcess : IDisposable
+public sealed class NodeProcess : IDisposable
 {
     private readonly Process _process;
     private readonly SemaphoreSlim _input = new(1, 1);
@@ -19,7 +20,8 @@ internal sealed class NodeProcess : IDisposable
     private readonly Task _reading;
     private readonly Task<string> _errors;
 
-    public NodeProcess(string name, string connectionString, string definitions, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="database">An SQLite file path, or a PostgreSQL connection string (the node's name becomes its Application Name).</param>
+    public NodeProcess(string name, string database, string definitions, IReadOnlyDictionary<string, string>? environment = null)
     {
         Name = name;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -30,7 +32,7 @@ internal sealed class NodeProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(typeof(Protocol).Assembly.Location);
-        start.ArgumentList.Add(connectionString + ";Application Name=" + name);
+        start.ArgumentList.Add(PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(database) ? database + ";Application Name=" + name : database);
         start.ArgumentList.Add(definitions);
         foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
         {
@@ -62,7 +64,11 @@ internal sealed class NodeProcess : IDisposable
     /// <summary>Sends a command line; the task ends with the status the node acknowledged, or "failed …".</summary>
     public async Task<string> SubmitAsync(string commandId, string line)
     {
-        var ack = _acks.GetOrAdd(commandId, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // A retry of a command already answered waits for its own answer, not the first one's.
+        var ack = _acks.AddOrUpdate(
+            commandId,
+            _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously),
+            (_, earlier) => earlier.Task.IsCompleted ? new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously) : earlier);
         await WriteAsync(line);
         return await ack.Task;
     }
