@@ -137,6 +137,66 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
         output.WriteLine($"{run.Acknowledged} acknowledgements, {run.ClientRetries} client resubmissions after a node gave up");
     }
 
+    [Fact(OwnServer = true)]
+    public async Task PrimaryFailsOverToItsSynchronousStandby_NodesFollowAndNothingAcknowledgedIsLost()
+    {
+        using var primary = PostgresServer.Start();
+        using var standby = primary.StartSynchronousStandby();
+        var onPrimary = new NpgsqlConnectionStringBuilder(primary.CreateDatabase());
+
+        // What an application is given for a primary with a standby: both hosts, and "the one that takes writes".
+        // Host Recheck Seconds is short so that a node notices the promoted standby within its retries.
+        var database = new NpgsqlConnectionStringBuilder(onPrimary.ConnectionString)
+        {
+            Host = $"{primary.Endpoint},{standby.Endpoint}",
+            TargetSessionAttributes = "primary",
+            HostRecheckSeconds = 1,
+        }.ConnectionString;
+        using var run = await Run.StartAsync(database, 2, output);
+
+        var playing = run.PlayAsync(deals: 16, commandsPerDeal: 12, days: 24);
+        var waited = Stopwatch.StartNew();
+        while (run.Acknowledged < 80 && waited.Elapsed < TimeSpan.FromMinutes(1) && !playing.IsCompleted)
+        {
+            await Task.Delay(10);
+        }
+
+        // The primary crashes with commands in flight; the operator (or Patroni, or the cloud) promotes the standby.
+        var acknowledgedAtCrash = run.Acknowledged;
+        var failover = Stopwatch.StartNew();
+        await Task.Run(primary.Crash);
+        await Task.Run(standby.Promote);
+        output.WriteLine($"crashed the primary with {acknowledgedAtCrash} commands acknowledged; the standby took writes {failover.ElapsedMilliseconds} ms later");
+        await playing;
+
+        Assert.True(acknowledgedAtCrash < run.Acknowledged, "The run ended before the crash: the test proves little.");
+        Assert.Empty(run.Unanswered());
+        Assert.Equal(0, run.ClientRetries); // the nodes' own retries spanned the failover: no caller saw it
+        await run.VerifyAsync(strictDuplicates: false);
+        output.WriteLine($"{run.Acknowledged} acknowledgements, {run.ClientRetries} client resubmissions after a node gave up");
+    }
+
+    [Fact]
+    public async Task ConnectionsResetMidTransactionAndAfterCommit_EveryCommandOnceAndAnsweredAsApplied()
+    {
+        var database = PostgresServer.Shared.CreateDatabase();
+        await using var proxy = new ResettingProxy(database);
+        using var run = await Run.StartAsync(database, 2, output, nodeDatabase: proxy.ConnectionString);
+
+        // Every fifth COMMIT meets a TCP reset: half before it reaches the server, half on its answer's way back.
+        proxy.EveryNthCommit = 5;
+        await run.PlayAsync(deals: 12, commandsPerDeal: 10, days: 16);
+        proxy.EveryNthCommit = 0;
+        output.WriteLine($"{proxy.ResetBeforeCommit} connections reset before their COMMIT, {proxy.ResetAfterCommit} after it; {run.ClientRetries} client resubmissions");
+
+        Assert.True(proxy.ResetBeforeCommit >= 5 && proxy.ResetAfterCommit >= 5, "Too few resets landed at a COMMIT: the test proves little.");
+        Assert.Empty(run.Unanswered());
+        Assert.Equal(0, run.ClientRetries); // the store's own retries absorbed every reset
+        // Strict: a command whose commit's answer was lost is still answered "applied" (the store's retry finds its
+        // own attempt in the ledger), so each command has exactly one outcome that is not "duplicate".
+        await run.VerifyAsync(strictDuplicates: true);
+    }
+
     /// <summary>A run: the nodes, what was sent to them, and the checks on the database afterwards.</summary>
     private sealed class Run : IDisposable
     {
@@ -168,10 +228,11 @@ public sealed class MultiNodeTests(ITestOutputHelper output)
 
         public int ClientRetries => _clientRetries;
 
-        public static async Task<Run> StartAsync(string database, int nodes, ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment = null)
+        /// <param name="nodeDatabase">How the nodes reach <paramref name="database"/> (a proxy's address); the checks use it directly.</param>
+        public static async Task<Run> StartAsync(string database, int nodes, ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment = null, string? nodeDatabase = null)
         {
             // The first node creates the schema; the others start at the same time and find it (or wait for it).
-            var started = Enumerable.Range(0, nodes).Select(i => new NodeProcess($"node-{(char)('a' + i)}", database, Definitions, environment)).ToList();
+            var started = Enumerable.Range(0, nodes).Select(i => new NodeProcess($"node-{(char)('a' + i)}", nodeDatabase ?? database, Definitions, environment)).ToList();
             await Task.WhenAll(started.Select(n => n.WaitReadyAsync()));
             return new Run(database, started, output);
         }

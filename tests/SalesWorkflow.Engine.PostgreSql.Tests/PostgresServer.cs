@@ -91,6 +91,66 @@ internal sealed class PostgresServer : IDisposable
         PgCtl("restart", "-m", "fast");
     }
 
+    /// <summary>host:port, for a multi-host connection string.</summary>
+    public string Endpoint => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{_port}");
+
+    /// <summary>
+    /// Starts a streaming standby of this server (pg_basebackup -R) and makes replication synchronous
+    /// (synchronous_standby_names = '*'): a commit is acknowledged once the standby has it, so a failover to the standby
+    /// loses nothing acknowledged. Returns once the standby streams as the synchronous one.
+    /// </summary>
+    public PostgresServer StartSynchronousStandby()
+    {
+        if (!IsOwned)
+        {
+            throw new InvalidOperationException("Only a server this process started gets a standby.");
+        }
+
+        var folder = Directory.CreateTempSubdirectory("sw-pg-").FullName;
+        var standby = new PostgresServer(folder, FreePort());
+        try
+        {
+            if (Environment.IsPrivilegedProcess)
+            {
+                Run("chown", ["-R", "postgres:postgres", folder]);
+            }
+
+            RunAsServerUser("pg_basebackup", ["-h", "127.0.0.1", "-p", _port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-D", standby.DataFolder, "-R", "-X", "stream", "--no-sync"]);
+            standby.PgCtl("start");
+            using var connection = new NpgsqlConnection(AdminConnectionString);
+            connection.Open();
+            using (var synchronous = new NpgsqlCommand("ALTER SYSTEM SET synchronous_standby_names = '*'; SELECT pg_reload_conf();", connection))
+            {
+                synchronous.ExecuteNonQuery();
+            }
+
+            var waited = Stopwatch.StartNew();
+            using var state = new NpgsqlCommand("SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync';", connection);
+            while (Convert.ToInt64(state.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw new TimeoutException("The standby did not become the synchronous standby within 30 s.");
+                }
+
+                Thread.Sleep(50);
+            }
+
+            return standby;
+        }
+        catch
+        {
+            standby.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the server the way a crash does (<c>pg_ctl stop -m immediate</c>: no shutdown checkpoint).</summary>
+    public void Crash() => RunAsServerUser("pg_ctl", ["stop", "-D", DataFolder, "-m", "immediate", "-w"]);
+
+    /// <summary>Promotes a standby to primary and waits until it accepts writes.</summary>
+    public void Promote() => RunAsServerUser("pg_ctl", ["promote", "-D", DataFolder, "-w", "-t", "60"]);
+
     private void PgCtl(string action, params string[] extra) =>
         RunAsServerUser("pg_ctl", [action, "-D", DataFolder, "-w", "-t", "60", "-l", Path.Combine(_folder!, "server.log"), .. extra,
             "-o", string.Create(CultureInfo.InvariantCulture, $"-p {_port} -c listen_addresses=127.0.0.1 -k {_folder} -c fsync=off -c max_connections=200 -c shared_buffers=64MB")]);
@@ -178,10 +238,24 @@ internal sealed class PostgresServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string? FindBinary(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
-        .Select(folder => Path.Combine(folder, name))
-        .FirstOrDefault(File.Exists);
+    private static string? FindBinary(string name)
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
+            .Select(folder => Path.Combine(folder, name))
+            .Where(File.Exists)
+            .ToList();
+        if (name == "pg_ctl" || onPath.Count == 0)
+        {
+            return onPath.FirstOrDefault();
+        }
+
+        // The server's own tools sit next to its pg_ctl (Debian keeps them in /usr/lib/postgresql/N/bin, with
+        // version-switching wrappers on PATH): take the one of the same version when there is one.
+        var pgCtl = FindBinary("pg_ctl") is { } found ? new FileInfo(found) : null;
+        var serverFolder = pgCtl?.LinkTarget is { } target ? Path.GetDirectoryName(Path.GetFullPath(target, pgCtl.DirectoryName!)) : pgCtl?.DirectoryName;
+        var sibling = serverFolder is null ? null : Path.Combine(serverFolder, name);
+        return sibling is not null && File.Exists(sibling) ? sibling : onPath[0];
+    }
 
     private static void RunAsServerUser(string binary, string[] arguments)
     {

@@ -69,7 +69,10 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             builder.ApplicationName = "salesworkflow";
         }
 
-        Description = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
+        // Several hosts (a primary and its standbys) carry their ports in Host already.
+        Description = builder.Host?.Contains(',', StringComparison.Ordinal) == true
+            ? $"{builder.Host}/{builder.Database ?? builder.Username}"
+            : $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
         _dataSource = new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
         _clock = clock;
         _readOnly = readOnly;
@@ -187,14 +190,16 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         ThrowIfReadOnly();
 
         // Each attempt is a whole transaction of two round trips: BEGIN, lock and ledger; then the writes and COMMIT.
-        // A retry after a lost commit finds the first attempt in the ledger.
+        // A retry after a lost commit finds the first attempt in the ledger, under this submission's token, and
+        // answers as the commit did ("applied"), not "duplicate": the caller submitted once.
+        var attempt = Guid.NewGuid().ToString("N");
         return await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             var transaction = new CommandTransaction(connection, sinks);
             try
             {
-                var result = await CommandProtocol.RunAsync(transaction, commandId, dealId, decide, decidedOn, ct);
+                var result = await CommandProtocol.RunAsync(transaction, commandId, dealId, decide, decidedOn, attempt, ct);
                 if (transaction.IsOpen)
                 {
                     // Answered from the ledger: nothing was written.

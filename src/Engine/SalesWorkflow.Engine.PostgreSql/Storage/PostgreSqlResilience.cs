@@ -20,7 +20,8 @@ internal sealed record PostgreSqlStoreSettings
 
 /// <summary>
 /// Runs each store operation as a whole transaction inside a Polly retry pipeline. Retried: errors Npgsql marks
-/// transient (connection lost, server starting or shutting down, too many connections), serialization failures
+/// transient (connection lost, server starting or shutting down, too many connections), no host taking writes yet
+/// while a standby is promoted (a multi-host connection string), serialization failures
 /// (40001), deadlocks (40P01) and unique violations (23505, two nodes creating the same deal, ledger entry or
 /// process version at once: the retry finds the winner's row). Every operation is safe to repeat: a command's retry is
 /// answered from the duplicate ledger if its first commit did happen. What still fails becomes a
@@ -64,6 +65,11 @@ internal sealed class PostgreSqlResilience
     {
         PostgresException { SqlState: "40001" or "40P01" or "23505" or "57P01" or "57P02" or "57P03" or "55P03" } => true,
         PostgresException postgres => postgres.IsTransient || postgres.SqlState.StartsWith("08", StringComparison.Ordinal),
+
+        // With several hosts (Target Session Attributes=primary), while a standby is being promoted no host takes
+        // writes: Npgsql says "No suitable host was found." (no inner exception), or gives one failure per host.
+        { InnerException: AggregateException hosts } => hosts.InnerExceptions.All(e => e is NpgsqlException host ? IsRetryable(host) : e is IOException or System.Net.Sockets.SocketException or TimeoutException),
+        { InnerException: null } when exception.GetType() == typeof(NpgsqlException) && exception.Message.StartsWith("No suitable host", StringComparison.Ordinal) => true,
         _ => exception.IsTransient,
     };
 

@@ -42,8 +42,14 @@ internal sealed record LedgerEntry(string DealId, CommandStatus Status, string? 
 {
     public IReadOnlyList<long> EventSeqs { get; init; } = [];
 
-    public static LedgerEntry Of(Decision decision, string dealId) =>
-        new(dealId, decision.Result.Status, decision.Result.Stage, decision.Result.Rejection, [.. decision.Events.Select(e => e.EventId)]);
+    /// <summary>
+    /// The submission that wrote the entry (see <see cref="CommandProtocol.RunAsync"/>): a store's own retry after a
+    /// commit whose answer was lost finds its own attempt here and answers with the outcome, not "duplicate".
+    /// </summary>
+    public string? Attempt { get; init; }
+
+    public static LedgerEntry Of(Decision decision, string dealId, string? attempt) =>
+        new(dealId, decision.Result.Status, decision.Result.Stage, decision.Result.Rejection, [.. decision.Events.Select(e => e.EventId)]) { Attempt = attempt };
 }
 
 /// <summary>
@@ -54,15 +60,25 @@ internal sealed record LedgerEntry(string DealId, CommandStatus Status, string? 
 /// </summary>
 internal static class CommandProtocol
 {
+    /// <summary>
+    /// Runs one command in <paramref name="transaction"/>. <paramref name="attempt"/> is one submission's token, the
+    /// same for every retry the store makes of it (null when the store never retries): a retry that finds its own token
+    /// in the ledger is answered as the first attempt would have been, since its commit happened, only the answer was
+    /// lost on the way back, and the caller submitted once.
+    /// </summary>
     public static async Task<CommandResult> RunAsync(
-        ICommandTransaction transaction, string commandId, string dealId, Func<InstanceRecord?, Decision> decide, DecidedOn? decidedOn, CancellationToken cancellationToken)
+        ICommandTransaction transaction, string commandId, string dealId, Func<InstanceRecord?, Decision> decide, DecidedOn? decidedOn, string? attempt, CancellationToken cancellationToken)
     {
         var locked = await transaction.LockAsync(commandId, dealId, loadState: decidedOn is null, cancellationToken);
         if (locked.Ledger is { } entry)
         {
-            return entry.DealId == dealId
-                ? Duplicate(commandId, entry, await transaction.LoadEventsAsync(entry, cancellationToken))
-                : CommandIdReused(commandId, dealId, entry.DealId);
+            if (entry.DealId != dealId)
+            {
+                return CommandIdReused(commandId, dealId, entry.DealId);
+            }
+
+            var stored = Duplicate(commandId, entry, await transaction.LoadEventsAsync(entry, cancellationToken));
+            return attempt is not null && entry.Attempt == attempt ? stored with { Status = entry.Status } : stored;
         }
 
         Decision decision;
@@ -76,7 +92,7 @@ internal static class CommandProtocol
             decision = decide(state);
         }
 
-        var ledger = decision.RecordInLedger ? LedgerEntry.Of(decision, dealId) : null;
+        var ledger = decision.RecordInLedger ? LedgerEntry.Of(decision, dealId, attempt) : null;
         var events = await transaction.WriteAsync(commandId, dealId, locked.RowVersion, decision, ledger, cancellationToken);
         return decision.Result with { Events = events };
     }

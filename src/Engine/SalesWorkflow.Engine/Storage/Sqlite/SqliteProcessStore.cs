@@ -233,6 +233,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             request.DealId,
             request.Decide,
             request.Ahead is { } ahead ? new DecidedOn(ahead.RowVersion, ahead.Decision.Decision) : null,
+            attempt: null, // one attempt: a failed commit is reported, never retried here
             CancellationToken.None);
 
     /// <summary>
