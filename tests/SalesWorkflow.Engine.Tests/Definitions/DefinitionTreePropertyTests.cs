@@ -47,6 +47,22 @@ public sealed class DefinitionTreePropertyTests
 
     public static TheoryData<string> ShippedFiles() => MutationTests.ShippedFiles();
 
+    /// <summary>Edits the generator once found failing (the committed corpus), with what must hold now.</summary>
+    [Fact]
+    public void Corpus_AFieldIdOfFiveThousandCharacters_IsAPositionedError_NotATypeLoadException()
+    {
+        // Found at 3,000 iterations: the id became a property name of the compiled conditions' view type, and the
+        // runtime threw "Method name too long" out of the loader.
+        var path = Path.Combine(RepoPaths.Definitions, "packs", "meddpicc.yaml");
+        var yaml = Apply(File.ReadAllText(path), [new Edit(62877, 0, 944)]);
+
+        var set = FirstPartyPlugins.Loader().LoadText(path, yaml);
+
+        var error = Assert.Single(set.Diagnostics, d => d.Code == "SW1006");
+        Assert.Contains("5,000 characters long; ids have at most 64", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("- id: xxxx", error.SourceLine, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(ShippedFiles))]
     public void Load_GeneratedTreeEdits_NeverThrow_EveryDiagnosticQuotesItsOwnLine_AndCleanResultsCompileAndEvaluate(string relative)
@@ -171,11 +187,11 @@ public sealed class DefinitionTreePropertyTests
                 slot.Set(new YamlScalarNode(scalar));
                 break;
             case 1: // another kind of node: an empty or one-entry mapping, or a sequence
-                slot.Set(edit.Value % 3 switch
+                slot.Set((edit.Value % 3) switch
                 {
                     0 => new YamlMappingNode(),
                     1 => new YamlMappingNode(new YamlScalarNode(ExtraKeys[edit.Value % ExtraKeys.Length]), new YamlScalarNode(scalar)),
-                    _ => new YamlSequenceNode(slot.Value, new YamlScalarNode(scalar)),
+                    _ => (YamlNode)new YamlSequenceNode(slot.Value, new YamlScalarNode(scalar)),
                 });
                 break;
             case 2: // the entry deleted

@@ -85,6 +85,11 @@ internal sealed partial class ScalarShape(ScalarType type, string description) :
             case ScalarType.Text:
             case ScalarType.Condition:
                 return null;
+            case ScalarType.Id or ScalarType.FieldId or ScalarType.Reference when text.Length > MaxLengthOf(Type):
+                // Ids become names in compiled conditions and in the database: a runaway one is refused here, not
+                // where the runtime trips over it ("Method name too long").
+                return (string.Create(CultureInfo.InvariantCulture, $"`{text[..24]}…` is {text.Length:N0} characters long; {(Type == ScalarType.Reference ? "a reference has" : "ids have")} at most {MaxLengthOf(Type)}"),
+                    "use a short id; the display name goes under `name:`");
             case ScalarType.Id:
                 return IdPattern().IsMatch(text) ? null
                     : ($"`{text}` is not a valid id", "ids are lower-case letters, digits and single hyphens, starting with a letter (e.g. `needs-analysis`)");
@@ -256,6 +261,11 @@ internal sealed partial class ScalarShape(ScalarType type, string description) :
         return DateTimeOffset.TryParseExact(text, formats, CultureInfo.InvariantCulture, DateTimeStyles.None, out value)
             && (text.EndsWith('Z') || OffsetSuffix().IsMatch(text));
     }
+
+    /// <summary>The longest id or field id a definition may use (a reference, `alias.id`, may be twice as long).</summary>
+    internal const int MaxIdLength = 64;
+
+    internal static int MaxLengthOf(ScalarType type) => type == ScalarType.Reference ? (2 * MaxIdLength) + 1 : MaxIdLength;
 
     [GeneratedRegex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
     internal static partial Regex IdPattern();

@@ -278,6 +278,11 @@ internal static class SchemaGenerator
                     w.WriteString("pattern", pattern);
                 }
 
+                if (s.Type is ScalarType.Id or ScalarType.FieldId or ScalarType.Reference)
+                {
+                    w.WriteNumber("maxLength", ScalarShape.MaxLengthOf(s.Type));
+                }
+
                 if (s.Type is ScalarType.Condition or ScalarType.Duration)
                 {
                     w.WriteNumber("minLength", 1);
