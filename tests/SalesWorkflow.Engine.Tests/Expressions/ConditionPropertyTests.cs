@@ -3,6 +3,7 @@ using CsCheck;
 using SalesWorkflow.Engine.Diagnostics;
 using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Sdk.Facts;
+using SalesWorkflow.Tests.Generators;
 
 namespace SalesWorkflow.Engine.Tests.Expressions;
 
@@ -17,8 +18,7 @@ public sealed class ConditionPropertyTests
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8));
 
-    private static readonly int Iterations =
-        int.TryParse(Environment.GetEnvironmentVariable("SALESWORKFLOW_FUZZ_ITERATIONS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 400;
+    private static readonly int Iterations = Fuzz.Iterations(400);
 
     private static readonly string[] Cultures = ["", "tr-TR", "de-DE", "zh-CN"];
 

@@ -453,6 +453,15 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
                 return;
             }
 
+            // A quote left open on one row and closed on a later one can still add up to the right number of fields:
+            // the rows between are then one value of this row. A line inside a value that on its own has as many
+            // separators as a whole row is taken for what it almost always is: a row swallowed, not a note.
+            if (spans > 1 && SwallowedRow(record, header.Length) is { } swallowed)
+            {
+                _issues.Add(new ImportIssue(file, line, 1, true, "swallowed-row", $"line {line + swallowed} looks like a row of its own, but a quote opened on line {line} and closed {spans - 1} line(s) later made it part of a value of this row: this row and the {spans - 1} line(s) after it are skipped; close the quote"));
+                continue;
+            }
+
             if (csv.Parser.Count != header.Length)
             {
                 var why = csv.Parser.Count > header.Length
@@ -464,6 +473,21 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
 
             take(new CsvRow(file, line, csv, index, _issues));
         }
+    }
+
+    /// <summary>The first line after a record's first (1 = the next line) that has a whole row's separators on its own; null when none has.</summary>
+    private static int? SwallowedRow(string record, int columns)
+    {
+        var lines = record.TrimEnd('\r', '\n').Split('\n');
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Count(c => c == ',') >= columns - 1)
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Longest CSV field read (100,000 characters): no CRM export writes longer values, and a runaway one is refused before it fills memory.</summary>
