@@ -176,4 +176,17 @@ public sealed class HostileInputTests : IDisposable
         var process = Assert.Single(set.Processes);
         Assert.Equal([0.4, 0.6, 1.0, 0.0], process.Stages.Select(s => s.Probability));
     }
+
+    [Fact]
+    public void ContentHash_IsTheSameUnderCulturesWithOtherCalendars()
+    {
+        // The Thai (Buddhist), Persian and Umm al-Qura calendars wrote the holidays' years their way into the hashed
+        // text, so a database made under one locale was refused ("rebuilds with another content hash") under another.
+        var path = Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml");
+
+        var hashes = Expressions.UnderEveryCulture.Run(["", "th-TH", "fa-IR", "ar-SA", "zh-CN"], () => FirstPartyPlugins.Loader().Load([path]).Processes.Single().ContentHash);
+
+        Assert.NotEmpty(FirstPartyPlugins.Loader().Load([path]).Processes.Single().Calendar.Holidays);
+        Assert.Single(hashes.Distinct(StringComparer.Ordinal));
+    }
 }

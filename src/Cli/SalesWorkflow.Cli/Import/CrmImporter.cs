@@ -118,7 +118,7 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
                     return;
                 }
 
-                row.Warning(c.EngagedAt, "missing-engage-date", $"no engage date: started on {start:yyyy-MM-dd} (`undatedOpenDealsStartOn`)");
+                row.Warning(c.EngagedAt, "missing-engage-date", string.Create(CultureInfo.InvariantCulture, $"no engage date: started on {start:yyyy-MM-dd} (`undatedOpenDealsStartOn`)"));
                 engaged = start;
             }
 
@@ -138,7 +138,7 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
 
                 if (closed < engaged)
                 {
-                    row.Error(c.ClosedAt, "close-before-engage", $"closed {closed:yyyy-MM-dd} before it was engaged {engaged:yyyy-MM-dd}: row skipped");
+                    row.Error(c.ClosedAt, "close-before-engage", string.Create(CultureInfo.InvariantCulture, $"closed {closed:yyyy-MM-dd} before it was engaged {engaged:yyyy-MM-dd}: row skipped"));
                     return;
                 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -61,8 +62,8 @@ internal static class ContentHasher
             w.WriteStartObject("calendar");
             w.WriteString("timeZone", p.Calendar.TimeZone.Id);
             Strings(w, "weekend", p.Calendar.Weekend.Order().Select(d => d.ToString()));
-            Strings(w, "holidays", p.Calendar.Holidays.Order().Select(d => d.ToString("yyyy-MM-dd", null)));
-            Strings(w, "workdays", p.Calendar.Workdays.Order().Select(d => d.ToString("yyyy-MM-dd", null)));
+            Strings(w, "holidays", p.Calendar.Holidays.Order().Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+            Strings(w, "workdays", p.Calendar.Workdays.Order().Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
             w.WriteEndObject();
             w.WriteStartArray("fields");
             foreach (var f in p.Fields.OrderBy(f => f.On).ThenBy(f => f.Id, StringComparer.Ordinal))

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SalesWorkflow.Engine.Definitions.Shapes;
 using SalesWorkflow.Engine.Definitions.Yaml;
 using SalesWorkflow.Engine.Diagnostics;
@@ -205,7 +206,7 @@ internal sealed partial class ProcessBuilder
             _diagnostics.Error(
                 DiagnosticIds.ConflictingKeys,
                 NodeReader.SpanOf(map, "workdays"),
-                $"{clash:yyyy-MM-dd} is listed both as a holiday and as a workday",
+                string.Create(CultureInfo.InvariantCulture, $"{clash:yyyy-MM-dd} is listed both as a holiday and as a workday"),
                 "remove it from one of the lists");
         }
 
