@@ -134,6 +134,36 @@ public sealed class HostileFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_ExportFileIsALinkToANamedPipe_IsRefusedWithoutWaiting()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var export = Path.Combine(_folder, "export");
+        Directory.CreateDirectory(export);
+        foreach (var file in new[] { "mapping.yaml", "sales_teams.csv", "accounts.csv", "products.csv" })
+        {
+            System.IO.File.Copy(RepoPaths.Combine("samples", "maven-crm", file), Path.Combine(export, file));
+        }
+
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(export, "pipe")))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        System.IO.File.CreateSymbolicLink(Path.Combine(export, "sales_pipeline.csv"), "pipe");
+
+        var run = CliRunner.RunAsync("import", export, "--db", Path.Combine(_folder, "piped.db"), "--process", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"));
+
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(60))) == run, "the import waited on the pipe behind the link");
+        var (code, _, error) = await run;
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("not a regular file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_WhereNoFileCanBeWritten_SaysSo_NotThatAnotherDemoIsRunning()
     {
         // Under a regular file no lock file can be created, as on a read-only disk or in a folder of another user.

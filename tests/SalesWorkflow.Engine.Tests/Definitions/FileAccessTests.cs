@@ -191,6 +191,26 @@ public sealed class FileAccessTests : IDisposable
         Assert.Contains(load.Result.Diagnostics, d => d.Code == DiagnosticIds.FileUnreadable && d.Message.Contains("not a regular file", StringComparison.Ordinal));
     }
 
+    [UnixFact]
+    public void Import_LinkToANamedPipe_IsRefusedWithoutWaitingForAWriter()
+    {
+        // The link itself has a size (its target's name); the check must look at what it points to.
+        using (var mkfifo = Process.Start("mkfifo", Path.Combine(Definitions, "pipe")))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        File.CreateSymbolicLink(Path.Combine(Definitions, "pack.yaml"), "pipe");
+
+        var load = Task.Run(() => LoadProcessImporting("pack.yaml"));
+        var named = Task.Run(() => FirstPartyPlugins.Loader().Load([Path.Combine(Definitions, "pack.yaml")]));
+
+        Assert.True(load.Wait(TimeSpan.FromSeconds(30)), "the load waited on the pipe behind the link");
+        Assert.True(named.Wait(TimeSpan.FromSeconds(30)), "loading the link by name waited on the pipe");
+        Assert.Contains(load.Result.Diagnostics, d => d.Code == DiagnosticIds.FileUnreadable && d.Message.Contains("not a regular file", StringComparison.Ordinal));
+        Assert.Contains(named.Result.Diagnostics, d => d.Code == DiagnosticIds.FileUnreadable && d.Message.Contains("not a regular file", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void LoadFolder_LinkLoop_LoadsEachFileOnceAndWarns()
     {

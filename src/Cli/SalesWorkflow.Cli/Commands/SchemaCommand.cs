@@ -34,12 +34,19 @@ internal static class SchemaCommand
                 var expected = DefinitionSchemas.For(k);
                 if (parse.GetValue(check))
                 {
-                    if (!File.Exists(path) || File.ReadAllText(path) != expected)
+                    if (FolderFiles.RefusalToRead(path) is not null || File.ReadAllText(path) != expected)
                     {
                         stale.Add(path);
                     }
 
                     continue;
+                }
+
+                if (new FileInfo(path).LinkTarget is not null || (File.Exists(path) && FolderFiles.RefusalToRead(path) is { } notAFile && !notAFile.StartsWith("it is empty", StringComparison.Ordinal)))
+                {
+                    // Replacing a link would write wherever it points; a pipe would block.
+                    context.Error.WriteLine($"salesflow: '{path}' is a link or not a regular file; schema --out writes only plain files: remove it first");
+                    return ExitCodes.UsageOrIo;
                 }
 
                 try

@@ -370,16 +370,16 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
             return;
         }
 
-        if (!File.Exists(path))
+        if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
         {
             _issues.Add(new ImportIssue(file, 0, 0, true, "missing-file", $"file not found in {folder}"));
             return;
         }
 
-        // A device, a pipe or a /proc file reports no size; a pipe would block the import waiting for a writer.
-        if (new FileInfo(path).Length == 0)
+        // A device, a pipe or a /proc file, also behind a link: a pipe would block the import waiting for a writer.
+        if (FolderFiles.RefusalToRead(path) is { } notReadable)
         {
-            _issues.Add(new ImportIssue(file, 0, 0, true, "empty-file", "the file is empty, or is not a regular file"));
+            _issues.Add(new ImportIssue(file, 0, 0, true, "empty-file", $"the file cannot be read: {notReadable}"));
             return;
         }
 

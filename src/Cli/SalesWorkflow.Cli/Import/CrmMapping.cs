@@ -1,4 +1,5 @@
 using System.Globalization;
+using SalesWorkflow.Engine.Definitions;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -43,6 +44,11 @@ internal sealed class CrmMapping
     public static (CrmMapping? Mapping, IReadOnlyList<string> Errors) Load(string path)
     {
         CrmMapping mapping;
+        if (FolderFiles.RefusalToRead(path) is { } refusal)
+        {
+            return (null, [$"{path}: error: the mapping cannot be read: {refusal}"]);
+        }
+
         try
         {
             var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();

@@ -27,4 +27,36 @@ public static class FolderFiles
         fullPath = refusal is null ? full : null;
         return refusal is null;
     }
+
+    /// <summary>
+    /// Why <paramref name="fullPath"/> may not be opened for reading (null: it may): it is missing, a folder, empty, or
+    /// not a regular file (a pipe, a device, a socket, a /proc file), also when reached through a link. Opening a pipe
+    /// would wait for a writer forever, so this is checked on the link's final target before anything is opened.
+    /// </summary>
+    /// <param name="fullPath">The file to read.</param>
+    /// <returns>The reason, in words that never quote the file's content; null when it is a regular file with content.</returns>
+    public static string? RefusalToRead(string fullPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fullPath);
+        if (!DefinitionFiles.TryRealPath(Path.GetFullPath(fullPath), out var real))
+        {
+            return "it leads through a loop of links";
+        }
+
+        if (Directory.Exists(real))
+        {
+            return "it is a folder, not a file";
+        }
+
+        var target = new FileInfo(real);
+        if (!target.Exists)
+        {
+            // A link into /proc/self/fd names "pipe:[…]" or "socket:[…]", which is no file at all.
+            return Path.GetFileName(real).Contains(":[", StringComparison.Ordinal) ? "it is not a regular file (a link to a pipe or a socket)"
+                : new FileInfo(fullPath).LinkTarget is null ? "it does not exist" : "it is a link to a file that does not exist";
+        }
+
+        // A device, a pipe or a /proc file reports no size.
+        return target.Length == 0 ? "it is empty, or it is not a regular file (a device, a pipe, a socket)" : null;
+    }
 }

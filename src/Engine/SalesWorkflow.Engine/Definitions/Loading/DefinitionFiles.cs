@@ -66,22 +66,18 @@ internal sealed class DefinitionFiles(long maxBytes)
 
         try
         {
-            var info = new FileInfo(fullPath);
-            if (Directory.Exists(fullPath))
-            {
-                return FileRead.Failed("it is a folder, not a file");
-            }
-
-            if (!info.Exists)
+            if (!File.Exists(fullPath) && !Directory.Exists(fullPath) && new FileInfo(fullPath).LinkTarget is null)
             {
                 return FileRead.Missing;
             }
 
-            // A device, a pipe or a /proc file reports no size; opening a pipe would wait for a writer forever.
-            if (info.Length == 0)
+            // Checked on the final target of any link: a link to a pipe would otherwise be opened and wait forever.
+            if (FolderFiles.RefusalToRead(fullPath) is { } refusal)
             {
-                return FileRead.Failed("it is empty, or it is not a regular file (a device, a pipe, a socket)");
+                return FileRead.Failed(refusal);
             }
+
+            var info = new FileInfo(TryRealPath(fullPath, out var real) ? real : fullPath);
 
             if (info.Length > maxBytes)
             {
