@@ -1,4 +1,6 @@
+using CsCheck;
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Tests.Generators;
 
 namespace SalesWorkflow.Engine.Tests.Definitions;
 
@@ -54,6 +56,32 @@ public sealed class BusinessCalendarTests
 
             Assert.Equal(expected, calendar.BusinessDaysBetween(start, end));
         }
+    }
+
+    /// <summary>
+    /// Generated calendars (any weekend, holidays and working weekend days, some on the same dates) and spans of up to
+    /// two thousand days: the count, which skips whole weeks and binary-searches the exceptions, matches counting day by
+    /// day with <see cref="BusinessCalendar.IsBusinessDay"/>.
+    /// </summary>
+    [Fact]
+    public void BusinessDaysBetween_GeneratedCalendarsAndSpans_MatchesDayByDayCount()
+    {
+        var origin = new DateOnly(2026, 1, 1);
+        var days = Gen.Int[-800, 800].Select(n => origin.AddDays(n));
+        var calendars = Gen.Select(Gen.Int[0, 6].HashSet[0, 3], days.HashSet[0, 60], days.HashSet[0, 30], (weekend, holidays, workdays) =>
+            new BusinessCalendar(TimeZoneInfo.Utc, weekend.Select(d => (DayOfWeek)d).ToHashSet(), holidays, workdays));
+        Gen.Select(calendars, Gen.Int[-1000, 1000], Gen.Int[0, 2000]).Sample((calendar, from, length) =>
+        {
+            var start = new DateTimeOffset(origin.AddDays(from).ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero);
+            var end = start.AddDays(length);
+            var expected = 0;
+            for (var d = DateOnly.FromDateTime(start.UtcDateTime).AddDays(1); d <= DateOnly.FromDateTime(end.UtcDateTime); d = d.AddDays(1))
+            {
+                expected += calendar.IsBusinessDay(d) ? 1 : 0;
+            }
+
+            Assert.Equal(expected, calendar.BusinessDaysBetween(start, end));
+        }, iter: Fuzz.Iterations(300));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Expressions;
 using SalesWorkflow.Sdk.Facts;
 
 namespace SalesWorkflow.Engine.Tests.Expressions;
@@ -46,6 +47,41 @@ public sealed class ConditionBudgetTests
         Assert.Contains("budget", incident.Message, StringComparison.Ordinal);
         // 2.7e10 steps unbudgeted; this bounds a hang, it is not a performance measurement.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Evaluate_ManyHeavyRules_ShareOneBudgetPerEvaluation()
+    {
+        // Twenty criteria that each would spend their own budget (150³ steps each, over 1,000,000): without a budget
+        // for the whole evaluation, one deal costs twenty budgets, and a thousand such rules cost minutes.
+        var criteria = string.Concat(Enumerable.Range(1, 20).Select(i => $"""
+                  - id: c{i}
+                    when: 'Contacts.Any(a => Contacts.Any(b => Contacts.Any(c => c.Id == "zz")))'
+
+            """));
+        var yaml = TestProcesses.Header + $"""
+            stages:
+              - id: lead
+                name: Lead
+                probability: 0.1
+                exitCriteria:
+            {criteria}
+            """ + TestProcesses.Tail;
+        var process = CompiledProcess.Compile(Assert.Single(TestProcesses.Load(yaml).Processes));
+
+        var evaluation = DealEvaluator.Evaluate(process, Deal(150), Now);
+
+        Assert.Equal(20, evaluation.Incidents.Count);
+        var ownBudget = evaluation.Incidents.Count(i => i.Message.Contains("the condition went over its budget", StringComparison.Ordinal));
+        var shared = evaluation.Incidents.Count(i => i.Message.Contains("the deal's evaluation went over its budget", StringComparison.Ordinal));
+        // About four conditions' worth for the whole evaluation (each stops one step past its own budget, so the
+        // fourth meets the shared limit first); the rest stop at their first step.
+        var perEvaluation = ConditionLimits.MaxEvaluationLambdaSteps / ConditionLimits.MaxLambdaSteps;
+        Assert.InRange(ownBudget, perEvaluation - 1, perEvaluation);
+        Assert.Equal(20, ownBudget + shared);
+
+        // The next evaluation has its budget again.
+        Assert.Equal(ownBudget, DealEvaluator.Evaluate(process, Deal(150), Now).Incidents.Count(i => i.Message.Contains("the condition went over", StringComparison.Ordinal)));
     }
 
     [Fact]

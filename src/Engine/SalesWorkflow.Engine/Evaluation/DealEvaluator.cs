@@ -18,6 +18,9 @@ public static class DealEvaluator
     {
         ArgumentNullException.ThrowIfNull(process);
         ArgumentNullException.ThrowIfNull(deal);
+
+        // One budget for every condition of this evaluation, on top of each condition's own (docs/conditions.md#limits).
+        using var budget = ConditionBudget.BeginEvaluation();
         var stageRules = process.Stage(deal.Stage)
             ?? throw new ArgumentException($"The process '{process.Id}' v{process.Version} has no stage '{deal.Stage}'.", nameof(deal));
         var definition = process.Definition;

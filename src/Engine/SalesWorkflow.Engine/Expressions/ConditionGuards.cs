@@ -17,6 +17,16 @@ public static class ConditionLimits
     /// <summary>Most characters of text one evaluation may produce (<c>string.Concat</c>, <c>+</c>, <c>ToUpper</c>…): 4,000,000.</summary>
     public const int MaxTextCharacters = 4_000_000;
 
+    /// <summary>
+    /// Most lambda steps all the conditions of one evaluation of a deal may run together (its gate, risks, escalation
+    /// triggers): 4,000,000. Past it, each further condition that runs a lambda stops at once and becomes an incident,
+    /// so a definition with a thousand heavy rules cannot make one evaluation take minutes.
+    /// </summary>
+    public const int MaxEvaluationLambdaSteps = 4_000_000;
+
+    /// <summary>Most characters of text all the conditions of one evaluation may produce together: 16,000,000.</summary>
+    public const int MaxEvaluationTextCharacters = 16_000_000;
+
     /// <summary>Deepest nesting of lambdas accepted when a definition loads (<c>a => … b => … c => …</c>): 3.</summary>
     public const int MaxLambdaNesting = 3;
 }
@@ -36,6 +46,40 @@ internal static class ConditionBudget
 
     [ThreadStatic]
     private static long _characters;
+
+    // What is left for the whole evaluation of a deal, while one runs on this thread (see BeginEvaluation).
+    [ThreadStatic]
+    private static bool _inEvaluation;
+
+    [ThreadStatic]
+    private static long _evaluationSteps;
+
+    [ThreadStatic]
+    private static long _evaluationCharacters;
+
+    /// <summary>
+    /// Starts the shared budget of one evaluation of a deal on this thread (the conditions of an evaluation run on the
+    /// thread that evaluates); disposing restores what was before, so evaluations may nest.
+    /// </summary>
+    internal static EvaluationBudget BeginEvaluation()
+    {
+        var saved = new EvaluationBudget(_inEvaluation, _evaluationSteps, _evaluationCharacters);
+        _inEvaluation = true;
+        _evaluationSteps = ConditionLimits.MaxEvaluationLambdaSteps;
+        _evaluationCharacters = ConditionLimits.MaxEvaluationTextCharacters;
+        return saved;
+    }
+
+    /// <summary>The budget to restore when an evaluation ends.</summary>
+    internal readonly struct EvaluationBudget(bool inEvaluation, long steps, long characters) : IDisposable
+    {
+        public void Dispose()
+        {
+            _inEvaluation = inEvaluation;
+            _evaluationSteps = steps;
+            _evaluationCharacters = characters;
+        }
+    }
 
     internal static readonly MethodInfo StartMethod = typeof(ConditionBudget).GetMethod(nameof(Start))!;
     internal static readonly MethodInfo StepMethod = typeof(ConditionBudget).GetMethod(nameof(Step))!;
@@ -61,6 +105,13 @@ internal static class ConditionBudget
                 $"the condition went over its budget of {ConditionLimits.MaxLambdaSteps:N0} lambda steps (lambdas nested over long lists); see docs/conditions.md#limits"));
         }
 
+        if (_inEvaluation && --_evaluationSteps < 0)
+        {
+            throw new ConditionBudgetExceededException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"the deal's evaluation went over its budget of {ConditionLimits.MaxEvaluationLambdaSteps:N0} lambda steps for all its conditions together (many rules with lambdas over long lists); see docs/conditions.md#limits"));
+        }
+
         return value;
     }
 
@@ -72,6 +123,13 @@ internal static class ConditionBudget
             throw new ConditionBudgetExceededException(string.Create(
                 CultureInfo.InvariantCulture,
                 $"the condition went over its budget of {ConditionLimits.MaxTextCharacters:N0} characters of text; see docs/conditions.md#limits"));
+        }
+
+        if (value is not null && _inEvaluation && (_evaluationCharacters -= value.Length) < 0)
+        {
+            throw new ConditionBudgetExceededException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"the deal's evaluation went over its budget of {ConditionLimits.MaxEvaluationTextCharacters:N0} characters of text for all its conditions together; see docs/conditions.md#limits"));
         }
 
         return value;
