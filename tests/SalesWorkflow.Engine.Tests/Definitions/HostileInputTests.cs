@@ -189,4 +189,19 @@ public sealed class HostileInputTests : IDisposable
         Assert.NotEmpty(FirstPartyPlugins.Loader().Load([path]).Processes.Single().Calendar.Holidays);
         Assert.Single(hashes.Distinct(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void Load_AProcessWithThousandsOfStages_IsRefusedAtTheList_BeforeTransitionsGrowWithTheirSquare()
+    {
+        // 6,000 stages with skipping and going back allowed made 36 million transitions: validate and graph ran out of
+        // memory on a 340 KB file.
+        var stages = string.Concat(Enumerable.Range(0, 6_000).Select(i => $"  - {{ id: s{i}, name: S{i}, probability: 0.1 }}\n"));
+        var yaml = TestProcesses.Header + "stages:\n" + stages + TestProcesses.Tail.Replace("requireLossReason: false", "requireLossReason: false\n  allowSkip: true\n  allowBack: true", StringComparison.Ordinal);
+
+        var set = TestProcesses.Load(yaml);
+
+        var error = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.TooManyItems);
+        Assert.Contains("6,002 items; at most 100 are allowed", error.Message, StringComparison.Ordinal);
+        Assert.Empty(set.Processes);
+    }
 }

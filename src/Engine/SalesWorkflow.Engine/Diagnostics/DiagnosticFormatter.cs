@@ -88,27 +88,48 @@ public static class DiagnosticFormatter
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>The line with tabs expanded, and the caret's display column and width.</summary>
+    /// <summary>Characters shown on each side of the problem when a line is too long to show whole.</summary>
+    private const int Context = 70;
+
+    /// <summary>
+    /// The line as shown (tabs expanded, control characters as visible <c>\u001b</c>-style escapes, a long line cut to
+    /// a window around the problem with … at the cuts), and the caret's display column and width on it. Escaping here,
+    /// not after, keeps the caret under the character it points at.
+    /// </summary>
     private static (string Shown, int Start, int Width) Caret(string line, Definitions.SourceSpan span)
     {
+        var column = Math.Clamp(span.Column - 1, 0, line.Length);
+        var endIndex = span.EndLine == span.Line ? Math.Clamp(Math.Max(span.Column, span.EndColumn) - 1, column, line.Length) : line.Length;
+        var from = Math.Max(0, column - Context);
+        var to = Math.Min(line.Length, Math.Min(Math.Max(endIndex, column + 1), column + (2 * Context)) + Context);
+        if (from > 0 && from < line.Length && char.IsLowSurrogate(line[from]))
+        {
+            from++;
+        }
+
         var shown = new StringBuilder();
+        var display = 0;
+        if (from > 0)
+        {
+            shown.Append('…');
+            display = 1;
+        }
+
         var start = -1;
         var end = -1;
-        var column = 0;
-        var endIndex = span.EndLine == span.Line ? Math.Max(span.Column, span.EndColumn) - 1 : line.Length;
-        for (var i = 0; i <= line.Length; i++)
+        for (var i = from; i <= to; i++)
         {
-            if (i == span.Column - 1)
+            if (i == column)
             {
-                start = column;
+                start = display;
             }
 
             if (i == endIndex)
             {
-                end = column;
+                end = display;
             }
 
-            if (i == line.Length)
+            if (i == to)
             {
                 break;
             }
@@ -116,26 +137,41 @@ public static class DiagnosticFormatter
             var c = line[i];
             if (c == '\t')
             {
-                var spaces = 4 - (column % 4);
+                var spaces = 4 - (display % 4);
                 shown.Append(' ', spaces);
-                column += spaces;
+                display += spaces;
             }
-            else if (char.IsHighSurrogate(c) && i + 1 < line.Length)
+            else if (PrintableText.NeedsEscape(c))
+            {
+                shown.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                display += 6;
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < to)
             {
                 shown.Append(c).Append(line[i + 1]);
-                column += 2;
+                display += 2;
                 i++;
             }
             else
             {
                 shown.Append(c);
-                column += IsWide(c) ? 2 : 1;
+                display += IsWide(c) ? 2 : 1;
             }
+        }
+
+        if (to < line.Length)
+        {
+            shown.Append('…');
         }
 
         if (start < 0)
         {
-            start = column;
+            start = display;
+        }
+
+        if (end < 0)
+        {
+            end = display; // the problem runs past the window
         }
 
         if (end <= start)

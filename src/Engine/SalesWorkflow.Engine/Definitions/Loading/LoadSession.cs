@@ -365,7 +365,7 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
         }
 
         Diagnostics.RegisterSource(source);
-        Diagnostics.AddRange(parsing.Items);
+        Diagnostics.AddRange(parsing);
         if (root is null)
         {
             return null;

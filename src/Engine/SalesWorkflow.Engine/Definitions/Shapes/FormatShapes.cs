@@ -173,7 +173,9 @@ internal static class FormatShapes
         .Optional("imports", new ListShape(Import, "Imports."), "Rule packs used by the process.")
         .Optional("plugins", new ListShape(new ScalarShape(ScalarType.Id, "A plugin name, e.g. `credit`."), "Plugin names."), "Plugins the process uses: their C# rules, condition functions, results and fact enrichers (see docs/plugin-guide.md).")
         .Optional("fields", new ListShape(CustomField, "Custom fields."), "Fact fields added by this process.")
-        .Required("stages", new ListShape(Stage, "Stages in order."), "The stages, in forward order.")
+        // At most 100: with skipping and going back allowed, transitions grow with the square of the stages, and no
+        // sales process has more than a few dozen.
+        .Required("stages", new ListShape(Stage, "Stages in order.", maxItems: 100), "The stages, in forward order (at most 100).")
         .Optional("transitions", Transitions, "The transition policy.")
         .Optional("escalations", new ListShape(Escalation, "Escalations."), "Escalation rules.")
         .Optional("riskCategories", new ListShape(RiskCategory, "Extra risk categories."), "Risk categories beyond `market`, `customer` and `team`.")

@@ -170,6 +170,7 @@ internal static class SchemaGenerator
                 w.WriteStartObject("items");
                 WriteShape(w, l.Item, l.Item.Description);
                 w.WriteEndObject();
+                w.WriteNumber("maxItems", l.MaxItems);
                 break;
             case MapShape m:
                 w.WriteString("type", "object");

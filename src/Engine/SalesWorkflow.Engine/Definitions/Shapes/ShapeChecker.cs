@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using SalesWorkflow.Engine.Definitions.Yaml;
 using SalesWorkflow.Engine.Diagnostics;
@@ -146,7 +147,7 @@ internal sealed class ShapeChecker(DiagnosticBag diagnostics)
             diagnostics.Error(
                 DiagnosticIds.TooManyItems,
                 sequence.Span,
-                $"{context} has {sequence.Items.Count:N0} items; at most {shape.MaxItems:N0} are allowed",
+                string.Create(CultureInfo.InvariantCulture, $"{context} has {sequence.Items.Count:N0} items; at most {shape.MaxItems:N0} are allowed"),
                 null);
             _invalid.Add(node);
             return;
