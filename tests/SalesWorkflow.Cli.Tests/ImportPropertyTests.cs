@@ -173,6 +173,68 @@ public sealed class ImportPropertyTests : IDisposable
         Assert.Equal(["ID9"], deals.Select(d => d.Id));
     }
 
+    [Theory]
+    [InlineData("\"10,50\"")] // a decimal comma: was read as 1050
+    [InlineData("\"1,5\"")] // was read as 15
+    [InlineData("\"1,,054\"")] // was read as 1054
+    [InlineData("79228162514264337593543950335")] // decimal.MaxValue: imported, then report and backtest overflowed
+    [InlineData("1000000000000001")]
+    public void Read_AnAmountThatIsNotPlainlyANumber_IsAnErrorAtItsColumn(string amount)
+    {
+        File.WriteAllText(Path.Combine(_folder, PipelineFile), string.Join(',', Header) + "\nID1,Moses Frase,GTX Pro,Cancity,Won,2016-10-20,2017-03-01," + amount + "\n");
+        var importer = new CrmImporter(SampleMapping(), _folder, Process.Value);
+
+        Assert.Empty(importer.Read());
+        var error = Assert.Single(importer.Issues, i => i.IsError);
+        Assert.Equal(("bad-amount", 2, 8), (error.Kind, error.Line, error.Column));
+    }
+
+    [Fact]
+    public void Read_AnExportThatIsNotUtf8_IsAnErrorAtTheLine_NotNamesTurnedIntoReplacementCharacters()
+    {
+        // 华 and 东 in GBK: two different ids that a lenient reader would both read as "ID-\uFFFD\uFFFD".
+        var text = System.Text.Encoding.ASCII.GetBytes(string.Join(',', Header) + "\nID1,Moses Frase,GTX Pro,Cancity,Won,2016-10-20,2017-03-01,10\nID-");
+        byte[] gbk = [0xBB, 0xAA];
+        var rest = System.Text.Encoding.ASCII.GetBytes(",Moses Frase,GTX Pro,Cancity,Won,2016-10-20,2017-03-01,10\n");
+        File.WriteAllBytes(Path.Combine(_folder, PipelineFile), [.. text, .. gbk, .. rest]);
+        var importer = new CrmImporter(SampleMapping(), _folder, Process.Value);
+
+        var deals = importer.Read();
+
+        var error = Assert.Single(importer.Issues, i => i.IsError);
+        Assert.Equal(("not-utf8", 3), (error.Kind, error.Line));
+        Assert.Empty(deals);
+    }
+
+    [Fact]
+    public void Read_AnAmountWithThousandsSeparators_IsReadExactly()
+    {
+        File.WriteAllText(Path.Combine(_folder, PipelineFile), string.Join(',', Header) + "\nID1,Moses Frase,GTX Pro,Cancity,Won,2016-10-20,2017-03-01,\"7,450,000.25\"\n");
+        var importer = new CrmImporter(SampleMapping(), _folder, Process.Value);
+
+        Assert.Equal(7_450_000.25m, Assert.Single(importer.Read()).Opportunity.Amount);
+    }
+
+    [Theory]
+    [InlineData("  Lost: { status: lost }", "  Lost: { status: lost }\n  Lost: { status: won }", "`Lost` is given twice")] // the second `Lost:` once made lost deals won
+    [InlineData("lossReason: other", "lossReason: other\nlossReason: price", "`lossReason` is given twice")]
+    [InlineData("undatedOpenDealsStartOn: 2017-12-31", "undatedOpenDealsStartOn: 9999-12-31", "between 1900 and 2999")]
+    [InlineData("accountRevenueUnit: 1000000", "accountRevenueUnit: 1e300", "`1e300` is not a number")]
+    [InlineData("engagedStage: first-contact", "engagedStage: first-contact\ncolumnz: {}", "unknown key `columnz`")]
+    public void LoadMapping_DuplicateKeysAndValuesOutOfRange_AreErrors(string line, string replacement, string expected)
+    {
+        var path = Path.Combine(_folder, "mapping.yaml");
+        var text = File.ReadAllText(path);
+        Assert.Contains(line, text, StringComparison.Ordinal);
+        File.WriteAllText(path, text.Replace(line, replacement, StringComparison.Ordinal));
+
+        var (mapping, errors) = CrmMapping.Load(path);
+
+        Assert.Null(mapping);
+        Assert.True(errors.Any(e => e.Contains(expected, StringComparison.Ordinal)), string.Join("\n", errors));
+        Assert.DoesNotContain(errors, e => e.Contains("SalesWorkflow.Cli", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void LoadMapping_GeneratedTreeEdits_NeverThrow_AndAnAcceptedMappingReadsTheSample()
     {

@@ -99,7 +99,7 @@ internal static class ImportCommand
         var watch = Stopwatch.StartNew();
         var importer = new CrmImporter(mapping, folder, process);
         var deals = importer.Read();
-        if (importer.Issues.Any(i => i.Kind is "missing-file" or "missing-column" or "empty-file"))
+        if (importer.Issues.Any(i => i.Kind is "missing-file" or "missing-column" or "empty-file" or "not-utf8"))
         {
             await WriteIssuesAsync(context.Error, importer.Issues);
             return ExitCodes.Invalid;

@@ -33,7 +33,7 @@ internal sealed record CrmDeal(
 /// recorded (the source of every KPI and report). Every row it cannot take is reported with its position; rows are
 /// never guessed at. Re-running an import is safe: command ids are derived from the CRM ids.
 /// </summary>
-internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefinition process)
+internal sealed partial class CrmImporter(CrmMapping mapping, string folder, ProcessDefinition process)
 {
     private readonly List<ImportIssue> _issues = [];
 
@@ -143,9 +143,9 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
                 }
 
                 var value = row.Value(c.Amount);
-                if (!decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out amount) || amount < 0)
+                if (!TryAmount(value, out amount) || amount < 0)
                 {
-                    row.Error(c.Amount, "bad-amount", $"close value `{value}` is not a non-negative number: row skipped");
+                    row.Error(c.Amount, "bad-amount", $"close value `{value}` is not a non-negative number (digits, a decimal point, commas only between groups of three, at most 1,000,000,000,000,000): row skipped");
                     return;
                 }
             }
@@ -321,7 +321,7 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
                 row.Warning(c.Employees, "bad-number", $"employees `{row.Value(c.Employees)}` is not a whole number: left empty");
             }
 
-            if (decimal.TryParse(row.Value(c.Revenue), NumberStyles.Number, CultureInfo.InvariantCulture, out var revenue))
+            if (TryAmount(row.Value(c.Revenue), out var revenue) && revenue * mapping.AccountRevenueUnit <= MaxAmount * 1_000_000)
             {
                 account.AnnualRevenue = revenue * mapping.AccountRevenueUnit;
             }
@@ -347,7 +347,7 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
         ReadCsv(file, [c.Name, c.Price], row =>
         {
             var name = row.Value(c.Name);
-            if (!decimal.TryParse(row.Value(c.Price), NumberStyles.Number, CultureInfo.InvariantCulture, out var price) || price < 0)
+            if (!TryAmount(row.Value(c.Price), out var price) || price < 0)
             {
                 row.Error(c.Price, "bad-price", $"price `{row.Value(c.Price)}` of `{name}` is not a non-negative number: row skipped");
                 return;
@@ -383,7 +383,15 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
             return;
         }
 
-        using var reader = new StreamReader(path);
+        if (FirstInvalidUtf8Line(path) is { } badLine)
+        {
+            _issues.Add(NotUtf8(file, badLine));
+            return;
+        }
+
+        // Strict UTF-8: a GBK or Latin-1 export read leniently turns its names into U+FFFD, and two CRM ids that
+        // differ only in those bytes would merge into one.
+        using var reader = new StreamReader(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true);
         var strayQuotes = new List<int>();
         using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture)
         {
@@ -402,6 +410,11 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
         catch (CsvHelperException ex)
         {
             _issues.Add(new ImportIssue(file, 1, 1, true, "unreadable", "the header cannot be read: " + FirstLine(ex.Message)));
+            return;
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            _issues.Add(NotUtf8(file, 1));
             return;
         }
 
@@ -428,6 +441,16 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
                 {
                     break;
                 }
+            }
+            catch (System.Text.DecoderFallbackException)
+            {
+                _issues.Add(NotUtf8(file, nextLine));
+                return;
+            }
+            catch (CsvHelperException ex) when (ex.InnerException is System.Text.DecoderFallbackException)
+            {
+                _issues.Add(NotUtf8(file, nextLine));
+                return;
             }
             catch (CsvHelperException ex)
             {
@@ -489,6 +512,56 @@ internal sealed class CrmImporter(CrmMapping mapping, string folder, ProcessDefi
 
         return null;
     }
+
+    private static ImportIssue NotUtf8(string file, int line) =>
+        new(file, line, 1, true, "not-utf8", "this line is not UTF-8 (a GBK or Latin-1 export?), so none of the file is imported: save the export as UTF-8 and import again");
+
+    /// <summary>The line of the first byte that is not UTF-8, read in chunks before anything is imported; null when all of it is.</summary>
+    private static int? FirstInvalidUtf8Line(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        var buffer = new byte[1 << 16];
+        var chars = new char[1 << 16];
+        int carried = 0, read, line = 1;
+        while ((read = stream.Read(buffer, carried, buffer.Length - carried)) > 0 || carried > 0)
+        {
+            var length = carried + read;
+            var status = System.Text.Unicode.Utf8.ToUtf16(buffer.AsSpan(0, length), chars, out var bytesRead, out _, replaceInvalidSequences: false, isFinalBlock: read == 0);
+            line += buffer.AsSpan(0, bytesRead).Count((byte)'\n');
+            if (status == System.Buffers.OperationStatus.InvalidData)
+            {
+                return line;
+            }
+
+            // A sequence cut at the end of the chunk is carried into the next one.
+            carried = length - bytesRead;
+            buffer.AsSpan(bytesRead, carried).CopyTo(buffer);
+            if (read == 0)
+            {
+                break;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The largest amount read (10¹⁵): beyond any deal, and far enough from decimal's limit that sums in reports cannot overflow.</summary>
+    internal const decimal MaxAmount = 1_000_000_000_000_000m;
+
+    /// <summary>
+    /// An amount as CRMs export it: digits with an optional decimal point, commas only between groups of three
+    /// (<c>1,054</c>, <c>7,450,000.00</c>). <c>10,50</c> (a decimal comma) or <c>1,5</c> is refused, not read as 1050 or 15.
+    /// </summary>
+    internal static bool TryAmount(string text, out decimal amount)
+    {
+        amount = 0;
+        return AmountPattern().IsMatch(text)
+            && decimal.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out amount)
+            && Math.Abs(amount) <= MaxAmount;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")]
+    private static partial System.Text.RegularExpressions.Regex AmountPattern();
 
     /// <summary>Longest CSV field read (100,000 characters): no CRM export writes longer values, and a runaway one is refused before it fills memory.</summary>
     private const int MaxFieldLength = 100_000;

@@ -10,7 +10,7 @@ namespace SalesWorkflow.Cli.Import;
 /// How a CRM export's files, columns, stage names and known quirks map onto a process (samples/maven-crm/mapping.yaml
 /// documents every key). Read strictly: an unknown or misspelt key is an error with its line and column.
 /// </summary>
-internal sealed class CrmMapping
+internal sealed partial class CrmMapping
 {
     public int Format { get; set; }
 
@@ -40,6 +40,15 @@ internal sealed class CrmMapping
 
     public DateOnly? UndatedStart => UndatedOpenDealsStartOn is null ? null : DateOnly.ParseExact(UndatedOpenDealsStartOn, "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
+    [System.Text.RegularExpressions.GeneratedRegex("^Property '([^']*)' not found on type")]
+    private static partial System.Text.RegularExpressions.Regex UnknownProperty();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Encountered duplicate key (.*)$")]
+    private static partial System.Text.RegularExpressions.Regex DuplicateKey();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^The input string '(.*)' was not in a correct format")]
+    private static partial System.Text.RegularExpressions.Regex BadNumber();
+
     /// <summary>Reads and checks a mapping file; the errors say where (file(line,col)) and what.</summary>
     public static (CrmMapping? Mapping, IReadOnlyList<string> Errors) Load(string path)
     {
@@ -51,12 +60,18 @@ internal sealed class CrmMapping
 
         try
         {
-            var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
+            // A key given twice is an error, never "the last one wins" (a second `Lost:` once imported lost deals as won).
+            var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).WithDuplicateKeyChecking().Build();
             mapping = deserializer.Deserialize<CrmMapping>(File.ReadAllText(path)) ?? new CrmMapping();
         }
         catch (YamlException ex)
         {
             var reason = (ex.InnerException?.Message ?? ex.Message).Split('\n')[0];
+            // YamlDotNet's own words name .NET types and parsing internals; say it in the mapping's terms.
+            reason = UnknownProperty().Match(reason) is { Success: true } unknown ? $"unknown key `{unknown.Groups[1].Value}`"
+                : DuplicateKey().Match(reason) is { Success: true } twice ? $"`{twice.Groups[1].Value}` is given twice; each key may appear once"
+                : BadNumber().Match(reason) is { Success: true } number ? $"`{number.Groups[1].Value}` is not a number written as digits with an optional decimal point"
+                : reason;
             return (null, [$"{path}({ex.Start.Line},{ex.Start.Column}): error: {reason}"]);
         }
         catch (IOException ex)
@@ -85,10 +100,13 @@ internal sealed class CrmMapping
 
         Require(mapping.EngagedStage.Length > 0 || mapping.Stages.Values.All(s => s.Status == "open"), "`engagedStage` is where closed deals start");
         Require(mapping.LossReason.Length > 0 || mapping.Stages.Values.All(s => s.Status != "lost"), "`lossReason` is the reason lost deals get");
-        Require(mapping.AccountRevenueUnit > 0, "`accountRevenueUnit` must be positive");
+        Require(mapping.AccountRevenueUnit is > 0 and <= 1_000_000_000, "`accountRevenueUnit` must be positive and at most 1000000000");
         if (mapping.UndatedOpenDealsStartOn is { } day)
         {
-            Require(DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _), "`undatedOpenDealsStartOn` is a date (yyyy-MM-dd)");
+            // The same years as the dates of the CSV: at the edge of the calendar a time zone would fall outside .NET's dates.
+            Require(
+                DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var start) && start.Year is >= 1900 and <= 2999,
+                "`undatedOpenDealsStartOn` is a date (yyyy-MM-dd) between 1900 and 2999");
         }
 
         return (errors.Count == 0 ? mapping : null, errors);
