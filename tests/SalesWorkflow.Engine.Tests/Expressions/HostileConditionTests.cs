@@ -115,6 +115,21 @@ public sealed class HostileConditionTests
         Assert.Contains(hint, error.Hint, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Opportunity.Name.StartsWith(\"idea\", true, null)")] // true under C, false under tr-TR (dotless i)
+    [InlineData("string.Compare(Opportunity.Name, 0, \"idea\", 0, 4, true) == 0")]
+    [InlineData("string.Compare(\"a\", 0, \"B\", 0, 1) < 0")] // culture order: ordinal says otherwise
+    [InlineData("Opportunity.Name.EndsWith(\"A\", true, null)")]
+    [InlineData("Opportunity.Name.ToUpper(null) == \"IDEA\"")]
+    public void Load_AFormOfATextMethodThatFollowsTheServersLanguage_IsRefused(string condition)
+    {
+        var set = TestProcesses.WithCriterion(condition);
+
+        var error = Assert.Single(set.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Contains("depends on the server's language settings", error.Message, StringComparison.Ordinal);
+        Assert.Equal(TestProcesses.CriterionLine, error.Span.Line);
+    }
+
     [Fact]
     public void Load_LongCondition_ReportsTheDocumentedLimit()
     {

@@ -168,6 +168,14 @@ internal sealed class ConditionSandbox : ExpressionVisitor
             return node;
         }
 
+        // Only the text overloads ConditionGuards makes culture-free: one taking a culture, comparison options, or the
+        // index-and-length form of Compare would follow the server's language (tr-TR's dotless i, culture order).
+        if (allowed && declaring == typeof(string) && !IsCultureFreeStringOverload(method))
+        {
+            Forbid($"this form of `{method.Name}` depends on the server's language settings", method.Name is "Compare" ? "use `string.Compare(a, b)` or `string.Compare(a, b, true)` (ignoring case)" : $"use `{method.Name}(text)`: conditions compare text ordinally", method.Name);
+            return node;
+        }
+
         if (allowed && declaring == typeof(string) && method.Name == nameof(string.Concat) && method.IsGenericMethod)
         {
             Forbid("`string.Concat` joins texts; these values are not texts", "select texts first, e.g. `string.Concat(Contacts.Select(c => c.Name))`", method.Name);
@@ -185,6 +193,25 @@ internal sealed class ConditionSandbox : ExpressionVisitor
         }
 
         return base.VisitMethodCall(node);
+    }
+
+    /// <summary>A string method whose culture-free form ConditionGuards compiles (or that never involves a culture).</summary>
+    private static bool IsCultureFreeStringOverload(System.Reflection.MethodInfo method)
+    {
+        var parameters = method.GetParameters();
+        if (parameters.Any(p => p.ParameterType == typeof(System.Globalization.CultureInfo) || p.ParameterType == typeof(IFormatProvider)
+            || p.ParameterType == typeof(System.Globalization.CompareOptions) || p.ParameterType == typeof(StringComparison)))
+        {
+            return false;
+        }
+
+        return method.Name switch
+        {
+            nameof(string.Compare) => parameters.Length == 2 || (parameters.Length == 3 && parameters[2].ParameterType == typeof(bool)),
+            nameof(string.StartsWith) or nameof(string.EndsWith) => parameters.Length == 1 && parameters[0].ParameterType == typeof(string),
+            nameof(string.ToUpper) or nameof(string.ToLower) => parameters.Length == 0,
+            _ => true,
+        };
     }
 
     protected override Expression VisitUnary(UnaryExpression node)
