@@ -107,6 +107,28 @@ public sealed class BacktestCommandTests(DemoHistoryFixture history) : IClassFix
     }
 
     [Fact]
+    public async Task Backtest_MarkdownOfAStageNameFromTheDatabase_IsEscaped()
+    {
+        // A database is someone else's file: a stage name in it must not become HTML, a link or a table column.
+        var copy = Path.Combine(history.Folder, "hostile-stage.db");
+        File.Copy(history.DatabasePath, copy, overwrite: true);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={copy};Pooling=False"))
+        {
+            connection.Open();
+            using var update = connection.CreateCommand();
+            update.CommandText = "UPDATE events SET stage = 'lead <script>alert(1)</script> | x [a](javascript:alert(1))';";
+            Assert.True(update.ExecuteNonQuery() > 0);
+        }
+
+        var (code, markdown, error) = await CliRunner.RunAsync("backtest", "--from", history.Current, "--to", history.Current, "--db", copy);
+
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("<script", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("[a](javascript", markdown, StringComparison.Ordinal);
+        Assert.Contains("| lead &lt;script&gt;alert(1)&lt;/script&gt; \\| x \\[a\\](javascript:alert(1)) |", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Backtest_LowerStallThreshold_WarnsOfAManagerFlood()
     {
         var twitchy = history.Changed("twitchy", text => text.Replace("      timeInStage: 14d", "      timeInStage: 2d", StringComparison.Ordinal));

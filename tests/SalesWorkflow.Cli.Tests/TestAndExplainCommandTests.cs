@@ -32,6 +32,31 @@ public sealed class TestAndExplainCommandTests
     }
 
     [Fact]
+    public async Task Test_JUnitFormat_ATestNameWithControlCharacters_IsStillValidXml()
+    {
+        // XML cannot hold ESC or \u0001 even as entities: the report crashed and no file was written.
+        var folder = Directory.CreateTempSubdirectory("sw-cli-junit-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), Path.Combine(folder, "standard-b2b.yaml"));
+            var tests = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "standard-b2b.tests.yaml"))
+                .Replace("  - name: lead with account and contact passes the gate", "  - name: \"lead \\e[31m with \\x01 account\"", StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(folder, "standard-b2b.tests.yaml"), tests);
+            var report = Path.Combine(folder, "junit.xml");
+
+            var (code, _, error) = await CliRunner.RunAsync("test", "--format", "junit", "-o", report, folder);
+
+            Assert.True(code == ExitCodes.Ok, error);
+            var names = XDocument.Load(report).Descendants("testcase").Select(t => t.Attribute("name")!.Value).ToList();
+            Assert.Contains("lead \\u001b[31m with \\u0001 account", names);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Test_FailingExpectation_ExitsOneAndShowsTheDiff()
     {
         var folder = Directory.CreateTempSubdirectory("sw-cli-test-").FullName;

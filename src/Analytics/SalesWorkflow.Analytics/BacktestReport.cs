@@ -60,7 +60,7 @@ public static class BacktestReport
         ArgumentNullException.ThrowIfNull(to);
         ArgumentNullException.ThrowIfNull(cadence);
         var b = new StringBuilder();
-        b.Append(CultureInfo.InvariantCulture, $"# Backtest: {from.Id} v{from.Version} → v{to.Version}\n\n");
+        b.Append(CultureInfo.InvariantCulture, $"# Backtest: {MarkdownText.Escape(from.Id)} v{from.Version} → v{to.Version}\n\n");
         b.Append(CultureInfo.InvariantCulture, $"Replayed {N(result.Deals)} deals and {N(result.Moves)} stage moves in {elapsed.TotalSeconds:0.00} s ({(result.Deals / Math.Max(elapsed.TotalSeconds, 1e-6)).ToString("N0", CultureInfo.InvariantCulture)} deals/s); condition-triggered escalations replayed with a {Describe(cadence)}{(cadenceHint is null ? string.Empty : $" ({cadenceHint})")}.\n\n");
         if (result.Unreproduced > 0)
         {
@@ -74,7 +74,7 @@ public static class BacktestReport
             b.Append("| stage / criterion | moves blocked |\n|---|---:|\n");
             foreach (var (key, count) in result.BlockedByCriterion.Take(20))
             {
-                b.Append(CultureInfo.InvariantCulture, $"| {key} | {N(count)} |\n");
+                b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Escape(key)} | {N(count)} |\n");
             }
         }
 
@@ -83,7 +83,7 @@ public static class BacktestReport
         b.Append("| stage | entered | left forward before | after | conversion before | after | moves held |\n|---|---:|---:|---:|---:|---:|---:|\n");
         foreach (var s in k.Stages)
         {
-            b.Append(CultureInfo.InvariantCulture, $"| {s.Stage} | {N(s.Entered)} | {N(s.LeftBefore)} | {N(s.LeftAfter)} | {Percent(s.ConversionBefore)} | {Percent(s.ConversionAfter)} | {N(s.MovesBlocked)} |\n");
+            b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Escape(s.Stage)} | {N(s.Entered)} | {N(s.LeftBefore)} | {N(s.LeftAfter)} | {Percent(s.ConversionBefore)} | {Percent(s.ConversionAfter)} | {N(s.MovesBlocked)} |\n");
         }
 
         b.Append("\n| KPI | before | after | change |\n|---|---:|---:|---:|\n");
@@ -98,18 +98,18 @@ public static class BacktestReport
         {
             var before = result.EscalationsBefore.GetValueOrDefault(key);
             var after = result.EscalationsAfter.GetValueOrDefault(key);
-            b.Append(CultureInfo.InvariantCulture, $"| {key} | {N(before)} | {N(after)} | {(after - before).ToString("+#,0;-#,0;0", CultureInfo.InvariantCulture)} |\n");
+            b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Escape(key)} | {N(before)} | {N(after)} | {(after - before).ToString("+#,0;-#,0;0", CultureInfo.InvariantCulture)} |\n");
         }
 
         b.Append("\n| notified | before | after |\n|---|---:|---:|\n");
         foreach (var (role, (before, after)) in result.NotificationsByRole)
         {
-            b.Append(CultureInfo.InvariantCulture, $"| {role} | {N(before)} | {N(after)} |\n");
+            b.Append(CultureInfo.InvariantCulture, $"| {MarkdownText.Escape(role)} | {N(before)} | {N(after)} |\n");
         }
 
         foreach (var role in result.FloodWarnings)
         {
-            b.Append(CultureInfo.InvariantCulture, $"\n**Warning: the {role} would get {N(result.NotificationsByRole[role].After)} notifications instead of {N(result.NotificationsByRole[role].Before)}** — a flood that gets ignored; raise the thresholds or narrow the stages.\n");
+            b.Append(CultureInfo.InvariantCulture, $"\n**Warning: the {MarkdownText.Escape(role)} would get {N(result.NotificationsByRole[role].After)} notifications instead of {N(result.NotificationsByRole[role].Before)}** — a flood that gets ignored; raise the thresholds or narrow the stages.\n");
         }
 
         return b.ToString();

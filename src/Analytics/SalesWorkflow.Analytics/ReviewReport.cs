@@ -173,7 +173,7 @@ internal sealed class ReviewReport
     public string ToMarkdown()
     {
         var b = new StringBuilder();
-        b.Append(CultureInfo.InvariantCulture, $"# {Md(Title)}\n\n{Md(Subtitle)}\n");
+        b.Append(CultureInfo.InvariantCulture, $"# {MarkdownText.Escape(Title)}\n\n{MarkdownText.Escape(Subtitle)}\n");
         foreach (var section in _sections)
         {
             b.Append(CultureInfo.InvariantCulture, $"\n## {section.Heading}\n\n");
@@ -203,31 +203,7 @@ internal sealed class ReviewReport
 
         return b.ToString();
 
-        static string Cell(string text) => Md(text);
-    }
-
-    /// <summary>
-    /// A value from the data (a rep's, team's or stage's name, a loss reason) as Markdown text: HTML is encoded, so a
-    /// name cannot carry <c>&lt;script&gt;</c> or <c>&lt;img onerror&gt;</c> into a page that renders the report, the
-    /// characters of Markdown syntax are escaped, and a line break cannot end a table row.
-    /// </summary>
-    private static string Md(string text)
-    {
-        var b = new StringBuilder(text.Length + 8);
-        foreach (var c in text)
-        {
-            _ = c switch
-            {
-                '<' => b.Append("&lt;"),
-                '>' => b.Append("&gt;"),
-                '&' => b.Append("&amp;"),
-                '\\' or '|' or '*' or '_' or '[' or ']' or '`' => b.Append('\\').Append(c),
-                _ when char.IsControl(c) => b.Append(' '),
-                _ => b.Append(c),
-            };
-        }
-
-        return b.ToString();
+        static string Cell(string text) => MarkdownText.Escape(text);
     }
 
     public string ToHtml()

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Xml.Linq;
+using SalesWorkflow.Engine.Diagnostics;
 using SalesWorkflow.Engine.Evaluation;
 
 namespace SalesWorkflow.Cli.Commands;
@@ -115,22 +116,45 @@ internal static class TestCommand
         foreach (var file in report.Results.GroupBy(r => r.File))
         {
             suites.Add(new XElement("testsuite",
-                new XAttribute("name", file.Key),
+                new XAttribute("name", Xml(file.Key)),
                 new XAttribute("tests", file.Count()),
                 new XAttribute("failures", file.Count(r => !r.Passed)),
                 new XAttribute("time", Seconds(file.Sum(r => r.Duration.TotalSeconds))),
                 file.Select(r => new XElement("testcase",
-                    new XAttribute("classname", r.Process),
-                    new XAttribute("name", r.Name),
-                    new XAttribute("file", r.File),
+                    new XAttribute("classname", Xml(r.Process)),
+                    new XAttribute("name", Xml(r.Name)),
+                    new XAttribute("file", Xml(r.File)),
                     new XAttribute("line", r.Span.Line),
                     new XAttribute("time", Seconds(r.Duration.TotalSeconds)),
                     r.Passed ? null : new XElement("failure",
-                        new XAttribute("message", r.Failures[0].Split('\n')[0]),
-                        string.Join("\n", r.Failures))))));
+                        new XAttribute("message", Xml(r.Failures[0].Split('\n')[0])),
+                        Xml(string.Join("\n", r.Failures)))))));
         }
 
         return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + suites + "\n";
+    }
+
+    /// <summary>
+    /// Text from a test file as XML 1.0 allows it: control characters (an escape sequence in a test's name) as visible
+    /// <c>\u001b</c>-style escapes, which XML cannot hold even as entities, and a lone surrogate as U+FFFD.
+    /// </summary>
+    private static string Xml(string text)
+    {
+        var escaped = PrintableText.Escape(text, keepLineBreaks: true);
+        var chars = escaped.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsHighSurrogate(chars[i]) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(chars[i]) || chars[i] is '\uFFFE' or '\uFFFF')
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
     }
 
     private static string Seconds(double seconds) => seconds.ToString("0.######", CultureInfo.InvariantCulture);
