@@ -75,6 +75,49 @@ public sealed class HostileFilesTests : IDisposable
         Assert.Equal(before, System.IO.File.ReadAllBytes(path));
     }
 
+    [Theory]
+    [InlineData("UPDATE events SET at = 9223372036854775807;", "a moment outside the dates")]
+    [InlineData("UPDATE events SET at = -9223372036854775808;", "a moment outside the dates")]
+    [InlineData("UPDATE events SET evaluation_json = '[]';", "DealEvaluation it cannot read")]
+    [InlineData("UPDATE instances SET state_json = 'null';", "InstanceRecord it cannot read")]
+    [InlineData("UPDATE process_versions SET sources_json = 'not json';", "it cannot read")]
+    public async Task ReportExplainHistory_OnADatabaseEditedOutsideSalesWorkflow_SayItIsDamaged_NotThatSalesflowHasABug(string edit, string expected)
+    {
+        var path = Path.Combine(_folder, "edited.db");
+        var (made, _, madeError) = await CliRunner.RunAsync("demo", "--db", path, "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet", "--report", "none");
+        Assert.True(made == ExitCodes.Ok, madeError);
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = edit;
+            Assert.True(command.ExecuteNonQuery() > 0);
+        }
+
+        var outcomes = new List<string>();
+        foreach (var args in new[]
+        {
+            new[] { "report", "--db", path, "--period", "2026" },
+            ["explain", "--db", path, "D-00001"],
+            ["history", "--db", path, "D-00001"],
+        })
+        {
+            var (code, output, error) = await CliRunner.RunAsync(args);
+            Assert.DoesNotContain("internal error", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+            if (code != ExitCodes.Ok)
+            {
+                Assert.Equal(ExitCodes.UsageOrIo, code);
+                outcomes.Add(error);
+            }
+        }
+
+        // Each edit breaks at least one of the three; each that breaks says the database is damaged, and what.
+        Assert.NotEmpty(outcomes);
+        Assert.All(outcomes, error => Assert.Contains("damaged or edited outside SalesWorkflow", error, StringComparison.Ordinal));
+        Assert.Contains(outcomes, error => error.Contains(expected, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Import_IntoAnotherApplicationsDatabase_IsRefusedWithoutSwitchingItToWal()
     {

@@ -105,12 +105,12 @@ internal sealed class ProcessRegistry(DefinitionLoaderOptions loaderOptions)
         var process = set.Processes.SingleOrDefault(p => p.Id == stored.ProcessId && p.Version == stored.Version);
         if (set.HasErrors || process is null)
         {
-            throw new InvalidOperationException($"The stored process '{stored.ProcessId}' version {stored.Version} no longer loads: {string.Join("; ", set.Diagnostics.Take(5))}");
+            throw new SalesWorkflowStoreException($"The stored process '{stored.ProcessId}' version {stored.Version} no longer loads (a plugin it uses is missing, or the database was edited): {string.Join("; ", set.Diagnostics.Take(5))}", isTransient: false);
         }
 
         if (process.ContentHash != stored.ContentHash)
         {
-            throw new InvalidOperationException($"The stored process '{stored.ProcessId}' version {stored.Version} rebuilds with another content hash; the loader changed how it reads it.");
+            throw new SalesWorkflowStoreException($"The stored process '{stored.ProcessId}' version {stored.Version} rebuilds with another content hash: its stored text was edited, or this SalesWorkflow reads it differently.", isTransient: false);
         }
 
         return CompiledProcess.Compile(process);

@@ -89,7 +89,7 @@ internal static class DealQuerySql
                 reader.GetInt32(7),
                 reader.GetValue(8) is bool flag ? flag : reader.GetInt64(8) == 1,
                 reader.GetInt32(9),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10))));
+                StorageJson.Moment(reader.GetInt64(10))));
         }
 
         return result;

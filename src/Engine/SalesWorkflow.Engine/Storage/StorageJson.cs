@@ -184,8 +184,31 @@ internal static class StorageJson
             : Array.CreateInstance(arguments[0], 0);
     }
 
-    public static T Deserialize<T>(string json) =>
-        JsonSerializer.Deserialize<T>(json, Options) ?? throw new JsonException($"Stored {typeof(T).Name} is null.");
+    /// <summary>
+    /// A stored value. JSON that SalesWorkflow did not write (a damaged or hand-edited database: null, another shape,
+    /// nesting past 64) is a store error that says so, not a crash deep inside a report.
+    /// </summary>
+    public static T Deserialize<T>(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Options) ?? throw new JsonException($"Stored {typeof(T).Name} is null.");
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            throw Damaged($"a {typeof(T).Name} it cannot read ({ex.Message.Split('\n')[0]})", ex);
+        }
+    }
+
+    /// <summary>A stored moment (Unix milliseconds); out of the range of dates, as only an edited database holds, a store error.</summary>
+    public static DateTimeOffset Moment(long unixMilliseconds) =>
+        unixMilliseconds is >= -62_135_596_800_000 and <= 253_402_300_799_999
+            ? DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds)
+            : throw Damaged($"a moment outside the dates .NET can hold ({unixMilliseconds})", null);
+
+    /// <summary>The store error for data SalesWorkflow did not write.</summary>
+    public static SalesWorkflowStoreException Damaged(string what, Exception? inner) =>
+        new($"The database holds {what}: it was damaged or edited outside SalesWorkflow. Restore it from a backup.", isTransient: false, inner);
 
     /// <summary>A stored JSON value as an element that owns its memory (one parse, no pooled document to copy out of).</summary>
     public static JsonElement ParseElement(string json) => JsonSerializer.Deserialize<JsonElement>(json);

@@ -24,7 +24,7 @@ internal static class StoredEventRows
         EventId = reader.GetString(first + 1),
         DealId = reader.GetString(first + 2),
         Type = reader.GetString(first + 3),
-        At = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 4)),
+        At = StorageJson.Moment(reader.GetInt64(first + 4)),
         CommandId = reader.GetString(first + 5),
         ProcessId = reader.GetString(first + 6),
         ProcessVersion = reader.GetInt32(first + 7),
@@ -47,7 +47,7 @@ internal static class StoredEventRows
         {
             var type = reader.GetString(3);
             var payload = dataAsUtf8 ? DealEventCodec.DecodeForKpis(type, reader.GetFieldValue<byte[]>(9)) : DealEventCodec.DecodeForKpis(type, reader.GetString(9));
-            log.Add(reader.GetString(2), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetString(8), reader.GetString(6), reader.GetInt32(7), payload);
+            log.Add(reader.GetString(2), StorageJson.Moment(reader.GetInt64(4)), reader.GetString(8), reader.GetString(6), reader.GetInt32(7), payload);
         }
 
         return log;
@@ -114,7 +114,7 @@ internal static class TimerRows
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            timers.Add(new TimerRecord(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt32(5)) { Id = reader.GetInt64(0) });
+            timers.Add(new TimerRecord(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), StorageJson.Moment(reader.GetInt64(4)), reader.GetInt32(5)) { Id = reader.GetInt64(0) });
         }
 
         return timers;
