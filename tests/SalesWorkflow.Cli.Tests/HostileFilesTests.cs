@@ -119,6 +119,50 @@ public sealed class HostileFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task OutputOptions_NeverReplaceTheCommandsInputADatabaseOrADefinition()
+    {
+        var database = Path.Combine(_folder, "out.db");
+        var (made, _, madeError) = await CliRunner.RunAsync("demo", "--db", database, "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet", "--report", "none");
+        Assert.True(made == ExitCodes.Ok, madeError);
+        var process = Path.Combine(_folder, "process.yaml");
+        System.IO.File.Copy(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), process);
+        var databaseBefore = System.IO.File.ReadAllBytes(database);
+        var processBefore = System.IO.File.ReadAllBytes(process);
+
+        foreach (var (args, expected) in new[]
+        {
+            (new[] { "report", "--db", database, "--period", "2026", "--out", database }, "one of this command's inputs"),
+            (["graph", process, "-o", process], "one of this command's inputs"),
+            (["report", "--db", database, "--period", "2026", "--out", process], "a SalesWorkflow definition"),
+            (["graph", process, "-o", database], "an SQLite database"),
+            (["demo", "--db", Path.Combine(_folder, "second.db"), "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet", "--report", database], "an SQLite database"),
+        })
+        {
+            var (code, _, error) = await CliRunner.RunAsync(args);
+
+            Assert.Equal(ExitCodes.UsageOrIo, code);
+            Assert.Contains(expected, error, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(databaseBefore, System.IO.File.ReadAllBytes(database));
+        Assert.Equal(processBefore, System.IO.File.ReadAllBytes(process));
+    }
+
+    [Fact]
+    public async Task Explain_StoredDealAtAMomentBeforeItsStageBegan_IsRefused()
+    {
+        var database = Path.Combine(_folder, "early.db");
+        var (made, _, madeError) = await CliRunner.RunAsync("demo", "--db", database, "--deals", "5", "--months", "1", "--definitions", RepoPaths.Definitions, "--quiet", "--report", "none");
+        Assert.True(made == ExitCodes.Ok, madeError);
+
+        var (code, output, error) = await CliRunner.RunAsync("explain", "--db", database, "D-00001", "--now", "2000-01-01T00:00:00Z");
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains("is before deal 'D-00001' entered its stage", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("days in stage", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_IntoAnotherApplicationsDatabase_IsRefusedWithoutSwitchingItToWal()
     {
         var path = ForeignSqlite();

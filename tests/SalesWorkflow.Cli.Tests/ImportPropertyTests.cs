@@ -207,6 +207,17 @@ public sealed class ImportPropertyTests : IDisposable
     }
 
     [Fact]
+    public void Read_AHeaderThatNamesAMappedColumnTwice_IsAnError_NotTheFirstColumnSilently()
+    {
+        File.WriteAllText(Path.Combine(_folder, PipelineFile), string.Join(',', Header) + ",close_value\nID1,Moses Frase,GTX Pro,Cancity,Won,2016-10-20,2017-03-01,10,99999\n");
+        var importer = new CrmImporter(SampleMapping(), _folder, Process.Value);
+
+        Assert.Empty(importer.Read());
+        var error = Assert.Single(importer.Issues, i => i.IsError);
+        Assert.Equal(("duplicate-column", 1, 8), (error.Kind, error.Line, error.Column));
+    }
+
+    [Fact]
     public void Read_AnAmountWithThousandsSeparators_IsReadExactly()
     {
         File.WriteAllText(Path.Combine(_folder, PipelineFile), string.Join(',', Header) + "\nID1,Moses Frase,GTX Pro,Cancity,Won,2016-10-20,2017-03-01,\"7,450,000.25\"\n");

@@ -118,6 +118,15 @@ internal static class DemoCommand
         }
 
         using var heldLock = runLock;
+
+        // The review is written at the end; a path it may not replace is refused now, not after the simulation.
+        reportPath = reportPath == "none" ? reportPath
+            : reportPath ?? (postgres ? "salesworkflow-report.html" : Path.Combine(Path.GetDirectoryName(dbPath) ?? string.Empty, Path.GetFileNameWithoutExtension(dbPath) + "-report.html"));
+        if (reportPath != "none" && OutputFile.RefusalToReplace(reportPath, [postgres ? null : dbPath]) is { } reportRefusal)
+        {
+            await context.Error.WriteLineAsync($"salesflow: will not write the review over '{reportPath}': {reportRefusal}; choose another --report path, or `--report none`");
+            return ExitCodes.UsageOrIo;
+        }
         if (!postgres && runLock is null)
         {
             await context.Error.WriteLineAsync($"salesflow: another salesflow demo is writing '{dbPath}' right now; wait for it, or choose another --db");
@@ -267,7 +276,6 @@ internal static class DemoCommand
         }
 
         // The director's review of the run, as `salesflow report` writes it (next to the database file by default).
-        reportPath ??= postgres ? "salesworkflow-report.html" : Path.Combine(Path.GetDirectoryName(dbPath) ?? string.Empty, Path.GetFileNameWithoutExtension(dbPath) + "-report.html");
         var period = ReviewPeriod(settings);
         console.WriteLine();
         await context.Out.WriteLineAsync($"The review of {period.Label} (and of any other period: salesflow report --db {(postgres ? $"\"{dbPath}\"" : dbPath)} --period {period.Label}):");

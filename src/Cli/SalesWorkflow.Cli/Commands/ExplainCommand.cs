@@ -87,7 +87,17 @@ internal static class ExplainCommand
 
         try
         {
-            var explanation = await database.Engine.ExplainAsync(dealId, at, cancellationToken);
+            Engine.Runtime.DealExplanation? explanation;
+            try
+            {
+                explanation = await database.Engine.ExplainAsync(dealId, at, cancellationToken);
+            }
+            catch (ArgumentOutOfRangeException ex) when (ex.ParamName == "at")
+            {
+                await context.Error.WriteLineAsync("salesflow: --now " + ex.Message.Split(" (Parameter", 2)[0].Split('\n')[0]);
+                return ExitCodes.UsageOrIo;
+            }
+
             if (explanation is null)
             {
                 await context.Error.WriteLineAsync($"salesflow: no deal '{dealId}' in {dbPath}");

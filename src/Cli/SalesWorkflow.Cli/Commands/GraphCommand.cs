@@ -64,6 +64,12 @@ internal static class GraphCommand
                 return ExitCodes.Ok;
             }
 
+            if (OutputFile.RefusalToReplace(target, [path]) is { } refusal)
+            {
+                context.Error.WriteLine($"salesflow: will not write the diagram over '{target}': {refusal}; choose another path");
+                return ExitCodes.UsageOrIo;
+            }
+
             try
             {
                 File.WriteAllText(target, diagram);

@@ -55,6 +55,13 @@ internal static class ImportCommand
         }
 
         mappingPath ??= Path.Combine(folder, "mapping.yaml");
+        if (issuesPath is not null && OutputFile.RefusalToReplace(issuesPath, [dbPath, processPath, mappingPath, .. Directory.EnumerateFiles(folder)]) is { } refusal)
+        {
+            // Checked before anything is imported: the issues file is written last.
+            await context.Error.WriteLineAsync($"salesflow: will not write the issues over '{issuesPath}': {refusal}; choose another path");
+            return ExitCodes.UsageOrIo;
+        }
+
         if (!File.Exists(mappingPath))
         {
             await context.Error.WriteLineAsync($"salesflow: no mapping file '{mappingPath}' (pass --mapping; samples/maven-crm/mapping.yaml is an example)");
@@ -99,7 +106,7 @@ internal static class ImportCommand
         var watch = Stopwatch.StartNew();
         var importer = new CrmImporter(mapping, folder, process);
         var deals = importer.Read();
-        if (importer.Issues.Any(i => i.Kind is "missing-file" or "missing-column" or "empty-file" or "not-utf8"))
+        if (importer.Issues.Any(i => i.Kind is "missing-file" or "missing-column" or "empty-file" or "not-utf8" or "duplicate-column"))
         {
             await WriteIssuesAsync(context.Error, importer.Issues);
             return ExitCodes.Invalid;

@@ -107,6 +107,12 @@ internal static class ReportCommand
             return ExitCodes.Ok;
         }
 
+        if (OutputFile.RefusalToReplace(output, [dbPath]) is { } refusal)
+        {
+            await context.Error.WriteLineAsync($"salesflow: will not write the report over '{output}': {refusal}; choose another path");
+            return ExitCodes.UsageOrIo;
+        }
+
         await File.WriteAllTextAsync(output, text, cancellationToken);
         await context.Out.WriteLineAsync($"Report for {period.Label} ({scope}) written to {Path.GetFullPath(output)}");
         return ExitCodes.Ok;

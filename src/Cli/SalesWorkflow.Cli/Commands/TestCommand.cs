@@ -49,6 +49,12 @@ internal static class TestCommand
             var text = parse.GetValue(format) == "junit" ? JUnit(report) : Text(report);
             if (parse.GetValue(output) is { } target)
             {
+                if (OutputFile.RefusalToReplace(target, set.Files) is { } refusal)
+                {
+                    context.Error.WriteLine($"salesflow: will not write the test report over '{target}': {refusal}; choose another path");
+                    return ExitCodes.UsageOrIo;
+                }
+
                 try
                 {
                     File.WriteAllText(target, text);

@@ -425,6 +425,14 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         }
 
         var index = header.Select((name, i) => (name: name.Trim(), i)).GroupBy(h => h.name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+        // A column the mapping reads, named twice in the header: which one holds the value is a guess, so none is read.
+        var twice = columns.Distinct(StringComparer.Ordinal).Where(c => header.Count(h => h.Trim() == c) > 1).ToList();
+        if (twice.Count > 0)
+        {
+            _issues.Add(new ImportIssue(file, 1, index[twice[0]] + 1, true, "duplicate-column", $"the header names {string.Join(", ", twice.Select(t => $"`{t}`"))} more than once, so which column holds the value is unclear; rename or remove the extra column"));
+            return;
+        }
+
         var missing = columns.Where(c => !index.ContainsKey(c)).ToList();
         if (missing.Count > 0)
         {

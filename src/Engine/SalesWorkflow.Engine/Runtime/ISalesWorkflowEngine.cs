@@ -21,8 +21,10 @@ public interface ISalesWorkflowEngine
 
     /// <summary>
     /// Re-evaluates a deal on its own process version, at <paramref name="at"/> (default: the time of its last
-    /// evaluation), for an explanation; null when the deal is not tracked. Changes nothing.
+    /// evaluation), for an explanation; null when the deal is not tracked. Changes nothing. The deal is explained as it is
+    /// now, so <paramref name="at"/> may not be before it entered its current stage.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="at"/> is before the deal entered its current stage.</exception>
     Task<DealExplanation?> ExplainAsync(string dealId, DateTimeOffset? at = null, CancellationToken cancellationToken = default);
 
     /// <summary>

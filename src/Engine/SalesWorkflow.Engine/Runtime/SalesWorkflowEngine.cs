@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -260,6 +261,12 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         if (instance is null)
         {
             return null;
+        }
+
+        if (at is { } moment && moment < instance.EnteredStageAt)
+        {
+            // Its facts are today's: before the stage began they would read as negative days in stage.
+            throw new ArgumentOutOfRangeException(nameof(at), moment, string.Create(CultureInfo.InvariantCulture, $"{moment:O} is before deal '{dealId}' entered its stage {instance.Stage} at {instance.EnteredStageAt:O}; explain it at that moment or later."));
         }
 
         var process = _registry.Find(instance.ProcessId, instance.ProcessVersion)
