@@ -204,4 +204,18 @@ public sealed class HostileInputTests : IDisposable
         Assert.Contains("6,002 items; at most 100 are allowed", error.Message, StringComparison.Ordinal);
         Assert.Empty(set.Processes);
     }
+
+    [Fact]
+    public void Load_MoreRiskRulesThanAnyProcessNeeds_IsRefusedAtTheList()
+    {
+        // Each rule costs compile time and, at worst, its share of the evaluation budget: 10,000 of them once made
+        // one explanation take minutes.
+        var risks = string.Concat(Enumerable.Range(0, 1_001).Select(i => $"  - {{ id: r{i}, category: customer, severity: low, when: 'Contacts.Count() > {i}' }}\n"));
+        var yaml = TestProcesses.Header + "stages:\n  - { id: lead, name: Lead, probability: 0.1 }\n" + TestProcesses.Tail + "risks:\n" + risks;
+
+        var set = TestProcesses.Load(yaml);
+
+        var error = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.TooManyItems);
+        Assert.Contains("1,001 items; at most 1,000 are allowed", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -67,7 +67,9 @@ internal static class FormatShapes
         .Optional("probability", new ScalarShape(ScalarType.Number, "Default win probability of a deal in this stage.") { Minimum = 0, Maximum = 1, RangeCode = Diagnostics.DiagnosticIds.ProbabilityOutOfRange }, "Default win probability from 0 to 1 (required for open stages; won 1, lost 0 by default).")
         .Optional("norms", Localized, "Operating norms: how reps work in this stage.")
         .Optional("checklist", new ListShape(ChecklistItem, "Checklist items."), "Things the rep ticks off in this stage.")
-        .Optional("exitCriteria", new ListShape(ExitCriterion, "Exit criteria."), "Conditions a deal must meet to move forward (the stage gate).")
+        // Rule lists are bounded well above any real process (each rule costs compile time and, at worst, its share of
+        // the evaluation budget): 100 criteria per stage, 1,000 risk rules, 500 escalations.
+        .Optional("exitCriteria", new ListShape(ExitCriterion, "Exit criteria.", maxItems: 100), "Conditions a deal must meet to move forward (the stage gate; at most 100).")
         .Optional("tasks", new ListShape(StageTask, "Tasks created on entry."), "Tasks created when a deal enters the stage.")
         .Optional("canLose", Bool, "Whether a deal may be closed lost from this stage when `transitions.lostFromAnyStage` is false.");
 
@@ -177,9 +179,9 @@ internal static class FormatShapes
         // sales process has more than a few dozen.
         .Required("stages", new ListShape(Stage, "Stages in order.", maxItems: 100), "The stages, in forward order (at most 100).")
         .Optional("transitions", Transitions, "The transition policy.")
-        .Optional("escalations", new ListShape(Escalation, "Escalations."), "Escalation rules.")
+        .Optional("escalations", new ListShape(Escalation, "Escalations.", maxItems: 500), "Escalation rules (at most 500).")
         .Optional("riskCategories", new ListShape(RiskCategory, "Extra risk categories."), "Risk categories beyond `market`, `customer` and `team`.")
-        .Optional("risks", new ListShape(Risk, "Risk rules."), "Risk rules.")
+        .Optional("risks", new ListShape(Risk, "Risk rules.", maxItems: 1_000), "Risk rules (at most 1,000).")
         .Optional("targets", new ListShape(Target, "Yearly targets."), "Revenue targets.");
 
     public static readonly ObjectShape RulePack = new ObjectShape("rule pack", "Reusable exit criteria, risk rules and fields (e.g. BANT, MEDDPICC).")
@@ -191,9 +193,9 @@ internal static class FormatShapes
         .Optional("description", Localized, "What the pack checks.")
         .Optional("imports", new ListShape(Import, "Imports."), "Other rule packs this pack builds on.")
         .Optional("fields", new ListShape(CustomField, "Custom fields."), "Fact fields the pack's conditions need.")
-        .Optional("criteria", new ListShape(ExitCriterion, "Reusable exit criteria."), "Exit criteria that processes reuse with `use: alias.id`.")
+        .Optional("criteria", new ListShape(ExitCriterion, "Reusable exit criteria.", maxItems: 1_000), "Exit criteria that processes reuse with `use: alias.id` (at most 1,000).")
         .Optional("riskCategories", new ListShape(RiskCategory, "Extra risk categories."), "Risk categories the pack's risks use.")
-        .Optional("risks", new ListShape(Risk, "Risk rules."), "Risk rules imported into every process that imports the pack.");
+        .Optional("risks", new ListShape(Risk, "Risk rules.", maxItems: 1_000), "Risk rules imported into every process that imports the pack (at most 1,000).");
 
     // Facts of a process test. Keys follow the Sdk fact classes in camelCase.
     private static readonly MapShape CustomValues = new(
