@@ -42,10 +42,10 @@ internal static class SchemaCommand
                     continue;
                 }
 
-                if (new FileInfo(path).LinkTarget is not null || (File.Exists(path) && FolderFiles.RefusalToRead(path) is { } notAFile && !notAFile.StartsWith("it is empty", StringComparison.Ordinal)))
+                // Replacing a link would write wherever it points; a pipe would block; the rest is every output's rule.
+                if ((new FileInfo(path).LinkTarget is not null ? "it is a link" : OutputFile.RefusalToReplace(path, [])) is { } refusal)
                 {
-                    // Replacing a link would write wherever it points; a pipe would block.
-                    context.Error.WriteLine($"salesflow: '{path}' is a link or not a regular file; schema --out writes only plain files: remove it first");
+                    context.Error.WriteLine($"salesflow: will not write the schema over '{path}': {refusal}; remove it first");
                     return ExitCodes.UsageOrIo;
                 }
 
