@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
@@ -32,6 +33,26 @@ public sealed class PostgreSqlStoreTests
         {
             await provider.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task ConfigurationKey_PostgreSql_RunsTheEngineOnThatDatabase()
+    {
+        // The engine does not reference this package: the key finds its UsePostgreSql by name.
+        var database = PostgresServer.Shared.CreateDatabase();
+        var services = new ServiceCollection();
+        services.AddSalesWorkflow(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["SalesWorkflow:Definitions"] = SalesWorkflow.Engine.StoreContract.ContractProcess.Path, // no plugins to add
+            ["SalesWorkflow:PostgreSql"] = database,
+            ["SalesWorkflow:RunBackgroundServices"] = "false",
+        }).Build());
+        await using var provider = services.BuildServiceProvider();
+
+        var result = await provider.GetRequiredService<ISalesWorkflowEngine>().SubmitAsync(Start("cmd-config", "d-config"));
+
+        Assert.Equal(CommandStatus.Applied, result.Status);
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM instances WHERE deal_id = 'd-config';"));
     }
 
     [Theory]
@@ -116,8 +137,9 @@ public sealed class PostgreSqlStoreTests
 
         // The first attempt's connection is terminated by the server while the deal is locked; the write fails, the
         // transaction is rolled back, and the retry decides again on the state as committed.
-        var result = await store.ExecuteAsync("cmd-x", "d1", instance =>
+        var result = await store.ExecuteAsync("cmd-x", "d1", row =>
         {
+            var instance = InstanceRecord.From(row!);
             if (Interlocked.Increment(ref attempts) == 1)
             {
                 using var admin = new NpgsqlConnection(database);
@@ -126,13 +148,15 @@ public sealed class PostgreSqlStoreTests
                 kill.ExecuteNonQuery();
             }
 
-            instance!.UpdatedAt = Now;
-            return new Decision
-            {
-                State = instance,
-                Events = [new NewEvent($"d1:{instance.EventCount + 1}", new SalesWorkflow.Engine.Events.FactsUpdated(), Now, null)],
-                Result = new CommandResult { Status = CommandStatus.Applied, CommandId = "cmd-x", DealId = "d1" },
-            };
+            instance.UpdatedAt = Now;
+            return DealChange.Render(
+                new Decision
+                {
+                    State = instance,
+                    Events = [new NewEvent($"d1:{instance.EventCount + 1}", new SalesWorkflow.Engine.Events.FactsUpdated(), Now, null)],
+                    Result = new CommandResult { Status = CommandStatus.Applied, CommandId = "cmd-x", DealId = "d1" },
+                },
+                row!.RowVersion);
         }, [], CancellationToken.None);
 
         Assert.Equal(2, attempts);

@@ -4,8 +4,8 @@ using SalesWorkflow.Engine.PostgreSql.Tests;
 
 namespace SalesWorkflow.Engine.Tests.Runtime;
 
-/// <summary>The store this project runs the store contract on (tests/StoreContract): a fresh database of the shared test server.</summary>
-internal sealed class StoreUnderTest : IDisposable
+/// <summary>The store this project runs the store contract on (SalesWorkflow.Engine.StoreContract): a fresh database of the shared test server.</summary>
+internal sealed class StoreUnderTest : SalesWorkflow.Engine.StoreContract.IStoreUnderTest
 {
     private static readonly ConcurrentDictionary<string, string> DatabasesByFolder = new(StringComparer.Ordinal);
 

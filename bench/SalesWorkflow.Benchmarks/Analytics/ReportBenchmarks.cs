@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Tests;
 

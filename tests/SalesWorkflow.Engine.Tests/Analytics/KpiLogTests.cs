@@ -6,6 +6,8 @@ namespace SalesWorkflow.Engine.Tests.Analytics;
 
 public sealed class KpiLogTests
 {
+    private static readonly ReportPeriod March = ReportPeriod.TryParse("2026-03", out var period) ? period : throw new InvalidOperationException();
+
     [Fact]
     public void EventsOfDifferentDealsInterleaved_CountAsEachDealsOwnHistory()
     {
@@ -37,7 +39,7 @@ public sealed class KpiLogTests
         var log = new KpiLog();
 
         log.AddRange(events);
-        var kpis = log.Compute(new KpiQuery(KpiLogStoreTests.March));
+        var kpis = log.Compute(new KpiQuery(March));
 
         Assert.Equal((4, 6), (log.DealCount, log.EventCount));
         Assert.Equal([new LoggedProcess("p", 2, 2), new LoggedProcess("q", 1, 1)], log.Processes); // most deals first
@@ -81,7 +83,7 @@ public sealed class KpiLogTests
         // a's loss arrives after its reopening and its win; b's start after its win.
         shuffled.AddRange([inOrder[0], inOrder[3], inOrder[4], inOrder[5], inOrder[2], inOrder[1]]);
 
-        var query = new KpiQuery(KpiLogStoreTests.March);
+        var query = new KpiQuery(March);
         Assert.Equal(JsonSerializer.Serialize(expected.Compute(query)), JsonSerializer.Serialize(shuffled.Compute(query)));
         Assert.Equal((2, 0, 170m), (shuffled.Compute(query).Won, shuffled.Compute(query).Lost, shuffled.Compute(query).WonRevenue));
     }

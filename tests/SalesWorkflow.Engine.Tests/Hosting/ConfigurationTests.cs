@@ -47,11 +47,12 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("SalesWorkflow:SinkTimeout", "00:99:00", "SalesWorkflow:SinkTimeout: '00:99:00' is not a time span")]
     [InlineData("SalesWorkflow:TimerBatchSize", "1e3", "SalesWorkflow:TimerBatchSize: '1e3' is not a whole number.")]
     [InlineData("SalesWorkflow:RunBackgroundServices", "yes", "SalesWorkflow:RunBackgroundServices: 'yes' is not true or false.")]
-    [InlineData("SalesWorkflow:PostgreSql", "Host=db", "A PostgreSQL store is set in code")]
+    [InlineData("SalesWorkflow:PostgreSql", "Host=db", "SalesWorkflow:PostgreSql: this store is in the SalesWorkflow.Engine.PostgreSql package, which the application does not reference. Add it: dotnet add package SalesWorkflow.Engine.PostgreSql.")]
+    [InlineData("SalesWorkflow:Sqlite", "", "SalesWorkflow:Sqlite: '' is not a value.")]
     public void AddSalesWorkflow_ValueThatDoesNotRead_SaysWhichKey(string key, string value, string message)
     {
         var services = new ServiceCollection();
-        services.AddSalesWorkflow(Configuration(("SalesWorkflow:Sqlite", "Data Source=x.db"), (key, value)));
+        services.AddSalesWorkflow(Configuration(("SalesWorkflow:Definitions", "definitions"), (key, value)));
         using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<SalesWorkflowOptions>>().Value);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Tests;
 

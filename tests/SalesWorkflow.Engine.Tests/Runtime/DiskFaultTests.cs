@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Sdk.Facts;

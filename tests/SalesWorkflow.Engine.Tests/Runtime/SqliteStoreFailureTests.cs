@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Sqlite.Storage;
 using SalesWorkflow.Engine.Storage;
-using SalesWorkflow.Engine.Storage.Sqlite;
 using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Engine.Tests.Runtime;

@@ -2,8 +2,8 @@ using SalesWorkflow.Engine.Hosting;
 
 namespace SalesWorkflow.Engine.Tests.Runtime;
 
-/// <summary>The store this project runs the store contract on (tests/StoreContract): a SQLite file in a temp folder.</summary>
-internal sealed class StoreUnderTest : IDisposable
+/// <summary>The store this project runs the store contract on (SalesWorkflow.Engine.StoreContract): a SQLite file in a temp folder.</summary>
+internal sealed class StoreUnderTest : SalesWorkflow.Engine.StoreContract.IStoreUnderTest
 {
     private readonly bool _ownsFolder;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.Cli.Demo;
 using SalesWorkflow.Cli.Import;
+using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 

@@ -1,13 +1,12 @@
 using System.Globalization;
-using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Polly;
 using Polly.Retry;
 using SalesWorkflow.Engine.Analytics;
-using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Engine.Storage.Relational;
 
 namespace SalesWorkflow.Engine.PostgreSql.Storage;
 
@@ -185,7 +184,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    public async Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null)
+    public async Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<StoredDeal?, DealChange> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null)
     {
         ThrowIfReadOnly();
 
@@ -227,10 +226,10 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         /// <summary>Begun and neither committed nor rolled back.</summary>
         public bool IsOpen { get; private set; }
 
-        private InstanceRecord? _locked;
+        private StoredDeal? _locked;
 
         /// <summary>The decision committed, if any.</summary>
-        public Decision? Written { get; private set; }
+        public DealChange? Written { get; private set; }
 
         public async Task<LockedDeal> LockAsync(string commandId, string dealId, bool loadState, CancellationToken cancellationToken)
         {
@@ -243,16 +242,16 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             batch.BatchCommands.Add(BatchCommand("SELECT result_json FROM commands WHERE command_id = @id;", ("id", commandId)));
             IsOpen = true;
             await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-            _locked = await reader.ReadAsync(cancellationToken) ? ReadInstance(reader) : null;
+            _locked = await reader.ReadAsync(cancellationToken) ? ReadDeal(reader, dealId) : null;
             await reader.NextResultAsync(cancellationToken);
-            var ledger = await reader.ReadAsync(cancellationToken) ? StorageJson.Deserialize<LedgerEntry>(reader.GetString(0)) : null;
+            var ledger = await reader.ReadAsync(cancellationToken) ? LedgerEntry.FromJson(reader.GetString(0)) : null;
             return new LockedDeal(ledger, _locked?.RowVersion, _locked);
         }
 
         // The lock's round trip already read the state (LockAsync returns it whether asked for or not).
-        public Task<InstanceRecord?> LoadStateAsync(string dealId, CancellationToken cancellationToken) => Task.FromResult(_locked);
+        public Task<StoredDeal?> LoadStateAsync(string dealId, CancellationToken cancellationToken) => Task.FromResult(_locked);
 
-        public async Task<List<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken)
         {
             var events = new List<DealEvent>();
             if (entry.EventIds.Count == 0)
@@ -272,7 +271,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             return events;
         }
 
-        public async Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, Decision decision, LedgerEntry? ledger, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, DealChange decision, LedgerEntry? ledger, CancellationToken cancellationToken)
         {
             var events = await PostgreSqlProcessStore.WriteAsync(connection, null, dealId, loadedVersion, decision, sinks, ledger is null ? null : (commandId, ledger), cancellationToken, commit: true);
             IsOpen = false;
@@ -294,19 +293,16 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         }
     }
 
-    private static InstanceRecord ReadInstance(NpgsqlDataReader reader, int first = 0)
-    {
-        var record = StorageJson.Deserialize<InstanceRecord>(reader.GetString(first));
-        record.RowVersion = reader.GetInt64(first + 1);
-        return record;
-    }
+    /// <summary>A row of <c>state_json, row_version</c> starting at <paramref name="first"/>.</summary>
+    private static StoredDeal ReadDeal(NpgsqlDataReader reader, string dealId, int first = 0) =>
+        new(dealId, reader.GetInt64(first + 1), reader.GetString(first));
 
     /// <summary>
     /// Writes a decision in one round trip: timers, the instance (checked against the row version it was decided on),
     /// the events with their outbox entries, and the <paramref name="ledger"/> entry when one is given.
     /// </summary>
     private static async Task<IReadOnlyList<DealEvent>> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, string dealId, long? loadedVersion, Decision decision, IReadOnlyList<string> sinks, (string CommandId, LedgerEntry Entry)? ledger, CancellationToken cancellationToken, bool commit = false)
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, string dealId, long? loadedVersion, DealChange decision, IReadOnlyList<string> sinks, (string CommandId, LedgerEntry Entry)? ledger, CancellationToken cancellationToken, bool commit = false)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (decision.CancelAllTimers)
@@ -336,8 +332,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         var stateCommand = -1;
         if (decision.State is { } state)
         {
-            state.RowVersion = (loadedVersion ?? 0) + 1;
-            var summary = state.ToSummary();
+            var summary = state.Columns;
             stateCommand = batch.BatchCommands.Count;
             batch.BatchCommands.Add(BatchCommand(
                 loadedVersion is null
@@ -352,31 +347,25 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                       WHERE deal_id = @deal AND row_version = @expected;
                       """,
                 ("deal", dealId),
-                ("process", state.ProcessId),
-                ("version", state.ProcessVersion),
-                ("stage", state.Stage),
-                ("status", state.Status.ToString().ToLowerInvariant()),
-                ("owner", state.Owner.Id),
-                ("amount", state.Opportunity.Amount),
+                ("process", summary.ProcessId),
+                ("version", summary.ProcessVersion),
+                ("stage", summary.Stage),
+                ("status", summary.Status.ToString().ToLowerInvariant()),
+                ("owner", summary.OwnerId),
+                ("amount", summary.Amount),
                 ("health", summary.Health),
                 ("blocked", summary.Blocked),
                 ("escalation", summary.EscalationLevel),
-                ("entered", state.EnteredStageAt.ToUnixTimeMilliseconds()),
+                ("entered", summary.EnteredStageAt.ToUnixTimeMilliseconds()),
                 ("updated", state.UpdatedAt.ToUnixTimeMilliseconds()),
                 ("row", state.RowVersion),
                 ("expected", loadedVersion ?? 0),
-                ("json", Json(StorageJson.Serialize(state)))));
+                ("json", Json(state.StateJson))));
         }
 
-        // An evaluation shared by several events of the command is stored once; readers share it back.
-        var current = decision.State;
-        var stored = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        var rendered = new List<(NewEvent Event, JsonElement Data)>(decision.Events.Count);
+        // An evaluation shared by several events of the command is stored once (the engine rendered it on one); readers share it back.
         foreach (var e in decision.Events)
         {
-            var data = DealEventCodec.Encode(e.Payload);
-            var keep = e.Evaluation is not null && stored.Add(e.Evaluation);
-            rendered.Add((e, data));
             batch.BatchCommands.Add(BatchCommand(
                 """
                 WITH e AS (
@@ -391,11 +380,11 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("type", e.Type),
                 ("at", e.At.ToUnixTimeMilliseconds()),
                 ("command", decision.Result.CommandId),
-                ("process", current?.ProcessId ?? string.Empty),
-                ("version", current?.ProcessVersion ?? 0),
-                ("stage", current?.Stage ?? string.Empty),
-                ("data", Json(data.GetRawText())),
-                ("evaluation", keep ? Json(StorageJson.Serialize(e.Evaluation)) : Json(null)),
+                ("process", e.ProcessId),
+                ("version", e.ProcessVersion),
+                ("stage", e.Stage),
+                ("data", Json(e.Data.GetRawText())),
+                ("evaluation", Json(e.EvaluationJson)),
                 ("sinks", sinks.ToArray())));
         }
 
@@ -408,7 +397,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("id", ledgerCommandId),
                 ("deal", dealId),
                 ("at", decision.Events.Count > 0 ? decision.Events[0].At.ToUnixTimeMilliseconds() : 0L),
-                ("json", Json(StorageJson.Serialize(entry)))));
+                ("json", Json(entry.ToJson()))));
         }
 
         if (commit)
@@ -436,10 +425,10 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         // Only the events return rows; the reader's result sets are theirs, in order (Npgsql skips the others).
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            foreach (var (e, data) in rendered)
+            foreach (var e in decision.Events)
             {
                 await reader.ReadAsync(cancellationToken);
-                written.Add(e.Written(reader.GetInt64(0), dealId, decision.Result.CommandId, current, data));
+                written.Add(e.Written(reader.GetInt64(0), dealId, decision.Result.CommandId));
                 await reader.NextResultAsync(cancellationToken);
             }
 
@@ -478,14 +467,14 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         return command;
     }
 
-    public async Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
+    public async Task<StoredDeal?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
         await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE deal_id = @deal;");
             command.Parameters.AddWithValue("deal", dealId);
             await using var reader = await command.ExecuteReaderAsync(ct);
-            return await reader.ReadAsync(ct) ? ReadInstance(reader) : null;
+            return await reader.ReadAsync(ct) ? ReadDeal(reader, dealId) : null;
         }, cancellationToken);
 
     public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken) =>
@@ -543,7 +532,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             return await DealQuerySql.ReadAsync(command, ct);
         }, cancellationToken);
 
-    public async Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    public async Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<StoredDeal, IReadOnlyList<TimerRecord>, DealChange?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
     {
         ThrowIfReadOnly();
         return await _resilience.RunAsync(async ct =>
@@ -571,26 +560,26 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     /// <summary>Timers claimed with SKIP LOCKED, so several nodes fire different ones and none waits on another.</summary>
     private sealed class TimerTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<string> sinks) : ITimerTransaction
     {
-        public List<Decision> Written { get; } = [];
+        public List<DealChange> Written { get; } = [];
 
-        public async Task<List<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
         {
             // Timers another node is firing are skipped, not waited for.
             await using var select = Command(connection, transaction, TimerRows.SelectDue('@') + " FOR UPDATE SKIP LOCKED;");
             return await TimerRows.ReadDueAsync(select, '@', now, limit, cancellationToken);
         }
 
-        public async Task<Dictionary<string, InstanceRecord?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken)
+        public async Task<IReadOnlyDictionary<string, StoredDeal?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken)
         {
             // Deals a command holds are skipped (left out); deals that do not exist map to null, so their timers go.
-            var deals = new Dictionary<string, InstanceRecord?>(StringComparer.Ordinal);
+            var deals = new Dictionary<string, StoredDeal?>(StringComparer.Ordinal);
             await using (var lockDeals = Command(connection, transaction, "SELECT state_json, row_version, deal_id FROM instances WHERE deal_id = ANY(@deals) FOR UPDATE SKIP LOCKED;"))
             {
                 lockDeals.Parameters.AddWithValue("deals", dealIds.ToArray());
                 await using var reader = await lockDeals.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    deals[reader.GetString(2)] = ReadInstance(reader);
+                    deals[reader.GetString(2)] = ReadDeal(reader, reader.GetString(2));
                 }
             }
 
@@ -622,14 +611,14 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        public async Task WriteAsync(string dealId, long? loadedVersion, Decision decision, CancellationToken cancellationToken)
+        public async Task WriteAsync(string dealId, long? loadedVersion, DealChange decision, CancellationToken cancellationToken)
         {
             await PostgreSqlProcessStore.WriteAsync(connection, transaction, dealId, loadedVersion, decision, sinks, null, cancellationToken);
             Written.Add(decision);
         }
     }
 
-    public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<InstanceRecord, Decision?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<StoredDeal, DealChange?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
     {
         ThrowIfReadOnly();
         return await _resilience.RunAsync(async ct =>
@@ -641,8 +630,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             // another node's sweep holds are skipped, not waited for, and once it commits they are no longer due; a
             // deal a command holds right now is left to the next round too (the command has just evaluated it). The
             // transaction never waits while it holds these locks, so it cannot deadlock with commands or timers.
-            var rows = new List<(string Json, long RowVersion)>(batchSize);
-            await using (var claim = Command(connection, transaction, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > @after AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
+            var page = new List<StoredDeal>(batchSize);
+            await using (var claim = Command(connection, transaction, "SELECT state_json, row_version, deal_id FROM instances WHERE status = 'open' AND deal_id > @after AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
             {
                 claim.Parameters.AddWithValue("after", round.AfterDealId ?? string.Empty);
                 claim.Parameters.AddWithValue("now", round.Now.ToUnixTimeMilliseconds());
@@ -650,28 +639,22 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 await using var reader = await claim.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
                 {
-                    rows.Add((reader.GetString(0), reader.GetInt64(1)));
+                    page.Add(ReadDeal(reader, reader.GetString(2)));
                 }
             }
 
-            if (rows.Count == 0)
+            if (page.Count == 0)
             {
                 await transaction.RollbackAsync(ct);
                 return default(SweepBatch);
             }
 
             // Parsing and evaluating are the costly part: in parallel, while this transaction holds the batch.
-            var page = new InstanceRecord[rows.Count];
-            var decisions = new Decision?[rows.Count];
-            Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = ct }, i =>
-            {
-                page[i] = StorageJson.Deserialize<InstanceRecord>(rows[i].Json);
-                page[i].RowVersion = rows[i].RowVersion;
-                decisions[i] = reevaluate(page[i]);
-            });
+            var decisions = new DealChange?[page.Count];
+            Parallel.For(0, page.Count, new ParallelOptions { CancellationToken = ct }, i => decisions[i] = reevaluate(page[i]));
 
-            var changed = new List<Decision>();
-            for (var i = 0; i < page.Length; i++)
+            var changed = new List<DealChange>();
+            for (var i = 0; i < page.Count; i++)
             {
                 if (decisions[i] is { } decision)
                 {
@@ -695,7 +678,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
 
             // Moved on only once committed: a retried batch claims the same deals again.
             round.AfterDealId = page[^1].DealId;
-            return new SweepBatch(page.Length, changed.Count);
+            return new SweepBatch(page.Count, changed.Count);
         }, cancellationToken);
     }
 
@@ -722,7 +705,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             insert.Parameters.AddWithValue("version", version.Version);
             insert.Parameters.AddWithValue("hash", version.ContentHash);
             insert.Parameters.AddWithValue("entry", version.EntryPath);
-            insert.Parameters.Add(Named(Json(StorageJson.Serialize(version.Sources)), "sources"));
+            insert.Parameters.Add(Named(Json(ProcessVersionRows.SourcesJson(version)), "sources"));
             insert.Parameters.AddWithValue("at", _clock.GetUtcNow().ToUnixTimeMilliseconds());
             await insert.ExecuteNonQueryAsync(ct);
             return true;
@@ -785,7 +768,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         }, cancellationToken);
     }
 
-    public async Task FailOutboxAsync(long id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken)
+    public async Task FailOutboxAsync(long id, string failure, DateTimeOffset? retryAt, CancellationToken cancellationToken)
     {
         ThrowIfReadOnly();
         await _resilience.RunAsync(async ct =>
@@ -793,7 +776,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             await using var command = Command(connection, null, "UPDATE outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next, dead_lettered = @dead WHERE id = @id;");
             command.Parameters.AddWithValue("id", id);
-            command.Parameters.AddWithValue("error", error);
+            command.Parameters.AddWithValue("error", failure);
             command.Parameters.AddWithValue("next", (retryAt ?? _clock.GetUtcNow()).ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("dead", retryAt is null);
             await command.ExecuteNonQueryAsync(ct);
@@ -802,7 +785,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
     }
 
     /// <summary>Tells the nodes (through <see cref="WorkAnnouncer"/>) about committed work that is ready now: outbox entries, timers already due.</summary>
-    private void Announce(Decision decision, IReadOnlyList<string> sinks)
+    private void Announce(DealChange decision, IReadOnlyList<string> sinks)
     {
         if (decision.Events.Count > 0 && sinks.Count > 0)
         {

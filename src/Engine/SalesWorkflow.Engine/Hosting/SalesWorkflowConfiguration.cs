@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace SalesWorkflow.Engine.Hosting;
@@ -16,7 +17,8 @@ internal static class SalesWorkflowConfiguration
     {
         ["Definitions"] = (s, o) => Each(s, path => o.AddDefinitions(path)),
         ["PluginFolders"] = (s, o) => Each(s, folder => o.AddPluginsFrom(folder)),
-        ["Sqlite"] = (s, o) => o.UseSqlite(Text(s)),
+        ["Sqlite"] = (s, o) => UseStorePackage(s, o, "SalesWorkflow.Engine.Sqlite", "SalesWorkflow.Engine.Hosting.SqliteOptionsExtensions", "UseSqlite"),
+        ["PostgreSql"] = (s, o) => UseStorePackage(s, o, "SalesWorkflow.Engine.PostgreSql", "SalesWorkflow.Engine.Hosting.PostgreSqlOptionsExtensions", "UsePostgreSql"),
         ["TimerPollInterval"] = (s, o) => o.TimerPollInterval = Time(s),
         ["SweepInterval"] = (s, o) => o.SweepInterval = Time(s),
         ["DispatchPollInterval"] = (s, o) => o.DispatchPollInterval = Time(s),
@@ -36,13 +38,42 @@ internal static class SalesWorkflowConfiguration
         {
             if (!Keys.TryGetValue(child.Key, out var apply))
             {
-                var hint = child.Key.Equals("PostgreSql", StringComparison.OrdinalIgnoreCase)
-                    ? " A PostgreSQL store is set in code: AddSalesWorkflow(configuration, o => o.UsePostgreSql(...))."
-                    : $" Known keys: {string.Join(", ", Keys.Keys)}.";
-                throw new InvalidOperationException($"{child.Path}: SalesWorkflow has no option '{child.Key}'.{hint}");
+                throw new InvalidOperationException($"{child.Path}: SalesWorkflow has no option '{child.Key}'. Known keys: {string.Join(", ", Keys.Keys)}.");
             }
 
             apply(child, options);
+        }
+    }
+
+    /// <summary>
+    /// A store key: each store is a package of its own, which the engine does not reference, so the key calls the
+    /// package's public <c>Use…(options, connectionString)</c> method, found by name in the application's assemblies.
+    /// A missing package is an error that says which one to add.
+    /// </summary>
+    private static void UseStorePackage(IConfigurationSection section, SalesWorkflowOptions options, string package, string typeName, string methodName)
+    {
+        var connectionString = Text(section);
+        Assembly assembly;
+        try
+        {
+            assembly = Assembly.Load(new AssemblyName(package));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            throw new InvalidOperationException($"{section.Path}: this store is in the {package} package, which the application does not reference. Add it: dotnet add package {package}.", ex);
+        }
+
+        var method = assembly.GetType(typeName)?.GetMethods(BindingFlags.Public | BindingFlags.Static)
+            .FirstOrDefault(m => m.Name == methodName && m.GetParameters() is [{ } first, { } second, ..] parameters &&
+                first.ParameterType == typeof(SalesWorkflowOptions) && second.ParameterType == typeof(string) && parameters.Skip(2).All(p => p.HasDefaultValue))
+            ?? throw new InvalidOperationException($"{section.Path}: {package} has no {typeName}.{methodName}(options, connectionString); its version does not match this engine's.");
+        try
+        {
+            method.Invoke(null, [options, connectionString, .. method.GetParameters().Skip(2).Select(p => p.DefaultValue)]);
+        }
+        catch (TargetInvocationException ex) when (ex.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
         }
     }
 

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SalesWorkflow.Engine.Storage;
-using SalesWorkflow.Engine.Storage.Sqlite;
 
 namespace SalesWorkflow.Engine.Hosting;
 
@@ -87,20 +85,18 @@ public sealed class SalesWorkflowOptions
     }
 
     /// <summary>
-    /// Stores deals in an SQLite file (created when missing, schema upgraded at start). <paramref name="fullSync"/>
-    /// makes every commit survive a power loss, not only a process crash, at the cost of an fsync per commit.
+    /// Sets the store: <paramref name="factory"/> is called once by the container, which keeps the store as a
+    /// singleton and disposes it after the engine. The store packages call this (<c>UseSqlite</c> in
+    /// SalesWorkflow.Engine.Sqlite, <c>UsePostgreSql</c> in SalesWorkflow.Engine.PostgreSql); so can a store of your
+    /// own (docs/stores.md). The last call wins.
     /// </summary>
-    public SalesWorkflowOptions UseSqlite(string connectionString, bool fullSync = false)
+    /// <param name="factory">Builds the store from the container's services (its clock, <see cref="TimeProvider"/>, for example).</param>
+    /// <param name="description">What the start-up log says the store is; never include a password.</param>
+    /// <returns>The same options, for chaining.</returns>
+    public SalesWorkflowOptions UseStore(Func<IServiceProvider, IProcessStore> factory, string description)
     {
-        ArgumentException.ThrowIfNullOrEmpty(connectionString);
-        StoreFactory = services => new SqliteProcessStore(connectionString, services.GetRequiredService<TimeProvider>(), readOnly: false, fullSync);
-        StoreDescription = "sqlite:" + connectionString;
-        return this;
-    }
-
-    /// <summary>Sets the store (used by other store packages such as SalesWorkflow.Engine.PostgreSql).</summary>
-    internal SalesWorkflowOptions UseStore(Func<IServiceProvider, IProcessStore> factory, string description)
-    {
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentException.ThrowIfNullOrEmpty(description);
         StoreFactory = factory;
         StoreDescription = description;
         return this;
@@ -120,7 +116,7 @@ internal sealed class SalesWorkflowOptionsValidator : IValidateOptions<SalesWork
 
         if (options.StoreFactory is null)
         {
-            errors.Add("No store: call options.UseSqlite(\"Data Source=salesworkflow.db\") (or UsePostgreSql).");
+            errors.Add("No store: add the SalesWorkflow.Engine.Sqlite package and call options.UseSqlite(\"Data Source=salesworkflow.db\"), or SalesWorkflow.Engine.PostgreSql and UsePostgreSql(...), or set SalesWorkflow:Sqlite in configuration.");
         }
 
         foreach (var (value, what) in new[] { (options.TimerPollInterval, "TimerPollInterval"), (options.SweepInterval, "SweepInterval"), (options.DispatchPollInterval, "DispatchPollInterval") })

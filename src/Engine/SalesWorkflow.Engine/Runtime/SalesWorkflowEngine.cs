@@ -179,7 +179,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         }
 
         var now = _clock.GetUtcNow();
-        var result = await _store.ExecuteAsync(command.CommandId, command.DealId, instance => _processor.Decide(command, instance, now), _sinkNames, cancellationToken);
+        var result = await _store.ExecuteAsync(command.CommandId, command.DealId, row => DealChange.Render(_processor.Decide(command, InstanceRecord.FromOrNull(row), now), row?.RowVersion), _sinkNames, cancellationToken);
         SalesWorkflowTelemetry.CommandDuration.Record(watch.Elapsed.TotalMilliseconds);
         SalesWorkflowTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("type", command.GetType().Name), new KeyValuePair<string, object?>("status", result.Status.ToString()));
         activity?.SetTag("salesworkflow.status", result.Status.ToString());
@@ -208,7 +208,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             return;
         }
 
-        var stored = command is StartTracking ? null : await _store.LoadAsync(command.DealId, cancellationToken);
+        var stored = command is StartTracking ? null : InstanceRecord.FromOrNull(await _store.LoadAsync(command.DealId, cancellationToken));
         var process = command is StartTracking begin
             ? _registry.Find(begin.ProcessId, begin.Version ?? _registry.LatestVersion(begin.ProcessId) ?? 0)
             : stored is null ? null : _registry.Find(stored.ProcessId, stored.ProcessVersion);
@@ -238,7 +238,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     public async Task<DealState?> GetDealAsync(string dealId, CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);
-        return (await _store.LoadAsync(dealId, cancellationToken))?.ToState();
+        return InstanceRecord.FromOrNull(await _store.LoadAsync(dealId, cancellationToken))?.ToState();
     }
 
     public async Task<IReadOnlyList<DealEvent>> GetHistoryAsync(string dealId, CancellationToken cancellationToken = default)
@@ -257,7 +257,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     public async Task<DealExplanation?> ExplainAsync(string dealId, DateTimeOffset? at = null, CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);
-        var instance = await _store.LoadAsync(dealId, cancellationToken);
+        var instance = InstanceRecord.FromOrNull(await _store.LoadAsync(dealId, cancellationToken));
         if (instance is null)
         {
             return null;
@@ -307,7 +307,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         while (true)
         {
             var now = _clock.GetUtcNow();
-            var fired = await _store.FireDueTimersAsync(now, _options.TimerBatchSize, (instance, timers) => _processor.FireTimers(instance, timers, now), _sinkNames, cancellationToken);
+            var fired = await _store.FireDueTimersAsync(now, _options.TimerBatchSize, (row, timers) => _processor.FireTimers(InstanceRecord.From(row), timers, now) is { } fired ? DealChange.Render(fired, row.RowVersion) : null, _sinkNames, cancellationToken);
             total += fired;
             if (fired < _options.TimerBatchSize)
             {
@@ -340,7 +340,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         var changed = 0;
         while (true)
         {
-            var batch = await _store.SweepBatchAsync(round, _options.SweepBatchSize, instance => _processor.Reevaluate(instance, now), _sinkNames, cancellationToken);
+            var batch = await _store.SweepBatchAsync(round, _options.SweepBatchSize, row => _processor.Reevaluate(InstanceRecord.From(row), now) is { } changed ? DealChange.Render(changed, row.RowVersion) : null, _sinkNames, cancellationToken);
             if (batch.Evaluated == 0)
             {
                 break;

@@ -8,7 +8,7 @@ namespace SalesWorkflow.Engine.Storage;
 /// one, and writes and commits in the next) or run many commands in one transaction (SQLite's group commit, one
 /// savepoint each); the order of the steps is the protocol's.
 /// </summary>
-internal interface ICommandTransaction
+public interface ICommandTransaction
 {
     /// <summary>
     /// Locks the deal until the transaction ends, then reads the command id's ledger entry and the deal's row version
@@ -17,29 +17,38 @@ internal interface ICommandTransaction
     Task<LockedDeal> LockAsync(string commandId, string dealId, bool loadState, CancellationToken cancellationToken);
 
     /// <summary>The deal's state, under the lock.</summary>
-    Task<InstanceRecord?> LoadStateAsync(string dealId, CancellationToken cancellationToken);
+    Task<StoredDeal?> LoadStateAsync(string dealId, CancellationToken cancellationToken);
 
     /// <summary>The events a ledger entry names, in log order.</summary>
-    Task<List<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes the decision made on the deal at <paramref name="loadedVersion"/>: its state (refused unless the row is
     /// still at that version), timers, events with their outbox entries, and the ledger entry when one is given (its
     /// event sequence numbers are the store's to add). Returns the events as written.
     /// </summary>
-    Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, Decision decision, LedgerEntry? ledger, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, DealChange change, LedgerEntry? ledger, CancellationToken cancellationToken);
 }
 
 /// <summary>What <see cref="ICommandTransaction.LockAsync"/> read under the lock.</summary>
-internal sealed record LockedDeal(LedgerEntry? Ledger, long? RowVersion, InstanceRecord? State);
+/// <param name="Ledger">The command id's ledger entry, or null when the command is new.</param>
+/// <param name="RowVersion">The deal's row version, or null when there is no such deal.</param>
+/// <param name="State">The deal, when it was asked for (or the store read it anyway).</param>
+public sealed record LockedDeal(LedgerEntry? Ledger, long? RowVersion, StoredDeal? State);
 
 /// <summary>
 /// What the processed-command ledger keeps of a result, the same on every store: enough to answer a duplicate (its
 /// events by their stable ids). <see cref="EventSeqs"/> is an index a store may add to find them faster; ledgers
 /// written by SQLite before the shape was shared hold only it.
 /// </summary>
-internal sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<string> EventIds)
+/// <param name="DealId">The deal the command was for.</param>
+/// <param name="Status">Its outcome.</param>
+/// <param name="Stage">The deal's stage after it.</param>
+/// <param name="Rejection">Why it was refused, if it was.</param>
+/// <param name="EventIds">The stable ids of the events it wrote.</param>
+public sealed record LedgerEntry(string DealId, CommandStatus Status, string? Stage, Rejection? Rejection, IReadOnlyList<string> EventIds)
 {
+    /// <summary>The events' sequence numbers, when the store keeps them (an index to find them faster).</summary>
     public IReadOnlyList<long> EventSeqs { get; init; } = [];
 
     /// <summary>
@@ -48,8 +57,17 @@ internal sealed record LedgerEntry(string DealId, CommandStatus Status, string? 
     /// </summary>
     public string? Attempt { get; init; }
 
-    public static LedgerEntry Of(Decision decision, string dealId, string? attempt) =>
-        new(dealId, decision.Result.Status, decision.Result.Stage, decision.Result.Rejection, [.. decision.Events.Select(e => e.EventId)]) { Attempt = attempt };
+    internal static LedgerEntry Of(DealChange change, string dealId, string? attempt) =>
+        new(dealId, change.Result.Status, change.Result.Stage, change.Result.Rejection, [.. change.Events.Select(e => e.EventId)]) { Attempt = attempt };
+
+    /// <summary>The entry as a store keeps it (one JSON shape on every store).</summary>
+    /// <returns>The JSON text.</returns>
+    public string ToJson() => StorageJson.Serialize(this);
+
+    /// <summary>Reads an entry <see cref="ToJson"/> wrote; JSON of another shape is a <see cref="SalesWorkflowStoreException"/>.</summary>
+    /// <param name="json">The stored text.</param>
+    /// <returns>The entry.</returns>
+    public static LedgerEntry FromJson(string json) => StorageJson.Deserialize<LedgerEntry>(json);
 }
 
 /// <summary>
@@ -58,7 +76,7 @@ internal sealed record LedgerEntry(string DealId, CommandStatus Status, string? 
 /// deal is refused. A decision made ahead (outside the transaction) is used only if the deal is still at the row
 /// version it was made on; otherwise the command is decided again, which is safe because deciding is pure.
 /// </summary>
-internal static class CommandProtocol
+public static class CommandProtocol
 {
     /// <summary>
     /// Runs one command in <paramref name="transaction"/>. <paramref name="attempt"/> is one submission's token, the
@@ -67,7 +85,7 @@ internal static class CommandProtocol
     /// lost on the way back, and the caller submitted once.
     /// </summary>
     public static async Task<CommandResult> RunAsync(
-        ICommandTransaction transaction, string commandId, string dealId, Func<InstanceRecord?, Decision> decide, DecidedOn? decidedOn, string? attempt, CancellationToken cancellationToken)
+        ICommandTransaction transaction, string commandId, string dealId, Func<StoredDeal?, DealChange> decide, DecidedOn? decidedOn, string? attempt, CancellationToken cancellationToken)
     {
         var locked = await transaction.LockAsync(commandId, dealId, loadState: decidedOn is null, cancellationToken);
         if (locked.Ledger is { } entry)
@@ -81,10 +99,10 @@ internal static class CommandProtocol
             return attempt is not null && entry.Attempt == attempt ? stored with { Status = entry.Status } : stored;
         }
 
-        Decision decision;
+        DealChange decision;
         if (decidedOn is not null && decidedOn.RowVersion == locked.RowVersion)
         {
-            decision = decidedOn.Decision;
+            decision = decidedOn.Change;
         }
         else
         {
@@ -98,9 +116,9 @@ internal static class CommandProtocol
     }
 
     /// <summary>The stored outcome of a command handled before, answered as a duplicate.</summary>
-    private static CommandResult Duplicate(string commandId, LedgerEntry entry, List<DealEvent> events)
+    private static CommandResult Duplicate(string commandId, LedgerEntry entry, IReadOnlyList<DealEvent> read)
     {
-        StoredEventRows.ShareEvaluations(events);
+        var events = Relational.StoredEventRows.ShareEvaluations([.. read]);
         return new CommandResult
         {
             Status = CommandStatus.Duplicate,
@@ -114,7 +132,7 @@ internal static class CommandProtocol
     }
 
     /// <summary>A command id already used for another deal: a caller bug that must not pass as a harmless duplicate.</summary>
-    public static CommandResult CommandIdReused(string commandId, string dealId, string otherDeal) => new()
+    internal static CommandResult CommandIdReused(string commandId, string dealId, string otherDeal) => new()
     {
         Status = CommandStatus.Rejected,
         CommandId = commandId,
@@ -124,22 +142,23 @@ internal static class CommandProtocol
 }
 
 /// <summary>What a store provides to fire escalation timers, inside one transaction it has begun (<see cref="TimerProtocol"/>).</summary>
-internal interface ITimerTransaction
+public interface ITimerTransaction
 {
     /// <summary>Claims up to <paramref name="limit"/> timers due at <paramref name="now"/>, oldest first; a store shared by several nodes skips timers another node has claimed.</summary>
-    Task<List<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Locks the deals and loads their state: a deal that does not exist maps to null; one a command holds right now is
     /// left out (a store shared by several nodes never waits here while holding timer locks, so it cannot deadlock with
     /// a command about to cancel those timers).
     /// </summary>
-    Task<Dictionary<string, InstanceRecord?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<string, StoredDeal?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the timers that fire, in the transaction that writes their effects.</summary>
     Task DeleteAsync(IReadOnlyList<TimerRecord> timers, CancellationToken cancellationToken);
 
     /// <summary>Writes a deal's decision (as <see cref="ICommandTransaction.WriteAsync"/>, without a ledger entry).</summary>
-    Task WriteAsync(string dealId, long? loadedVersion, Decision decision, CancellationToken cancellationToken);
+    Task WriteAsync(string dealId, long? loadedVersion, DealChange change, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -147,11 +166,11 @@ internal interface ITimerTransaction
 /// their effects in the same transaction, so a timer fires exactly once. Timers of a deal that is busy stay for the
 /// next round; timers of a deal that no longer exists are deleted.
 /// </summary>
-internal static class TimerProtocol
+public static class TimerProtocol
 {
     /// <summary>Returns how many timers fired (0: nothing to commit).</summary>
     public static async Task<int> FireAsync(
-        ITimerTransaction transaction, DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, CancellationToken cancellationToken)
+        ITimerTransaction transaction, DateTimeOffset now, int batchSize, Func<StoredDeal, IReadOnlyList<TimerRecord>, DealChange?> fire, CancellationToken cancellationToken)
     {
         var timers = await transaction.ClaimDueAsync(now, batchSize, cancellationToken);
         if (timers.Count == 0)

@@ -40,24 +40,36 @@ internal sealed class Decision
 /// evaluates at, when a deal it sweeps is next due (stores shared by several nodes skip deals swept less than a sweep
 /// interval ago, by any node), and how far it got (the last deal id it claimed; deals are claimed in id order).
 /// </summary>
-internal sealed class SweepRound(DateTimeOffset now, DateTimeOffset nextDue)
+public sealed class SweepRound
 {
-    public DateTimeOffset Now { get; } = now;
+    internal SweepRound(DateTimeOffset now, DateTimeOffset nextDue)
+    {
+        Now = now;
+        NextDue = nextDue;
+    }
 
-    public DateTimeOffset NextDue { get; } = nextDue;
+    /// <summary>The time the round evaluates at.</summary>
+    public DateTimeOffset Now { get; }
+
+    /// <summary>When a deal swept in this round is next due.</summary>
+    public DateTimeOffset NextDue { get; }
 
     /// <summary>The last deal claimed so far (null before the first batch); the store moves it on.</summary>
     public string? AfterDealId { get; set; }
 }
 
-/// <summary>What one sweep batch did: deals claimed and evaluated (0 ends the round), and deals whose changes were written.</summary>
-internal readonly record struct SweepBatch(int Evaluated, int Changed);
+/// <summary>What one sweep batch did.</summary>
+/// <param name="Evaluated">Deals claimed and evaluated (0 ends the round).</param>
+/// <param name="Changed">Deals whose changes were written.</param>
+public readonly record struct SweepBatch(int Evaluated, int Changed);
 
-/// <summary>A decision the caller made on the instance at <paramref name="RowVersion"/> (null: the deal did not exist).</summary>
-internal sealed record DecidedOn(long? RowVersion, Decision Decision);
+/// <summary>A change the caller made on the deal at <paramref name="RowVersion"/>, outside the transaction.</summary>
+/// <param name="RowVersion">The row version it was decided on (null: the deal did not exist).</param>
+/// <param name="Change">The change; used only if the deal is still at <paramref name="RowVersion"/>.</param>
+public sealed record DecidedOn(long? RowVersion, DealChange Change);
 
 /// <summary>Work another node may have made ready, as a store shared by several nodes announces it.</summary>
-internal enum StoreWork
+public enum StoreWork
 {
     /// <summary>Escalation timers due now were written.</summary>
     Timers,
@@ -67,12 +79,15 @@ internal enum StoreWork
 }
 
 /// <summary>
-/// The storage seam of the runtime (DESIGN.md D1): instance rows, the append-only event log, the processed-command
-/// ledger, escalation timers and the sink outbox, each change made in one transaction. SQLite implements it in this
-/// assembly; PostgreSQL in SalesWorkflow.Engine.PostgreSql. Implementations are thread-safe. A singleton of the
-/// container, which disposes it after the engine; <see cref="IDisposable"/> too, for containers disposed synchronously.
+/// The storage seam of the runtime (DESIGN.md D1): deal rows, the append-only event log, the processed-command ledger,
+/// escalation timers and the sink outbox, each change made in one transaction. SalesWorkflow.Engine.Sqlite and
+/// SalesWorkflow.Engine.PostgreSql implement it; docs/stores.md says what another store must do, and the contract
+/// suite (SalesWorkflow.Engine.StoreContract) checks it. The engine owns the protocol: a store runs
+/// <see cref="CommandProtocol"/> and <see cref="TimerProtocol"/> inside its transactions and never decides anything
+/// itself. Implementations are thread-safe. A singleton of the container, which disposes it after the engine;
+/// <see cref="IDisposable"/> too, for containers disposed synchronously.
 /// </summary>
-internal interface IProcessStore : IAsyncDisposable, IDisposable
+public interface IProcessStore : IAsyncDisposable, IDisposable
 {
     /// <summary>Creates or upgrades the schema; fails with a clear error for a newer, locked, read-only or corrupt database.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
@@ -83,29 +98,32 @@ internal interface IProcessStore : IAsyncDisposable, IDisposable
     /// has the events' sequence numbers filled in. <paramref name="decidedOn"/>, when the caller already decided on a
     /// loaded instance, is used if the deal is still at that row version (<paramref name="decide"/> must be pure).
     /// </summary>
-    Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null);
+    Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<StoredDeal?, DealChange> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null);
 
-    Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken);
+    /// <summary>The deal as last committed, or null.</summary>
+    Task<StoredDeal?> LoadAsync(string dealId, CancellationToken cancellationToken);
 
+    /// <summary>The deal's events in log order, with their evaluations.</summary>
     Task<IReadOnlyList<DealEvent>> LoadEventsAsync(string dealId, CancellationToken cancellationToken);
 
     /// <summary>Events of all deals after a sequence number, in log order; without their evaluations when <paramref name="withEvaluations"/> is false.</summary>
     Task<IReadOnlyList<DealEvent>> LoadEventsAfterAsync(long afterSequence, int limit, bool withEvaluations, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The whole log, without evaluations, condensed into a <see cref="Analytics.KpiLog"/> as it is read (one statement,
+    /// The whole log, without evaluations, condensed into a <see cref="SalesWorkflow.Engine.Analytics.KpiLog"/> as it is read (one statement,
     /// so one consistent snapshot; no event is kept in memory). Built from scratch on each attempt, so a retried read
     /// cannot count an event twice.
     /// </summary>
-    Task<Analytics.KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken);
+    Task<SalesWorkflow.Engine.Analytics.KpiLog> LoadKpiLogAsync(CancellationToken cancellationToken);
 
     /// <summary>True when the store was opened for reading only (nothing may be written).</summary>
     bool IsReadOnly { get; }
 
+    /// <summary>Deals matching <paramref name="query"/>, in deal id order, paged after <see cref="DealQuery.AfterDealId"/>.</summary>
     Task<IReadOnlyList<DealSummary>> QueryAsync(DealQuery query, CancellationToken cancellationToken);
 
     /// <summary>Claims up to <paramref name="batchSize"/> timers due at <paramref name="now"/> and applies their effects with their deletion, in one transaction.</summary>
-    Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
+    Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<StoredDeal, IReadOnlyList<TimerRecord>, DealChange?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
 
     /// <summary>
     /// Claims up to <paramref name="batchSize"/> open deals of the sweep <paramref name="round"/> after its
@@ -115,11 +133,12 @@ internal interface IProcessStore : IAsyncDisposable, IDisposable
     /// <see cref="SweepRound.NextDue"/>, so each deal is evaluated by one node per round; the single-node SQLite store
     /// pages through every open deal.
     /// </summary>
-    Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<InstanceRecord, Decision?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
+    Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<StoredDeal, DealChange?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
 
     /// <summary>Registers a process version; throws <see cref="ProcessVersionConflictException"/> when the same version was registered with other content.</summary>
     Task RegisterProcessVersionAsync(ProcessVersionRecord version, CancellationToken cancellationToken);
 
+    /// <summary>Every registered process version, by process and version.</summary>
     Task<IReadOnlyList<ProcessVersionRecord>> LoadProcessVersionsAsync(CancellationToken cancellationToken);
 
     /// <summary>Claims outbox entries due for delivery (leased for <paramref name="lease"/>).</summary>
@@ -129,7 +148,7 @@ internal interface IProcessStore : IAsyncDisposable, IDisposable
     Task CompleteOutboxAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken);
 
     /// <summary>Records a failed delivery: retried at <paramref name="retryAt"/>, or dead-lettered when null.</summary>
-    Task FailOutboxAsync(long id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken);
+    Task FailOutboxAsync(long id, string failure, DateTimeOffset? retryAt, CancellationToken cancellationToken);
 
     /// <summary>
     /// Until cancelled, calls <paramref name="onWork"/> when any node (this one included) writes work that is ready now,

@@ -67,6 +67,17 @@ internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDes
     /// <summary>Incremented by every write; the store refuses a write based on an older version.</summary>
     public long RowVersion { get; set; }
 
+    /// <summary>The engine's state of a row a store read back (its JSON, the row version from the row).</summary>
+    public static InstanceRecord From(StoredDeal row)
+    {
+        var record = StorageJson.Deserialize<InstanceRecord>(row.StateJson);
+        record.RowVersion = row.RowVersion;
+        return record;
+    }
+
+    /// <summary><see cref="From"/>, or null for no row.</summary>
+    public static InstanceRecord? FromOrNull(StoredDeal? row) => row is null ? null : From(row);
+
     /// <summary>Records a logged activity in the window and the totals.</summary>
     public void RecordActivity(Activity activity) => ActivityHistory.Record(Activities, ActivityTotals ??= ActivityTotals.Of(Activities), activity);
 
@@ -138,13 +149,6 @@ internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDes
         EnteredStageAt);
 }
 
-/// <summary>A timer for one level of an escalation.</summary>
-internal sealed record TimerRecord(string DealId, string EscalationId, int Level, DateTimeOffset DueAt, int StageEpoch)
-{
-    /// <summary>Store-assigned id (0 before it is stored).</summary>
-    public long Id { get; init; }
-}
-
 /// <summary>
 /// An event as the command processor produces it; the store assigns its sequence number. An event with no evaluation
 /// shares the one of its command, unless <see cref="WithoutEvaluation"/> (its data is its whole justification, e.g. a
@@ -155,27 +159,4 @@ internal sealed record NewEvent(string EventId, DealEventPayload Payload, DateTi
     public string Type { get; } = DealEventCodec.TypeOf(Payload);
 
     public bool WithoutEvaluation { get; init; }
-
-    /// <summary>The event as the store wrote it: numbered <paramref name="sequence"/>, with the deal's place after the command.</summary>
-    public DealEvent Written(long sequence, string dealId, string commandId, InstanceRecord? state, System.Text.Json.JsonElement data) => new()
-    {
-        Sequence = sequence,
-        EventId = EventId,
-        DealId = dealId,
-        Type = Type,
-        At = At,
-        CommandId = commandId,
-        ProcessId = state?.ProcessId ?? string.Empty,
-        ProcessVersion = state?.ProcessVersion ?? 0,
-        Stage = state?.Stage ?? string.Empty,
-        Data = data,
-        Payload = Payload,
-        Evaluation = Evaluation,
-    };
 }
-
-/// <summary>A process version as registered in the store, with the files needed to rebuild it later.</summary>
-internal sealed record ProcessVersionRecord(string ProcessId, int Version, string ContentHash, IReadOnlyDictionary<string, string> Sources, string EntryPath);
-
-/// <summary>An event waiting for delivery to one sink.</summary>
-internal sealed record OutboxEntry(long Id, string Sink, int Attempts, DealEvent Event);

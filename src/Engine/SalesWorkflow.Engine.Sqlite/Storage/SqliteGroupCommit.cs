@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using SalesWorkflow.Engine.Runtime;
 
-namespace SalesWorkflow.Engine.Storage.Sqlite;
+namespace SalesWorkflow.Engine.Sqlite.Storage;
 
 /// <summary>
 /// The SQLite store's single writer ("group commit"): commands queue here, and one loop commits them in batches of up

@@ -2,18 +2,25 @@ using System.Data.Common;
 using System.Globalization;
 using SalesWorkflow.Engine.Runtime;
 
-namespace SalesWorkflow.Engine.Storage;
+namespace SalesWorkflow.Engine.Storage.Relational;
 
 /// <summary>
 /// A <see cref="DealQuery"/> as SQL over the <c>instances</c> table, the same for every store: the filters, paging by
 /// deal id, and reading a row back into a <see cref="DealSummary"/>. Stores differ only in their parameter marker and in
 /// how they store amounts and flags.
 /// </summary>
-internal static class DealQuerySql
+public static class DealQuerySql
 {
     /// <summary>Builds the query's statement on <paramref name="command"/> with parameters marked by <paramref name="marker"/> (<c>@</c>, <c>$</c>).</summary>
+    /// <param name="command">The command to prepare.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="marker">The provider's parameter marker.</param>
+    /// <param name="flag">How the store keeps a flag (SQLite 0/1, PostgreSQL boolean).</param>
     public static void Prepare(DbCommand command, DealQuery query, char marker, Func<bool, object> flag)
     {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(flag);
         var filters = new List<string>();
         void Filter(string column, string comparison, string name, object value)
         {
@@ -62,8 +69,13 @@ internal static class DealQuerySql
     }
 
     /// <summary>Adds a parameter named with the provider's marker (<c>@name</c>, <c>$name</c>), for statements shared by the stores.</summary>
+    /// <param name="command">The command.</param>
+    /// <param name="marker">The provider's parameter marker.</param>
+    /// <param name="name">The parameter's name without the marker.</param>
+    /// <param name="value">Its value.</param>
     public static void AddParameter(DbCommand command, char marker, string name, object value)
     {
+        ArgumentNullException.ThrowIfNull(command);
         var parameter = command.CreateParameter();
         parameter.ParameterName = marker + name;
         parameter.Value = value;
@@ -71,8 +83,12 @@ internal static class DealQuerySql
     }
 
     /// <summary>Reads every row of the prepared statement.</summary>
+    /// <param name="command">A command <see cref="Prepare"/> built.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>The deals in id order.</returns>
     public static async Task<IReadOnlyList<DealSummary>> ReadAsync(DbCommand command, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(command);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<DealSummary>();
         while (await reader.ReadAsync(cancellationToken))

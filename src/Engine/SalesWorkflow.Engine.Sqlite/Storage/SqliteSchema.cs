@@ -1,4 +1,4 @@
-namespace SalesWorkflow.Engine.Storage.Sqlite;
+namespace SalesWorkflow.Engine.Sqlite.Storage;
 
 /// <summary>
 /// Versioned schema migrations, applied in order at start-up in one transaction each. Never edit a shipped script:

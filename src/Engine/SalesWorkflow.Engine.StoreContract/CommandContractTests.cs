@@ -1,14 +1,18 @@
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
+using Xunit;
 
-namespace SalesWorkflow.Engine.Tests.Runtime;
+namespace SalesWorkflow.Engine.StoreContract;
 
-public sealed class EngineCommandTests
+#pragma warning disable CS1591 // Test methods: each name says what it checks.
+
+/// <summary>Commands: applied once, duplicates answered from the ledger, ids never reused across deals, no lost update under concurrency, queries as stored.</summary>
+public abstract class CommandContractTests : StoreContractTests
 {
     [Fact]
     public async Task StartTracking_NewDeal_EntersTheFirstStageWithEvents()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
 
         var result = await harness.Start("d1");
 
@@ -26,7 +30,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task Submit_SameCommandIdTwice_IsAppliedOnceAndAcknowledgedAsDuplicate()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         var command = new LogActivity("log-1", "d1", new Activity { Id = "a1", Kind = "call", At = harness.Clock.GetUtcNow() });
 
@@ -43,7 +47,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task Submit_CommandIdReusedForAnotherDeal_IsRejectedNotTakenForADuplicate()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         await harness.Start("d2");
         await harness.Submit(new LogActivity("same-id", "d1", new Activity { Id = "a1", Kind = "call" }));
@@ -58,7 +62,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task Submit_UnknownDeal_IsRejectedClearly()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
 
         var result = await harness.Submit(new RequestAdvance("x", "ghost"));
 
@@ -72,7 +76,7 @@ public sealed class EngineCommandTests
     [InlineData("standard-b2b", 7, "unknown-version")]
     public async Task StartTracking_UnknownProcessOrVersion_IsRejected(string process, int? version, string code)
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
 
         var result = await harness.Submit(new StartTracking("s", "d1", process) { Version = version, Opportunity = new Opportunity() });
 
@@ -83,7 +87,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task RequestAdvance_GateFails_IsRejectedWithCriteriaAndTheBlockIsRecorded()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
 
         var result = await harness.Submit(new RequestAdvance(harness.NextId(), "d1"));
@@ -100,7 +104,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task RequestAdvance_GatePasses_MovesToTheNextStage()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         await harness.PassLeadGate("d1");
 
@@ -114,7 +118,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task RequestAdvance_SkipNotAllowed_IsRejected()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         await harness.PassLeadGate("d1");
 
@@ -126,7 +130,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task OverrideGate_WithReasonAndApprover_MovesOnAndIsAudited()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
 
         var result = await harness.Submit(new OverrideGate(harness.NextId(), "d1", "strategic account", "director-wu"));
@@ -140,7 +144,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task CloseLost_NeedsAKnownReason_ThenReopenReturnsToTheStage()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
 
         var noReason = await harness.Submit(new CloseLost(harness.NextId(), "d1", null));
@@ -159,7 +163,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task CommandsForOneDeal_FromManyThreads_AreSerialisedWithoutLostUpdates()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
 
         // Fewer than the recent window holds (ActivityHistory.RecentLimit), so the state must list every one.
@@ -177,7 +181,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task Query_ByStageOwnerAndBlocked_FindsTheDeals()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         await harness.Start("d2");
         await harness.PassLeadGate("d2");
@@ -195,7 +199,7 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task Query_EveryFilterAndPaging_ReadsTheSummaryAsStored()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("q1", amount: 1_234.5m);
         await harness.Start("q2");
         await harness.Start("q3");

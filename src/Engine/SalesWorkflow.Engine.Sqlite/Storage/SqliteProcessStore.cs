@@ -1,11 +1,11 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using SalesWorkflow.Engine.Analytics;
-using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Engine.Storage.Relational;
 
-namespace SalesWorkflow.Engine.Storage.Sqlite;
+namespace SalesWorkflow.Engine.Sqlite.Storage;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Writes go through one connection (<c>BEGIN IMMEDIATE</c>, so other
@@ -148,7 +148,7 @@ internal sealed class SqliteProcessStore : IProcessStore
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    public async Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<InstanceRecord?, Decision> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null)
+    public async Task<CommandResult> ExecuteAsync(string commandId, string dealId, Func<StoredDeal?, DealChange> decide, IReadOnlyList<string> sinks, CancellationToken cancellationToken, DecidedOn? decidedOn = null)
     {
         if (_readOnly)
         {
@@ -158,7 +158,7 @@ internal sealed class SqliteProcessStore : IProcessStore
         _ = Writer();
         var request = new WriteRequest(commandId, dealId, decide, sinks)
         {
-            Ahead = decidedOn is null ? await DecideAheadAsync(dealId, decide, cancellationToken) : new DecidedAhead(decidedOn.RowVersion, Render(decidedOn.Decision, decidedOn.RowVersion)),
+            Ahead = decidedOn ?? await DecideAheadAsync(dealId, decide, cancellationToken),
         };
         if (_groupCommit is null || !_groupCommit.TryEnqueue(request))
         {
@@ -170,16 +170,16 @@ internal sealed class SqliteProcessStore : IProcessStore
     }
 
     /// <summary>
-    /// Decides the command on the instance as last committed, on the caller's thread, so that loading, evaluating and
-    /// rendering JSON run in parallel and the single writer only checks and writes. The writer uses this decision only
-    /// if the instance's row version is still the one it was made on; otherwise it decides again (the decision is pure).
+    /// Decides the command on the deal as last committed, on the caller's thread, so that loading, evaluating and
+    /// rendering JSON run in parallel and the single writer only checks and writes. The writer uses this change only
+    /// if the deal's row version is still the one it was made on; otherwise it decides again (deciding is pure).
     /// </summary>
-    private async Task<DecidedAhead?> DecideAheadAsync(string dealId, Func<InstanceRecord?, Decision> decide, CancellationToken cancellationToken)
+    private async Task<DecidedOn?> DecideAheadAsync(string dealId, Func<StoredDeal?, DealChange> decide, CancellationToken cancellationToken)
     {
         try
         {
-            var instance = await LoadAsync(dealId, cancellationToken);
-            return new DecidedAhead(instance?.RowVersion, Render(decide(instance), instance?.RowVersion));
+            var row = await LoadAsync(dealId, cancellationToken);
+            return new DecidedOn(row?.RowVersion, decide(row));
         }
 #pragma warning disable CA1031 // Deciding ahead is an optimisation: any failure is left to the writer, which decides again and reports it.
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -189,58 +189,28 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
     }
 
-    /// <summary>A decision made outside the writer on the instance at <paramref name="RowVersion"/> (null: no instance yet).</summary>
-    internal sealed record DecidedAhead(long? RowVersion, RenderedDecision Decision);
-
-    /// <summary>A decision with its JSON already rendered, so that the writer only binds values and steps statements.</summary>
-    internal sealed record RenderedDecision(Decision Decision, string? StateJson, IReadOnlyList<RenderedEvent> Events);
-
-    internal sealed record RenderedEvent(NewEvent Event, JsonElement Data, string? EvaluationJson);
-
-    private static RenderedDecision Render(Decision decision, long? loadedVersion)
+    internal sealed record WriteRequest(string CommandId, string DealId, Func<StoredDeal?, DealChange> Decide, IReadOnlyList<string> Sinks)
     {
-        string? stateJson = null;
-        if (decision.State is { } state)
-        {
-            state.RowVersion = (loadedVersion ?? 0) + 1;
-            stateJson = StorageJson.Serialize(state);
-        }
-
-        // An evaluation shared by several events of the command is stored once; readers share it back.
-        var stored = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        var events = new RenderedEvent[decision.Events.Count];
-        for (var i = 0; i < events.Length; i++)
-        {
-            var e = decision.Events[i];
-            var keep = e.Evaluation is not null && stored.Add(e.Evaluation);
-            events[i] = new RenderedEvent(e, DealEventCodec.Encode(e.Payload), keep ? StorageJson.Serialize(e.Evaluation) : null);
-        }
-
-        return new RenderedDecision(decision, stateJson, events);
-    }
-
-    internal sealed record WriteRequest(string CommandId, string DealId, Func<InstanceRecord?, Decision> Decide, IReadOnlyList<string> Sinks)
-    {
-        public DecidedAhead? Ahead { get; init; }
+        public DecidedOn? Ahead { get; init; }
 
         public TaskCompletionSource<CommandResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     internal Task<CommandResult> ExecuteOneAsync(SqliteConnection writer, SqliteTransaction transaction, WriteRequest request) =>
         CommandProtocol.RunAsync(
-            new CommandTransaction(this, writer, transaction, request),
+            new CommandTransaction(this, writer, transaction, request.Sinks),
             request.CommandId,
             request.DealId,
             request.Decide,
-            request.Ahead is { } ahead ? new DecidedOn(ahead.RowVersion, ahead.Decision.Decision) : null,
+            request.Ahead,
             attempt: null, // one attempt: a failed commit is reported, never retried here
             CancellationToken.None);
 
     /// <summary>
     /// One command inside the writer's batch transaction (its own savepoint). The single writer holds the database's
-    /// write lock for the whole batch, so locking the deal is implicit. A decision rendered ahead is written as rendered.
+    /// write lock for the whole batch, so locking the deal is implicit.
     /// </summary>
-    private sealed class CommandTransaction(SqliteProcessStore store, SqliteConnection writer, SqliteTransaction transaction, WriteRequest request) : ICommandTransaction
+    private sealed class CommandTransaction(SqliteProcessStore store, SqliteConnection writer, SqliteTransaction transaction, IReadOnlyList<string> sinks) : ICommandTransaction
     {
         public async Task<LockedDeal> LockAsync(string commandId, string dealId, bool loadState, CancellationToken cancellationToken)
         {
@@ -248,7 +218,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             ledger.Parameters.AddWithValue("$id", commandId);
             if (await ledger.ExecuteScalarAsync(cancellationToken) is string json)
             {
-                return new LockedDeal(StorageJson.Deserialize<LedgerEntry>(json), null, null);
+                return new LockedDeal(LedgerEntry.FromJson(json), null, null);
             }
 
             if (!loadState)
@@ -260,9 +230,9 @@ internal sealed class SqliteProcessStore : IProcessStore
             return new LockedDeal(null, state?.RowVersion, state);
         }
 
-        public Task<InstanceRecord?> LoadStateAsync(string dealId, CancellationToken cancellationToken) => store.LoadAsync(writer, transaction, dealId, cancellationToken);
+        public Task<StoredDeal?> LoadStateAsync(string dealId, CancellationToken cancellationToken) => store.LoadAsync(writer, transaction, dealId, cancellationToken);
 
-        public async Task<List<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<DealEvent>> LoadEventsAsync(LedgerEntry entry, CancellationToken cancellationToken)
         {
             // By sequence number (the primary key) where the ledger has them, as every SQLite ledger does.
             var bySeq = entry.EventSeqs.Count > 0;
@@ -288,17 +258,16 @@ internal sealed class SqliteProcessStore : IProcessStore
             return events;
         }
 
-        public async Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, Decision decision, LedgerEntry? ledger, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<DealEvent>> WriteAsync(string commandId, string dealId, long? loadedVersion, DealChange change, LedgerEntry? ledger, CancellationToken cancellationToken)
         {
-            var rendered = request.Ahead is { } ahead && ReferenceEquals(ahead.Decision.Decision, decision) ? ahead.Decision : Render(decision, loadedVersion);
-            var events = await store.WriteAsync(writer, transaction, dealId, loadedVersion, rendered, request.Sinks, cancellationToken);
+            var events = await store.WriteAsync(writer, transaction, dealId, loadedVersion, change, sinks, cancellationToken);
             if (ledger is not null)
             {
                 var insert = store.Statement(writer, transaction, "INSERT INTO commands (command_id, deal_id, processed_at, result_json) VALUES ($id, $deal, $at, $json);");
                 insert.Parameters.AddWithValue("$id", commandId);
                 insert.Parameters.AddWithValue("$deal", dealId);
                 insert.Parameters.AddWithValue("$at", events.Count > 0 ? events[0].At.ToUnixTimeMilliseconds() : 0);
-                insert.Parameters.AddWithValue("$json", StorageJson.Serialize(ledger with { EventSeqs = [.. events.Select(e => e.Sequence)] }));
+                insert.Parameters.AddWithValue("$json", (ledger with { EventSeqs = [.. events.Select(e => e.Sequence)] }).ToJson());
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -334,9 +303,8 @@ internal sealed class SqliteProcessStore : IProcessStore
     }
 
     private async Task<IReadOnlyList<DealEvent>> WriteAsync(
-        SqliteConnection connection, SqliteTransaction transaction, string dealId, long? loadedVersion, RenderedDecision rendered, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+        SqliteConnection connection, SqliteTransaction transaction, string dealId, long? loadedVersion, DealChange decision, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
     {
-        var decision = rendered.Decision;
         if (decision.CancelAllTimers)
         {
             var delete = Statement(connection, transaction, "DELETE FROM timers WHERE deal_id = $deal;");
@@ -384,22 +352,22 @@ internal sealed class SqliteProcessStore : IProcessStore
                       updated_at = $updated, row_version = $row, state_json = $json
                   WHERE deal_id = $deal AND row_version = $expected;
                   """);
-            var summary = state.ToSummary();
+            var summary = state.Columns;
             upsert.Parameters.AddWithValue("$deal", dealId);
-            upsert.Parameters.AddWithValue("$process", state.ProcessId);
-            upsert.Parameters.AddWithValue("$version", state.ProcessVersion);
-            upsert.Parameters.AddWithValue("$stage", state.Stage);
-            upsert.Parameters.AddWithValue("$status", state.Status.ToString().ToLowerInvariant());
-            upsert.Parameters.AddWithValue("$owner", state.Owner.Id);
-            upsert.Parameters.AddWithValue("$amount", state.Opportunity.Amount.ToString(CultureInfo.InvariantCulture));
+            upsert.Parameters.AddWithValue("$process", summary.ProcessId);
+            upsert.Parameters.AddWithValue("$version", summary.ProcessVersion);
+            upsert.Parameters.AddWithValue("$stage", summary.Stage);
+            upsert.Parameters.AddWithValue("$status", summary.Status.ToString().ToLowerInvariant());
+            upsert.Parameters.AddWithValue("$owner", summary.OwnerId);
+            upsert.Parameters.AddWithValue("$amount", summary.Amount.ToString(CultureInfo.InvariantCulture));
             upsert.Parameters.AddWithValue("$health", summary.Health);
             upsert.Parameters.AddWithValue("$blocked", summary.Blocked ? 1 : 0);
             upsert.Parameters.AddWithValue("$escalation", summary.EscalationLevel);
-            upsert.Parameters.AddWithValue("$entered", state.EnteredStageAt.ToUnixTimeMilliseconds());
+            upsert.Parameters.AddWithValue("$entered", summary.EnteredStageAt.ToUnixTimeMilliseconds());
             upsert.Parameters.AddWithValue("$updated", state.UpdatedAt.ToUnixTimeMilliseconds());
             upsert.Parameters.AddWithValue("$row", state.RowVersion);
             upsert.Parameters.AddWithValue("$expected", loadedVersion ?? 0);
-            upsert.Parameters.AddWithValue("$json", rendered.StateJson);
+            upsert.Parameters.AddWithValue("$json", state.StateJson);
             if (await upsert.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 throw new InvalidOperationException($"Deal '{dealId}' changed under a write (row version {loadedVersion}); this is a bug in the store's locking.");
@@ -412,14 +380,13 @@ internal sealed class SqliteProcessStore : IProcessStore
             return written;
         }
 
-        var current = decision.State;
         var insertEvent = Statement(connection, transaction, """
             INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json)
             VALUES ($id, $deal, $type, $at, $command, $process, $version, $stage, $data, $evaluation)
             RETURNING seq;
             """);
         var insertOutbox = Statement(connection, transaction, "INSERT INTO outbox (event_seq, sink, next_attempt_at) VALUES ($seq, $sink, $at);");
-        foreach (var (e, data, evaluationJson) in rendered.Events)
+        foreach (var e in decision.Events)
         {
             insertEvent.Parameters.Clear();
             insertEvent.Parameters.AddWithValue("$id", e.EventId);
@@ -427,11 +394,11 @@ internal sealed class SqliteProcessStore : IProcessStore
             insertEvent.Parameters.AddWithValue("$type", e.Type);
             insertEvent.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
             insertEvent.Parameters.AddWithValue("$command", decision.Result.CommandId);
-            insertEvent.Parameters.AddWithValue("$process", current?.ProcessId ?? string.Empty);
-            insertEvent.Parameters.AddWithValue("$version", current?.ProcessVersion ?? 0);
-            insertEvent.Parameters.AddWithValue("$stage", current?.Stage ?? string.Empty);
-            insertEvent.Parameters.AddWithValue("$data", data.GetRawText());
-            insertEvent.Parameters.AddWithValue("$evaluation", (object?)evaluationJson ?? DBNull.Value);
+            insertEvent.Parameters.AddWithValue("$process", e.ProcessId);
+            insertEvent.Parameters.AddWithValue("$version", e.ProcessVersion);
+            insertEvent.Parameters.AddWithValue("$stage", e.Stage);
+            insertEvent.Parameters.AddWithValue("$data", e.Data.GetRawText());
+            insertEvent.Parameters.AddWithValue("$evaluation", (object?)e.EvaluationJson ?? DBNull.Value);
             var seq = Convert.ToInt64(await insertEvent.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
             foreach (var sink in sinks)
             {
@@ -442,20 +409,20 @@ internal sealed class SqliteProcessStore : IProcessStore
                 await insertOutbox.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            written.Add(e.Written(seq, dealId, decision.Result.CommandId, current, data));
+            written.Add(e.Written(seq, dealId, decision.Result.CommandId));
         }
 
         return written;
     }
 
-    public async Task<InstanceRecord?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
+    public async Task<StoredDeal?> LoadAsync(string dealId, CancellationToken cancellationToken) =>
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
             return await LoadAsync(connection, null, dealId, cancellationToken);
         });
 
-    private async Task<InstanceRecord?> LoadAsync(SqliteConnection connection, SqliteTransaction? transaction, string dealId, CancellationToken cancellationToken)
+    private async Task<StoredDeal?> LoadAsync(SqliteConnection connection, SqliteTransaction? transaction, string dealId, CancellationToken cancellationToken)
     {
         var command = Statement(connection, transaction, "SELECT state_json, row_version FROM instances WHERE deal_id = $deal;");
         try
@@ -467,9 +434,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                 return null;
             }
 
-            var record = StorageJson.Deserialize<InstanceRecord>(reader.GetString(0));
-            record.RowVersion = reader.GetInt64(1);
-            return record;
+            return new StoredDeal(dealId, reader.GetInt64(1), reader.GetString(0));
         }
         finally
         {
@@ -517,7 +482,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             return await DealQuerySql.ReadAsync(command, cancellationToken);
         });
 
-    public async Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<InstanceRecord, IReadOnlyList<TimerRecord>, Decision?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    public async Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<StoredDeal, IReadOnlyList<TimerRecord>, DealChange?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
         try
@@ -548,15 +513,15 @@ internal sealed class SqliteProcessStore : IProcessStore
     /// <summary>Timers on the writer connection, in a transaction that holds the database's write lock: no deal is ever busy.</summary>
     private sealed class TimerTransaction(SqliteProcessStore store, SqliteConnection writer, SqliteTransaction transaction, IReadOnlyList<string> sinks) : ITimerTransaction
     {
-        public async Task<List<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<TimerRecord>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
         {
             await using var select = Command(writer, transaction, TimerRows.SelectDue('$') + ";");
             return await TimerRows.ReadDueAsync(select, '$', now, limit, cancellationToken);
         }
 
-        public async Task<Dictionary<string, InstanceRecord?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken)
+        public async Task<IReadOnlyDictionary<string, StoredDeal?>> LockDealsAsync(IReadOnlyList<string> dealIds, CancellationToken cancellationToken)
         {
-            var deals = new Dictionary<string, InstanceRecord?>(StringComparer.Ordinal);
+            var deals = new Dictionary<string, StoredDeal?>(StringComparer.Ordinal);
             foreach (var dealId in dealIds)
             {
                 deals[dealId] = await store.LoadAsync(writer, transaction, dealId, cancellationToken);
@@ -576,15 +541,15 @@ internal sealed class SqliteProcessStore : IProcessStore
             }
         }
 
-        public Task WriteAsync(string dealId, long? loadedVersion, Decision decision, CancellationToken cancellationToken) =>
-            store.WriteAsync(writer, transaction, dealId, loadedVersion, Render(decision, loadedVersion), sinks, cancellationToken);
+        public Task WriteAsync(string dealId, long? loadedVersion, DealChange change, CancellationToken cancellationToken) =>
+            store.WriteAsync(writer, transaction, dealId, loadedVersion, change, sinks, cancellationToken);
     }
 
     /// <summary>
     /// One node only: pages through every open deal in id order; evaluating the page runs in parallel, and the changes
     /// go to the writer together (one group commit), each re-decided if a command changed its deal meanwhile.
     /// </summary>
-    public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<InstanceRecord, Decision?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
+    public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<StoredDeal, DealChange?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
     {
         var page = await LoadOpenPageAsync(round.AfterDealId, batchSize, cancellationToken);
         if (page.Count == 0)
@@ -593,7 +558,7 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
 
         round.AfterDealId = page[^1].DealId;
-        var decisions = new Decision?[page.Count];
+        var decisions = new DealChange?[page.Count];
         Parallel.For(0, page.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => decisions[i] = reevaluate(page[i]));
         var writes = new List<Task<CommandResult>>();
         for (var i = 0; i < page.Count; i++)
@@ -605,7 +570,7 @@ internal sealed class SqliteProcessStore : IProcessStore
 
             var dealId = page[i].DealId;
             writes.Add(ExecuteAsync(decision.Result.CommandId, dealId, current =>
-                current is null ? Decision.Unchanged(dealId) : reevaluate(current) ?? Decision.Unchanged(dealId), sinks, cancellationToken, new DecidedOn(page[i].RowVersion, decision)));
+                current is null ? DealChange.Unchanged(dealId) : reevaluate(current) ?? DealChange.Unchanged(dealId), sinks, cancellationToken, new DecidedOn(page[i].RowVersion, decision)));
         }
 
         var changed = 0;
@@ -617,28 +582,21 @@ internal sealed class SqliteProcessStore : IProcessStore
         return new SweepBatch(page.Count, changed);
     }
 
-    private async Task<IReadOnlyList<InstanceRecord>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
+    private async Task<IReadOnlyList<StoredDeal>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT state_json, row_version FROM instances WHERE status = 'open' AND deal_id > $after ORDER BY deal_id LIMIT $limit;");
+            await using var command = Command(connection, null, "SELECT deal_id, row_version, state_json FROM instances WHERE status = 'open' AND deal_id > $after ORDER BY deal_id LIMIT $limit;");
             command.Parameters.AddWithValue("$after", afterDealId ?? string.Empty);
             command.Parameters.AddWithValue("$limit", pageSize);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var rows = new List<(string Json, long RowVersion)>(pageSize);
+            var page = new List<StoredDeal>(pageSize);
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add((reader.GetString(0), reader.GetInt64(1)));
+                page.Add(new StoredDeal(reader.GetString(0), reader.GetInt64(1), reader.GetString(2)));
             }
 
-            // Reading is sequential, parsing a page of states is not.
-            var page = new InstanceRecord[rows.Count];
-            Parallel.For(0, rows.Count, i =>
-            {
-                page[i] = StorageJson.Deserialize<InstanceRecord>(rows[i].Json);
-                page[i].RowVersion = rows[i].RowVersion;
-            });
-            return (IReadOnlyList<InstanceRecord>)page;
+            return (IReadOnlyList<StoredDeal>)page;
         });
 
     public async Task RegisterProcessVersionAsync(ProcessVersionRecord version, CancellationToken cancellationToken)
@@ -669,7 +627,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                 insert.Parameters.AddWithValue("$version", version.Version);
                 insert.Parameters.AddWithValue("$hash", version.ContentHash);
                 insert.Parameters.AddWithValue("$entry", version.EntryPath);
-                insert.Parameters.AddWithValue("$sources", StorageJson.Serialize(version.Sources));
+                insert.Parameters.AddWithValue("$sources", ProcessVersionRows.SourcesJson(version));
                 insert.Parameters.AddWithValue("$at", _clock.GetUtcNow().ToUnixTimeMilliseconds());
                 await insert.ExecuteNonQueryAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
@@ -734,10 +692,10 @@ internal sealed class SqliteProcessStore : IProcessStore
     public async Task CompleteOutboxAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken) =>
         await WriteSimpleAsync("DELETE FROM outbox WHERE id = $id;", ids.Select(id => new Dictionary<string, object> { ["$id"] = id }), cancellationToken);
 
-    public async Task FailOutboxAsync(long id, string error, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
+    public async Task FailOutboxAsync(long id, string failure, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
         await WriteSimpleAsync(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next, dead_lettered = $dead WHERE id = $id;",
-            [new Dictionary<string, object> { ["$id"] = id, ["$error"] = error, ["$next"] = (retryAt ?? _clock.GetUtcNow()).ToUnixTimeMilliseconds(), ["$dead"] = retryAt is null ? 1 : 0 }],
+            [new Dictionary<string, object> { ["$id"] = id, ["$error"] = failure, ["$next"] = (retryAt ?? _clock.GetUtcNow()).ToUnixTimeMilliseconds(), ["$dead"] = retryAt is null ? 1 : 0 }],
             cancellationToken);
 
     private async Task WriteSimpleAsync(string sql, IEnumerable<Dictionary<string, object>> rows, CancellationToken cancellationToken)

@@ -1,23 +1,26 @@
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
+using Xunit;
 
-namespace SalesWorkflow.Engine.Tests.Runtime;
+namespace SalesWorkflow.Engine.StoreContract;
+
+#pragma warning disable CS1591 // Test methods: each name says what it checks.
 
 /// <summary>Escalation timers: scheduled on stage entry, fired once at the right time, cancelled when the deal moves on.</summary>
-public sealed class EscalationTimerTests
+public abstract class TimerContractTests : StoreContractTests
 {
-    private static async Task<List<(string Escalation, int Level)>> Raised(EngineHarness harness, string dealId) =>
+    private static async Task<List<(string Escalation, int Level)>> Raised(StoreHarness harness, string dealId) =>
         [.. (await harness.Engine.GetHistoryAsync(dealId))
             .Where(e => e.Type == DealEventTypes.EscalationRaised)
             .Select(e => (e.Data.GetProperty("escalation").GetString()!, e.Data.GetProperty("level").GetInt32()))];
 
-    private static async Task KeepContact(EngineHarness harness, string dealId) =>
+    private static async Task KeepContact(StoreHarness harness, string dealId) =>
         await harness.Submit(new LogActivity(harness.NextId(), dealId, new Activity { Kind = "call", At = harness.Clock.GetUtcNow() }));
 
     [Fact]
     public async Task StalledDeal_LevelsFireAtFourteenSeventeenAndTwentyOneDays_EachOnce()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
 
         async Task At(double days)
@@ -45,7 +48,7 @@ public sealed class EscalationTimerTests
     [Fact]
     public async Task LeavingTheStage_CancelsItsTimers()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         harness.Clock.Advance(TimeSpan.FromDays(10));
         await KeepContact(harness, "d1");
@@ -63,7 +66,7 @@ public sealed class EscalationTimerTests
     [Fact]
     public async Task NoCustomerContact_SweepStartsTheConditionEscalationAndItsLevelsFollow()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         harness.Clock.Advance(TimeSpan.FromDays(11));
 
@@ -80,7 +83,7 @@ public sealed class EscalationTimerTests
     [Fact]
     public async Task ConditionEscalation_StopsWhenTheConditionNoLongerHolds()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         harness.Clock.Advance(TimeSpan.FromDays(11));
         await harness.Maintenance.SweepAsync();
@@ -97,7 +100,7 @@ public sealed class EscalationTimerTests
     [Fact]
     public async Task Sweep_NothingChanged_WritesNothing()
     {
-        await using var harness = new EngineHarness();
+        await using var harness = Harness();
         await harness.Start("d1");
         var before = (await harness.Engine.GetHistoryAsync("d1")).Count;
 

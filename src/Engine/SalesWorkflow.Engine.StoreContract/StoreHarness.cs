@@ -1,0 +1,105 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Sdk.Facts;
+
+namespace SalesWorkflow.Engine.StoreContract;
+
+/// <summary>
+/// An engine on a store under test with a fake clock (2 March 2026, 01:00 UTC) and its background loops off: tests
+/// drive timers and the sweep through <see cref="Maintenance"/>. It owns the store and disposes it.
+/// </summary>
+public class StoreHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly string _prefix = Guid.NewGuid().ToString("N")[..8];
+    private int _commands;
+
+    /// <summary>Builds the engine.</summary>
+    /// <param name="store">The database to run on.</param>
+    /// <param name="definitions">The definition file or folder (default: <see cref="ContractProcess.Path"/>).</param>
+    /// <param name="configureServices">Adds services (sinks, plugins) before the engine.</param>
+    public StoreHarness(IStoreUnderTest store, string? definitions = null, Action<IServiceCollection>? configureServices = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Store = store;
+        Clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(Clock);
+        configureServices?.Invoke(services);
+        services.AddSalesWorkflow(o =>
+        {
+            o.AddDefinitions(definitions ?? ContractProcess.Path);
+            store.Configure(o);
+            o.RunBackgroundServices = false;
+        });
+        _services = services.BuildServiceProvider();
+        Engine = _services.GetRequiredService<ISalesWorkflowEngine>();
+        Maintenance = _services.GetRequiredService<ISalesWorkflowMaintenance>();
+        Analytics = _services.GetRequiredService<ISalesWorkflowAnalytics>();
+    }
+
+    /// <summary>The database under the engine.</summary>
+    public IStoreUnderTest Store { get; }
+
+    /// <summary>The engine's clock; move it to make time pass.</summary>
+    public FakeTimeProvider Clock { get; }
+
+    /// <summary>The engine.</summary>
+    public ISalesWorkflowEngine Engine { get; }
+
+    /// <summary>Timers and the sweep, driven by the test.</summary>
+    public ISalesWorkflowMaintenance Maintenance { get; }
+
+    /// <summary>KPIs and process versions read from the store.</summary>
+    public ISalesWorkflowAnalytics Analytics { get; }
+
+    /// <summary>A command id no other harness uses.</summary>
+    /// <returns>The id.</returns>
+    public string NextId() => $"cmd-{_prefix}-{Interlocked.Increment(ref _commands)}";
+
+    /// <summary>Submits a command.</summary>
+    /// <param name="command">The command.</param>
+    /// <returns>Its result.</returns>
+    public Task<CommandResult> Submit(DealCommand command) => Engine.SubmitAsync(command);
+
+    /// <summary>Starts tracking a deal owned by li-na at account acme, with one contact, in the first stage.</summary>
+    /// <param name="dealId">The deal.</param>
+    /// <param name="amount">Its amount.</param>
+    /// <param name="process">The process it runs on.</param>
+    /// <returns>The result.</returns>
+    public Task<CommandResult> Start(string dealId, decimal amount = 500_000, string process = ContractProcess.Id) =>
+        Submit(new StartTracking(NextId(), dealId, process)
+        {
+            Opportunity = new Opportunity { Name = "Deal " + dealId, Amount = amount, AccountId = "acme", OwnerId = "li-na" },
+            Account = new Account { Id = "acme", Industry = "manufacturing" },
+            Owner = new Owner { Id = "li-na", OpenDeals = 5, LastActiveAt = Clock.GetUtcNow() },
+            Contacts = [new Contact { Id = "c1", Name = "Wang", LastContactedAt = Clock.GetUtcNow() }],
+        });
+
+    /// <summary>Satisfies the lead gate (account, contact, checklist) of the standard process.</summary>
+    /// <param name="dealId">The deal.</param>
+    /// <returns>When both checklist items are recorded.</returns>
+    public async Task PassLeadGate(string dealId)
+    {
+        await Submit(new CompleteChecklistItem(NextId(), dealId, "icp-fit"));
+        await Submit(new CompleteChecklistItem(NextId(), dealId, "source-recorded"));
+    }
+
+    /// <summary>Disposes the engine, then the store.</summary>
+    /// <returns>When both are closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncCore();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Disposes the engine, then the store; a derived harness adds its own.</summary>
+    /// <returns>When both are closed.</returns>
+    protected virtual async ValueTask DisposeAsyncCore()
+    {
+        await _services.DisposeAsync();
+        Store.Dispose();
+    }
+}
