@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using SalesWorkflow.Tests;
 
@@ -17,7 +15,6 @@ namespace SalesWorkflow.Cli.Tests;
 /// </summary>
 public sealed class PluginTemplateTests : IDisposable
 {
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
     private readonly string _work = Directory.CreateTempSubdirectory("sw-template-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
@@ -199,45 +196,7 @@ public sealed class PluginTemplateTests : IDisposable
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
+    private static void CopyDirectory(string from, string to) => DotnetCli.CopyDirectory(from, to);
 
-    /// <summary>Runs the dotnet CLI and returns its output; fails the test with the output when it fails.</summary>
-    private static async Task<string> Dotnet(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1"; // No build servers left behind by the test.
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(StepTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} took longer than {StepTimeout}");
-        }
-
-        output.Append(await stdout).Append(await stderr);
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} exited {process.ExitCode}:\n{output}");
-        return output.ToString();
-    }
+    private static Task<string> Dotnet(string workingDirectory, params string[] args) => DotnetCli.Dotnet(workingDirectory, args);
 }

@@ -32,7 +32,7 @@ public sealed class CreditRiskPlugin : ISalesWorkflowPlugin
     public string Name => "credit";
 
     /// <inheritdoc />
-    public string Version => "1.0.0";
+    public string Version => SdkVersion.Of(typeof(CreditRiskPlugin).Assembly);
 
     /// <inheritdoc />
     public void Register(IPluginRegistry registry)

@@ -25,7 +25,7 @@ public sealed class CustomerCarePlugin : ISalesWorkflowPlugin
     public string Name => "customer-care";
 
     /// <inheritdoc />
-    public string Version => "1.0.0";
+    public string Version => SdkVersion.Of(typeof(CustomerCarePlugin).Assembly);
 
     /// <inheritdoc />
     public void Register(IPluginRegistry registry)

@@ -34,7 +34,7 @@ public sealed class MeddpiccPlugin : ISalesWorkflowPlugin
     public string Name => "meddpicc";
 
     /// <inheritdoc />
-    public string Version => "1.0.0";
+    public string Version => SdkVersion.Of(typeof(MeddpiccPlugin).Assembly);
 
     /// <inheritdoc />
     public void Register(IPluginRegistry registry)

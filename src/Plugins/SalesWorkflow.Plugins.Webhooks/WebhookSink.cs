@@ -18,7 +18,7 @@ namespace SalesWorkflow.Plugins.Webhooks;
 /// </summary>
 internal sealed class WebhookSink : IProcessEventSink
 {
-    private const string UserAgent = "SalesWorkflow-Webhooks/" + WebhooksPlugin.PluginVersion;
+    private static readonly string UserAgent = "SalesWorkflow-Webhooks/" + WebhooksPlugin.PluginVersion;
     private const int ExcerptBytes = 512;
     private const int ExcerptChars = 200;
 

@@ -16,7 +16,7 @@ namespace SalesWorkflow.Plugins.Webhooks;
 /// </remarks>
 public sealed class WebhooksPlugin : ISalesWorkflowPlugin
 {
-    internal const string PluginVersion = "1.0.0";
+    internal static readonly string PluginVersion = SdkVersion.Of(typeof(WebhooksPlugin).Assembly);
 
     // One client for the process (pooled connections, DNS refreshed every few minutes). The per-attempt timeout is
     // the pipeline's, and redirects are not followed: HttpClient would turn the POST into a GET.

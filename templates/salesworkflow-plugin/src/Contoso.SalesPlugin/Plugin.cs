@@ -16,7 +16,7 @@ public sealed class Plugin : ISalesWorkflowPlugin
     public string Name => "acmeplugin";
 
     /// <inheritdoc />
-    public string Version => "1.0.0";
+    public string Version => SdkVersion.Of(typeof(Plugin).Assembly);
 
     /// <inheritdoc />
     public void Register(IPluginRegistry registry)
