@@ -42,4 +42,20 @@ public sealed class EvaluationExplainerTests
         Assert.Contains("what to do:", text, StringComparison.Ordinal);
         Assert.Contains("stalled-deal level 2 of 3 → notify owner, manager", text, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("zh")]
+    [InlineData("zh-CN")]
+    public void Explain_InChinese_TheExplanationsOwnWordsAreChineseToo(string language)
+    {
+        var (process, deal, evaluation) = BlockedDeal();
+
+        var text = EvaluationExplainer.Explain(process, deal, evaluation, language);
+
+        Assert.Contains("可以推进吗？不可以——3 项退出标准中有 2 项未满足，且1 项必做清单未完成。", text, StringComparison.Ordinal);
+        Assert.Contains("原因：Opportunity.budgetConfirmed = false", text, StringComparison.Ordinal);
+        Assert.Contains("stalled-deal 第 2/3 级 → 通知 owner, manager", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Can it move on", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("what to do", text, StringComparison.Ordinal);
+    }
 }

@@ -160,7 +160,12 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
                 AccountId = account?.Id ?? string.Empty,
                 Source = "crm-import",
             };
-            opportunity.Custom.Set("product", productName);
+            // Kept as a custom field only where the process declares one to read it: the engine refuses fields a
+            // process does not declare (invalid-custom-field), and the name above carries the product anyway.
+            if (process.Fields.Any(f => f is { On: FactKind.Opportunity, Id: "product", Type: CustomFieldType.Text }))
+            {
+                opportunity.Custom.Set("product", productName);
+            }
             deals.Add(new CrmDeal(id, row.Line, stage.Status, stage.Stage ?? mapping.EngagedStage, At(engaged.Value, 9), closed is null ? null : At(closed.Value, 17), opportunity, account, owner));
         });
         return deals;

@@ -134,6 +134,11 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             return Reject(command, null, "unknown-stage", $"'{command.Stage}' is not an open stage of {process.Id} v{process.Version}.");
         }
 
+        if (CustomFieldCheck.Problem(process.Definition, command.Opportunity, command.Account, command.Contacts) is { } problem)
+        {
+            return Reject(command, null, "invalid-custom-field", problem);
+        }
+
         var opportunity = command.Opportunity;
         opportunity.Id = command.DealId;
         opportunity.Stage = stage.Id;
@@ -179,6 +184,11 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
     private static Decision Facts(Change change, UpsertFacts command)
     {
         var deal = change.Instance;
+        if (CustomFieldCheck.Problem(change.Process.Definition, command.Opportunity, command.Account, command.Contacts) is { } problem)
+        {
+            return Reject(change, "invalid-custom-field", problem);
+        }
+
         if (command.Opportunity is { } opportunity)
         {
             opportunity.Id = deal.DealId;
