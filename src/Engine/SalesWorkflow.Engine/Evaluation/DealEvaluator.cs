@@ -21,6 +21,7 @@ public static class DealEvaluator
 
         // One budget for every condition of this evaluation, on top of each condition's own (docs/conditions.md#limits).
         using var budget = ConditionBudget.BeginEvaluation();
+        using var timing = new EvaluationTiming(process.Id);
         var stageRules = process.Stage(deal.Stage)
             ?? throw new ArgumentException($"The process '{process.Id}' v{process.Version} has no stage '{deal.Stage}'.", nameof(deal));
         var definition = process.Definition;
@@ -513,4 +514,13 @@ internal sealed class PluginResults
             }
         }
     }
+}
+
+/// <summary>Records how long one evaluation took (<c>salesworkflow.evaluation.duration</c>) when it ends, however it ends.</summary>
+internal readonly struct EvaluationTiming(string processId) : IDisposable
+{
+    private readonly long _started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    public void Dispose() =>
+        Hosting.SalesWorkflowTelemetry.EvaluationDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_started).TotalSeconds, Hosting.SalesWorkflowTelemetry.Tag("process", processId));
 }

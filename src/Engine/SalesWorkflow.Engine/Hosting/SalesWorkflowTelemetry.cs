@@ -4,26 +4,55 @@ using Microsoft.Extensions.Logging;
 
 namespace SalesWorkflow.Engine.Hosting;
 
-/// <summary>The library's one <see cref="ActivitySource"/> and one <see cref="Meter"/>, both named <c>SalesWorkflow</c> (DESIGN.md D6).</summary>
+/// <summary>
+/// The names under which the engine reports traces and metrics (docs/telemetry.md): one
+/// <see cref="System.Diagnostics.ActivitySource"/> and one <see cref="System.Diagnostics.Metrics.Meter"/>. With
+/// OpenTelemetry, <c>AddSalesWorkflowInstrumentation()</c> (package SalesWorkflow.Engine.OpenTelemetry) adds both;
+/// without it, <c>AddSource(SalesWorkflowInstrumentation.ActivitySourceName)</c> and
+/// <c>AddMeter(SalesWorkflowInstrumentation.MeterName)</c> do the same.
+/// </summary>
+public static class SalesWorkflowInstrumentation
+{
+    /// <summary>The activity source of every span the engine starts (<c>salesworkflow.command</c>, …).</summary>
+    public const string ActivitySourceName = "SalesWorkflow";
+
+    /// <summary>The meter of every metric the engine records (<c>salesworkflow.commands</c>, …).</summary>
+    public const string MeterName = "SalesWorkflow";
+}
+
+/// <summary>The library's one <see cref="ActivitySource"/> and one <see cref="Meter"/>, both named <c>SalesWorkflow</c> (DESIGN.md D6); every name is in docs/telemetry.md.</summary>
 internal static class SalesWorkflowTelemetry
 {
-    public const string Name = "SalesWorkflow";
+    public const string Name = SalesWorkflowInstrumentation.ActivitySourceName;
 
-    public static readonly ActivitySource ActivitySource = new(Name, typeof(SalesWorkflowTelemetry).Assembly.GetName().Version?.ToString());
+    private static readonly string? Version = typeof(SalesWorkflowTelemetry).Assembly.GetName().Version?.ToString();
 
-    public static readonly Meter Meter = new(Name, typeof(SalesWorkflowTelemetry).Assembly.GetName().Version?.ToString());
+    public static readonly ActivitySource ActivitySource = new(Name, Version);
 
-    public static readonly Counter<long> Commands = Meter.CreateCounter<long>("salesworkflow.commands", description: "Commands handled, by type and status.");
+    public static readonly Meter Meter = new(SalesWorkflowInstrumentation.MeterName, Version);
 
-    public static readonly Histogram<double> CommandDuration = Meter.CreateHistogram<double>("salesworkflow.command.duration", unit: "ms", description: "Time to handle a command, transaction included.");
+    public static readonly Counter<long> Commands = Meter.CreateCounter<long>("salesworkflow.commands", unit: "{command}", description: "Commands handled, by command type and outcome (applied, duplicate, rejected).");
 
-    public static readonly Counter<long> TimersFired = Meter.CreateCounter<long>("salesworkflow.timers.fired", description: "Escalation timers fired.");
+    public static readonly Histogram<double> CommandDuration = Meter.CreateHistogram<double>("salesworkflow.command.duration", unit: "s", description: "Time to handle a command, enrichment, decision and transaction included.");
 
-    public static readonly Counter<long> SweepChanges = Meter.CreateCounter<long>("salesworkflow.sweep.changes", description: "Deals changed by the re-evaluation sweep.");
+    public static readonly Histogram<double> EvaluationDuration = Meter.CreateHistogram<double>("salesworkflow.evaluation.duration", unit: "s", description: "Time to evaluate one deal against its stage's rules.");
 
-    public static readonly Counter<long> SweepEvaluations = Meter.CreateCounter<long>("salesworkflow.sweep.evaluations", description: "Deals re-evaluated by this node's sweep (on a shared store, each deal by one node per round).");
+    public static readonly Counter<long> GateRefusals = Meter.CreateCounter<long>("salesworkflow.gate.refusals", unit: "{refusal}", description: "Requests to move a deal on that its stage's gate refused, by process and stage.");
 
-    public static readonly Counter<long> SinkDeliveries = Meter.CreateCounter<long>("salesworkflow.sink.deliveries", description: "Event deliveries to sinks, by outcome.");
+    public static readonly Counter<long> TimersFired = Meter.CreateCounter<long>("salesworkflow.timers.fired", unit: "{timer}", description: "Escalation timers fired.");
+
+    public static readonly Counter<long> SweepChanges = Meter.CreateCounter<long>("salesworkflow.sweep.changes", unit: "{deal}", description: "Deals changed by the re-evaluation sweep.");
+
+    public static readonly Counter<long> SweepEvaluations = Meter.CreateCounter<long>("salesworkflow.sweep.evaluations", unit: "{deal}", description: "Deals re-evaluated by this node's sweep (on a shared store, each deal by one node per round).");
+
+    public static readonly Histogram<double> SweepDuration = Meter.CreateHistogram<double>("salesworkflow.sweep.duration", unit: "s", description: "Time one sweep round took on this node.");
+
+    public static readonly Counter<long> SinkDeliveries = Meter.CreateCounter<long>("salesworkflow.sink.deliveries", unit: "{delivery}", description: "Event deliveries to sinks, by sink and outcome (delivered, failed, dead-lettered).");
+
+    public static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("salesworkflow.sink.dead_letters", unit: "{event}", description: "Events a sink gave up on after MaxSinkAttempts, by sink: each needs a person to look at it.");
+
+    /// <summary>Tag pairs, without the allocation noise at each call site.</summary>
+    public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
 }
 
 /// <summary>Log messages of the runtime, source-generated with stable event ids.</summary>

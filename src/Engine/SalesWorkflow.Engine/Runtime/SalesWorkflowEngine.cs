@@ -169,20 +169,45 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         // The command is decided later (the writer may batch it) and perhaps more than once: from here on it reads its
         // own copy of the caller's facts, so a caller changing its objects meanwhile changes nothing.
         command = CommandFacts.Copy(command);
+        // A child of the caller's span (the HTTP request, the message handler), if any: the command joins its trace.
         using var activity = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.command");
-        activity?.SetTag("salesworkflow.command", command.GetType().Name);
-        activity?.SetTag("salesworkflow.deal", command.DealId);
-        var watch = Stopwatch.StartNew();
+        activity?.SetTag("salesworkflow.command.type", command.GetType().Name);
+        activity?.SetTag("salesworkflow.command.id", command.CommandId);
+        activity?.SetTag("salesworkflow.deal.id", command.DealId);
+        var commandContext = activity?.Context ?? default;
+        var started = Stopwatch.GetTimestamp();
         if (!_enrichment.IsEmpty)
         {
             await EnrichAsync(command, cancellationToken);
         }
 
         var now = _clock.GetUtcNow();
-        var result = await _store.ExecuteAsync(command.CommandId, command.DealId, row => DealChange.Render(_processor.Decide(command, InstanceRecord.FromOrNull(row), now), row?.RowVersion), _sinkNames, cancellationToken);
-        SalesWorkflowTelemetry.CommandDuration.Record(watch.Elapsed.TotalMilliseconds);
-        SalesWorkflowTelemetry.Commands.Add(1, new KeyValuePair<string, object?>("type", command.GetType().Name), new KeyValuePair<string, object?>("status", result.Status.ToString()));
-        activity?.SetTag("salesworkflow.status", result.Status.ToString());
+        CommandResult result;
+        using (var commit = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.commit"))
+        {
+            // Deciding may run on the store's writer thread, and more than once (ahead, then again on a conflict):
+            // each decision is a span under the command, whichever thread it runs on.
+            result = await _store.ExecuteAsync(command.CommandId, command.DealId, row =>
+            {
+                using var decide = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.decide", ActivityKind.Internal, commandContext);
+                return DealChange.Render(_processor.Decide(command, InstanceRecord.FromOrNull(row), now), row?.RowVersion);
+            }, _sinkNames, cancellationToken);
+            commit?.SetTag("salesworkflow.events", result.Events.Count);
+        }
+
+        var outcome = result.Status.ToString().ToLowerInvariant();
+        SalesWorkflowTelemetry.CommandDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, SalesWorkflowTelemetry.Tag("type", command.GetType().Name), SalesWorkflowTelemetry.Tag("outcome", outcome));
+        SalesWorkflowTelemetry.Commands.Add(1, SalesWorkflowTelemetry.Tag("type", command.GetType().Name), SalesWorkflowTelemetry.Tag("outcome", outcome));
+        activity?.SetTag("salesworkflow.command.outcome", outcome);
+        activity?.SetTag("salesworkflow.deal.stage", result.Stage);
+        if (result.Rejection is { } rejection)
+        {
+            activity?.SetTag("salesworkflow.rejection.code", rejection.Code);
+            if (rejection.Code == "gate-failed")
+            {
+                SalesWorkflowTelemetry.GateRefusals.Add(1, SalesWorkflowTelemetry.Tag("stage", result.Stage));
+            }
+        }
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             var type = command.GetType().Name;
@@ -304,17 +329,26 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     {
         await StartAsync(cancellationToken);
         var total = 0;
+        Activity? span = null; // started, back-dated, once a batch fires something: an idle poll leaves no span
+        var startedAt = TimeProvider.System.GetUtcNow(); // spans are in real time, whatever the engine's clock says
         while (true)
         {
             var now = _clock.GetUtcNow();
             var fired = await _store.FireDueTimersAsync(now, _options.TimerBatchSize, (row, timers) => _processor.FireTimers(InstanceRecord.From(row), timers, now) is { } fired ? DealChange.Render(fired, row.RowVersion) : null, _sinkNames, cancellationToken);
             total += fired;
+            if (fired > 0 && span is null)
+            {
+                span = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.timers", ActivityKind.Internal, parentContext: default, startTime: startedAt);
+            }
+
             if (fired < _options.TimerBatchSize)
             {
                 break;
             }
         }
 
+        span?.SetTag("salesworkflow.timers.fired", total);
+        span?.Dispose();
         if (total > 0)
         {
             SalesWorkflowTelemetry.TimersFired.Add(total);
@@ -338,6 +372,9 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         var now = _clock.GetUtcNow();
         var round = new SweepRound(now, now + _options.SweepInterval);
         var changed = 0;
+        var evaluated = 0;
+        var started = Stopwatch.GetTimestamp();
+        using var span = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.sweep");
         while (true)
         {
             var batch = await _store.SweepBatchAsync(round, _options.SweepBatchSize, row => _processor.Reevaluate(InstanceRecord.From(row), now) is { } changed ? DealChange.Render(changed, row.RowVersion) : null, _sinkNames, cancellationToken);
@@ -348,7 +385,12 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
 
             SalesWorkflowTelemetry.SweepEvaluations.Add(batch.Evaluated);
             changed += batch.Changed;
+            evaluated += batch.Evaluated;
         }
+
+        SalesWorkflowTelemetry.SweepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        span?.SetTag("salesworkflow.sweep.evaluated", evaluated);
+        span?.SetTag("salesworkflow.sweep.changed", changed);
 
         SalesWorkflowTelemetry.SweepChanges.Add(changed);
         RuntimeLog.SweepDone(_logger, changed);
@@ -413,12 +455,19 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
                 break; // Stay inside the lease: what is left is claimed again later, never by two dispatchers at once.
             }
 
+            // One span per delivery (a root span in the dispatch loop): the command that wrote the event finished long ago, and the outbox keeps no trace context.
+            using var span = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.sink.deliver", ActivityKind.Producer, parentContext: default);
+            span?.SetTag("salesworkflow.sink", sinkName);
+            span?.SetTag("salesworkflow.event.type", entry.Event.Type);
+            span?.SetTag("salesworkflow.event.id", entry.Event.EventId);
+            span?.SetTag("salesworkflow.deal.id", entry.Event.DealId);
+            span?.SetTag("salesworkflow.delivery.attempt", entry.Attempts + 1);
             try
             {
                 // WaitAsync: a sink that ignores the token is abandoned at the timeout instead of holding the dispatcher.
                 await _sinkPipeline.ExecuteAsync(static async (state, token) => await state.Sink.EmitAsync(state.Event, token).AsTask().WaitAsync(token), (Sink: sink, Event: ToProcessEvent(entry.Event)), cancellationToken);
                 done.Add(entry.Id);
-                SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "delivered"));
+                SalesWorkflowTelemetry.SinkDeliveries.Add(1, SalesWorkflowTelemetry.Tag("sink", sinkName), SalesWorkflowTelemetry.Tag("outcome", "delivered"));
             }
 #pragma warning disable CA1031 // A sink's failure is contained: recorded, retried later, never propagated to the engine.
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -426,18 +475,20 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             {
                 var attempt = entry.Attempts + 1;
                 var message = ex is TimeoutRejectedException ? $"no answer within {_options.SinkTimeout.TotalSeconds:0.###} s" : ex.Message;
+                span?.SetStatus(ActivityStatusCode.Error, message);
                 if (attempt >= _options.MaxSinkAttempts)
                 {
                     RuntimeLog.SinkDeadLettered(_logger, ex, entry.Sink, entry.Event.EventId, attempt);
                     await _store.FailOutboxAsync(entry.Id, message, null, cancellationToken);
-                    SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "dead-lettered"));
+                    SalesWorkflowTelemetry.SinkDeliveries.Add(1, SalesWorkflowTelemetry.Tag("sink", sinkName), SalesWorkflowTelemetry.Tag("outcome", "dead-lettered"));
+                    SalesWorkflowTelemetry.DeadLetters.Add(1, SalesWorkflowTelemetry.Tag("sink", sinkName));
                 }
                 else
                 {
                     var retryAt = _clock.GetUtcNow() + Backoff(attempt); // From the failure, not the claim: a timeout takes a while.
                     RuntimeLog.SinkFailed(_logger, ex, entry.Sink, entry.Event.EventId, attempt, retryAt);
                     await _store.FailOutboxAsync(entry.Id, message, retryAt, cancellationToken);
-                    SalesWorkflowTelemetry.SinkDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                    SalesWorkflowTelemetry.SinkDeliveries.Add(1, SalesWorkflowTelemetry.Tag("sink", sinkName), SalesWorkflowTelemetry.Tag("outcome", "failed"));
                 }
 
                 if (ex is TimeoutRejectedException)
