@@ -13,6 +13,13 @@ internal static class TerminalText
     /// <summary>One value on one line: line breaks are escaped too.</summary>
     public static string Safe(string? text) => PrintableText.Escape(text);
 
+    /// <summary>
+    /// The colours salesflow may use: none when the output is redirected (a file, a pipe, a CI log) or when
+    /// <c>NO_COLOR</c> is set to anything (https://no-color.org), otherwise what the terminal supports.
+    /// </summary>
+    public static Spectre.Console.ColorSystemSupport Colours(bool redirected, string? noColor) =>
+        redirected || !string.IsNullOrEmpty(noColor) ? Spectre.Console.ColorSystemSupport.NoColors : Spectre.Console.ColorSystemSupport.Detect;
+
     /// <summary>A writer that escapes control characters other than line breaks and tabs.</summary>
     public static TextWriter SafeWriter(TextWriter inner) => inner is SafeTextWriter ? inner : new SafeTextWriter(inner);
 

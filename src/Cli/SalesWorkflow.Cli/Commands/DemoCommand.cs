@@ -91,12 +91,13 @@ internal static class DemoCommand
         }
 
         // Redirected to a file or a CI log: plain text (no colour codes), and wide enough not to wrap stage names.
+        // NO_COLOR (https://no-color.org): a terminal without colours, still laid out for it.
         var redirected = !ReferenceEquals(context.Out, Console.Out) || Console.IsOutputRedirected;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(context.Terminal),
             Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            ColorSystem = TerminalText.Colours(redirected, Environment.GetEnvironmentVariable("NO_COLOR")),
             Interactive = redirected ? InteractionSupport.No : InteractionSupport.Detect,
         });
         if (redirected)
