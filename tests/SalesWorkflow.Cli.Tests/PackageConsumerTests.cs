@@ -11,8 +11,8 @@ namespace SalesWorkflow.Cli.Tests;
 /// <summary>
 /// What a developer and a partner do with the packages, outside the solution: pack every package at the repository's
 /// version into a local feed; check what each one carries; build and run the examples of docs/embedding.md, taken
-/// from the Markdown (so the guide is tested, not copied); create a plugin from the template with its defaults and pass
-/// its tests; load it from a relative folder into the packaged <c>salesflow</c> tool and into the embedded engine of
+/// from the Markdown (so the guide is tested, not copied); create a plugin from the template with its defaults, and one
+/// whose name has a dash, and pass their tests; load them from a relative folder into the packaged <c>salesflow</c> tool and into the embedded engine of
 /// the guide's console app. Slow (several builds), so one test.
 /// </summary>
 public sealed partial class PackageConsumerTests : IDisposable
@@ -113,6 +113,11 @@ public sealed partial class PackageConsumerTests : IDisposable
         Assert.Contains("Passed!", await Dotnet(partner, "test", Path.Combine("Contoso.Discounts", "tests", "Contoso.Discounts.Tests")), StringComparison.Ordinal);
         await Dotnet(partner, "publish", Path.Combine("Contoso.Discounts", "src", "Contoso.Discounts"), "-o", Path.Combine(console, "plugins", "acme"), "-nologo");
 
+        // A name with a dash, as the plugin contract allows (customer-care): its functions' namespace drops the dash.
+        await Dotnet(partner, "new", "salesworkflow-plugin", "-n", "Acme.Pricing", "--pluginName", "acme-pricing", "--debug:custom-hive", hive);
+        Assert.Contains("Passed!", await Dotnet(partner, "test", Path.Combine("Acme.Pricing", "tests", "Acme.Pricing.Tests")), StringComparison.Ordinal);
+        await Dotnet(partner, "publish", Path.Combine("Acme.Pricing", "src", "Acme.Pricing"), "-o", Path.Combine(console, "plugins", "acme-pricing"), "-nologo");
+
         // Loaded from the relative folder plugins/: by the packaged CLI tool, and by the guide's console app, which
         // refuses to start when a plugin in that folder does not load (FailOnPluginErrors).
         var tools = Path.Combine(_work, "tools");
@@ -120,6 +125,8 @@ public sealed partial class PackageConsumerTests : IDisposable
         var list = await Run(Path.Combine(tools, "salesflow"), console, "plugins", "list", "--plugins", "plugins");
         Assert.Contains($"acme 1.0.0 (SDK {new Version(version).ToString(2)})", list, StringComparison.Ordinal);
         Assert.Contains($"credit {version}", list, StringComparison.Ordinal);
+        Assert.Contains("acme-pricing 1.0.0", list, StringComparison.Ordinal);
+        Assert.Contains("acmepricing.DiscountAmount(Opportunity opportunity) → decimal", list, StringComparison.Ordinal);
         var withPlugin = await Dotnet(console, "run", "--no-build");
         Assert.Contains("start: Duplicate", withPlugin, StringComparison.Ordinal);
     }

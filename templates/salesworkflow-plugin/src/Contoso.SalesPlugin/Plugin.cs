@@ -24,17 +24,17 @@ public sealed class Plugin : ISalesWorkflowPlugin
         ArgumentNullException.ThrowIfNull(registry);
         registry
             .AddRules(typeof(DeepDiscountRule), typeof(SponsorConfirmedRule))
-            .AddFunctions("acmeplugin", typeof(Functions));
+            .AddFunctions("acmefunctions", typeof(Functions));
 
-        // An event sink only when it has somewhere to write (ACMEPLUGIN_EVENTS_FILE): one JSON line per committed event.
-        if (Environment.GetEnvironmentVariable(Name.ToUpperInvariant() + "_EVENTS_FILE") is { Length: > 0 } path)
+        // An event sink only when it has somewhere to write (ACMEPLUGIN_EVENTS_FILE, a dash as "_"): one JSON line per committed event.
+        if (Environment.GetEnvironmentVariable(Name.ToUpperInvariant().Replace('-', '_') + "_EVENTS_FILE") is { Length: > 0 } path)
         {
             registry.AddEventSink("acmeplugin-events", new EventFileSink(path));
         }
     }
 }
 
-/// <summary>Functions YAML conditions may call as <c>acmeplugin.DiscountAmount(Opportunity)</c>; typed and pure.</summary>
+/// <summary>Functions YAML conditions may call as <c>acmefunctions.DiscountAmount(Opportunity)</c>; typed and pure.</summary>
 public static class Functions
 {
     /// <summary>The discount in money: amount × discount percent.</summary>

@@ -49,11 +49,11 @@ public sealed class PluginTests
     [Fact]
     public void DiscountAmount_IsTypeCheckedAndEvaluatedAsInYaml()
     {
-        var run = Host.Evaluate("acmeplugin.DiscountAmount(Opportunity) < 20000", Deal(25), Now);
+        var run = Host.Evaluate("acmefunctions.DiscountAmount(Opportunity) < 20000", Deal(25), Now);
 
         Assert.False(run.Holds);
-        Assert.Contains(run.ValuesRead, v => v.Expression == "acmeplugin.DiscountAmount(Opportunity)" && v.Value == "25,000");
-        Assert.NotEmpty(Host.Check("acmeplugin.DiscountAmount(Account) > 0")); // wrong fact type: a load error
+        Assert.Contains(run.ValuesRead, v => v.Expression == "acmefunctions.DiscountAmount(Opportunity)" && v.Value == "25,000");
+        Assert.NotEmpty(Host.Check("acmefunctions.DiscountAmount(Account) > 0")); // wrong fact type: a load error
     }
 
     [Fact]
