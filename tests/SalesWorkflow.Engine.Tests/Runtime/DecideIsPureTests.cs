@@ -14,7 +14,7 @@ public sealed class DecideIsPureTests
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 2, 1, 0, 0, TimeSpan.Zero);
 
-    private static CommandProcessor Processor()
+    internal static CommandProcessor Processor()
     {
         var set = FirstPartyPlugins.Loader().Load([Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml")]);
         Assert.False(set.HasErrors, string.Join("\n", set.Diagnostics));
@@ -23,7 +23,7 @@ public sealed class DecideIsPureTests
         return new CommandProcessor(registry);
     }
 
-    private static StartTracking Start() => new("c-1", "D-1", "standard-b2b")
+    internal static StartTracking Start() => new("c-1", "D-1", "standard-b2b")
     {
         Opportunity = new Opportunity { Name = "Acme rollout", Amount = 120_000, AccountId = "acme", OwnerId = "li-na" },
         Account = new Account { Id = "acme" },

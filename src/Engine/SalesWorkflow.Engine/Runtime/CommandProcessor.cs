@@ -71,15 +71,17 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         {
             var escalation = process.Definition.Escalations.FirstOrDefault(e => e.Id == timer.EscalationId);
             if (escalation is null || timer.StageEpoch != instance.StageEpoch || timer.Level > escalation.Levels.Count ||
-                (escalation.Condition is not null && !instance.ConditionsSince.ContainsKey(escalation.Id)) ||
-                instance.EscalationLevels.GetValueOrDefault(escalation.Id) >= timer.Level)
+                (escalation.Condition is not null && !instance.ConditionsSince.ContainsKey(escalation.Id)))
             {
                 continue;
             }
 
+            // A timer of the current stage entry has not fired (firing deletes it in the same transaction), even when a
+            // higher level already has: on a shared store a node that died holding this level's timer let the others
+            // fire the next level first. Raised late, not dropped: its people are told, and the level reached stays the highest.
             var level = escalation.Levels[timer.Level - 1];
             var message = level.Message.IsEmpty ? escalation.Message : level.Message;
-            instance.EscalationLevels[escalation.Id] = timer.Level;
+            instance.EscalationLevels[escalation.Id] = Math.Max(timer.Level, instance.EscalationLevels.GetValueOrDefault(escalation.Id));
             change.BareEvent(new EscalationRaised
             {
                 Escalation = escalation.Id,
