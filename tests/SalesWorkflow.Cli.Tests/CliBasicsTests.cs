@@ -11,8 +11,7 @@ public sealed class CliBasicsTests
         // The program itself, not in process: the version is the entry assembly's, which in process is the test host.
         var output = await DotnetCli.Dotnet(AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "--version");
 
-        var version = System.Xml.Linq.XDocument.Load(SalesWorkflow.Tests.RepoPaths.Combine("Directory.Build.props")).Descendants("Version").Single().Value;
-        Assert.StartsWith(version, output.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith(PackageConsumerTests.RepositoryVersion(), output.Trim(), StringComparison.Ordinal);
     }
 
     [Fact]

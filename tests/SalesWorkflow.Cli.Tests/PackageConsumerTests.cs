@@ -22,7 +22,7 @@ public sealed partial class PackageConsumerTests : IDisposable
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
     /// <summary>The one version of every package (Directory.Build.props).</summary>
-    private static string RepositoryVersion() =>
+    internal static string RepositoryVersion() =>
         XDocument.Load(RepoPaths.Combine("Directory.Build.props")).Descendants("Version").Single().Value;
 
     [Fact]
