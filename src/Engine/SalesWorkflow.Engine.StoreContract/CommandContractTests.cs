@@ -215,4 +215,51 @@ public abstract class CommandContractTests : StoreContractTests
         Assert.Equal(["q2"], page.Select(d => d.DealId));
         Assert.Empty(none);
     }
+
+    [Fact]
+    public async Task Query_ByTeamAndAtRisk_ReadsTheOwnersTeamAndTheRisksAsStored()
+    {
+        await using var harness = Harness();
+        await harness.Start("t1");
+        await harness.Submit(new StartTracking(harness.NextId(), "t2", ContractProcess.Id)
+        {
+            Opportunity = new Opportunity { Name = "Deal t2", Amount = 10_000, AccountId = "acme", OwnerId = "wang-wei" },
+            Owner = new Owner { Id = "wang-wei", Team = "east" },
+        });
+        await harness.Submit(new UpsertFacts(harness.NextId(), "t1") { Owner = new Owner { Id = "li-na", Team = "west", LastActiveAt = harness.Clock.GetUtcNow() } });
+
+        var west = await harness.Engine.QueryAsync(new DealQuery { Team = "west" });
+        var east = await harness.Engine.QueryAsync(new DealQuery { Team = "east" });
+        var all = await harness.Engine.QueryAsync(new DealQuery());
+        var atRisk = await harness.Engine.QueryAsync(new DealQuery { AtRisk = true });
+        var notAtRisk = await harness.Engine.QueryAsync(new DealQuery { AtRisk = false });
+
+        Assert.Equal(["t1"], west.Select(d => d.DealId));
+        Assert.Equal(("t2", "east"), (east.Single().DealId, east.Single().Team));
+        foreach (var deal in all)
+        {
+            var state = await harness.Engine.GetDealAsync(deal.DealId);
+            Assert.Equal(state!.LastEvaluation.Risks.Count, deal.RiskCount);
+        }
+
+        Assert.Equal(all.Where(d => d.RiskCount > 0).Select(d => d.DealId), atRisk.Select(d => d.DealId));
+        Assert.Equal(all.Where(d => d.RiskCount == 0).Select(d => d.DealId), notAtRisk.Select(d => d.DealId));
+        Assert.Equal(all.Count, atRisk.Count + notAtRisk.Count);
+    }
+
+    [Fact]
+    public async Task Submit_WithAnActor_RecordsItOnEveryEventTheCommandWrites()
+    {
+        await using var harness = Harness();
+        await harness.Start("a1");
+
+        var logged = await harness.Submit(new LogActivity(harness.NextId(), "a1", new Activity { Id = "x1", Kind = "call", At = harness.Clock.GetUtcNow() }) { Actor = "li-na" });
+
+        Assert.All(logged.Events, e => Assert.Equal("li-na", e.Actor));
+        var history = await harness.Engine.GetHistoryAsync("a1");
+        Assert.All(history.Where(e => e.CommandId == logged.CommandId), e => Assert.Equal("li-na", e.Actor));
+        Assert.All(history.Where(e => e.CommandId != logged.CommandId), e => Assert.Null(e.Actor));
+        var log = await harness.Engine.ReadEventsWithoutEvaluationsAsync(0, 1000);
+        Assert.Equal(history.Select(e => e.Actor), log.Where(e => e.DealId == "a1").Select(e => e.Actor));
+    }
 }

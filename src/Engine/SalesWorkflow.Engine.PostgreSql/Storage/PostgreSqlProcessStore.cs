@@ -337,12 +337,12 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             batch.BatchCommands.Add(BatchCommand(
                 loadedVersion is null
                     ? """
-                      INSERT INTO instances (deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at, updated_at, row_version, state_json)
-                      VALUES (@deal, @process, @version, @stage, @status, @owner, @amount, @health, @blocked, @escalation, @entered, @updated, @row, @json);
+                      INSERT INTO instances (deal_id, process_id, process_version, stage, status, owner_id, team, amount, health, blocked, escalation_level, entered_stage_at, risk_count, updated_at, row_version, state_json)
+                      VALUES (@deal, @process, @version, @stage, @status, @owner, @team, @amount, @health, @blocked, @escalation, @entered, @risks, @updated, @row, @json);
                       """
                     : """
-                      UPDATE instances SET process_id = @process, process_version = @version, stage = @stage, status = @status, owner_id = @owner,
-                          amount = @amount, health = @health, blocked = @blocked, escalation_level = @escalation, entered_stage_at = @entered,
+                      UPDATE instances SET process_id = @process, process_version = @version, stage = @stage, status = @status, owner_id = @owner, team = @team,
+                          amount = @amount, health = @health, blocked = @blocked, escalation_level = @escalation, entered_stage_at = @entered, risk_count = @risks,
                           updated_at = @updated, row_version = @row, state_json = @json
                       WHERE deal_id = @deal AND row_version = @expected;
                       """,
@@ -352,6 +352,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("stage", summary.Stage),
                 ("status", summary.Status.ToString().ToLowerInvariant()),
                 ("owner", summary.OwnerId),
+                ("team", summary.Team),
+                ("risks", summary.RiskCount),
                 ("amount", summary.Amount),
                 ("health", summary.Health),
                 ("blocked", summary.Blocked),
@@ -369,8 +371,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             batch.BatchCommands.Add(BatchCommand(
                 """
                 WITH e AS (
-                    INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json)
-                    VALUES (@id, @deal, @type, @at, @command, @process, @version, @stage, @data, @evaluation)
+                    INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json, actor)
+                    VALUES (@id, @deal, @type, @at, @command, @process, @version, @stage, @data, @evaluation, @actor)
                     RETURNING seq),
                 o AS (INSERT INTO outbox (event_seq, sink, next_attempt_at) SELECT e.seq, s, @at FROM e, unnest(@sinks) s)
                 SELECT seq FROM e;
@@ -385,6 +387,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("stage", e.Stage),
                 ("data", Json(e.Data.GetRawText())),
                 ("evaluation", Json(e.EvaluationJson)),
+                ("actor", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)e.Actor ?? DBNull.Value }),
                 ("sinks", sinks.ToArray())));
         }
 

@@ -116,6 +116,16 @@ internal static class PostgreSqlSchema
             ALTER TABLE events ALTER COLUMN tx SET DEFAULT pg_current_xact_id();
             CREATE INDEX ix_events_tx_seq ON events (tx, seq);
             """),
+        (5, "instances.team and instances.risk_count for the server's team and at-risk queries; events.actor: who submitted the command", """
+            ALTER TABLE instances ADD COLUMN team text NOT NULL DEFAULT '';
+            ALTER TABLE instances ADD COLUMN risk_count integer NOT NULL DEFAULT 0;
+            -- Deals written before this migration: read both from the state the row already holds.
+            UPDATE instances SET
+                team = coalesce(state_json->'owner'->>'team', ''),
+                risk_count = coalesce(json_array_length(state_json->'lastEvaluation'->'risks'), 0);
+            CREATE INDEX ix_instances_team ON instances (team, deal_id);
+            ALTER TABLE events ADD COLUMN actor text;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

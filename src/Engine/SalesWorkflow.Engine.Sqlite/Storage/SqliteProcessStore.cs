@@ -343,12 +343,12 @@ internal sealed class SqliteProcessStore : IProcessStore
         {
             var upsert = Statement(connection, transaction, loadedVersion is null
                 ? """
-                  INSERT INTO instances (deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at, updated_at, row_version, state_json)
-                  VALUES ($deal, $process, $version, $stage, $status, $owner, $amount, $health, $blocked, $escalation, $entered, $updated, $row, $json);
+                  INSERT INTO instances (deal_id, process_id, process_version, stage, status, owner_id, team, amount, health, blocked, escalation_level, entered_stage_at, risk_count, updated_at, row_version, state_json)
+                  VALUES ($deal, $process, $version, $stage, $status, $owner, $team, $amount, $health, $blocked, $escalation, $entered, $risks, $updated, $row, $json);
                   """
                 : """
-                  UPDATE instances SET process_id = $process, process_version = $version, stage = $stage, status = $status, owner_id = $owner,
-                      amount = $amount, health = $health, blocked = $blocked, escalation_level = $escalation, entered_stage_at = $entered,
+                  UPDATE instances SET process_id = $process, process_version = $version, stage = $stage, status = $status, owner_id = $owner, team = $team,
+                      amount = $amount, health = $health, blocked = $blocked, escalation_level = $escalation, entered_stage_at = $entered, risk_count = $risks,
                       updated_at = $updated, row_version = $row, state_json = $json
                   WHERE deal_id = $deal AND row_version = $expected;
                   """);
@@ -359,6 +359,8 @@ internal sealed class SqliteProcessStore : IProcessStore
             upsert.Parameters.AddWithValue("$stage", summary.Stage);
             upsert.Parameters.AddWithValue("$status", summary.Status.ToString().ToLowerInvariant());
             upsert.Parameters.AddWithValue("$owner", summary.OwnerId);
+            upsert.Parameters.AddWithValue("$team", summary.Team);
+            upsert.Parameters.AddWithValue("$risks", summary.RiskCount);
             upsert.Parameters.AddWithValue("$amount", summary.Amount.ToString(CultureInfo.InvariantCulture));
             upsert.Parameters.AddWithValue("$health", summary.Health);
             upsert.Parameters.AddWithValue("$blocked", summary.Blocked ? 1 : 0);
@@ -381,8 +383,8 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
 
         var insertEvent = Statement(connection, transaction, """
-            INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json)
-            VALUES ($id, $deal, $type, $at, $command, $process, $version, $stage, $data, $evaluation)
+            INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json, actor)
+            VALUES ($id, $deal, $type, $at, $command, $process, $version, $stage, $data, $evaluation, $actor)
             RETURNING seq;
             """);
         var insertOutbox = Statement(connection, transaction, "INSERT INTO outbox (event_seq, sink, next_attempt_at) VALUES ($seq, $sink, $at);");
@@ -399,6 +401,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             insertEvent.Parameters.AddWithValue("$stage", e.Stage);
             insertEvent.Parameters.AddWithValue("$data", e.Data.GetRawText());
             insertEvent.Parameters.AddWithValue("$evaluation", (object?)e.EvaluationJson ?? DBNull.Value);
+            insertEvent.Parameters.AddWithValue("$actor", (object?)e.Actor ?? DBNull.Value);
             var seq = Convert.ToInt64(await insertEvent.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
             foreach (var sink in sinks)
             {

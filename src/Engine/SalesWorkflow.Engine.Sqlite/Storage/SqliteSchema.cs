@@ -84,6 +84,17 @@ internal static class SqliteSchema
                 PRIMARY KEY (process_id, version)
             );
             """),
+        (2, "instances.team and instances.risk_count for the server's team and at-risk queries; events.actor: who submitted the command", """
+            ALTER TABLE instances ADD COLUMN team TEXT NOT NULL DEFAULT '';
+            ALTER TABLE instances ADD COLUMN risk_count INTEGER NOT NULL DEFAULT 0;
+            -- Deals written before this migration: read both from the state the row already holds.
+            UPDATE instances SET
+                team = coalesce(json_extract(state_json, '$.owner.team'), ''),
+                risk_count = coalesce(json_array_length(state_json, '$.lastEvaluation.risks'), 0)
+            WHERE json_valid(state_json);
+            CREATE INDEX ix_instances_team ON instances (team, deal_id);
+            ALTER TABLE events ADD COLUMN actor TEXT;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -23,6 +23,12 @@ public abstract record DealCommand
 
     /// <summary>The deal (opportunity) id.</summary>
     public string DealId { get; init; }
+
+    /// <summary>
+    /// Who submitted the command: the signed-in user or the API token's user, as the host authenticated them (null: not
+    /// said, as for a program acting for itself). Recorded on every event the command writes (<see cref="DealEvent.Actor"/>).
+    /// </summary>
+    public string? Actor { get; init; }
 }
 
 /// <summary>Starts tracking a deal under a process: the deal enters the first open stage (or <see cref="Stage"/>).</summary>

@@ -79,6 +79,9 @@ public sealed record DealEvent
     /// <summary>The deal.</summary>
     public required string DealId { get; init; }
 
+    /// <summary>Who submitted the command that wrote the event (<see cref="DealCommand.Actor"/>); null for the engine's own timers and sweep, and for commands that did not say.</summary>
+    public string? Actor { get; init; }
+
     /// <summary>One of <see cref="DealEventTypes"/>.</summary>
     public required string Type
     {

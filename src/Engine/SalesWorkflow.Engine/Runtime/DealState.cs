@@ -116,11 +116,13 @@ public sealed record DealState
 /// <param name="Stage">Current stage.</param>
 /// <param name="Status">Open, won or lost.</param>
 /// <param name="OwnerId">Owning rep.</param>
+/// <param name="Team">The owner's team (<c>Owner.Team</c>), empty when not known.</param>
 /// <param name="Amount">Deal amount.</param>
 /// <param name="Health">Health score 0–100.</param>
 /// <param name="Blocked">True when the gate of the current stage fails.</param>
 /// <param name="EscalationLevel">Highest escalation level raised in the current stage (0 for none).</param>
 /// <param name="EnteredStageAt">When the deal entered its stage.</param>
+/// <param name="RiskCount">Risks raised on the deal by its last evaluation.</param>
 public sealed record DealSummary(
     string DealId,
     string ProcessId,
@@ -128,11 +130,13 @@ public sealed record DealSummary(
     string Stage,
     DealStatus Status,
     string OwnerId,
+    string Team,
     decimal Amount,
     int Health,
     bool Blocked,
     int EscalationLevel,
-    DateTimeOffset EnteredStageAt);
+    DateTimeOffset EnteredStageAt,
+    int RiskCount);
 
 /// <summary>A query over deals; every given filter applies (and), results ordered by deal id.</summary>
 public sealed record DealQuery
@@ -142,6 +146,12 @@ public sealed record DealQuery
 
     /// <summary>Only deals owned by this rep.</summary>
     public string? OwnerId { get; init; }
+
+    /// <summary>Only deals of this team (the owner's <c>Owner.Team</c>).</summary>
+    public string? Team { get; init; }
+
+    /// <summary>Only deals with at least one risk raised (true) or none (false).</summary>
+    public bool? AtRisk { get; init; }
 
     /// <summary>Only deals with this status.</summary>
     public DealStatus? Status { get; init; }

@@ -190,7 +190,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             result = await _store.ExecuteAsync(command.CommandId, command.DealId, row =>
             {
                 using var decide = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.decide", ActivityKind.Internal, commandContext);
-                return DealChange.Render(_processor.Decide(command, InstanceRecord.FromOrNull(row), now), row?.RowVersion);
+                return DealChange.Render(_processor.Decide(command, InstanceRecord.FromOrNull(row), now), row?.RowVersion, command.Actor);
             }, _sinkNames, cancellationToken);
             commit?.SetTag("salesworkflow.events", result.Events.Count);
         }

@@ -142,11 +142,13 @@ internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDes
         Stage,
         Status,
         Owner.Id,
+        Owner.Team,
         Opportunity.Amount,
         LastEvaluation.Health,
         !LastEvaluation.Gate.Passed,
         EscalationLevels.Count == 0 ? 0 : EscalationLevels.Values.Max(),
-        EnteredStageAt);
+        EnteredStageAt,
+        LastEvaluation.Risks.Count);
 }
 
 /// <summary>

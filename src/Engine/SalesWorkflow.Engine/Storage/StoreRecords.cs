@@ -28,8 +28,9 @@ public sealed class EventToAppend
     private readonly DealEventPayload _payload;
     private readonly DealEvaluation? _evaluation;
 
-    internal EventToAppend(NewEvent e, JsonElement data, string? evaluationJson, string processId, int processVersion, string stage)
+    internal EventToAppend(NewEvent e, JsonElement data, string? evaluationJson, string processId, int processVersion, string stage, string? actor)
     {
+        Actor = actor;
         _payload = e.Payload;
         _evaluation = e.Evaluation;
         EventId = e.EventId;
@@ -44,6 +45,9 @@ public sealed class EventToAppend
 
     /// <summary>The event's stable id (<c>deal:number</c>), unique within the deal.</summary>
     public string EventId { get; }
+
+    /// <summary>Who submitted the command (the <c>actor</c> column), or null: the engine's timers and sweep, or a command that did not say.</summary>
+    public string? Actor { get; }
 
     /// <summary>The event type (docs/events.md).</summary>
     public string Type { get; }
@@ -80,6 +84,7 @@ public sealed class EventToAppend
         Sequence = sequence,
         EventId = EventId,
         DealId = dealId,
+        Actor = Actor,
         Type = Type,
         At = At,
         CommandId = commandId,
@@ -131,9 +136,10 @@ public sealed class DealChange
 
     /// <summary>
     /// Renders <paramref name="decision"/>, made on the deal as loaded at <paramref name="loadedVersion"/> (null: a new
-    /// deal): the state's JSON with its next row version, the events' data, each shared evaluation once.
+    /// deal): the state's JSON with its next row version, the events' data, each shared evaluation once, and who
+    /// asked (<paramref name="actor"/>, on every event).
     /// </summary>
-    internal static DealChange Render(Decision decision, long? loadedVersion)
+    internal static DealChange Render(Decision decision, long? loadedVersion, string? actor = null)
     {
         DealStateWrite? state = null;
         if (decision.State is { } record)
@@ -154,7 +160,8 @@ public sealed class DealChange
                 keep ? StorageJson.Serialize(e.Evaluation) : null,
                 decision.State?.ProcessId ?? string.Empty,
                 decision.State?.ProcessVersion ?? 0,
-                decision.State?.Stage ?? string.Empty);
+                decision.State?.Stage ?? string.Empty,
+                actor);
         }
 
         return new DealChange(decision, state, events);

@@ -38,6 +38,16 @@ public static class DealQuerySql
             Filter("owner_id", "=", "owner", owner);
         }
 
+        if (query.Team is { } team)
+        {
+            Filter("team", "=", "team", team);
+        }
+
+        if (query.AtRisk is { } atRisk)
+        {
+            Filter("risk_count", atRisk ? ">" : "=", "norisk", 0);
+        }
+
         if (query.Status is { } status)
         {
             Filter("status", "=", "status", status.ToString().ToLowerInvariant());
@@ -64,7 +74,7 @@ public static class DealQuerySql
         }
 
         AddParameter(command, marker, "limit", Math.Clamp(query.Limit, 1, 10_000));
-        command.CommandText = "SELECT deal_id, process_id, process_version, stage, status, owner_id, amount, health, blocked, escalation_level, entered_stage_at FROM instances"
+        command.CommandText = "SELECT deal_id, process_id, process_version, stage, status, owner_id, team, amount, health, blocked, escalation_level, entered_stage_at, risk_count FROM instances"
             + (filters.Count > 0 ? " WHERE " + string.Join(" AND ", filters) : string.Empty) + $" ORDER BY deal_id LIMIT {marker}limit;";
     }
 
@@ -101,11 +111,13 @@ public static class DealQuerySql
                 reader.GetString(3),
                 Enum.Parse<DealStatus>(reader.GetString(4), ignoreCase: true),
                 reader.GetString(5),
-                reader.GetValue(6) is string amount ? decimal.Parse(amount, CultureInfo.InvariantCulture) : reader.GetDecimal(6),
-                reader.GetInt32(7),
-                reader.GetValue(8) is bool flag ? flag : reader.GetInt64(8) == 1,
-                reader.GetInt32(9),
-                StorageJson.Moment(reader.GetInt64(10))));
+                reader.GetString(6),
+                reader.GetValue(7) is string amount ? decimal.Parse(amount, CultureInfo.InvariantCulture) : reader.GetDecimal(7),
+                reader.GetInt32(8),
+                reader.GetValue(9) is bool flag ? flag : reader.GetInt64(9) == 1,
+                reader.GetInt32(10),
+                StorageJson.Moment(reader.GetInt64(11)),
+                reader.GetInt32(12)));
         }
 
         return result;

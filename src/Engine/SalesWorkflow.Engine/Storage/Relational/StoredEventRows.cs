@@ -14,10 +14,10 @@ namespace SalesWorkflow.Engine.Storage.Relational;
 public static class StoredEventRows
 {
     /// <summary>The columns of a row, in the order <see cref="Read"/> expects them.</summary>
-    public const string Columns = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json";
+    public const string Columns = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json, actor";
 
     /// <summary>The same columns with no evaluation: reading and deserialising them is most of the cost of reading the log.</summary>
-    public const string ColumnsWithoutEvaluation = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, NULL";
+    public const string ColumnsWithoutEvaluation = "seq, event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, NULL, actor";
 
     /// <summary>Reads the <see cref="Columns"/> of a row, starting at column <paramref name="first"/>.</summary>
     /// <param name="reader">A reader on a row of the columns.</param>
@@ -42,6 +42,7 @@ public static class StoredEventRows
         Stage = reader.GetString(first + 8),
         Data = StorageJson.ParseElement(reader.GetString(first + 9)),
         Evaluation = reader.IsDBNull(first + 10) ? null : StorageJson.Deserialize<DealEvaluation>(reader.GetString(first + 10)),
+        Actor = reader.IsDBNull(first + 11) ? null : reader.GetString(first + 11),
     };
 
     /// <summary>
