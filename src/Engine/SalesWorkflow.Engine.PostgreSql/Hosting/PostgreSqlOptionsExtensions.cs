@@ -49,4 +49,16 @@ public static class PostgreSqlOptionsExtensions
         ArgumentNullException.ThrowIfNull(database);
         return PostgreSqlConnectionString.IsPostgreSql(database);
     }
+
+    /// <summary>
+    /// <paramref name="connectionString"/> (keywords or a <c>postgres://</c> URI) as the Npgsql keyword form the store
+    /// connects with, for an application's own tables in the same database (the server's accounts).
+    /// </summary>
+    /// <param name="connectionString">As for <see cref="UsePostgreSql"/>.</param>
+    /// <returns>The keyword connection string.</returns>
+    public static string ToNpgsqlConnectionString(string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        return PostgreSqlConnectionString.Normalize(connectionString);
+    }
 }

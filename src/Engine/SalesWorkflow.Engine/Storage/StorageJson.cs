@@ -219,7 +219,7 @@ internal static class StorageJson
     /// Custom field values keep their type (<c>{"budgetConfirmed":{"bool":true},"requirementChanges":{"number":3}}</c>),
     /// so a text that looks like a date or a number reads back as text.
     /// </summary>
-    private sealed class CustomFieldsConverter : JsonConverter<CustomFields>
+    internal sealed class CustomFieldsConverter : JsonConverter<CustomFields>
     {
         // Stored JSON may come from another tool or an old or damaged file: every token is checked, and anything that
         // is not {"id":{"kind":value}} is a JsonException, which the codec turns into an unrecognized event.

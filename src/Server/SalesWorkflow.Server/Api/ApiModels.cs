@@ -1,0 +1,131 @@
+using System.Text.Json;
+using SalesWorkflow.Engine.Evaluation;
+using SalesWorkflow.Engine.Runtime;
+using SalesWorkflow.Sdk.Facts;
+
+namespace SalesWorkflow.Server.Api;
+
+#pragma warning disable CA1812 // Request bodies are created by the JSON binder.
+
+/// <summary>Starts tracking a deal (<c>POST /api/deals</c>).</summary>
+/// <param name="DealId">The deal id (the CRM's opportunity id).</param>
+/// <param name="ProcessId">The process it follows.</param>
+/// <param name="Opportunity">The opportunity.</param>
+public sealed record StartDealRequest(string DealId, string ProcessId, Opportunity Opportunity)
+{
+    /// <summary>The process version; null: the latest.</summary>
+    public int? Version { get; init; }
+
+    /// <summary>The stage to start in; null: the first.</summary>
+    public string? Stage { get; init; }
+
+    /// <summary>The account.</summary>
+    public Account? Account { get; init; }
+
+    /// <summary>The owning rep; null: the caller (a rep or manager starting their own deal).</summary>
+    public Owner? Owner { get; init; }
+
+    /// <summary>The contacts.</summary>
+    public IReadOnlyList<Contact>? Contacts { get; init; }
+}
+
+/// <summary>Replaces facts of a deal (<c>PUT /api/deals/{id}/facts</c>): the opportunity, account or owner given; contacts and approvals by id.</summary>
+public sealed record UpdateFactsRequest
+{
+    /// <summary>The opportunity, replacing the one held.</summary>
+    public Opportunity? Opportunity { get; init; }
+
+    /// <summary>The account, replacing the one held.</summary>
+    public Account? Account { get; init; }
+
+    /// <summary>The owner, replacing the one held (a reassignment: the caller must see the new owner's deals too).</summary>
+    public Owner? Owner { get; init; }
+
+    /// <summary>Contacts to add or replace by id.</summary>
+    public IReadOnlyList<Contact>? Contacts { get; init; }
+
+    /// <summary>Approvals to add or replace by id.</summary>
+    public IReadOnlyList<Approval>? Approvals { get; init; }
+}
+
+/// <summary>Asks to move the deal on (<c>POST /api/deals/{id}/advance</c>).</summary>
+/// <param name="ToStage">The stage to move to; null: the next.</param>
+public sealed record AdvanceRequest(string? ToStage);
+
+/// <summary>Moves the deal on despite a failing gate (<c>POST /api/deals/{id}/override</c>); the approver is the caller.</summary>
+/// <param name="Reason">Why, for the audit.</param>
+/// <param name="ToStage">The stage to move to; null: the next.</param>
+public sealed record OverrideRequest(string Reason, string? ToStage);
+
+/// <summary>Closes the deal as won (<c>POST /api/deals/{id}/won</c>).</summary>
+/// <param name="Note">A note for the history.</param>
+public sealed record CloseWonRequest(string? Note);
+
+/// <summary>Closes the deal as lost (<c>POST /api/deals/{id}/lost</c>).</summary>
+/// <param name="Reason">One of the process's loss reasons.</param>
+/// <param name="Note">A note for the history.</param>
+/// <param name="ToStage">A closing stage other than the process's lost stage.</param>
+public sealed record CloseLostRequest(string Reason, string? Note, string? ToStage);
+
+/// <summary>Brings a lost deal back to the stage it was lost from (<c>POST /api/deals/{id}/reopen</c>).</summary>
+/// <param name="Note">A note for the history.</param>
+public sealed record ReopenRequest(string? Note);
+
+/// <summary>Moves the deal to another version of its process (<c>POST /api/deals/{id}/migrate</c>).</summary>
+/// <param name="ToVersion">The version.</param>
+public sealed record MigrateRequest(int ToVersion);
+
+/// <summary>Signs a local user in (<c>POST /api/session</c>).</summary>
+/// <param name="UserId">The user id.</param>
+/// <param name="Password">The password.</param>
+public sealed record SignInRequest(string UserId, string Password);
+
+/// <summary>What a command did: applied (or a replay of an earlier one with the same idempotency key).</summary>
+/// <param name="Status">"applied" or "duplicate".</param>
+/// <param name="CommandId">The command id.</param>
+/// <param name="DealId">The deal.</param>
+/// <param name="Stage">The deal's stage after the command.</param>
+/// <param name="Evaluation">The deal's evaluation after the command.</param>
+/// <param name="Events">The events the command wrote.</param>
+public sealed record CommandResponse(CommandStatus Status, string CommandId, string DealId, string? Stage, DealEvaluation? Evaluation, IReadOnlyList<FeedEvent> Events);
+
+/// <summary>An event of the log as the API shows it.</summary>
+/// <param name="Sequence">Its place in the log: the feed's cursor.</param>
+/// <param name="EventId">Its stable id (<c>deal:n</c>).</param>
+/// <param name="DealId">The deal.</param>
+/// <param name="Type">The event type (docs/events.md).</param>
+/// <param name="At">When it happened.</param>
+/// <param name="CommandId">The command that wrote it.</param>
+/// <param name="Actor">Who submitted that command (null: the engine's timers and sweep).</param>
+/// <param name="ProcessId">The deal's process.</param>
+/// <param name="ProcessVersion">Its version.</param>
+/// <param name="Stage">The deal's stage after the event.</param>
+/// <param name="Data">The event's data, as docs/events.md lists it per type.</param>
+public sealed record FeedEvent(long Sequence, string EventId, string DealId, string Type, DateTimeOffset At, string CommandId, string? Actor, string ProcessId, int ProcessVersion, string Stage, JsonElement Data)
+{
+    internal static FeedEvent From(DealEvent e) => new(e.Sequence, e.EventId, e.DealId, e.Type, e.At, e.CommandId, e.Actor, e.ProcessId, e.ProcessVersion, e.Stage, e.Data);
+}
+
+/// <summary>A page of the event feed.</summary>
+/// <param name="Events">The events the caller may see, in log order.</param>
+/// <param name="Next">The cursor for the next page (<c>?after=</c>); the same when there was nothing new.</param>
+public sealed record FeedPage(IReadOnlyList<FeedEvent> Events, long Next);
+
+/// <summary>A page of deals.</summary>
+/// <param name="Deals">The deals, by id.</param>
+/// <param name="Next">The <c>?after=</c> of the next page, or null at the end.</param>
+public sealed record DealPage(IReadOnlyList<DealSummary> Deals, string? Next);
+
+/// <summary>Why a deal is where it is, in words, with the evaluation behind it.</summary>
+/// <param name="Text">The explanation <c>salesflow explain</c> prints.</param>
+/// <param name="Evaluation">The evaluation.</param>
+public sealed record ExplanationResponse(string Text, DealEvaluation Evaluation);
+
+/// <summary>Who is calling (<c>GET /api/session</c>).</summary>
+/// <param name="UserId">The user.</param>
+/// <param name="Roles">Their roles.</param>
+/// <param name="Team">Their team.</param>
+/// <param name="Scopes">What this session or token may do.</param>
+/// <param name="Method">"cookie", "oidc" or "token".</param>
+/// <param name="AntiforgeryToken">For a browser session: send it as the <c>X-XSRF-TOKEN</c> header with every change.</param>
+public sealed record SessionResponse(string UserId, IReadOnlyCollection<string> Roles, string Team, IReadOnlyCollection<string> Scopes, string Method, string? AntiforgeryToken);
