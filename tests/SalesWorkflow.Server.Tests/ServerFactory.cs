@@ -41,6 +41,9 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
 
     public string DatabasePath => Path.Combine(_folder, "salesworkflow.db");
 
+    /// <summary>Whether disposing deletes the database's folder (false: another server opens the database next).</summary>
+    public bool DeleteFolderOnDispose { get; set; } = true;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
@@ -118,6 +121,11 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
         {
             _seed.Dispose();
             SqliteConnection.ClearAllPools();
+            if (!DeleteFolderOnDispose)
+            {
+                return;
+            }
+
             try
             {
                 Directory.Delete(_folder, recursive: true);

@@ -27,6 +27,9 @@ internal static class ExitCodes
 internal sealed record CliContext(TextWriter Out, TextWriter Error)
 {
     public TextWriter Terminal { get; init; } = Out;
+
+    /// <summary>Standard input (a password given with --password-stdin).</summary>
+    public TextReader In { get; init; } = Console.In;
 }
 
 /// <summary>The <c>salesflow</c> command line: builds the command tree and maps parse errors to exit code 2.</summary>
@@ -46,12 +49,15 @@ internal static class CliApp
         root.Subcommands.Add(ImportCommand.Create(context));
         root.Subcommands.Add(ReportCommand.Create(context));
         root.Subcommands.Add(BacktestCommand.Create(context));
+        root.Subcommands.Add(ServeCommand.Create(context));
+        root.Subcommands.Add(AccountCommands.Users(context, () => context.In));
+        root.Subcommands.Add(AccountCommands.Tokens(context));
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader? input = null)
     {
-        var context = new CliContext(TerminalText.SafeWriter(output), TerminalText.SafeWriter(error)) { Terminal = output };
+        var context = new CliContext(TerminalText.SafeWriter(output), TerminalText.SafeWriter(error)) { Terminal = output, In = input ?? Console.In };
         (output, error) = (context.Out, context.Error);
         var root = BuildRoot(context);
         var parse = root.Parse(args);

@@ -273,6 +273,8 @@ internal static class DemoCommand
 
         if (reportPath == "none")
         {
+            console.WriteLine();
+            await context.Out.WriteLineAsync($"Work the deals through the API (docs/server.md): salesflow serve --db {ServeCommand.Quote(dbPath)}");
             return ExitCodes.Ok;
         }
 
@@ -280,7 +282,10 @@ internal static class DemoCommand
         var period = ReviewPeriod(settings);
         console.WriteLine();
         await context.Out.WriteLineAsync($"The review of {period.Label} (and of any other period: salesflow report --db {(postgres ? $"\"{dbPath}\"" : dbPath)} --period {period.Label}):");
-        return await ReportCommand.RunAsync(context, dbPath, period.Label, null, null, null, null, "html", reportPath, pluginFolders, cancellationToken);
+        var reported = await ReportCommand.RunAsync(context, dbPath, period.Label, null, null, null, null, "html", reportPath, pluginFolders, cancellationToken);
+        console.WriteLine();
+        await context.Out.WriteLineAsync($"Work the deals through the API (docs/server.md): salesflow serve --db {ServeCommand.Quote(dbPath)}");
+        return reported;
     }
 
     /// <summary>The last quarter the simulation covered to its end, else the last such month, else its first month.</summary>

@@ -92,7 +92,25 @@ public sealed class AccountStore : IAsyncDisposable
             throw new AccountException($"There is no database '{Description}'. Start the server on it once (salesflow serve --db {Description}), or run salesflow demo, then add users.");
         }
 
+        try
+        {
+            await CreateTablesAsync(cancellationToken);
+        }
+        catch (DbException e)
+        {
+            throw new AccountException($"'{Description}' could not be used as a SalesWorkflow database: {e.Message}", e);
+        }
+    }
+
+    private async Task CreateTablesAsync(CancellationToken cancellationToken)
+    {
         await using var connection = await OpenAsync(cancellationToken);
+        if (_postgreSql)
+        {
+            // Nodes starting together would race on CREATE TABLE IF NOT EXISTS: one at a time, under an advisory lock.
+            await ExecuteAsync(connection, "SELECT pg_advisory_lock(5357416363);", cancellationToken);
+        }
+
         var isSalesWorkflow = _postgreSql
             ? "SELECT to_regclass('schema_info') IS NOT NULL;"
             : "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_info';";
@@ -121,7 +139,15 @@ public sealed class AccountStore : IAsyncDisposable
                 expires_at BIGINT,
                 revoked_at BIGINT
             );
+            CREATE TABLE IF NOT EXISTS server_keys (
+                name TEXT NOT NULL PRIMARY KEY,
+                xml TEXT NOT NULL
+            );
             """, cancellationToken);
+        if (_postgreSql)
+        {
+            await ExecuteAsync(connection, "SELECT pg_advisory_unlock(5357416363);", cancellationToken);
+        }
     }
 
     /// <summary>Adds a local user.</summary>
@@ -295,6 +321,33 @@ public sealed class AccountStore : IAsyncDisposable
         }
 
         return tokens;
+    }
+
+    /// <summary>
+    /// The keys that protect session cookies and anti-forgery tokens (ASP.NET Core Data Protection's key ring), kept in
+    /// the database so that every node of a PostgreSQL deployment reads the cookies the others issued, and sessions
+    /// survive a restart. Data Protection calls this synchronously, rarely (at start and when a key rolls over).
+    /// </summary>
+    internal IReadOnlyList<string> ReadProtectionKeys()
+    {
+        using var connection = _open(CancellationToken.None).GetAwaiter().GetResult();
+        using var command = Command(connection, "SELECT xml FROM server_keys ORDER BY name;");
+        using var reader = command.ExecuteReader();
+        var keys = new List<string>();
+        while (reader.Read())
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
+    /// <summary>Stores a new key of the key ring (see <see cref="ReadProtectionKeys"/>).</summary>
+    internal void StoreProtectionKey(string name, string xml)
+    {
+        using var connection = _open(CancellationToken.None).GetAwaiter().GetResult();
+        using var command = Command(connection, "INSERT INTO server_keys (name, xml) VALUES (@name, @xml);", ("name", name), ("xml", xml));
+        command.ExecuteNonQuery();
     }
 
     /// <inheritdoc />

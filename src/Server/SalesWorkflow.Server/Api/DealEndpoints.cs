@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -66,7 +67,7 @@ internal static class DealEndpoints
         string? stage,
         string? owner,
         string? team,
-        DealStatus? status,
+        [Description("open, won or lost")] string? status,
         bool? blocked,
         bool? atRisk,
         int? minEscalationLevel,
@@ -74,6 +75,17 @@ internal static class DealEndpoints
         string? after,
         int? limit)
     {
+        DealStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<DealStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || char.IsDigit(status[0]))
+            {
+                return ApiProblems.Invalid($"status is open, won or lost (not `{(status.Length > 20 ? status[..20] + "…" : status)}`).");
+            }
+
+            statusFilter = parsed;
+        }
+
         var caller = Caller.From(http.User);
         switch (caller.View)
         {
@@ -96,7 +108,7 @@ internal static class DealEndpoints
                 Stage = stage,
                 OwnerId = owner,
                 Team = team,
-                Status = status,
+                Status = statusFilter,
                 Blocked = blocked,
                 AtRisk = atRisk,
                 MinEscalationLevel = minEscalationLevel,

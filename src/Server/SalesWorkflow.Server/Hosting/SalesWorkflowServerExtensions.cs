@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -51,6 +53,9 @@ public static class SalesWorkflowServerExtensions
         services.AddSingleton(provider => AccountStore.ForDatabase(options.Database, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TokenCache>();
         services.AddHostedService<AccountsStartup>();
+        services.AddDataProtection().SetApplicationName("SalesWorkflow");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRepository(provider.GetRequiredService<AccountStore>())));
 
         ServerAuthentication.Add(services, options);
         services.AddAntiforgery(o =>

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Server.Hosting;
+
+namespace SalesWorkflow.Cli.Commands;
+
+/// <summary><c>salesflow serve</c>: the REST API, event feed and sign-in over a database (docs/server.md).</summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var db = DatabaseOption();
+        var definitions = new Option<string?>("--definitions") { Description = "Definition folder or file the server runs (default: ./definitions when it exists, else the process versions stored in the database)." };
+        var urls = new Option<string>("--urls") { Description = "Where to listen, e.g. http://localhost:5080 (several: separated by ';').", DefaultValueFactory = _ => "http://localhost:5080" };
+        var plugins = PluginSupport.CreateOption();
+        var command = new Command("serve", "Run the SalesWorkflow server: the REST API, the event feed, sign-in and roles, on the database. Stop it with Ctrl+C (in-flight requests finish first).")
+        {
+            db,
+            definitions,
+            urls,
+            plugins,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(db)!, parse.GetValue(definitions), parse.GetValue(urls)!, parse.GetValue(plugins), cancellationToken));
+        return command;
+    }
+
+    /// <summary>The <c>--db</c> option of the server's commands (serve, users, tokens).</summary>
+    public static Option<string> DatabaseOption() => new("--db")
+    {
+        Description = "SalesWorkflow database: an SQLite file, or a PostgreSQL connection string (Host=…) or postgres:// URI.",
+        DefaultValueFactory = _ => "salesworkflow.db",
+    };
+
+    private static async Task<int> RunAsync(CliContext context, string database, string? definitions, string urls, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
+    {
+        definitions ??= Directory.Exists("definitions") ? "definitions" : null;
+        if (definitions is not null && !Path.Exists(definitions))
+        {
+            await context.Error.WriteLineAsync($"salesflow: --definitions '{definitions}' does not exist.");
+            return ExitCodes.UsageOrIo;
+        }
+
+        var args = new List<string> { $"--{SalesWorkflowServer.Section}:Database={database}", $"--urls={urls}" };
+        if (definitions is not null)
+        {
+            args.Add($"--SalesWorkflow:Definitions={Path.GetFullPath(definitions)}");
+        }
+
+        try
+        {
+            var builder = SalesWorkflowServer.CreateBuilder([.. args], engine =>
+            {
+                foreach (var folder in pluginFolders ?? [])
+                {
+                    engine.AddPluginsFrom(Path.GetFullPath(folder));
+                }
+            });
+            foreach (var plugin in PluginSupport.BuiltIn())
+            {
+                builder.Services.AddSalesWorkflowPlugin(plugin);
+            }
+
+            await using var app = SalesWorkflowServer.Build(builder);
+            await app.StartAsync(cancellationToken);
+            await context.Out.WriteLineAsync($"SalesWorkflow server on {urls} (database {database}; definitions: {definitions ?? "the versions stored in the database"}).");
+            await context.Out.WriteLineAsync($"  Add a user:   salesflow users add <id> --role rep --team <team> --db {Quote(database)}");
+            await context.Out.WriteLineAsync($"  Add a token:  salesflow tokens create --user <id> --scope deals:read --db {Quote(database)}");
+            await context.Out.WriteLineAsync($"  The API:      {urls.Split(';')[0].TrimEnd('/')}/openapi/v1.json (docs/server.md). Ctrl+C stops.");
+            await app.WaitForShutdownAsync(cancellationToken);
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is SalesWorkflowStoreException or SalesWorkflow.Server.Accounts.AccountException or InvalidOperationException or IOException
+            or Microsoft.Extensions.Options.OptionsValidationException or ProcessVersionConflictException)
+        {
+            await context.Error.WriteLineAsync("salesflow: " + ex.Message);
+            return ExitCodes.UsageOrIo;
+        }
+    }
+
+    internal static string Quote(string database) => database.Contains(' ', StringComparison.Ordinal) || database.Contains(';', StringComparison.Ordinal) ? $"\"{database}\"" : database;
+}
