@@ -32,6 +32,7 @@ public abstract class CommandContractTests : StoreContractTests
     {
         await using var harness = Harness();
         await harness.Start("d1");
+        harness.Clock.Advance(TimeSpan.FromTicks(1234)); // a real clock is finer than the log's milliseconds
         var command = new LogActivity("log-1", "d1", new Activity { Id = "a1", Kind = "call", At = harness.Clock.GetUtcNow() });
 
         var first = await harness.Submit(command);
@@ -40,8 +41,31 @@ public abstract class CommandContractTests : StoreContractTests
         Assert.Equal(CommandStatus.Applied, first.Status);
         Assert.Equal(CommandStatus.Duplicate, second.Status);
         Assert.Equal(first.Events.Select(e => e.EventId), second.Events.Select(e => e.EventId));
+        // The replay is the original outcome to the letter: what a client compares after a retry.
+        Assert.Equal(
+            first.Events.Select(e => (e.Sequence, e.CommandId, e.At, e.Type, e.Stage, e.Data.GetRawText())),
+            second.Events.Select(e => (e.Sequence, e.CommandId, e.At, e.Type, e.Stage, e.Data.GetRawText())));
+        var history = await harness.Engine.GetHistoryAsync("d1");
+        Assert.Equal(first.Events.Select(e => (e.Sequence, e.At)), history.Where(e => e.CommandId == "log-1").Select(e => (e.Sequence, e.At)));
         var state = await harness.Engine.GetDealAsync("d1");
         Assert.Single(state!.Activities);
+    }
+
+    [Fact]
+    public async Task StartTracking_Retried_IsAnsweredWithTheOriginalEvents()
+    {
+        await using var harness = Harness();
+        harness.Clock.Advance(TimeSpan.FromTicks(5678));
+        var start = new StartTracking("start-1", "r1", ContractProcess.Id) { Opportunity = new Opportunity { Name = "R1", Amount = 1000, OwnerId = "li-na" }, Actor = "crm-sync" };
+
+        var first = await harness.Submit(start);
+        var second = await harness.Submit(start);
+
+        Assert.Equal(CommandStatus.Duplicate, second.Status);
+        Assert.Equal(
+            first.Events.Select(e => (e.Sequence, e.EventId, e.CommandId, e.Actor, e.At, e.Type, e.Data.GetRawText())),
+            second.Events.Select(e => (e.Sequence, e.EventId, e.CommandId, e.Actor, e.At, e.Type, e.Data.GetRawText())));
+        Assert.All(second.Events, e => Assert.Equal("start-1", e.CommandId));
     }
 
     [Fact]

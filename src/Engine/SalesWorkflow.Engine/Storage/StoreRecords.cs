@@ -35,7 +35,8 @@ public sealed class EventToAppend
         _evaluation = e.Evaluation;
         EventId = e.EventId;
         Type = e.Type;
-        At = e.At;
+        // As the log keeps it (Unix milliseconds), so the first answer, a replay and the history read the same.
+        At = StorageJson.Moment(e.At.ToUnixTimeMilliseconds());
         Data = data;
         EvaluationJson = evaluationJson;
         ProcessId = processId;
