@@ -25,6 +25,11 @@ public sealed class DealApiTests(ServerFactory factory) : IClassFixture<ServerFa
         Assert.Equal("gate-failed", problem.GetProperty("code").GetString());
         Assert.Equal("urn:salesworkflow:problem:gate-failed", problem.GetProperty("type").GetString());
         Assert.Contains("icp-fit", problem.GetProperty("missingChecklist").EnumerateArray().Select(e => e.GetString()));
+        // Where the failing term is, without where the server's files are.
+        var span = problem.GetProperty("failingCriteria")[0].GetProperty("failingTermSpan");
+        Assert.Equal("standard-b2b.yaml", Path.GetFileName(span.GetProperty("file").GetString()));
+        Assert.False(Path.IsPathRooted(span.GetProperty("file").GetString()), span.GetProperty("file").GetString());
+        Assert.True(span.GetProperty("line").GetInt32() > 0);
 
         foreach (var item in new[] { "icp-fit", "source-recorded" })
         {

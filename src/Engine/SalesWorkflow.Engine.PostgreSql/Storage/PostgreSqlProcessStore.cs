@@ -731,12 +731,15 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
         return await _resilience.RunAsync(async ct =>
         {
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            // The event's columns are the shared list, so a column added to it (actor) cannot be missed here.
             await using var command = Command(connection, null, """
                 WITH claimed AS (
                     SELECT id FROM outbox WHERE NOT dead_lettered AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit FOR UPDATE SKIP LOCKED),
                 leased AS (
                     UPDATE outbox o SET next_attempt_at = @until FROM claimed WHERE o.id = claimed.id RETURNING o.id, o.sink, o.attempts, o.event_seq)
-                SELECT l.id, l.sink, l.attempts, e.seq, e.event_id, e.deal_id, e.type, e.at, e.command_id, e.process_id, e.process_version, e.stage, e.data_json, e.evaluation_json
+                SELECT l.id, l.sink, l.attempts, 
+                """ + string.Join(", ", StoredEventRows.Columns.Split(", ").Select(c => "e." + c)) + """
+
                 FROM leased l JOIN events e ON e.seq = l.event_seq ORDER BY l.id;
                 """);
             command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());

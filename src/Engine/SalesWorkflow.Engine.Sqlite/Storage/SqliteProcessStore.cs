@@ -17,6 +17,9 @@ internal sealed class SqliteProcessStore : IProcessStore
 {
     private string _connectionString;
     private readonly bool _readOnly;
+
+    // Read-only on an older schema: the views that give its tables today's columns (SqliteSchema.ReadOnlyCompatibility).
+    private string? _compatibility;
     private readonly bool _fullSync;
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -64,7 +67,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                 try
                 {
                     await using var reader = await OpenAsync(cancellationToken);
-                    CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken));
+                    _compatibility = SqliteSchema.ReadOnlyCompatibility(CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken)));
                 }
                 catch (SqliteException ex) when (ex.SqliteErrorCode == 14 && !File.Exists(DataSource + "-wal") && !File.Exists(DataSource + "-shm"))
                 {
@@ -73,7 +76,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                     // writer has it open, so it is read as immutable (SQLite then takes no locks and needs no -shm).
                     _connectionString = ImmutableConnectionString(_connectionString, DataSource);
                     await using var reader = await OpenAsync(cancellationToken);
-                    CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken));
+                    _compatibility = SqliteSchema.ReadOnlyCompatibility(CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken)));
                 }
 
                 return;
@@ -104,7 +107,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             DataSource = new Uri(Path.GetFullPath(path)).AbsoluteUri + "?immutable=1",
         }.ToString();
 
-    private static void CheckSchemaVersion(int version)
+    private static int CheckSchemaVersion(int version)
     {
         if (version > SqliteSchema.LatestVersion)
         {
@@ -112,6 +115,8 @@ internal sealed class SqliteProcessStore : IProcessStore
                 $"The database was created by a newer SalesWorkflow (schema version {version}; this version knows up to {SqliteSchema.LatestVersion}). Upgrade SalesWorkflow to open it.",
                 isTransient: false);
         }
+
+        return version;
     }
 
     private static async Task<int> SchemaVersionAsync(SqliteConnection connection, bool readOnly, CancellationToken cancellationToken)
@@ -766,6 +771,11 @@ internal sealed class SqliteProcessStore : IProcessStore
         // Waiting on a lock held by another process is Microsoft.Data.Sqlite's job (Default Timeout), so nothing else to set.
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        if (_compatibility is { } views)
+        {
+            await ExecuteAsync(connection, views, cancellationToken);
+        }
+
         return connection;
     }
 

@@ -98,4 +98,18 @@ internal static class SqliteSchema
     ];
 
     public static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>
+    /// For a database opened read-only at an older <paramref name="version"/> (which cannot be migrated): temporary views
+    /// that give its tables the columns readers select since, computed as the migrations fill them. Temporary views live
+    /// in the connection's own temp schema, which exists even for a read-only or immutable file, and shadow the tables
+    /// of the same name. Null when the schema is current.
+    /// </summary>
+    public static string? ReadOnlyCompatibility(int version) => version >= 2 ? null : """
+        CREATE TEMP VIEW IF NOT EXISTS events AS SELECT *, NULL AS actor FROM main.events;
+        CREATE TEMP VIEW IF NOT EXISTS instances AS SELECT *,
+            coalesce(json_extract(state_json, '$.owner.team'), '') AS team,
+            coalesce(json_array_length(state_json, '$.lastEvaluation.risks'), 0) AS risk_count
+        FROM main.instances;
+        """;
 }

@@ -80,6 +80,7 @@ public sealed record DealEvent
     public required string DealId { get; init; }
 
     /// <summary>Who submitted the command that wrote the event (<see cref="DealCommand.Actor"/>); null for the engine's own timers and sweep, and for commands that did not say.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Actor { get; init; }
 
     /// <summary>One of <see cref="DealEventTypes"/>.</summary>

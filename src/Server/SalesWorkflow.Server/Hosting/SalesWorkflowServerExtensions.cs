@@ -65,7 +65,11 @@ public static class SalesWorkflowServerExtensions
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest;
         });
-        services.ConfigureHttpJsonOptions(o => SalesWorkflowJson.Configure(o.SerializerOptions));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            SalesWorkflowJson.Configure(o.SerializerOptions);
+            o.SerializerOptions.Converters.Add(new SourceSpanJson());
+        });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
