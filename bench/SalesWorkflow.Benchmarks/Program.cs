@@ -6,6 +6,12 @@ if (args is ["multinode", ..])
     return await SalesWorkflow.Benchmarks.PostgreSql.MultiNodeLoad.RunAsync(args);
 }
 
+// Read latencies of the server with 100,000 deals: percentiles of single requests (docs/performance.md).
+if (args is ["server-reads", ..])
+{
+    return await SalesWorkflow.Benchmarks.Server.ServerReadLoad.RunAsync(args);
+}
+
 if (args is ["multinode-node", ..])
 {
     return await SalesWorkflow.Benchmarks.PostgreSql.MultiNodeLoad.RunNodeAsync(args);

@@ -77,6 +77,7 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
     {
         await CliRunner.RunWithInputAsync(Password + "\n", "users", "add", "li-na", "--role", "rep", "--team", "east", "--password-stdin", "--db", demo.Path);
         var token = (await CliRunner.RunAsync("tokens", "create", "--user", "li-na", "--scope", "deals:read", "--db", demo.Path)).Out.Trim();
+        var writer = (await CliRunner.RunAsync("tokens", "create", "--user", "li-na", "--scope", "deals:read", "--scope", "deals:write", "--scope", "events:read", "--db", demo.Path)).Out.Trim();
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "serve", "--db", demo.Path, "--urls", $"http://127.0.0.1:{port}", "--definitions", SalesWorkflow.Tests.RepoPaths.Definitions])
         {
@@ -96,6 +97,20 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
             Assert.All(deals.GetProperty("deals").EnumerateArray(), d => Assert.Equal("li-na", d.GetProperty("ownerId").GetString()));
             Assert.True(deals.GetProperty("deals").GetArrayLength() > 0);
             Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/deals", new { dealId = "x" })).StatusCode);
+
+            // The sample client, written from docs/openapi.json alone, works a deal end to end.
+            var sample = new ProcessStartInfo("python3", [SalesWorkflow.Tests.RepoPaths.Combine("samples", "api-client", "work_a_deal.py"), "--base", $"http://127.0.0.1:{port}", "--token", writer, "--openapi", SalesWorkflow.Tests.RepoPaths.Combine("docs", "openapi.json")])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var python = Process.Start(sample)!;
+            var sampleOutput = await python.StandardOutput.ReadToEndAsync();
+            var sampleErrors = await python.StandardError.ReadToEndAsync();
+            await python.WaitForExitAsync();
+            Assert.True(python.ExitCode == 0, sampleOutput + sampleErrors);
+            Assert.Contains("now in first-contact (a retry with the same key: duplicate)", sampleOutput, StringComparison.Ordinal);
+            Assert.Contains("by ['li-na']", sampleOutput, StringComparison.Ordinal);
         }
         finally
         {

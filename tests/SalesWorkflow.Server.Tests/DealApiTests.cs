@@ -105,6 +105,24 @@ public sealed class DealApiTests(ServerFactory factory) : IClassFixture<ServerFa
     }
 
     [Fact]
+    public async Task PreferReturnMinimal_LeavesTheEvaluationOut()
+    {
+        var rep = await factory.ClientFor("li-na");
+        await ServerFactory.StartDeal(rep, "min-1");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/deals/min-1/activities") { Content = JsonContent.Create(new { id = "a1", kind = "call" }) };
+        request.Headers.Add("Prefer", "return=minimal");
+
+        var response = await rep.SendAsync(request);
+        var full = await rep.PostAsJsonAsync("/api/deals/min-1/activities", new { id = "a2", kind = "call" });
+
+        Assert.Equal("return=minimal", response.Headers.GetValues("Preference-Applied").Single());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(body.TryGetProperty("evaluation", out _));
+        Assert.Equal("activity-logged", body.GetProperty("events")[0].GetProperty("type").GetString());
+        Assert.True((await full.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("evaluation", out _));
+    }
+
+    [Fact]
     public async Task Explanation_SpeaksTheLanguageAsked()
     {
         var rep = await factory.ClientFor("li-na");

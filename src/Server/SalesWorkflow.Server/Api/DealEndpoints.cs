@@ -209,8 +209,9 @@ internal static class DealEndpoints
     private static async Task<IResult> Submit(HttpContext http, ISalesWorkflowEngine engine, string dealId, Func<string, DealCommand> command, Owner? newOwner = null)
     {
         var caller = Caller.From(http.User);
-        var deal = await Visible(http, engine, dealId);
-        if (deal is null)
+
+        // A caller who sees every deal needs no read of the deal first: the engine answers unknown-deal itself.
+        if (caller.View != DealView.All && await Visible(http, engine, dealId) is null)
         {
             return ApiProblems.UnknownDeal(dealId);
         }
@@ -274,7 +275,15 @@ internal static class DealEndpoints
             return ApiProblems.Rejected(rejection);
         }
 
-        return TypedResults.Ok(new CommandResponse(result.Status, result.CommandId, result.DealId, result.Stage, result.Evaluation, result.Events.Select(FeedEvent.From).ToList()));
+        // Prefer: return=minimal (RFC 7240) leaves out the evaluation, most of the answer's bytes, for callers that
+        // only need to know the command went through (a CRM syncing changes).
+        var minimal = http.Request.Headers["Prefer"].Any(p => p?.Contains("return=minimal", StringComparison.OrdinalIgnoreCase) == true);
+        if (minimal)
+        {
+            http.Response.Headers["Preference-Applied"] = "return=minimal";
+        }
+
+        return TypedResults.Ok(new CommandResponse(result.Status, result.CommandId, result.DealId, result.Stage, minimal ? null : result.Evaluation, result.Events.Select(FeedEvent.From).ToList()));
     }
 
     private static string PreferredLanguage(HttpContext http) =>
@@ -285,7 +294,7 @@ internal static class DealEndpoints
     private static RouteHandlerBuilder Command(this RouteHandlerBuilder endpoint, string name, string summary) => endpoint
         .WithName(name)
         .WithSummary(summary)
-        .WithDescription("Send an Idempotency-Key header to make a retry safe: the same key gives the original outcome (with Idempotent-Replayed: true) and is never applied twice.")
+        .WithDescription("Send an Idempotency-Key header to make a retry safe: the same key gives the original outcome (with Idempotent-Replayed: true) and is never applied twice. Prefer: return=minimal leaves the evaluation out of the answer.")
         .Produces<CommandResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status403Forbidden)
