@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace SalesWorkflow.Cli.Tests;
@@ -78,7 +77,7 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         await CliRunner.RunWithInputAsync(Password + "\n", "users", "add", "li-na", "--role", "rep", "--team", "east", "--password-stdin", "--db", demo.Path);
         var token = (await CliRunner.RunAsync("tokens", "create", "--user", "li-na", "--scope", "deals:read", "--db", demo.Path)).Out.Trim();
         var writer = (await CliRunner.RunAsync("tokens", "create", "--user", "li-na", "--scope", "deals:read", "--scope", "deals:write", "--scope", "events:read", "--db", demo.Path)).Out.Trim();
-        var port = FreePort();
+        var port = SalesWorkflow.Tests.ServedProcess.FreePort();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "serve", "--db", demo.Path, "--urls", $"http://127.0.0.1:{port}", "--definitions", SalesWorkflow.Tests.RepoPaths.Definitions])
         {
             RedirectStandardOutput = true,
@@ -90,7 +89,7 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilReady(client, server);
+            await SalesWorkflow.Tests.ServedProcess.WaitUntilReadyAsync(client.BaseAddress!, server);
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
             var deals = await client.GetFromJsonAsync<JsonElement>("/api/deals?limit=5");
@@ -127,35 +126,5 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         Assert.True(server.ExitCode == 0, $"exit {server.ExitCode}: {await errors}");
         Assert.Contains("SalesWorkflow server on", await output, StringComparison.Ordinal);
         Assert.Contains("Application is shutting down", await output, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitUntilReady(HttpClient client, Process server)
-    {
-        for (var i = 0; i < 240; i++)
-        {
-            Assert.False(server.HasExited, "the server stopped before it was ready");
-            try
-            {
-                if ((await client.GetAsync("/readyz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(250);
-        }
-
-        Assert.Fail("the server was not ready within 60 s");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -61,7 +61,7 @@ internal sealed class PostgresServer : IDisposable
     {
         RemoveStaleFolders();
         var folder = Directory.CreateTempSubdirectory("sw-pg-").FullName;
-        var server = new PostgresServer(folder, FreePort());
+        var server = new PostgresServer(folder, SalesWorkflow.Tests.ServedProcess.FreePort());
         try
         {
             if (Environment.IsPrivilegedProcess)
@@ -107,7 +107,7 @@ internal sealed class PostgresServer : IDisposable
         }
 
         var folder = Directory.CreateTempSubdirectory("sw-pg-").FullName;
-        var standby = new PostgresServer(folder, FreePort());
+        var standby = new PostgresServer(folder, SalesWorkflow.Tests.ServedProcess.FreePort());
         try
         {
             if (Environment.IsPrivilegedProcess)
@@ -229,13 +229,6 @@ internal sealed class PostgresServer : IDisposable
                 // Another test process is cleaning it up, or it is not ours to delete.
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string? FindBinary(string name)

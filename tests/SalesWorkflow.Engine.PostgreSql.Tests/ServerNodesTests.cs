@@ -148,10 +148,7 @@ public sealed class ServerNodesTests(ITestOutputHelper output)
 
         public static Node Start(string database, ITestOutputHelper output)
         {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
+            var port = ServedProcess.FreePort();
             var process = Process.Start(Salesflow(["serve", "--db", database, "--urls", $"http://127.0.0.1:{port}", "--definitions", RepoPaths.Definitions], redirectInput: false))!;
             process.OutputDataReceived += (_, _) => { };
             process.ErrorDataReceived += (_, e) =>
@@ -180,29 +177,7 @@ public sealed class ServerNodesTests(ITestOutputHelper output)
             return client;
         }
 
-        public async Task WaitUntilReady()
-        {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}") };
-            for (var i = 0; i < 240; i++)
-            {
-                Assert.False(_process.HasExited, $"the node on {_port} stopped before it was ready (exit {(_process.HasExited ? _process.ExitCode : 0)})");
-                try
-                {
-                    if ((await client.GetAsync("/readyz")).IsSuccessStatusCode)
-                    {
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // not listening yet
-                }
-
-                await Task.Delay(250);
-            }
-
-            Assert.Fail($"the node on {_port} was not ready within 60 s");
-        }
+        public Task WaitUntilReady() => ServedProcess.WaitUntilReadyAsync(new Uri($"http://127.0.0.1:{_port}"), _process);
 
         public void Kill()
         {

@@ -45,7 +45,7 @@ internal static class DealEndpoints
                 Submit(http, engine, dealId, id => new RequestAdvance(id, dealId) { ToStage = body?.ToStage }))
             .RequireAuthorization(ApiScopes.DealsWrite).Command("AdvanceDeal", "Moves the deal to the next stage (or the one given) if the gate passes; a refusal lists the failing criteria.");
         deals.MapPost("/{dealId}/override", (string dealId, OverrideRequest body, HttpContext http, ISalesWorkflowEngine engine) =>
-                Submit(http, engine, dealId, id => new OverrideGate(id, dealId, body.Reason, Caller.From(http.User).UserId) { ToStage = body.ToStage }))
+                Submit(http, engine, dealId, id => new OverrideGate(id, dealId, body.Reason, Caller.Of(http).UserId) { ToStage = body.ToStage }))
             .RequireAuthorization(ApiScopes.GatesOverride).Command("OverrideGate", "Moves the deal on despite a failing gate; the caller is recorded as the approver. Approvers only.");
         deals.MapPost("/{dealId}/won", (string dealId, [FromBody] CloseWonRequest? body, HttpContext http, ISalesWorkflowEngine engine) =>
                 Submit(http, engine, dealId, id => new CloseWon(id, dealId) { Note = body?.Note }))
@@ -86,7 +86,7 @@ internal static class DealEndpoints
             statusFilter = parsed;
         }
 
-        var caller = Caller.From(http.User);
+        var caller = Caller.Of(http);
         switch (caller.View)
         {
             case DealView.Own when owner is not null && owner != caller.UserId:
@@ -122,7 +122,7 @@ internal static class DealEndpoints
 
     private static async Task<IResult> StartDeal(StartDealRequest body, HttpContext http, ISalesWorkflowEngine engine)
     {
-        var caller = Caller.From(http.User);
+        var caller = Caller.Of(http);
         if (body.Opportunity is null || string.IsNullOrWhiteSpace(body.DealId) || string.IsNullOrWhiteSpace(body.ProcessId))
         {
             return ApiProblems.Invalid("A deal needs a dealId, a processId and an opportunity.");
@@ -202,13 +202,13 @@ internal static class DealEndpoints
     private static async Task<DealState?> Visible(HttpContext http, ISalesWorkflowEngine engine, string dealId)
     {
         var deal = await engine.GetDealAsync(dealId, http.RequestAborted);
-        return deal is not null && Caller.From(http.User).Sees(deal.Owner.Id, deal.Owner.Team) ? deal : null;
+        return deal is not null && Caller.Of(http).Sees(deal.Owner.Id, deal.Owner.Team) ? deal : null;
     }
 
     /// <summary>A command on an existing deal: the caller must see the deal, and a new owner too.</summary>
     private static async Task<IResult> Submit(HttpContext http, ISalesWorkflowEngine engine, string dealId, Func<string, DealCommand> command, Owner? newOwner = null)
     {
-        var caller = Caller.From(http.User);
+        var caller = Caller.Of(http);
 
         // A caller who sees every deal needs no read of the deal first: the engine answers unknown-deal itself.
         if (caller.View != DealView.All && await Visible(http, engine, dealId) is null)
@@ -226,7 +226,7 @@ internal static class DealEndpoints
 
     private static async Task<IResult> Run(HttpContext http, ISalesWorkflowEngine engine, Func<string, DealCommand> build)
     {
-        var caller = Caller.From(http.User);
+        var caller = Caller.Of(http);
         string commandId;
         if (http.Request.Headers.TryGetValue(IdempotencyHeader, out var keys))
         {

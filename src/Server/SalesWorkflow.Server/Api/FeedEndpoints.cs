@@ -38,7 +38,7 @@ internal static class FeedEndpoints
             return ApiProblems.Invalid("after is a sequence number, 0 or more.");
         }
 
-        var visibility = new FeedVisibility(Caller.From(http.User), engine);
+        var visibility = new FeedVisibility(Caller.Of(http), engine);
         var (events, next) = await ReadVisibleAsync(engine, visibility, after ?? 0, Math.Clamp(limit ?? 100, 1, MaximumPage), http.RequestAborted);
         return TypedResults.Ok(new FeedPage(events, next));
     }
@@ -57,7 +57,7 @@ internal static class FeedEndpoints
         }
 
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.ServerSentEvents(Live(engine, new FeedVisibility(Caller.From(http.User), engine), cursor, clock, http.RequestAborted));
+        return TypedResults.ServerSentEvents(Live(engine, new FeedVisibility(Caller.Of(http), engine), cursor, clock, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<FeedEvent>> Live(ISalesWorkflowEngine engine, FeedVisibility visibility, long cursor, TimeProvider clock, [EnumeratorCancellation] CancellationToken cancellationToken)

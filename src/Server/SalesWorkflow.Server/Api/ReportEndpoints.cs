@@ -74,7 +74,7 @@ internal static class ReportEndpoints
             return (null, ApiProblems.Invalid($"period `{period}` is not yyyy, yyyy-Qn or yyyy-MM (e.g. 2017-Q3)."));
         }
 
-        var caller = Caller.From(http.User);
+        var caller = Caller.Of(http);
         if (caller.View == DealView.Team)
         {
             if (team is not null && team != caller.Team)

@@ -68,7 +68,7 @@ internal static class SessionEndpoints
 
     private static SessionResponse Describe(HttpContext http, IAntiforgery antiforgery)
     {
-        var caller = Caller.From(http.User);
+        var caller = Caller.Of(http);
         var token = caller.UsesCookie ? antiforgery.GetAndStoreTokens(http).RequestToken : null;
         return new SessionResponse(caller.UserId, [.. caller.Roles.Order(StringComparer.Ordinal)], caller.Team, [.. caller.Scopes.Order(StringComparer.Ordinal)], caller.Method, token);
     }

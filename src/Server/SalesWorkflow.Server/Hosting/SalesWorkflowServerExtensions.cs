@@ -165,7 +165,7 @@ public static class SalesWorkflowServerExtensions
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
         {
             var key = context.User.Identity?.IsAuthenticated == true
-                ? "user:" + Caller.From(context.User).UserId
+                ? "user:" + Caller.Of(context).UserId
                 : "address:" + context.Connection.RemoteIpAddress;
             return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
             {
@@ -193,7 +193,7 @@ public static class SalesWorkflowServerExtensions
     private static async Task ValidateAntiforgeryAsync(HttpContext context, RequestDelegate next)
     {
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
-            && context.User.Identity?.IsAuthenticated == true && Caller.From(context.User).UsesCookie)
+            && context.User.Identity?.IsAuthenticated == true && Caller.Of(context).UsesCookie)
         {
             var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
             if (!await antiforgery.IsRequestValidAsync(context))

@@ -49,6 +49,19 @@ internal sealed class Caller
     /// <summary>Whether the caller authenticated with a browser cookie, and so must prove each change is theirs (anti-forgery).</summary>
     public bool UsesCookie => Method is "cookie" or "oidc";
 
+    /// <summary>The caller of <paramref name="context"/>'s request, read from its claims once per request (the endpoints, the rate limiter and the anti-forgery check all ask).</summary>
+    public static Caller Of(Microsoft.AspNetCore.Http.HttpContext context)
+    {
+        if (context.Items.TryGetValue(typeof(Caller), out var cached) && cached is (ClaimsPrincipal principal, Caller caller) && ReferenceEquals(principal, context.User))
+        {
+            return caller;
+        }
+
+        var read = From(context.User);
+        context.Items[typeof(Caller)] = (context.User, read);
+        return read;
+    }
+
     public static Caller From(ClaimsPrincipal principal)
     {
         var id = principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("The request is not authenticated.");
