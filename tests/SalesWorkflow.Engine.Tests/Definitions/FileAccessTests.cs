@@ -240,6 +240,92 @@ public sealed class FileAccessTests : IDisposable
         Assert.Empty(set.Packs);
     }
 
+    [Fact]
+    public void Sources_ImportsResolveAmongTheSet_AndDiagnosticsShowTheGivenNames()
+    {
+        var set = FirstPartyPlugins.Loader().LoadSources("processes/process.yaml", new Dictionary<string, string>
+        {
+            ["processes/process.yaml"] = ProcessYaml(imports: "../packs/bant.yaml"),
+            ["packs/bant.yaml"] = PackYaml.Replace("Opportunity.Amount > 0", "Opportunity.Amount >", StringComparison.Ordinal),
+        });
+
+        var broken = Assert.Single(set.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("packs/bant.yaml", broken.Span.File);
+        Assert.DoesNotContain(set.Diagnostics, d => d.ToString().Contains(Path.GetTempPath(), StringComparison.Ordinal));
+
+        var good = FirstPartyPlugins.Loader().LoadSources("processes/process.yaml", new Dictionary<string, string>
+        {
+            ["processes/process.yaml"] = ProcessYaml(imports: "../packs/bant.yaml"),
+            ["packs/bant.yaml"] = PackYaml,
+        });
+        Assert.False(good.HasErrors, string.Join("\n", good.Diagnostics));
+        Assert.Equal("processes/process.yaml", Assert.Single(good.Processes).SourcePath);
+        Assert.Single(good.Packs);
+    }
+
+    [Theory]
+    [InlineData("/etc/passwd.yaml")]
+    [InlineData("~/x.yaml")]
+    [InlineData("C:x.yaml")]
+    [InlineData("a\\b.yaml")]
+    [InlineData("a/../b.yaml")]
+    [InlineData("./a.yaml")]
+    [InlineData("a//b.yaml")]
+    [InlineData("../../../../../../../../../x.yaml")]
+    [InlineData("notes.txt")]
+    [InlineData("")]
+    [InlineData("bad\u0001name.yaml")]
+    public void Sources_NameThatIsNotARelativeYamlPath_IsReportedAndNotLoaded(string name)
+    {
+        var set = FirstPartyPlugins.Loader().LoadSources("process.yaml", new Dictionary<string, string>
+        {
+            ["process.yaml"] = ProcessYaml(imports: null),
+            [name] = PackYaml,
+        });
+
+        var refused = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.InvalidSourceName);
+        Assert.DoesNotContain('\u0001', refused.ToString());
+        Assert.Single(set.Processes);
+        Assert.Empty(set.Packs);
+    }
+
+    [Fact]
+    public void Sources_EntryNotInTheSet_OrTooManyFiles_IsReported()
+    {
+        var missing = FirstPartyPlugins.Loader().LoadSources("other.yaml", new Dictionary<string, string> { ["process.yaml"] = ProcessYaml(imports: null) });
+        Assert.Contains("`process.yaml`", Assert.Single(missing.Diagnostics, d => d.Code == DiagnosticIds.InvalidSourceName).Hint, StringComparison.Ordinal);
+        Assert.Empty(missing.Processes);
+
+        var many = Enumerable.Range(0, 65).ToDictionary(i => $"p{i}.yaml", _ => ProcessYaml(imports: null));
+        var flood = FirstPartyPlugins.Loader().LoadSources("p0.yaml", many);
+        Assert.Contains("65 files", Assert.Single(flood.Diagnostics).Message, StringComparison.Ordinal);
+        Assert.Empty(flood.Processes);
+    }
+
+    [Fact]
+    public void Sources_GeneratedNamesAndImports_NeverThrowAndNeverReadTheDisk()
+    {
+        // Names and import paths drawn from the characters paths are attacked with; whatever they are, the load reports
+        // and returns, and a file planted where an escaping path would land is never read.
+        var planted = Path.Combine(Path.GetTempPath(), "sw-planted.yaml");
+        File.WriteAllText(planted, PackYaml);
+        var random = new Random(20261203);
+        const string alphabet = "ab./\\~:.\u0000\u2215%";
+        string Draw() => new([.. Enumerable.Range(0, random.Next(0, 14)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var name = Draw() + (random.Next(3) == 0 ? string.Empty : ".yaml");
+            var import = random.Next(2) == 0 ? "../../../../../../../../../../sw-planted.yaml" : Draw() + ".yaml";
+            var set = FirstPartyPlugins.Loader().LoadSources(name, new Dictionary<string, string>
+            {
+                [name] = ProcessYaml(imports: import.Replace("'", "''", StringComparison.Ordinal)),
+            });
+
+            Assert.Empty(set.Packs);
+            Assert.All(set.Diagnostics, d => Assert.DoesNotContain("budget", d.ToString(), StringComparison.Ordinal));
+        }
+    }
+
     private const int ProcessImportLine = 8;
 
     private static string PackYaml => """

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Sdk.Events;
@@ -50,6 +53,64 @@ public sealed class VersionAndSinkTests
         Assert.Contains(migrated.Events, e => e.Type == DealEventTypes.VersionMigrated);
         var toMissing = await second.Submit(new MigrateVersion(second.NextId(), "old", 5));
         Assert.Equal("unknown-version", toMissing.Rejection!.Code);
+    }
+
+    [Fact]
+    public async Task StoredVersionsAlone_NewDealsStartOnTheNewestStoredVersion()
+    {
+        var folder = Directory.CreateTempSubdirectory("sw-versions-").FullName;
+        var definitions = Path.Combine(folder, "definitions");
+        Directory.CreateDirectory(definitions);
+        var v1 = CopyProcess(definitions, 1);
+        string database;
+        await using (var first = new EngineHarness(definitions, folder: folder))
+        {
+            await first.Start("old");
+            database = first.Store.DatabasePath;
+        }
+
+        File.Delete(v1);
+        CopyProcess(definitions, 2, "Opportunity.DiscountPercent <= 12");
+        await using (var second = new EngineHarness(definitions, folder: folder))
+        {
+            await second.Start("new");
+        }
+
+        // A server without a definitions folder runs what the database holds, and starts new deals on the newest.
+        await using var provider = new ServiceCollection()
+            .AddFirstPartyPlugins()
+            .AddSalesWorkflow(o =>
+            {
+                o.UseStoredProcessVersions = true;
+                o.UseSqlite($"Data Source={database}");
+                o.RunBackgroundServices = false;
+            })
+            .BuildServiceProvider();
+        var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
+        var analytics = provider.GetRequiredService<ISalesWorkflowAnalytics>();
+
+        var process = Assert.Single(await analytics.ListProcessesAsync());
+        Assert.Equal(("standard-b2b", (int?)2), (process.Id, process.LatestVersion));
+        Assert.Equal([1, 2], process.Versions);
+        var started = await engine.SubmitAsync(new StartTracking("c-newest", "newest", "standard-b2b")
+        {
+            Opportunity = new Sdk.Facts.Opportunity { Name = "Newest", Amount = 1_000, AccountId = "acme", OwnerId = "li-na" },
+            Account = new Sdk.Facts.Account { Id = "acme", Industry = "manufacturing" },
+        });
+        Assert.True(started.Status == CommandStatus.Applied, started.Rejection?.Message);
+        Assert.Equal(2, (await engine.GetDealAsync("newest"))!.ProcessVersion);
+
+        // An uploaded version loads with the engine's plugins and shows its own relative name, never a disk path.
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml")).Replace("version: 1", "version: 3", StringComparison.Ordinal);
+        var set = await analytics.LoadDefinitionAsync("standard-b2b.yaml", new Dictionary<string, string>
+        {
+            ["standard-b2b.yaml"] = text.Replace("probability: 0.05", "probabilty: 0.05", StringComparison.Ordinal),
+        });
+        var typo = Assert.Single(set.Diagnostics, d => d.Code == "SW1001");
+        Assert.Equal("standard-b2b.yaml", typo.Span.File);
+        var good = await analytics.LoadDefinitionAsync("standard-b2b.yaml", new Dictionary<string, string> { ["standard-b2b.yaml"] = text });
+        Assert.False(good.HasErrors, string.Join("\n", good.Diagnostics));
+        Assert.Equal(3, Assert.Single(good.Processes).Version);
     }
 
     [Fact]

@@ -19,15 +19,16 @@ public static partial class Backtest
     /// <summary>
     /// <see cref="Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> with the sweep and timer cadence the
     /// history was recorded under (condition-triggered escalations depend on it), e.g. a simulation's nightly sweep.
+    /// Deals are replayed in parallel; <paramref name="cancellationToken"/> stops the replay (a server's caller gone).
     /// </summary>
-    public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestCadence cadence) =>
-        Run(events, from, to, BacktestGates.Criteria, cadence);
+    public static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestCadence cadence, CancellationToken cancellationToken = default) =>
+        Run(events, from, to, BacktestGates.Criteria, cadence, cancellationToken: cancellationToken);
 
     /// <summary>
     /// <see cref="Run(IEnumerable{DealEvent}, CompiledProcess, CompiledProcess)"/> with the way gates are decided chosen:
     /// the other two ways exist for the equivalence test and the benchmark's baselines.
     /// </summary>
-    internal static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence? cadence = null, bool conditionEscalations = true)
+    internal static BacktestResult Run(IEnumerable<DealEvent> events, CompiledProcess from, CompiledProcess to, BacktestGates gates, BacktestCadence? cadence = null, bool conditionEscalations = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(from);
@@ -42,7 +43,7 @@ public static partial class Backtest
         // The history ends with its last recorded event: open deals' clocks run until then, not until today.
         var end = log.Count == 0 ? default : log.Max(e => e.At);
         // Deals are independent: replayed in parallel (compiled processes are immutable and thread-safe), then summed.
-        var replays = log.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered()
+        var replays = log.GroupBy(e => e.DealId, StringComparer.Ordinal).AsParallel().AsOrdered().WithCancellation(cancellationToken)
             // Within a deal, sequence order is the order things happened (pages of the log may follow transaction-id order).
             .Select(history => ReplayDeal(history.OrderBy(e => e.Sequence), from, to, gates, cadence, end, conditionEscalations)).ToList();
         var blocked = replays.SelectMany(r => r.Blocked).ToList();

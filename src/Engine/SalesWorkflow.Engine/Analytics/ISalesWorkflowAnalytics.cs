@@ -21,4 +21,23 @@ public interface ISalesWorkflowAnalytics
     /// database when <c>UseStoredProcessVersions</c> is set; null when the engine does not know it.
     /// </summary>
     Task<ProcessDefinition?> FindProcessAsync(string processId, int version, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every process the engine can run, with each version it knows (from the definitions and the database) and the one
+    /// new deals start on. A lookup.
+    /// </summary>
+    Task<IReadOnlyList<RunnableProcess>> ListProcessesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Loads a process from texts held in memory (an upload, an editor's buffer) with the plugins the engine runs,
+    /// reading nothing from disk: see <see cref="DefinitionLoader.LoadSources"/>. Nothing is registered; compile a
+    /// process of the result to test or backtest it.
+    /// </summary>
+    Task<DefinitionSet> LoadDefinitionAsync(string entryPath, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A process the engine can run: every version it knows, and the one new deals start on (null when none does, e.g. only older versions are stored and the definitions hold another process).</summary>
+/// <param name="Id">The process id.</param>
+/// <param name="LatestVersion">The version new deals start on.</param>
+/// <param name="Versions">Every version known, oldest first.</param>
+public sealed record RunnableProcess(string Id, int? LatestVersion, IReadOnlyList<int> Versions);

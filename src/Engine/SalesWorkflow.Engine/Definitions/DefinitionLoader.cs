@@ -16,6 +16,9 @@ public sealed class DefinitionLoaderOptions
     /// <summary>Most YAML values a file may expand to, counting each use of an alias (default 200,000).</summary>
     public long MaxExpandedNodes { get; init; } = 200_000;
 
+    /// <summary>Most files <see cref="DefinitionLoader.LoadSources"/> reads in one set (default 64).</summary>
+    public int MaxSourceFiles { get; init; } = 64;
+
     /// <summary>
     /// The folder every file a definition names (an import, a test's <c>process:</c>) must be inside, links resolved.
     /// Default: the folder being loaded, or the folder of the file being loaded; set it when tests in a subfolder name
@@ -107,18 +110,59 @@ public sealed class DefinitionLoader
         return Finish(session);
     }
 
-    /// <summary>Loads a process from texts held in memory (a stored version): <paramref name="files"/> maps relative paths to texts.</summary>
-    internal DefinitionSet LoadSources(string entryPath, IReadOnlyDictionary<string, string> files)
+    /// <summary>
+    /// Loads definitions from texts held in memory (an upload, an editor's buffer, a stored version), reading nothing from
+    /// disk: <paramref name="files"/> maps each file's relative path (<c>standard-b2b.yaml</c>, <c>packs/bant.yaml</c>)
+    /// to its text, and the imports of <paramref name="entryPath"/> are resolved among them only. Diagnostics show those
+    /// relative paths. A name that is not a relative path to a <c>.yaml</c>/<c>.yml</c> file, or more than
+    /// <see cref="DefinitionLoaderOptions.MaxSourceFiles"/> files, is reported (SW0009), never thrown.
+    /// </summary>
+    public DefinitionSet LoadSources(string entryPath, IReadOnlyDictionary<string, string> files)
     {
-        // A folder that does not exist on disk, so that nothing is read from disk by accident.
-        var root = Path.Combine(Path.GetTempPath(), "salesworkflow-stored-" + Guid.NewGuid().ToString("N"));
+        ArgumentNullException.ThrowIfNull(entryPath);
+        ArgumentNullException.ThrowIfNull(files);
+
+        // Full paths under a folder that does not exist on disk, so that nothing is read from disk by accident, deep
+        // enough that the leading `..` a name may have stay below it.
+        var root = Path.Combine([Path.GetTempPath(), "salesworkflow-sources-" + Guid.NewGuid().ToString("N"), .. Enumerable.Repeat("in", SourceNames.MaxLevelsUp)]);
         var session = new LoadSession(_options, diskAllowed: false);
-        foreach (var (path, text) in files)
+        if (files.Count > _options.MaxSourceFiles)
         {
-            session.AddText(Path.Combine(root, path), text);
+            session.Diagnostics.Error(
+                DiagnosticIds.InvalidSourceName,
+                SourceSpan.StartOf(SourceNames.Shown(entryPath)),
+                $"{files.Count:N0} files were given; at most {_options.MaxSourceFiles:N0} are read in one set",
+                "send the process and the rule packs it imports, nothing else");
+            return Finish(session);
         }
 
-        session.LoadFile(Path.Combine(root, entryPath));
+        foreach (var (name, text) in files)
+        {
+            if (SourceNames.RefusalOf(name) is { } reason)
+            {
+                session.Diagnostics.Error(
+                    DiagnosticIds.InvalidSourceName,
+                    SourceSpan.StartOf(SourceNames.Shown(name)),
+                    $"`{SourceNames.Shown(name)}` cannot name a file of the set: {reason}",
+                    "name each file by a relative path ending in .yaml, such as `standard-b2b.yaml` or `packs/bant.yaml`");
+                continue;
+            }
+
+            // A JSON null arrives here despite the annotation; it is an empty file.
+            session.AddText(Path.Combine(root, name), text ?? string.Empty);
+        }
+
+        if (SourceNames.RefusalOf(entryPath) is not null || !files.ContainsKey(entryPath))
+        {
+            session.Diagnostics.Error(
+                DiagnosticIds.InvalidSourceName,
+                SourceSpan.StartOf(SourceNames.Shown(entryPath)),
+                $"the file to load, `{SourceNames.Shown(entryPath)}`, is not one of the {files.Count:N0} files given",
+                files.Count == 0 ? "send the process file" : $"name one of them: {string.Join(", ", files.Keys.Take(5).Select(k => $"`{SourceNames.Shown(k)}`"))}");
+            return Finish(session);
+        }
+
+        session.LoadFile(entryPath, Path.Combine(root, entryPath));
         return Finish(session);
     }
 

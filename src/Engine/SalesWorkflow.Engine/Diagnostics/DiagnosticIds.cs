@@ -15,6 +15,7 @@ internal static class DiagnosticIds
     public const string NotADefinition = "SW0006";
     public const string LinkSkipped = "SW0007";
     public const string TooManyDiagnostics = "SW0008";
+    public const string InvalidSourceName = "SW0009";
     public const string YamlSyntax = "SW0010";
     public const string TooManyNodes = "SW0011";
     public const string NestingTooDeep = "SW0012";

@@ -57,8 +57,20 @@ internal sealed class ProcessRegistry(DefinitionLoaderOptions loaderOptions)
             {
                 _versions[(stored.ProcessId, stored.Version)] = new Lazy<CompiledProcess>(() => Rebuild(stored));
             }
+
+            // With definitions, new deals start on the version they hold (a newer one stored by another node is not
+            // this node's to start on); running on the stored versions alone, on the newest stored.
+            if (paths.Count == 0)
+            {
+                _latest.AddOrUpdate(stored.ProcessId, stored.Version, (_, current) => Math.Max(current, stored.Version));
+            }
         }
     }
+
+    /// <summary>Every process the registry knows, with its versions and the one new deals start on.</summary>
+    public IReadOnlyList<Analytics.RunnableProcess> Processes =>
+        [.. _versions.Keys.GroupBy(k => k.Id, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new Analytics.RunnableProcess(g.Key, LatestVersion(g.Key), [.. g.Select(k => k.Version).Order()]))];
 
     public void Add(ProcessDefinition process)
     {

@@ -325,6 +325,20 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         return _registry.Find(processId, version)?.Definition;
     }
 
+    public async Task<IReadOnlyList<Analytics.RunnableProcess>> ListProcessesAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        return _registry.Processes;
+    }
+
+    public async Task<Definitions.DefinitionSet> LoadDefinitionAsync(string entryPath, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entryPath);
+        ArgumentNullException.ThrowIfNull(files);
+        await StartAsync(cancellationToken);
+        return new Definitions.DefinitionLoader(new Definitions.DefinitionLoaderOptions { Plugins = Plugins }).LoadSources(entryPath, files);
+    }
+
     public async Task<int> FireDueTimersAsync(CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);

@@ -129,9 +129,12 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
     /// <summary>Registers text for a path so that it is read from memory rather than disk (tests, tools, editors).</summary>
     public void AddText(string path, string text) => _inMemory[Path.GetFullPath(path)] = text;
 
-    public void LoadFile(string displayPath)
+    public void LoadFile(string displayPath) => LoadFile(displayPath, Path.GetFullPath(displayPath));
+
+    /// <summary>Loads the file at <paramref name="fullPath"/>, shown in diagnostics as <paramref name="displayPath"/>.</summary>
+    public void LoadFile(string displayPath, string fullPath)
     {
-        var full = Path.GetFullPath(displayPath);
+        var full = Path.GetFullPath(fullPath);
         var file = Parse(displayPath, full, importSpan: null);
         if (file is null)
         {
