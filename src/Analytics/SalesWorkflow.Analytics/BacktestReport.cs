@@ -52,6 +52,86 @@ public static class BacktestReport
         return $"sweep every {Every(cadence.SweepInterval)} at {At(cadence.SweepOffset)} UTC; timers every {Every(cadence.TimerPollInterval)} at {string.Join(", ", cadence.TimerPollOffsets.Select(At))} UTC";
     }
 
+    /// <summary>
+    /// The cadence four settings describe, as <see cref="Describe"/> writes it: how often the application swept open
+    /// deals (<paramref name="sweepEvery"/>, an elapsed duration such as <c>15m</c> or <c>1d</c>) and at what UTC time of
+    /// day (<paramref name="sweepAt"/>, <c>HH:mm</c>), how often due timers were fired and at which times of day. What is
+    /// left out (null, or no <paramref name="timersAt"/>) is the runtime's default. False, with why in
+    /// <paramref name="error"/>, when a setting does not read; <paramref name="nameOf"/> turns a setting's name
+    /// (<c>sweepEvery</c>, <c>sweepAt</c>, <c>timersEvery</c>, <c>timersAt</c>) into the caller's (an option, a query
+    /// parameter) for that message.
+    /// </summary>
+    public static bool TryParseCadence(string? sweepEvery, string? sweepAt, string? timersEvery, IReadOnlyList<string> timersAt, Func<string, string>? nameOf, out BacktestCadence cadence, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(timersAt);
+        nameOf ??= name => name;
+        cadence = BacktestCadence.Runtime;
+        error = string.Empty;
+        var defaults = BacktestCadence.Runtime;
+        if (!TryInterval(nameOf("sweepEvery"), sweepEvery, defaults.SweepInterval, out var sweepInterval, ref error) ||
+            !TryInterval(nameOf("timersEvery"), timersEvery, defaults.TimerPollInterval, out var timerInterval, ref error) ||
+            !TryTimeOfDay(nameOf("sweepAt"), sweepAt, out var sweepOffset, ref error))
+        {
+            return false;
+        }
+
+        var timerOffsets = new List<TimeSpan>();
+        foreach (var at in timersAt)
+        {
+            if (!TryTimeOfDay(nameOf("timersAt"), at, out var offset, ref error))
+            {
+                return false;
+            }
+
+            timerOffsets.Add(offset);
+        }
+
+        cadence = new BacktestCadence
+        {
+            SweepInterval = sweepInterval,
+            SweepOffset = sweepOffset,
+            TimerPollInterval = timerInterval,
+            TimerPollOffsets = timerOffsets.Count > 0 ? timerOffsets : defaults.TimerPollOffsets,
+        };
+        return true;
+    }
+
+    private static bool TryInterval(string setting, string? text, TimeSpan fallback, out TimeSpan interval, ref string error)
+    {
+        interval = fallback;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (!Duration.TryParse(text, out var duration, out var why) || duration.IsBusinessDays || duration.Elapsed <= TimeSpan.Zero)
+        {
+            error = $"{setting} `{text}` is not a length of elapsed time such as 15m, 1h or 1d ({(why.Length > 0 ? why : "business days and zero do not describe a cadence")})";
+            return false;
+        }
+
+        interval = duration.Elapsed;
+        return true;
+    }
+
+    private static bool TryTimeOfDay(string setting, string? text, out TimeSpan offset, ref string error)
+    {
+        offset = TimeSpan.Zero;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (!TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            error = $"{setting} `{text}` is not a UTC time of day written HH:mm, e.g. 10:00";
+            return false;
+        }
+
+        offset = time.ToTimeSpan();
+        return true;
+    }
+
     /// <summary>The result as Markdown; <paramref name="cadenceHint"/>, when given, follows the cadence in brackets (e.g. how to change it).</summary>
     public static string ToMarkdown(BacktestResult result, CompiledProcess from, CompiledProcess to, BacktestCadence cadence, TimeSpan elapsed, string? cadenceHint = null)
     {

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using SalesWorkflow.Analytics;
 using SalesWorkflow.Engine.Analytics;
-using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Evaluation;
 
 namespace SalesWorkflow.Cli.Commands;
@@ -55,74 +53,16 @@ internal static class BacktestCommand
     }
 
     /// <summary>The cadence the options describe (the runtime's defaults for what they leave out), or why they are wrong.</summary>
-    internal static bool TryCadence(string? sweepEvery, string? sweepAt, string? timersEvery, IReadOnlyList<string> timersAt, out BacktestCadence cadence, out string error)
+    internal static bool TryCadence(string? sweepEvery, string? sweepAt, string? timersEvery, IReadOnlyList<string> timersAt, out BacktestCadence cadence, out string error) =>
+        BacktestReport.TryParseCadence(sweepEvery, sweepAt, timersEvery, timersAt, OptionName, out cadence, out error);
+
+    private static string OptionName(string setting) => setting switch
     {
-        cadence = BacktestCadence.Runtime;
-        error = string.Empty;
-        var defaults = BacktestCadence.Runtime;
-        if (!TryInterval("--sweep-every", sweepEvery, defaults.SweepInterval, out var sweepInterval, ref error) ||
-            !TryInterval("--timers-every", timersEvery, defaults.TimerPollInterval, out var timerInterval, ref error) ||
-            !TryTimeOfDay("--sweep-at", sweepAt, out var sweepOffset, ref error))
-        {
-            return false;
-        }
-
-        var timerOffsets = new List<TimeSpan>();
-        foreach (var at in timersAt)
-        {
-            if (!TryTimeOfDay("--timers-at", at, out var offset, ref error))
-            {
-                return false;
-            }
-
-            timerOffsets.Add(offset);
-        }
-
-        cadence = new BacktestCadence
-        {
-            SweepInterval = sweepInterval,
-            SweepOffset = sweepOffset,
-            TimerPollInterval = timerInterval,
-            TimerPollOffsets = timerOffsets.Count > 0 ? timerOffsets : defaults.TimerPollOffsets,
-        };
-        return true;
-    }
-
-    private static bool TryInterval(string option, string? text, TimeSpan fallback, out TimeSpan interval, ref string error)
-    {
-        interval = fallback;
-        if (text is null)
-        {
-            return true;
-        }
-
-        if (!Duration.TryParse(text, out var duration, out var why) || duration.IsBusinessDays || duration.Elapsed <= TimeSpan.Zero)
-        {
-            error = $"{option} `{text}` is not a length of elapsed time such as 15m, 1h or 1d ({(why.Length > 0 ? why : "business days and zero do not describe a cadence")})";
-            return false;
-        }
-
-        interval = duration.Elapsed;
-        return true;
-    }
-
-    private static bool TryTimeOfDay(string option, string? text, out TimeSpan offset, ref string error)
-    {
-        offset = TimeSpan.Zero;
-        if (text is null)
-        {
-            return true;
-        }
-
-        if (!TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
-        {
-            error = $"{option} `{text}` is not a UTC time of day written HH:mm, e.g. 10:00";
-            return false;
-        }
-
-        offset = time.ToTimeSpan();
-        return true;
-    }
+        "sweepEvery" => "--sweep-every",
+        "sweepAt" => "--sweep-at",
+        "timersEvery" => "--timers-every",
+        _ => "--timers-at",
+    };
 
     private static async Task<int> RunAsync(CliContext context, string fromPath, string toPath, string dbPath, string format, IReadOnlyList<string>? pluginFolders, BacktestCadence cadence, CancellationToken cancellationToken)
     {
@@ -162,7 +102,7 @@ internal static class BacktestCommand
         var events = (await database.ReadAllEventsAsync(cancellationToken)).Where(e => e.ProcessId == processes[0].Id).ToList();
 
         var watch = Stopwatch.StartNew();
-        var result = Backtest.Run(events, processes[0], processes[1], cadence);
+        var result = Backtest.Run(events, processes[0], processes[1], cadence, cancellationToken);
         watch.Stop();
         await context.Out.WriteAsync(format == "json"
             ? BacktestReport.ToJson(result, processes[0], processes[1], cadence)

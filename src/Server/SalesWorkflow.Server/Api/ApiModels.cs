@@ -129,3 +129,34 @@ public sealed record ExplanationResponse(string Text, DealEvaluation Evaluation)
 /// <param name="Method">"cookie", "oidc" or "token".</param>
 /// <param name="AntiforgeryToken">For a browser session: send it as the <c>X-XSRF-TOKEN</c> header with every change.</param>
 public sealed record SessionResponse(string UserId, IReadOnlyCollection<string> Roles, string Team, IReadOnlyCollection<string> Scopes, string Method, string? AntiforgeryToken);
+
+/// <summary>A process the server runs (<c>GET /api/processes</c>).</summary>
+/// <param name="Id">The process id.</param>
+/// <param name="Name">Its name in English.</param>
+/// <param name="NameZh">Its name in Chinese.</param>
+/// <param name="LatestVersion">The version new deals start on (null when none does).</param>
+/// <param name="Versions">Every version the server knows, oldest first.</param>
+public sealed record ProcessSummary(string Id, string Name, string NameZh, int? LatestVersion, IReadOnlyList<int> Versions);
+
+/// <summary>
+/// Definition files sent to validate or backtest (<c>POST /api/processes/validate</c>, <c>…/{id}/backtest</c>): each
+/// file's text by its relative path (<c>standard-b2b.yaml</c>, <c>packs/bant.yaml</c>), and the one to load.
+/// </summary>
+/// <param name="Files">The texts by relative path; imports are resolved among them only.</param>
+public sealed record SourceUpload(IReadOnlyDictionary<string, string> Files)
+{
+    /// <summary>The process file among the files; may be left out when only one file is sent.</summary>
+    public string? Entry { get; init; }
+}
+
+/// <summary>What validating an upload found (<c>POST /api/processes/validate</c>).</summary>
+/// <param name="Valid">True when no diagnostic is an error.</param>
+/// <param name="Processes">The processes the upload holds, each against the versions the server knows.</param>
+/// <param name="Diagnostics">Every problem, in file, line and column order, as <c>salesflow validate --format json</c> gives them.</param>
+public sealed record ValidationResponse(bool Valid, IReadOnlyList<ProcessCheck> Processes, IReadOnlyList<SalesWorkflow.Engine.Diagnostics.Diagnostic> Diagnostics);
+
+/// <summary>A process of an upload against the server's versions of it.</summary>
+/// <param name="Id">The process id.</param>
+/// <param name="Version">The version it declares.</param>
+/// <param name="Status"><c>new</c> (no such version yet), <c>unchanged</c> (the server runs this very text) or <c>version-taken</c> (the server's version of that number differs: bump <c>version:</c> before publishing).</param>
+public sealed record ProcessCheck(string Id, int Version, string Status);

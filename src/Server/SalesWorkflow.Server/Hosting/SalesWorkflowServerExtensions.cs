@@ -52,6 +52,7 @@ public static class SalesWorkflowServerExtensions
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(provider => AccountStore.ForDatabase(options.Database, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<TokenCache>();
+        services.AddSingleton<BacktestGate>();
         services.AddHostedService<AccountsStartup>();
         services.AddDataProtection().SetApplicationName("SalesWorkflow");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
@@ -154,6 +155,7 @@ public static class SalesWorkflowServerExtensions
         DealEndpoints.Map(api);
         FeedEndpoints.Map(api);
         ReportEndpoints.Map(api);
+        ProcessEndpoints.Map(api);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) }).AllowAnonymous();
         ServerOpenApi.Map(endpoints);

@@ -25,7 +25,7 @@ internal static class ServerOpenApi
             {
                 Title = "SalesWorkflow Server",
                 Version = "1.0.0",
-                Description = "The SalesWorkflow engine over HTTP: deals and their commands, evaluations, explanations and histories, the event feed, KPIs and the period review. "
+                Description = "The SalesWorkflow engine over HTTP: deals and their commands, evaluations, explanations and histories, the event feed, KPIs and the period review, and validating and backtesting a process version before it goes live. "
                     + "Errors are RFC 9457 problem details whose `code` is stable. Authenticate with a session cookie (POST /api/session) or an API token (Authorization: Bearer swt_…). See docs/server.md.",
             };
             document.Servers = [];
