@@ -32,12 +32,21 @@ internal static class SessionEndpoints
         if (options.OpenIdConnect is not null)
         {
             session.MapGet("/oidc", (string? returnUrl) => TypedResults.Challenge(
-                    new AuthenticationProperties { RedirectUri = returnUrl is { } url && Uri.IsWellFormedUriString(url, UriKind.Relative) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) ? url : "/" },
+                    new AuthenticationProperties { RedirectUri = IsLocalPath(returnUrl) ? returnUrl : "/" },
                     [ServerAuthentication.OpenIdConnectScheme]))
                 .AllowAnonymous().WithName("SignInWithOpenIdConnect")
                 .WithSummary("Starts sign-in at the company's identity provider (OpenID Connect); comes back signed in.");
         }
     }
+
+    /// <summary>
+    /// A path on this server, so that sign-in cannot be used to send someone elsewhere: one leading <c>/</c> and no
+    /// second <c>/</c> or <c>\</c> after it (browsers read <c>/\evil.example</c> as <c>//evil.example</c>), no control
+    /// characters, as ASP.NET Core's own local-URL check.
+    /// </summary>
+    internal static bool IsLocalPath([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? url) =>
+        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) &&
+        !url.Any(char.IsControl) && Uri.IsWellFormedUriString(url, UriKind.Relative);
 
     private static async Task<IResult> SignIn(SignInRequest body, HttpContext http, AccountStore accounts, IAntiforgery antiforgery)
     {

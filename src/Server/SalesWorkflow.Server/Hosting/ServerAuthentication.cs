@@ -74,6 +74,13 @@ internal static class ServerAuthentication
                     context.Principal = Caller.Principal(new ServerUser(id, roles, principal.FindFirstValue(oidc.TeamClaim) ?? string.Empty), "oidc", CookieAuthenticationDefaults.AuthenticationScheme);
                     return Task.CompletedTask;
                 };
+                // A sign-in that does not complete (a forged or expired token, a user without a role, a replayed
+                // callback) is a 401 problem, logged by the handler; the reason stays in the log, as for a wrong password.
+                o.Events.OnRemoteFailure = context =>
+                {
+                    context.HandleResponse();
+                    return WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized, signInFailed: true);
+                };
             });
         }
 
@@ -118,7 +125,7 @@ internal static class ServerAuthentication
     }
 
     /// <summary>Writes a 401 or 403 as problem details.</summary>
-    public static Task WriteProblemAsync(HttpContext context, int status)
+    public static Task WriteProblemAsync(HttpContext context, int status, bool signInFailed = false)
     {
         context.Response.StatusCode = status;
         if (status == StatusCodes.Status401Unauthorized)
@@ -126,7 +133,9 @@ internal static class ServerAuthentication
             context.Response.Headers.WWWAuthenticate = "Bearer";
         }
 
-        var (code, detail) = status == StatusCodes.Status401Unauthorized
+        var (code, detail) = signInFailed
+            ? ("sign-in-failed", "The sign-in at the identity provider did not complete, or its user has no SalesWorkflow role; start again at GET /api/session/oidc.")
+            : status == StatusCodes.Status401Unauthorized
             ? ("unauthenticated", "Sign in (POST /api/session), or send an API token: Authorization: Bearer swt_….")
             : ("forbidden", "Your roles, or your token's scopes, do not allow this.");
         return Api.ApiProblems.Problem(status, code, detail).ExecuteAsync(context);
