@@ -1,5 +1,8 @@
 using System.Net.Http.Json;
 using BenchmarkDotNet.Attributes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
 
@@ -21,6 +24,8 @@ public class HttpCommandBenchmarks
 
     private BenchmarkServer _server = null!;
     private HttpClient _client = null!;
+    private WebApplication _bare = null!;
+    private HttpClient _bareClient = null!;
     private int _invocation;
 
     [GlobalSetup]
@@ -29,6 +34,15 @@ public class HttpCommandBenchmarks
         _server = await BenchmarkServer.StartAsync();
         await _server.SeedAsync(Deals);
         _client = _server.Client();
+
+        // A Kestrel with one endpoint and no middleware, for the floor under the floor.
+        var bare = WebApplication.CreateSlimBuilder();
+        bare.Logging.ClearProviders();
+        bare.WebHost.UseUrls("http://127.0.0.1:0");
+        _bare = bare.Build();
+        _bare.MapGet("/", () => "ok");
+        await _bare.StartAsync();
+        _bareClient = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri(_bare.Urls.First()) };
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = CommandsPerInvocation)]
@@ -52,6 +66,25 @@ public class HttpCommandBenchmarks
     /// <summary>The same with <c>Prefer: return=minimal</c>: the answer without the deal's evaluation.</summary>
     [Benchmark(OperationsPerInvoke = CommandsPerInvocation)]
     public Task HttpMinimal() => SendAll(minimal: true);
+
+    /// <summary>
+    /// The floor: the same 32 clients on the same connections asking <c>/healthz</c>, which does no work. What HTTP
+    /// itself (HttpClient, sockets, Kestrel, the middleware) costs per request on these two shared cores.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = CommandsPerInvocation)]
+    public Task HttpFloor() => RunClients(async _ =>
+    {
+        using var response = await _client.GetAsync("/healthz");
+        response.EnsureSuccessStatusCode();
+    });
+
+    /// <summary>HttpClient and Kestrel alone: a bare server answering "ok", same clients, same cores.</summary>
+    [Benchmark(OperationsPerInvoke = CommandsPerInvocation)]
+    public Task BareKestrel() => RunClients(async _ =>
+    {
+        using var response = await _bareClient.GetAsync("/");
+        response.EnsureSuccessStatusCode();
+    });
 
     private Task SendAll(bool minimal)
     {
@@ -96,6 +129,8 @@ public class HttpCommandBenchmarks
     public async Task Cleanup()
     {
         _client.Dispose();
+        _bareClient.Dispose();
+        await _bare.DisposeAsync();
         await _server.DisposeAsync();
     }
 }
