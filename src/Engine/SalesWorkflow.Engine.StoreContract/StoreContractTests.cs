@@ -13,4 +13,9 @@ public abstract class StoreContractTests
     /// <summary>An engine on a fresh database of the store under test.</summary>
     /// <returns>The harness, owned by the test.</returns>
     protected StoreHarness Harness() => new(OpenStore());
+
+    /// <summary>A harness whose engine options <paramref name="configureEngine"/> sets.</summary>
+    /// <param name="configureEngine">Sets the options.</param>
+    /// <returns>The harness; the test disposes it.</returns>
+    protected StoreHarness Harness(Action<Hosting.SalesWorkflowOptions> configureEngine) => new(OpenStore(), configureEngine: configureEngine);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
 
@@ -20,7 +21,8 @@ public class StoreHarness : IAsyncDisposable
     /// <param name="store">The database to run on.</param>
     /// <param name="definitions">The definition file or folder (default: <see cref="ContractProcess.Path"/>).</param>
     /// <param name="configureServices">Adds services (sinks, plugins) before the engine.</param>
-    public StoreHarness(IStoreUnderTest store, string? definitions = null, Action<IServiceCollection>? configureServices = null)
+    /// <param name="configureEngine">Sets engine options (intervals, windows) after the store and definitions.</param>
+    public StoreHarness(IStoreUnderTest store, string? definitions = null, Action<IServiceCollection>? configureServices = null, Action<SalesWorkflowOptions>? configureEngine = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         Store = store;
@@ -33,6 +35,7 @@ public class StoreHarness : IAsyncDisposable
             o.AddDefinitions(definitions ?? ContractProcess.Path);
             store.Configure(o);
             o.RunBackgroundServices = false;
+            configureEngine?.Invoke(o);
         });
         _services = services.BuildServiceProvider();
         Engine = _services.GetRequiredService<ISalesWorkflowEngine>();

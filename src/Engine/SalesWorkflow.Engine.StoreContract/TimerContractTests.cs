@@ -97,6 +97,80 @@ public abstract class TimerContractTests : StoreContractTests
         Assert.Empty((await harness.Engine.GetDealAsync("d1"))!.ConditionsSince);
     }
 
+    /// <summary>
+    /// The contract process with a care duty of the won stage that time alone makes due, as the customer-care plugin's
+    /// are: a follow-up visit within 30 days of the win.
+    /// </summary>
+    private static readonly Lazy<string> WithCareDuty = new(() =>
+    {
+        var text = File.ReadAllText(ContractProcess.Path);
+        const string Risks = "risks:\n";
+        Assert.Contains(Risks, text, StringComparison.Ordinal);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("sw-care-contract-").FullName, "standard-b2b.yaml");
+        File.WriteAllText(path, text.Replace(Risks, Risks + """
+              - id: follow-up-visit-overdue
+                name: { zh: 回访逾期, en: Follow-up visit overdue }
+                category: customer
+                severity: medium
+                weight: 10
+                when: Deal.DaysInStage > 30 && !Activities.Any(a => a.Kind == "visit")
+                stages: [after-sales]
+                advice: { zh: 签约30天内回访客户。, en: Visit the customer within 30 days of the win. }
+
+            """, StringComparison.Ordinal));
+        return path;
+    });
+
+    private StoreHarness CareHarness(TimeSpan? sweepWonDealsFor = null) =>
+        new(OpenStore(), WithCareDuty.Value, configureEngine: o => o.SweepWonDealsFor = sweepWonDealsFor ?? o.SweepWonDealsFor);
+
+    /// <summary>A deal won on the fake clock's first day (from negotiation, its gate overridden).</summary>
+    private static async Task Win(StoreHarness harness, string dealId)
+    {
+        var started = await harness.Submit(new StartTracking(harness.NextId(), dealId, ContractProcess.Id)
+        {
+            Stage = "negotiation",
+            Opportunity = new Opportunity { Name = "Deal " + dealId, Amount = 100_000, AccountId = "acme", OwnerId = "li-na" },
+            Account = new Account { Id = "acme", Industry = "manufacturing" },
+            Contacts = [new Contact { Id = "c1", Name = "Wang", LastContactedAt = harness.Clock.GetUtcNow() }],
+        });
+        Assert.Equal(CommandStatus.Applied, started.Status);
+        var won = await harness.Submit(new OverrideGate(harness.NextId(), dealId, "signed early", "sun-li"));
+        Assert.True(won.Status == CommandStatus.Applied, won.Rejection?.Message);
+        Assert.Equal(DealStatus.Won, (await harness.Engine.GetDealAsync(dealId))!.Status);
+    }
+
+    [Fact]
+    public async Task Sweep_ReevaluatesAWonDealInItsCarePeriod_WithNoCommand()
+    {
+        await using var harness = CareHarness();
+        await Win(harness, "won-1");
+        harness.Clock.Advance(TimeSpan.FromDays(30));
+        Assert.Equal(0, await harness.Maintenance.SweepAsync());
+
+        // Time alone made a duty of the won stage due: the sweep, not a command, raises it.
+        harness.Clock.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(1, await harness.Maintenance.SweepAsync());
+        var state = (await harness.Engine.GetDealAsync("won-1"))!;
+        Assert.Contains(state.LastEvaluation.Risks, r => r.Id == "follow-up-visit-overdue");
+        Assert.Contains(await harness.Engine.GetHistoryAsync("won-1"), e => e.Type == DealEventTypes.RiskRaised);
+    }
+
+    [Fact]
+    public async Task Sweep_LeavesWonDealsPastTheirCarePeriod_AndLostDeals()
+    {
+        await using var harness = CareHarness(sweepWonDealsFor: TimeSpan.FromDays(20));
+        await Win(harness, "won-1");
+        await harness.Start("lost-1");
+        await harness.Submit(new CloseLost(harness.NextId(), "lost-1", "price"));
+        harness.Clock.Advance(TimeSpan.FromDays(31));
+        var before = (await harness.Engine.GetHistoryAsync("won-1")).Count;
+
+        Assert.Equal(0, await harness.Maintenance.SweepAsync());
+        Assert.Equal(before, (await harness.Engine.GetHistoryAsync("won-1")).Count);
+        Assert.Equal(DealStatus.Lost, (await harness.Engine.GetDealAsync("lost-1"))!.Status);
+    }
+
     [Fact]
     public async Task Sweep_NothingChanged_WritesNothing()
     {

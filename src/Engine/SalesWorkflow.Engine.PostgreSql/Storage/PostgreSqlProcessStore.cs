@@ -634,9 +634,11 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             // deal a command holds right now is left to the next round too (the command has just evaluated it). The
             // transaction never waits while it holds these locks, so it cannot deadlock with commands or timers.
             var page = new List<StoredDeal>(batchSize);
-            await using (var claim = Command(connection, transaction, "SELECT state_json, row_version, deal_id FROM instances WHERE status = 'open' AND deal_id > @after AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
+            // Won deals in their care period are claimed alike (SweepRound.WonSince; never, when it is null).
+            await using (var claim = Command(connection, transaction, "SELECT state_json, row_version, deal_id FROM instances WHERE (status = 'open' OR (status = 'won' AND entered_stage_at >= @wonSince)) AND deal_id > @after AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
             {
                 claim.Parameters.AddWithValue("after", round.AfterDealId ?? string.Empty);
+                claim.Parameters.AddWithValue("wonSince", round.WonSince?.ToUnixTimeMilliseconds() ?? long.MaxValue);
                 claim.Parameters.AddWithValue("now", round.Now.ToUnixTimeMilliseconds());
                 claim.Parameters.AddWithValue("limit", batchSize);
                 await using var reader = await claim.ExecuteReaderAsync(ct);

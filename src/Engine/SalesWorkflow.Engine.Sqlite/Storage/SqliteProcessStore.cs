@@ -559,7 +559,7 @@ internal sealed class SqliteProcessStore : IProcessStore
     /// </summary>
     public async Task<SweepBatch> SweepBatchAsync(SweepRound round, int batchSize, Func<StoredDeal, DealChange?> reevaluate, IReadOnlyList<string> sinks, CancellationToken cancellationToken)
     {
-        var page = await LoadOpenPageAsync(round.AfterDealId, batchSize, cancellationToken);
+        var page = await LoadSweepPageAsync(round.AfterDealId, round.WonSince, batchSize, cancellationToken);
         if (page.Count == 0)
         {
             return default;
@@ -590,13 +590,26 @@ internal sealed class SqliteProcessStore : IProcessStore
         return new SweepBatch(page.Count, changed);
     }
 
-    private async Task<IReadOnlyList<StoredDeal>> LoadOpenPageAsync(string? afterDealId, int pageSize, CancellationToken cancellationToken) =>
+    // Open deals, and won ones still in their care period: each branch walks the (status, deal_id) index from the
+    // page's start, so neither scans deals of the other status.
+    private const string SweepPageSql = """
+        SELECT deal_id, row_version, state_json FROM (
+            SELECT deal_id, row_version, state_json FROM instances WHERE status = 'open' AND deal_id > $after ORDER BY deal_id LIMIT $limit)
+        UNION ALL
+        SELECT deal_id, row_version, state_json FROM (
+            SELECT deal_id, row_version, state_json FROM instances WHERE status = 'won' AND deal_id > $after AND entered_stage_at >= $wonSince ORDER BY deal_id LIMIT $limit)
+        ORDER BY deal_id LIMIT $limit;
+        """;
+
+    private async Task<IReadOnlyList<StoredDeal>> LoadSweepPageAsync(string? afterDealId, DateTimeOffset? wonSince, int pageSize, CancellationToken cancellationToken) =>
         await Guard(async () =>
         {
             await using var connection = await OpenAsync(cancellationToken);
-            await using var command = Command(connection, null, "SELECT deal_id, row_version, state_json FROM instances WHERE status = 'open' AND deal_id > $after ORDER BY deal_id LIMIT $limit;");
+            await using var command = Command(connection, null, SweepPageSql);
             command.Parameters.AddWithValue("$after", afterDealId ?? string.Empty);
             command.Parameters.AddWithValue("$limit", pageSize);
+            // No won deal entered its stage after the end of time: the won branch finds nothing.
+            command.Parameters.AddWithValue("$wonSince", wonSince?.ToUnixTimeMilliseconds() ?? long.MaxValue);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var page = new List<StoredDeal>(pageSize);
             while (await reader.ReadAsync(cancellationToken))

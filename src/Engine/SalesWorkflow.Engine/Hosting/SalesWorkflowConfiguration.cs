@@ -21,6 +21,7 @@ internal static class SalesWorkflowConfiguration
         ["PostgreSql"] = (s, o) => UseStorePackage(s, o, "SalesWorkflow.Engine.PostgreSql", "SalesWorkflow.Engine.Hosting.PostgreSqlOptionsExtensions", "UsePostgreSql"),
         ["TimerPollInterval"] = (s, o) => o.TimerPollInterval = Time(s),
         ["SweepInterval"] = (s, o) => o.SweepInterval = Time(s),
+        ["SweepWonDealsFor"] = (s, o) => o.SweepWonDealsFor = Time(s),
         ["DispatchPollInterval"] = (s, o) => o.DispatchPollInterval = Time(s),
         ["SinkTimeout"] = (s, o) => o.SinkTimeout = Time(s),
         ["TimerBatchSize"] = (s, o) => o.TimerBatchSize = Number(s),

@@ -18,6 +18,13 @@ public sealed class SalesWorkflowOptions
     /// <summary>How often open deals are re-evaluated for time-dependent risks and condition escalations (default 15 min).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long after a deal is won the sweep keeps re-evaluating it (default 400 days; zero: open deals only). A won
+    /// stage has duties that time alone makes due (the follow-up visit within 30 days, the 90-day check-in, a holiday
+    /// greeting, an unresolved complaint): without the sweep their risks and escalations would wait for a command.
+    /// </summary>
+    public TimeSpan SweepWonDealsFor { get; set; } = TimeSpan.FromDays(400);
+
     /// <summary>How often pending events are offered to sinks when no new commit wakes the dispatcher (default 2 s).</summary>
     public TimeSpan DispatchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -125,6 +132,11 @@ internal sealed class SalesWorkflowOptionsValidator : IValidateOptions<SalesWork
             {
                 errors.Add($"{what} must be positive (was {value}).");
             }
+        }
+
+        if (options.SweepWonDealsFor < TimeSpan.Zero || options.SweepWonDealsFor > TimeSpan.FromDays(36_500))
+        {
+            errors.Add($"SweepWonDealsFor must be between zero (open deals only) and 100 years (was {options.SweepWonDealsFor}).");
         }
 
         if (options.TimerBatchSize is < 1 or > 100_000 || options.SweepBatchSize is < 1 or > 100_000)

@@ -384,7 +384,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         // and written by the store in one go; on a store shared by several nodes, another node's round takes other
         // deals, so each deal is evaluated once whichever nodes sweep.
         var now = _clock.GetUtcNow();
-        var round = new SweepRound(now, now + _options.SweepInterval);
+        var round = new SweepRound(now, now + _options.SweepInterval, _options.SweepWonDealsFor > TimeSpan.Zero ? now - _options.SweepWonDealsFor : null);
         var changed = 0;
         var evaluated = 0;
         var started = Stopwatch.GetTimestamp();

@@ -38,15 +38,23 @@ internal sealed class Decision
 /// <summary>
 /// One round of the re-evaluation sweep, over several <see cref="IProcessStore.SweepBatchAsync"/> calls: the time it
 /// evaluates at, when a deal it sweeps is next due (stores shared by several nodes skip deals swept less than a sweep
-/// interval ago, by any node), and how far it got (the last deal id it claimed; deals are claimed in id order).
+/// interval ago, by any node), how far it got (the last deal id it claimed; deals are claimed in id order), and which
+/// won deals it takes besides the open ones.
 /// </summary>
 public sealed class SweepRound
 {
-    internal SweepRound(DateTimeOffset now, DateTimeOffset nextDue)
+    internal SweepRound(DateTimeOffset now, DateTimeOffset nextDue, DateTimeOffset? wonSince = null)
     {
         Now = now;
         NextDue = nextDue;
+        WonSince = wonSince;
     }
+
+    /// <summary>
+    /// Won deals that entered their won stage at or after this moment are swept too (their care duties fall due with
+    /// time, <c>SalesWorkflowOptions.SweepWonDealsFor</c>); null: open deals only. Lost deals are never swept.
+    /// </summary>
+    public DateTimeOffset? WonSince { get; }
 
     /// <summary>The time the round evaluates at.</summary>
     public DateTimeOffset Now { get; }
@@ -126,7 +134,7 @@ public interface IProcessStore : IAsyncDisposable, IDisposable
     Task<int> FireDueTimersAsync(DateTimeOffset now, int batchSize, Func<StoredDeal, IReadOnlyList<TimerRecord>, DealChange?> fire, IReadOnlyList<string> sinks, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Claims up to <paramref name="batchSize"/> open deals of the sweep <paramref name="round"/> after its
+    /// Claims up to <paramref name="batchSize"/> open deals (and won ones since <see cref="SweepRound.WonSince"/>) of the sweep <paramref name="round"/> after its
     /// <see cref="SweepRound.AfterDealId"/> (moving it on), re-evaluates each with <paramref name="reevaluate"/> (called
     /// concurrently; null: nothing changed) and writes the changes. A store shared by several nodes claims the batch
     /// with <c>FOR UPDATE SKIP LOCKED</c> in the transaction that writes its effect and marks each deal swept until
