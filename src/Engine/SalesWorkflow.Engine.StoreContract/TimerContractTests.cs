@@ -121,8 +121,12 @@ public abstract class TimerContractTests : StoreContractTests
         return path;
     });
 
-    private StoreHarness CareHarness(TimeSpan? sweepWonDealsFor = null) =>
-        new(OpenStore(), WithCareDuty.Value, configureEngine: o => o.SweepWonDealsFor = sweepWonDealsFor ?? o.SweepWonDealsFor);
+    private StoreHarness CareHarness(TimeSpan? sweepWonDealsFor = null, int? batchSize = null) =>
+        new(OpenStore(), WithCareDuty.Value, configureEngine: o =>
+        {
+            o.SweepWonDealsFor = sweepWonDealsFor ?? o.SweepWonDealsFor;
+            o.SweepBatchSize = batchSize ?? o.SweepBatchSize;
+        });
 
     /// <summary>A deal won on the fake clock's first day (from negotiation, its gate overridden).</summary>
     private static async Task Win(StoreHarness harness, string dealId)
@@ -154,6 +158,33 @@ public abstract class TimerContractTests : StoreContractTests
         var state = (await harness.Engine.GetDealAsync("won-1"))!;
         Assert.Contains(state.LastEvaluation.Risks, r => r.Id == "follow-up-visit-overdue");
         Assert.Contains(await harness.Engine.GetHistoryAsync("won-1"), e => e.Type == DealEventTypes.RiskRaised);
+    }
+
+    [Fact]
+    public async Task Sweep_OneRoundTakesEveryOpenAndWonDealOnce_AcrossBatches()
+    {
+        await using var harness = CareHarness(batchSize: 2);
+        foreach (var id in new[] { "a-open", "b-won", "c-open", "d-won", "e-open", "f-won" })
+        {
+            if (id.EndsWith("-won", StringComparison.Ordinal))
+            {
+                await Win(harness, id);
+            }
+            else
+            {
+                await harness.Start(id);
+            }
+        }
+
+        harness.Clock.Advance(TimeSpan.FromDays(31));
+
+        // Each open deal starts its no-contact escalation, each won deal raises its care duty: six changes, once each.
+        Assert.Equal(6, await harness.Maintenance.SweepAsync());
+        Assert.Equal(0, await harness.Maintenance.SweepAsync());
+        foreach (var id in new[] { "b-won", "d-won", "f-won" })
+        {
+            Assert.Single(await harness.Engine.GetHistoryAsync(id), e => e.Type == DealEventTypes.RiskRaised && e.Data.GetProperty("risk").GetString() == "follow-up-visit-overdue");
+        }
     }
 
     [Fact]

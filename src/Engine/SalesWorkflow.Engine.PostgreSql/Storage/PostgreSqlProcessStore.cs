@@ -629,16 +629,33 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             await using var connection = await _dataSource.OpenConnectionAsync(ct);
             await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
 
-            // Claim: open deals after the round's position that are due, walking the (status, deal_id) index. Deals
+            // Claim: open deals after the round's position that are due, walking the (status, deal_id) index; once they
+            // are done, the won deals still in their care period (SweepRound.WonSince), walking the same index. Deals
             // another node's sweep holds are skipped, not waited for, and once it commits they are no longer due; a
             // deal a command holds right now is left to the next round too (the command has just evaluated it). The
             // transaction never waits while it holds these locks, so it cannot deadlock with commands or timers.
             var page = new List<StoredDeal>(batchSize);
-            // Won deals in their care period are claimed alike (SweepRound.WonSince; never, when it is null).
-            await using (var claim = Command(connection, transaction, "SELECT state_json, row_version, deal_id FROM instances WHERE (status = 'open' OR (status = 'won' AND entered_stage_at >= @wonSince)) AND deal_id > @after AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;"))
+            var wonPass = round.AfterWonDealId is not null;
+            if (!wonPass)
             {
-                claim.Parameters.AddWithValue("after", round.AfterDealId ?? string.Empty);
-                claim.Parameters.AddWithValue("wonSince", round.WonSince?.ToUnixTimeMilliseconds() ?? long.MaxValue);
+                await ClaimAsync("SELECT state_json, row_version, deal_id FROM instances WHERE status = 'open' AND deal_id > @after AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;", round.AfterDealId, wonSince: null);
+                wonPass = page.Count == 0 && round.WonSince is not null;
+            }
+
+            if (wonPass)
+            {
+                await ClaimAsync("SELECT state_json, row_version, deal_id FROM instances WHERE status = 'won' AND deal_id > @after AND entered_stage_at >= @wonSince AND next_sweep_at <= @now ORDER BY deal_id LIMIT @limit FOR UPDATE SKIP LOCKED;", round.AfterWonDealId, round.WonSince);
+            }
+
+            async Task ClaimAsync(string sql, string? after, DateTimeOffset? wonSince)
+            {
+                await using var claim = Command(connection, transaction, sql);
+                claim.Parameters.AddWithValue("after", after ?? string.Empty);
+                if (wonSince is { } since)
+                {
+                    claim.Parameters.AddWithValue("wonSince", since.ToUnixTimeMilliseconds());
+                }
+
                 claim.Parameters.AddWithValue("now", round.Now.ToUnixTimeMilliseconds());
                 claim.Parameters.AddWithValue("limit", batchSize);
                 await using var reader = await claim.ExecuteReaderAsync(ct);
@@ -682,7 +699,14 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             }
 
             // Moved on only once committed: a retried batch claims the same deals again.
-            round.AfterDealId = page[^1].DealId;
+            if (wonPass)
+            {
+                round.AfterWonDealId = page[^1].DealId;
+            }
+            else
+            {
+                round.AfterDealId = page[^1].DealId;
+            }
             return new SweepBatch(page.Count, changed.Count);
         }, cancellationToken);
     }

@@ -64,6 +64,12 @@ public sealed class SweepRound
 
     /// <summary>The last deal claimed so far (null before the first batch); the store moves it on.</summary>
     public string? AfterDealId { get; set; }
+
+    /// <summary>
+    /// For a store that walks the won deals in a second pass after the open ones (so that each pass follows one
+    /// (status, deal id) index): the last won deal claimed, null before the first won batch. The store moves it on.
+    /// </summary>
+    public string? AfterWonDealId { get; set; }
 }
 
 /// <summary>What one sweep batch did.</summary>
