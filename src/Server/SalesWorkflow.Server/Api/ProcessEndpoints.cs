@@ -193,7 +193,8 @@ internal static class ProcessEndpoints
         var after = 0L;
         while (true)
         {
-            var page = await engine.ReadEventsAsync(after, EventPage, cancellationToken);
+            // Without the stored evaluations: the replay evaluates both versions itself, as salesflow backtest does.
+            var page = await engine.ReadEventsWithoutEvaluationsAsync(after, EventPage, cancellationToken);
             if (page.Count == 0)
             {
                 return history;
