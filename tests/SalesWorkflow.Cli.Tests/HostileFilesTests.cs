@@ -297,6 +297,39 @@ public sealed class HostileFilesTests : IDisposable
         AssertNoControlCharacters(output + error);
     }
 
+    [Fact]
+    public async Task Validate_AKeyWithALineBreak_CannotForgeADiagnosticLine()
+    {
+        var path = Write("forge.yaml", "format: 1\nkind: process\nid: a\n\"probabilty\\nforged.yaml(1,1): error SW9999: all is fine\": 1\n"u8.ToArray());
+
+        var (_, output, error) = await CliRunner.RunAsync("validate", path);
+
+        Assert.Contains("\\u000aforged.yaml(1,1)", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain((output + error).Split('\n'), line => line.TrimStart().StartsWith("forged.yaml", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void History_ANoteWithALineBreak_StaysOnItsEventsLine()
+    {
+        var lost = new SalesWorkflow.Engine.Runtime.DealEvent
+        {
+            EventId = "e1",
+            DealId = "D-1",
+            Type = SalesWorkflow.Engine.Runtime.DealEventTypes.DealLost,
+            At = new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero),
+            CommandId = "c1",
+            ProcessId = "standard-b2b",
+            ProcessVersion = 1,
+            Stage = "lost",
+            Data = System.Text.Json.JsonDocument.Parse("""{"reason":"price","note":"too dear\n2026-03-02 09:00  deal-won  after-sales  won, amount 9999999","from":"lead","amount":1000,"daysOpen":3}""").RootElement,
+        };
+
+        var text = SalesWorkflow.Analytics.DealHistoryText.History([lost], TimeZoneInfo.Utc);
+
+        Assert.Equal(2, text.TrimEnd('\n').Split('\n').Length - 1); // the heading, a blank line, one event
+        Assert.Contains("too dear\\u000a2026-03-02", text, StringComparison.Ordinal);
+    }
+
     /// <summary>Explains the sample deal file with one line of it replaced.</summary>
     private Task<(int ExitCode, string Out, string Error)> ExplainDealWith(string name, string line, string replacement)
     {

@@ -214,6 +214,20 @@ public sealed class ImportBadInputTests : IDisposable
         Assert.Contains("0 commands applied", again, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Import_AValueWithALineBreak_CannotForgeAnIssueLine()
+    {
+        Mapping();
+        SampleSideFiles();
+        Write("sales_pipeline.csv", PipelineHeader + Rows(1, 2) +
+            "BAD3,Moses Frase,GTX Basic,Cancity,\"Sold\nsales_pipeline.csv(1,1): warning: all is fine\",2016-10-20,2017-03-01,1054\n");
+
+        var (_, output, _) = await Import();
+
+        Assert.Contains("CRM stage `Sold\\u000asales_pipeline.csv(1,1)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(output.Split('\n'), line => line.TrimStart().StartsWith("sales_pipeline.csv(1,1)", StringComparison.Ordinal));
+    }
+
     private void SampleSideFiles()
     {
         foreach (var file in new[] { "sales_teams.csv", "accounts.csv", "products.csv" })

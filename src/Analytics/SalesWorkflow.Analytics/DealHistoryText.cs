@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SalesWorkflow.Engine.Diagnostics;
 using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 using static System.FormattableString;
@@ -24,11 +25,12 @@ public static class DealHistoryText
 
         var text = new StringBuilder();
         var first = events[0];
-        text.Append(CultureInfo.InvariantCulture, $"{first.DealId} — {first.ProcessId} v{first.ProcessVersion}, {events.Count} events (times in {zone.Id})\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"{PrintableText.Escape(first.DealId)} — {first.ProcessId} v{first.ProcessVersion}, {events.Count} events (times in {zone.Id})\n\n");
         var typeWidth = events.Max(e => e.Type.Length);
         foreach (var e in events)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{TimeZoneInfo.ConvertTime(e.At, zone):yyyy-MM-dd HH:mm}  {e.Type.PadRight(typeWidth)}  {e.Stage,-16}  {Summary(e)}\n");
+            // One line per event: a note or reason from outside keeps its line breaks escaped (\u000a).
+            text.Append(CultureInfo.InvariantCulture, $"{TimeZoneInfo.ConvertTime(e.At, zone):yyyy-MM-dd HH:mm}  {e.Type.PadRight(typeWidth)}  {e.Stage,-16}  {PrintableText.Escape(Summary(e))}\n");
         }
 
         return text.ToString();

@@ -326,6 +326,22 @@ public sealed class FileAccessTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("\u2028")]
+    [InlineData("\u2029")]
+    [InlineData("\u0085")]
+    public void Positions_AfterAUnicodeLineSeparatorInAValue_AreTheEditorsLines(string separator)
+    {
+        // YAML 1.1 readers count these as line breaks; editors, and the source line a diagnostic quotes, do not.
+        var text = ProcessYaml(imports: null).Replace("name: P\n", $"name: \"P{separator}  Q\"\nnaem: x\n", StringComparison.Ordinal);
+
+        var set = FirstPartyPlugins.Loader().LoadSources("process.yaml", new Dictionary<string, string> { ["process.yaml"] = text });
+
+        var unknown = Assert.Single(set.Diagnostics, d => d.Code == DiagnosticIds.UnknownKey);
+        Assert.Equal((6, 1), (unknown.Span.Line, unknown.Span.Column));
+        Assert.Equal("naem: x", unknown.SourceLine);
+    }
+
     private const int ProcessImportLine = 8;
 
     private static string PackYaml => """

@@ -4,6 +4,7 @@ using CsvHelper;
 using CsvHelper.Configuration;
 using SalesWorkflow.Cli.Demo;
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Diagnostics;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
 
@@ -12,7 +13,9 @@ namespace SalesWorkflow.Cli.Import;
 /// <summary>A row the import could not take as it is: where (file, line, column) and why.</summary>
 internal sealed record ImportIssue(string File, int Line, int Column, bool IsError, string Kind, string Message)
 {
-    public override string ToString() => $"{File}({Line},{Column}): {(IsError ? "error" : "warning")}: {Message}";
+    // One line per issue, whatever the CRM's values hold: a line break in a value is shown as \u000a, so that it
+    // cannot start a line that looks like an issue of its own (in the terminal or the issues file).
+    public override string ToString() => $"{PrintableText.Escape(File)}({Line},{Column}): {(IsError ? "error" : "warning")}: {PrintableText.Escape(Message)}";
 }
 
 /// <summary>One CRM opportunity, checked, as the engine will receive it.</summary>

@@ -15,7 +15,9 @@ public static class DiagnosticFormatter
     {
         ArgumentNullException.ThrowIfNull(diagnostic);
         var builder = new StringBuilder();
-        builder.Append(diagnostic.ToString());
+        // The headline and the hint are one line each: a value quoted in a message (a key written "a\nb") keeps its
+        // line breaks escaped, so that it cannot start a line that looks like another diagnostic.
+        builder.Append(PrintableText.Escape(diagnostic.ToString()));
         if (diagnostic.SourceLine is { } line)
         {
             var number = diagnostic.Span.Line.ToString(CultureInfo.InvariantCulture);
@@ -26,12 +28,12 @@ public static class DiagnosticFormatter
                 .Append(new string(' ', caretStart)).Append('^').Append(new string('~', Math.Max(0, caretWidth - 1)));
             if (diagnostic.Hint is { } hintText)
             {
-                builder.Append('\n').Append(' ').Append(gutter).Append(" = hint: ").Append(hintText);
+                builder.Append('\n').Append(' ').Append(gutter).Append(" = hint: ").Append(PrintableText.Escape(hintText));
             }
         }
         else if (diagnostic.Hint is { } hint)
         {
-            builder.Append("\n    = hint: ").Append(hint);
+            builder.Append("\n    = hint: ").Append(PrintableText.Escape(hint));
         }
 
         return builder.ToString();

@@ -84,12 +84,23 @@ internal static partial class YamlTreeReader
 
     internal static SourceSpan SpanOf(SourceText source, Mark start, Mark end)
     {
+        // From the character index when the mark has one: YamlDotNet counts U+0085, U+2028 and U+2029 as line breaks
+        // (YAML 1.1), where editors and the source lines shown here do not, so its line numbers drift after one. A mark
+        // made here from a node's span has index 0 on a later line, and keeps its line and column.
+        if (HasIndex(start, source) && HasIndex(end, source))
+        {
+            return source.Span((int)start.Index, (int)end.Index);
+        }
+
         var line = (int)Math.Max(1, start.Line);
         var column = (int)Math.Max(1, start.Column);
         var endLine = (int)Math.Max(line, end.Line);
         var endColumn = endLine == line ? (int)Math.Max(column, end.Column) : (int)Math.Max(1, end.Column);
         return new SourceSpan(source.Path, line, column, endLine, endColumn);
     }
+
+    private static bool HasIndex(Mark mark, SourceText source) =>
+        !mark.Equals(Mark.Empty) && mark.Index <= source.Text.Length && (mark.Index > 0 || (mark.Line == 1 && mark.Column == 1));
 
     private static string CleanMessage(string message)
     {
