@@ -88,7 +88,7 @@ public sealed class ProcessApiTests(ServerFactory factory) : IClassFixture<Serve
         // path out of the set, or a name that is not one, is refused without a byte of what it names.
         files.Remove("packs/meddpicc.yaml");
         files["saas-velocity.yaml"] = Replace(saas, "pack: packs/bant.yaml", "pack: /etc/passwd");
-        files["../../../../etc/shadow"] = "x";
+        files["..\\..\\etc\\shadow"] = "x";
         var hostile = await (await owner.PostAsJsonAsync("/api/processes/validate", new { entry = "saas-velocity.yaml", files })).Content.ReadFromJsonAsync<JsonElement>();
         var codes = hostile.GetProperty("diagnostics").EnumerateArray().Select(d => d.GetProperty("code").GetString()).ToList();
         Assert.Contains("SW1003", codes); // `/etc/passwd` is an absolute path

@@ -263,6 +263,20 @@ public sealed class FileAccessTests : IDisposable
         Assert.Single(good.Packs);
     }
 
+    [Fact]
+    public void Sources_AnImportWithAnotherExtension_Loads()
+    {
+        // Imports may name any file, so a stored version holds such names and must rebuild from them.
+        var set = FirstPartyPlugins.Loader().LoadSources("process.yaml", new Dictionary<string, string>
+        {
+            ["process.yaml"] = ProcessYaml(imports: "packs/bant.rules"),
+            ["packs/bant.rules"] = PackYaml,
+        });
+
+        Assert.False(set.HasErrors, string.Join("\n", set.Diagnostics));
+        Assert.Single(set.Packs);
+    }
+
     [Theory]
     [InlineData("/etc/passwd.yaml")]
     [InlineData("~/x.yaml")]
@@ -272,10 +286,10 @@ public sealed class FileAccessTests : IDisposable
     [InlineData("./a.yaml")]
     [InlineData("a//b.yaml")]
     [InlineData("../../../../../../../../../x.yaml")]
-    [InlineData("notes.txt")]
+    [InlineData("a/./b.yaml")]
     [InlineData("")]
     [InlineData("bad\u0001name.yaml")]
-    public void Sources_NameThatIsNotARelativeYamlPath_IsReportedAndNotLoaded(string name)
+    public void Sources_NameThatIsNotACanonicalRelativePath_IsReportedAndNotLoaded(string name)
     {
         var set = FirstPartyPlugins.Loader().LoadSources("process.yaml", new Dictionary<string, string>
         {

@@ -114,7 +114,7 @@ public sealed class DefinitionLoader
     /// Loads definitions from texts held in memory (an upload, an editor's buffer, a stored version), reading nothing from
     /// disk: <paramref name="files"/> maps each file's relative path (<c>standard-b2b.yaml</c>, <c>packs/bant.yaml</c>)
     /// to its text, and the imports of <paramref name="entryPath"/> are resolved among them only. Diagnostics show those
-    /// relative paths. A name that is not a relative path to a <c>.yaml</c>/<c>.yml</c> file, or more than
+    /// relative paths. A name that is not a canonical relative path, or more than
     /// <see cref="DefinitionLoaderOptions.MaxSourceFiles"/> files, is reported (SW0009), never thrown.
     /// </summary>
     public DefinitionSet LoadSources(string entryPath, IReadOnlyDictionary<string, string> files)
@@ -144,7 +144,7 @@ public sealed class DefinitionLoader
                     DiagnosticIds.InvalidSourceName,
                     SourceSpan.StartOf(SourceNames.Shown(name)),
                     $"`{SourceNames.Shown(name)}` cannot name a file of the set: {reason}",
-                    "name each file by a relative path ending in .yaml, such as `standard-b2b.yaml` or `packs/bant.yaml`");
+                    "name each file by its relative path, such as `standard-b2b.yaml` or `packs/bant.yaml`");
                 continue;
             }
 
@@ -152,7 +152,13 @@ public sealed class DefinitionLoader
             session.AddText(Path.Combine(root, name), text ?? string.Empty);
         }
 
-        if (SourceNames.RefusalOf(entryPath) is not null || !files.ContainsKey(entryPath))
+        if (files.ContainsKey(entryPath) && SourceNames.RefusalOf(entryPath) is not null)
+        {
+            // Its name is reported above.
+            return Finish(session);
+        }
+
+        if (!files.ContainsKey(entryPath))
         {
             session.Diagnostics.Error(
                 DiagnosticIds.InvalidSourceName,

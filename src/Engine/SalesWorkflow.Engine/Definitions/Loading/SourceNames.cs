@@ -2,7 +2,7 @@ namespace SalesWorkflow.Engine.Definitions.Loading;
 
 /// <summary>
 /// The names a set of in-memory definition texts may use (<see cref="DefinitionLoader.LoadSources"/>): relative paths
-/// with <c>/</c> between folders, ending in <c>.yaml</c> or <c>.yml</c>, each part a plain name except for leading
+/// with <c>/</c> between folders, each part a plain name except for leading
 /// <c>..</c> parts (a process in <c>processes/</c> that imports <c>../packs/bant.yaml</c> is stored with that name).
 /// The names come from whoever uploads the set, so only canonical names pass: two names never mean one file.
 /// </summary>
@@ -48,9 +48,8 @@ internal static class SourceNames
             return "each part of the path is a plain name (no empty part or `.`, and `..` only at the start)";
         }
 
-        return name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : "a definition file ends in .yaml or .yml";
+        // Any extension: an import may name `packs/bant.rules`, and a stored version keeps that name.
+        return null;
     }
 
     /// <summary>The name as a diagnostic shows it: control characters replaced, at most 255 characters.</summary>
