@@ -64,21 +64,8 @@ public sealed class ReadOnlyDatabase : IAsyncDisposable
     }
 
     /// <summary>The whole event log, without the evaluations (reports and backtests read all of it and need none).</summary>
-    public async Task<IReadOnlyList<DealEvent>> ReadAllEventsAsync(CancellationToken cancellationToken = default)
-    {
-        var events = new List<DealEvent>();
-        for (long after = 0; ;)
-        {
-            var page = await Engine.ReadEventsWithoutEvaluationsAsync(after, 10_000, cancellationToken);
-            if (page.Count == 0)
-            {
-                return events;
-            }
-
-            events.AddRange(page);
-            after = page[^1].Sequence;
-        }
-    }
+    public async Task<IReadOnlyList<DealEvent>> ReadAllEventsAsync(CancellationToken cancellationToken = default) =>
+        await EventLog.ReadAllAsync(Engine, cancellationToken: cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();

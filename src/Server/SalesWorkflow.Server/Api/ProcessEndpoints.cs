@@ -26,8 +26,6 @@ internal static class ProcessEndpoints
     /// <summary>The name a single uploaded YAML body is known by in diagnostics.</summary>
     public const string SingleFileName = "process.yaml";
 
-    private const int EventPage = 5_000;
-
     public static void Map(RouteGroupBuilder api)
     {
         var processes = api.MapGroup("/processes").WithTags("Processes");
@@ -173,7 +171,8 @@ internal static class ProcessEndpoints
         {
             var fromProcess = CompiledProcess.Compile(baseline);
             var toProcess = CompiledProcess.Compile(set.Processes[0]);
-            var history = await ReadHistoryAsync(engine, processId, cancellationToken);
+            // Without the stored evaluations: the replay evaluates both versions itself, as salesflow backtest does.
+            var history = await EventLog.ReadAllAsync(engine, e => e.ProcessId == processId, cancellationToken);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var result = await Task.Run(() => Engine.Analytics.Backtest.Run(history, fromProcess, toProcess, cadence, cancellationToken), cancellationToken);
             return format == "markdown"
@@ -183,25 +182,6 @@ internal static class ProcessEndpoints
         finally
         {
             gate.Slot.Release();
-        }
-    }
-
-    /// <summary>Every event of the process's deals, in sequence order, read a page at a time.</summary>
-    private static async Task<List<DealEvent>> ReadHistoryAsync(ISalesWorkflowEngine engine, string processId, CancellationToken cancellationToken)
-    {
-        var history = new List<DealEvent>();
-        var after = 0L;
-        while (true)
-        {
-            // Without the stored evaluations: the replay evaluates both versions itself, as salesflow backtest does.
-            var page = await engine.ReadEventsWithoutEvaluationsAsync(after, EventPage, cancellationToken);
-            if (page.Count == 0)
-            {
-                return history;
-            }
-
-            history.AddRange(page.Where(e => e.ProcessId == processId));
-            after = page[^1].Sequence;
         }
     }
 
