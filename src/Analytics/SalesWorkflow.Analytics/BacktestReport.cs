@@ -104,7 +104,7 @@ public static class BacktestReport
             return true;
         }
 
-        if (!Duration.TryParse(text, out var duration, out var why) || duration.IsBusinessDays || duration.Elapsed <= TimeSpan.Zero)
+        if (!Duration.TryParse(text, out var duration, out var why) || duration.IsOnCalendar || duration.Elapsed <= TimeSpan.Zero)
         {
             error = $"{setting} `{text}` is not a length of elapsed time such as 15m, 1h or 1d ({(why.Length > 0 ? why : "business days and zero do not describe a cadence")})";
             return false;

@@ -1,3 +1,4 @@
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Facts;
 using Xunit;
@@ -19,7 +20,7 @@ public abstract class CommandContractTests : StoreContractTests
         Assert.Equal(CommandStatus.Applied, result.Status);
         Assert.Equal("lead", result.Stage);
         Assert.Equal(DealEventTypes.TrackingStarted, result.Events[0].Type);
-        Assert.Contains(result.Events, e => e.Type == DealEventTypes.TasksCreated);
+        Assert.Contains(result.Events, e => e.Payload is TaskCreated { TaskId: "triage", Stage: "lead", AssigneeRole: "owner" } created && created.DueAt == result.Events[0].At.AddHours(48));
         Assert.All(result.Events, e => Assert.StartsWith("d1:", e.EventId, StringComparison.Ordinal));
         var state = await harness.Engine.GetDealAsync("d1");
         Assert.NotNull(state);

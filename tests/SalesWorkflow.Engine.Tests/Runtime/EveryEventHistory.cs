@@ -8,7 +8,7 @@ namespace SalesWorkflow.Engine.Tests.Runtime;
 /// <summary>
 /// A history recorded through a real engine in which every event type the engine writes occurs at least once: starts,
 /// facts updates, activities, feedback and complaints, checklist items, refused and overridden gates, wins, losses,
-/// reopenings, tasks, risks raised and cleared, escalation levels fired by timers, a version migration. It wrote the
+/// reopenings, tasks created, completed, reassigned and overdue, risks raised and cleared, escalation levels fired by timers, a version migration. It wrote the
 /// committed legacy database (tests/Fixtures/legacy-25b76f2) with main as of 25b76f2, and it keeps checking that the
 /// current engine still writes every type.
 /// </summary>
@@ -74,6 +74,17 @@ internal static class EveryEventHistory
                 Opportunity = new Opportunity { Name = deal, Amount = 90_000 + (d * 30_000), AccountId = "acme", OwnerId = owner, DiscountPercent = d % 5 == 0 ? 25 : 5, Competitors = ["globex", "initech"] },
                 Approvals = d % 4 == 3 ? [new Approval { Id = "a1", Kind = "discount", Granted = true, By = "zhang-wei", At = clock.GetUtcNow() }] : [],
             });
+            // Tasks of first contact: one done, one reassigned next to an ad hoc one; the rest come due while time passes.
+            if (d % 4 == 1)
+            {
+                await Submit(new CompleteTask(Id(), deal, "schedule-meeting") { Note = "meeting booked for Tuesday" });
+            }
+            else if (d % 4 == 3)
+            {
+                await Submit(new ReassignTask(Id(), deal, "schedule-meeting", "zhang-wei") { Note = "li-na is on leave" });
+                await Submit(new CreateTask(Id(), deal, "send-references", "Send two customer references") { DueAt = clock.GetUtcNow().AddDays(2) });
+            }
+
             switch (d % 4)
             {
                 case 0:

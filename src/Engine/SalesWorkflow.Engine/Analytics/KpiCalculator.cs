@@ -539,7 +539,7 @@ internal static class KpiCalculator
             return [.. stages.Select((stage, i) =>
             {
                 var threshold = thresholds[i];
-                var written = threshold is null ? null : threshold.Levels[0].After is { Elapsed.Ticks: 0, BusinessDays: 0 } ? threshold.TimeInStage!.Value.Text : $"{threshold.TimeInStage!.Value.Text} + {threshold.Levels[0].After.Text}";
+                var written = threshold is null ? null : threshold.Levels[0].After.IsZero ? threshold.TimeInStage!.Value.Text : $"{threshold.TimeInStage!.Value.Text} + {threshold.Levels[0].After.Text}";
                 return new StageTime(stage.Id, latest[i].Count, Median(latest[i]), P90(latest[i]), Median(cumulative[i]), P90(cumulative[i]), written, over[i]);
             })];
         }

@@ -55,6 +55,8 @@ internal sealed class TestDeal
 
     public IReadOnlySet<string> ChecklistDone { get; init; } = new HashSet<string>();
 
+    public IReadOnlyList<SalesWorkflow.Sdk.Facts.DealTask> Tasks { get; init; } = [];
+
     public IReadOnlyDictionary<string, DateTimeOffset> ConditionsSince { get; init; } = new Dictionary<string, DateTimeOffset>();
 }
 

@@ -77,6 +77,7 @@ internal static class DiagnosticIds
     public const string ConditionEnumValue = "SW2010";
     public const string ConditionCompile = "SW2011";
     public const string ConditionUnknownPluginResult = "SW2012";
+    public const string ConditionUnknownTask = "SW2013";
 
     // SW3xxx: process test files.
     public const string TestProcessNotFound = "SW3001";

@@ -233,6 +233,7 @@ public static class DealEvaluator
         new(process.Id, process.Version, deal.Stage, deal.EnteredStageAt, now, process.Definition.Calendar, deal.ChecklistDone)
         {
             StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
+            Tasks = deal.Tasks,
         };
 
     /// <summary>The error a condition throws on the final facts, or null when it evaluates.</summary>

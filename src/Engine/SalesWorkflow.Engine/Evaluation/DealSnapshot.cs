@@ -44,6 +44,9 @@ public sealed class DealSnapshot
     /// <summary>Checklist items of the stage already done.</summary>
     public IReadOnlySet<string> ChecklistDone { get; init; } = new HashSet<string>();
 
+    /// <summary>The tasks of the stage entry, open and done.</summary>
+    public IReadOnlyList<DealTask> Tasks { get; init; } = [];
+
     /// <summary>For condition-triggered escalations: since when each condition has been true (kept by the runtime).</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> ConditionsSince { get; init; } = new Dictionary<string, DateTimeOffset>();
 }

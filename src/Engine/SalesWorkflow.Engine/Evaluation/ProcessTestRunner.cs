@@ -118,6 +118,7 @@ public static class ProcessTestRunner
         Stage = given.Stage,
         EnteredStageAt = given.EnteredStageAt,
         ChecklistDone = given.ChecklistDone,
+        Tasks = given.Tasks,
         ConditionsSince = given.ConditionsSince,
     };
 

@@ -30,6 +30,10 @@ namespace SalesWorkflow.Engine.Events;
 [JsonDerivedType(typeof(DealLost), DealEventTypes.DealLost)]
 [JsonDerivedType(typeof(DealReopened), DealEventTypes.DealReopened)]
 [JsonDerivedType(typeof(TasksCreated), DealEventTypes.TasksCreated)]
+[JsonDerivedType(typeof(TaskCreated), DealEventTypes.TaskCreated)]
+[JsonDerivedType(typeof(TaskCompleted), DealEventTypes.TaskCompleted)]
+[JsonDerivedType(typeof(TaskOverdue), DealEventTypes.TaskOverdue)]
+[JsonDerivedType(typeof(TaskReassigned), DealEventTypes.TaskReassigned)]
 [JsonDerivedType(typeof(RiskRaised), DealEventTypes.RiskRaised)]
 [JsonDerivedType(typeof(RiskCleared), DealEventTypes.RiskCleared)]
 [JsonDerivedType(typeof(EscalationRaised), DealEventTypes.EscalationRaised)]
@@ -176,8 +180,26 @@ public sealed record DealLost(string? Reason, string? Note, string From, decimal
 /// <summary>A lost deal was reopened (<c>deal-reopened</c>) back to the stage it was lost from; <see cref="Reason"/> is the loss reason it had.</summary>
 public sealed record DealReopened(string To, string? Note, string? Reason) : DealEventPayload;
 
-/// <summary>Tasks were created on entering a stage (<c>tasks-created</c>).</summary>
+/// <summary>
+/// Tasks were created on entering a stage (<c>tasks-created</c>): written by engines before 2026-12-04, which did not
+/// track tasks further. Readers take each task as a <see cref="TaskCreated"/>; the engine now writes one of those per task.
+/// </summary>
 public sealed record TasksCreated(string Stage, IReadOnlyList<StoredTask> Tasks) : DealEventPayload;
+
+/// <summary>
+/// A task was created (<c>task-created</c>): one of the stage's <c>tasks:</c> on entering it, or an ad hoc task
+/// (<see cref="AdHoc"/>). <see cref="AssigneeRole"/> is the role that does it; <see cref="AssignedTo"/> the person, when known.
+/// </summary>
+public sealed record TaskCreated(string TaskId, string Stage, IReadOnlyDictionary<string, string> Title, string AssigneeRole, string? AssignedTo, DateTimeOffset? DueAt, bool AdHoc) : DealEventPayload;
+
+/// <summary>A task was completed (<c>task-completed</c>); <see cref="OnTime"/> when by its due moment (or it had none).</summary>
+public sealed record TaskCompleted(string TaskId, string Stage, DateTimeOffset? DueAt, bool OnTime, string? Note) : DealEventPayload;
+
+/// <summary>A task came due while open (<c>task-overdue</c>): written once, by its timer, at <see cref="DueAt"/>.</summary>
+public sealed record TaskOverdue(string TaskId, string Stage, DateTimeOffset DueAt, string AssigneeRole, string? AssignedTo) : DealEventPayload;
+
+/// <summary>A task was given to another person (<c>task-reassigned</c>).</summary>
+public sealed record TaskReassigned(string TaskId, string Stage, string? From, string To, string? Note) : DealEventPayload;
 
 /// <summary>A stage task: its id, title by language, who it is for (a role such as owner or manager) and when it is due.</summary>
 public sealed record StoredTask(string Id, IReadOnlyDictionary<string, string> Title, string Assignee, DateTimeOffset? Due);

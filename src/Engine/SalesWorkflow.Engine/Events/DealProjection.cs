@@ -17,6 +17,7 @@ public sealed class DealProjection
     private readonly List<Approval> _approvals = [];
     private readonly List<Feedback> _feedback = [];
     private readonly HashSet<string> _checklist = new(StringComparer.Ordinal);
+    private readonly List<DealTask> _tasks = [];
     private readonly HashSet<string> _openRisks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _escalationLevels = new(StringComparer.Ordinal);
 
@@ -71,6 +72,9 @@ public sealed class DealProjection
     /// <summary>Checklist items done in the current stage.</summary>
     public IReadOnlySet<string> ChecklistDone => _checklist;
 
+    /// <summary>The tasks of the current stage entry, open and done.</summary>
+    public IReadOnlyList<DealTask> Tasks => _tasks;
+
     /// <summary>Risks raised and not cleared.</summary>
     public IReadOnlySet<string> OpenRisks => _openRisks;
 
@@ -111,6 +115,37 @@ public sealed class DealProjection
                 break;
             case ChecklistItemCompleted { Item: { } item }:
                 _checklist.Add(item);
+                break;
+            case TaskCreated created:
+                _tasks.RemoveAll(t => t.Id == created.TaskId);
+                _tasks.Add(new DealTask
+                {
+                    Id = created.TaskId,
+                    Stage = created.Stage,
+                    Title = created.Title,
+                    AssigneeRole = created.AssigneeRole,
+                    AssignedTo = created.AssignedTo,
+                    CreatedAt = e.At,
+                    DueAt = created.DueAt,
+                    AdHoc = created.AdHoc,
+                });
+                break;
+            case TasksCreated legacy:
+                foreach (var task in legacy.Tasks ?? [])
+                {
+                    _tasks.RemoveAll(t => t.Id == task.Id);
+                    _tasks.Add(new DealTask { Id = task.Id, Stage = legacy.Stage, Title = task.Title, AssigneeRole = task.Assignee, CreatedAt = e.At, DueAt = task.Due });
+                }
+
+                break;
+            case TaskCompleted completed:
+                UpdateTask(completed.TaskId, t => t with { CompletedAt = e.At, CompletedBy = e.Actor });
+                break;
+            case TaskOverdue overdue:
+                UpdateTask(overdue.TaskId, t => t with { OverdueAt = e.At });
+                break;
+            case TaskReassigned reassigned:
+                UpdateTask(reassigned.TaskId, t => t with { AssignedTo = reassigned.To });
                 break;
             case StageChanged or DealReopened when e.Stage != Stage:
                 EnterStage(e.Stage, e.At);
@@ -159,6 +194,7 @@ public sealed class DealProjection
         Stage = Stage,
         EnteredStageAt = EnteredStageAt.Value,
         ChecklistDone = _checklist,
+        Tasks = _tasks,
     };
 
     private void EnterStage(string stage, DateTimeOffset at)
@@ -166,7 +202,17 @@ public sealed class DealProjection
         Stage = stage;
         EnteredStageAt = at;
         _checklist.Clear();
+        _tasks.Clear();
         _escalationLevels.Clear();
+    }
+
+    private void UpdateTask(string id, Func<DealTask, DealTask> update)
+    {
+        var index = _tasks.FindIndex(t => t.Id == id);
+        if (index >= 0)
+        {
+            _tasks[index] = update(_tasks[index]);
+        }
     }
 
     private void Facts(StoredOpportunity? opportunity, StoredAccount? account, StoredOwner? owner, IReadOnlyList<StoredContact>? contacts, IReadOnlyList<StoredApproval>? approvals)

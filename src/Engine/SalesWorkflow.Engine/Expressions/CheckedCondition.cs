@@ -17,6 +17,9 @@ internal sealed class CheckedCondition
     /// <summary>Ids the condition reads through <c>Met("…")</c> (reported by plugins' C# rules), with the offset of each literal.</summary>
     public IReadOnlyList<(string CriterionId, int Offset)> MetReferences { get; init; } = [];
 
+    /// <summary>Task ids the condition reads through <c>TaskDone("…")</c> or <c>TaskOverdue("…")</c>, with the offset of each literal.</summary>
+    public IReadOnlyList<(string TaskId, int Offset)> TaskReferences { get; init; } = [];
+
     /// <summary>Every fact declaration any term reads, in pattern order.</summary>
     public IReadOnlyList<FactDeclaration> Declarations =>
         [.. FactDeclarations.All.Where(d => Terms.Any(t => t.Declarations.Contains(d)))];

@@ -54,10 +54,11 @@ internal static partial class ConditionChecker
         var terms = new List<CheckedTerm>();
         var risks = new List<(string, int)>();
         var met = new List<(string, int)>();
+        var tasks = new List<(string, int)>();
         var ok = true;
         foreach (var term in scan.Terms)
         {
-            var checkedTerm = CheckTerm(source, term.Start, text[term.Start..term.End], scope, diagnostics, risks, met, undeclaredNamespaces);
+            var checkedTerm = CheckTerm(source, term.Start, text[term.Start..term.End], scope, diagnostics, (risks, met, tasks), undeclaredNamespaces);
             if (checkedTerm is null)
             {
                 ok = false;
@@ -68,10 +69,17 @@ internal static partial class ConditionChecker
             }
         }
 
-        return ok ? new CheckedCondition { Source = source, Terms = terms, RiskReferences = risks, MetReferences = met } : null;
+        return ok ? new CheckedCondition { Source = source, Terms = terms, RiskReferences = risks, MetReferences = met, TaskReferences = tasks } : null;
     }
 
-    private static CheckedTerm? CheckTerm(ConditionSource source, int offset, string text, ConditionScope scope, DiagnosticBag diagnostics, List<(string, int)> risks, List<(string, int)> met, IReadOnlyDictionary<string, string>? undeclaredNamespaces)
+    private static CheckedTerm? CheckTerm(
+        ConditionSource source,
+        int offset,
+        string text,
+        ConditionScope scope,
+        DiagnosticBag diagnostics,
+        (List<(string, int)> Risks, List<(string, int)> Met, List<(string, int)> Tasks) references,
+        IReadOnlyDictionary<string, string>? undeclaredNamespaces)
     {
         void Report(string code, int at, int length, string message, string? hint) =>
             diagnostics.Error(code, source.SpanOf(offset + at, offset + at + Math.Max(1, length)), message, hint);
@@ -161,7 +169,7 @@ internal static partial class ConditionChecker
                 return null;
             }
 
-            risks.Add((riskId, offset + at));
+            references.Risks.Add((riskId, offset + at));
         }
 
         foreach (var (criterionId, at) in LiteralIds(nameof(ConditionFunctions.Met), parsed.Body, scopeParameter, text, scope))
@@ -172,7 +180,21 @@ internal static partial class ConditionChecker
                 return null;
             }
 
-            met.Add((criterionId, offset + at));
+            references.Met.Add((criterionId, offset + at));
+        }
+
+        foreach (var function in (string[])[nameof(ConditionFunctions.TaskDone), nameof(ConditionFunctions.TaskOverdue)])
+        {
+            foreach (var (taskId, at) in LiteralIds(function, parsed.Body, scopeParameter, text, scope))
+            {
+                if (taskId is null)
+                {
+                    Report(DiagnosticIds.ConditionForbidden, at, function.Length, $"`{function}` takes the id of a stage task as a literal text", $"write `{function}(\"task-id\")`");
+                    return null;
+                }
+
+                references.Tasks.Add((taskId, offset + at));
+            }
         }
 
         try

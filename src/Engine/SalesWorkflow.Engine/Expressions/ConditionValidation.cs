@@ -60,6 +60,7 @@ internal static class ConditionValidation
 
         ok &= CheckRiskReferences(process, plugins, checkedConditions, diagnostics);
         ok &= CheckMetReferences(plugins, checkedConditions, diagnostics);
+        ok &= CheckTaskReferences(process, checkedConditions, diagnostics);
         if (ok)
         {
             process.CheckedConditions = checkedConditions;
@@ -130,6 +131,29 @@ internal static class ConditionValidation
         }
 
         return true;
+    }
+
+    private static bool CheckTaskReferences(ProcessDefinition process, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)
+    {
+        var ok = true;
+        var taskIds = process.Stages.SelectMany(s => s.Tasks).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var (source, condition) in conditions)
+        {
+            foreach (var (taskId, offset) in condition.TaskReferences)
+            {
+                if (!taskIds.Contains(taskId))
+                {
+                    ok = false;
+                    diagnostics.Error(
+                        DiagnosticIds.ConditionUnknownTask,
+                        source.SpanOf(offset, offset + taskId.Length + 2),
+                        $"no stage of the process has a task `{taskId}`",
+                        Suggestions.DidYouMean(taskId, taskIds) ?? "conditions read the tasks a stage declares under `tasks:`");
+                }
+            }
+        }
+
+        return ok;
     }
 
     private static bool CheckMetReferences(PluginScope plugins, Dictionary<ConditionSource, CheckedCondition> conditions, DiagnosticBag diagnostics)

@@ -18,7 +18,7 @@ internal static class FactDeclarations
     public static readonly FactDeclaration Opportunity = new("Opportunity", typeof(Opportunity), false, "The deal.");
     public static readonly FactDeclaration Account = new("Account", typeof(Account), false, "The customer account, with credit and payment data.");
     public static readonly FactDeclaration Owner = new("Owner", typeof(Owner), false, "The sales rep who owns the deal.");
-    public static readonly FactDeclaration Deal = new("Deal", typeof(DealContext), false, "Where the deal stands: `Stage`, `EnteredStageAt`, `DaysInStage`, `BusinessDaysInStage`, `ChecklistDone`.");
+    public static readonly FactDeclaration Deal = new("Deal", typeof(DealContext), false, "Where the deal stands: `Stage`, `EnteredStageAt`, `DaysInStage`, `BusinessDaysInStage`, `ChecklistDone`, `Tasks`.");
     public static readonly FactDeclaration Contacts = new("Contacts", typeof(Contact), true, "People at the customer.");
     public static readonly FactDeclaration Activities = new("Activities", typeof(Activity), true, "What the rep did: calls, meetings, visits, e-mails, demos, proposals, contracts.");
     public static readonly FactDeclaration ActivityTotals = new("ActivityTotals", typeof(Runtime.ActivityTotals), false, "Totals over every activity logged (read through `ActivityCount`, `HasActivity`, `HasOutcome`, `LastActivityAt`, `LastContactAt`).");

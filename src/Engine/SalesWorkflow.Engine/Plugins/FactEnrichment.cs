@@ -143,6 +143,7 @@ internal sealed class FactEnrichment(IReadOnlyList<(string Plugin, IFactEnricher
             Stage = snapshot.Stage,
             EnteredStageAt = snapshot.EnteredStageAt,
             ChecklistDone = snapshot.ChecklistDone,
+            Tasks = snapshot.Tasks,
             ConditionsSince = snapshot.ConditionsSince,
         }, incidents);
     }

@@ -3,6 +3,7 @@ using SalesWorkflow.Engine.Evaluation;
 using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Sdk.Facts;
 
 namespace SalesWorkflow.Engine.Runtime;
 
@@ -13,6 +14,12 @@ namespace SalesWorkflow.Engine.Runtime;
 /// </summary>
 internal sealed class Change(InstanceRecord instance, CompiledProcess process, string commandId, DateTimeOffset now, FactEnrichment? enrichment = null)
 {
+    /// <summary>
+    /// A task's overdue timer lives with the escalation timers, keyed by this prefix and the task id (escalation ids
+    /// are kebab-case, so they never hold a colon): it fires exactly once the same way, and goes with the stage entry.
+    /// </summary>
+    public const string TaskTimerPrefix = "task:";
+
     private readonly List<NewEvent> _events = [];
     private readonly List<TimerRecord> _newTimers = [];
     private readonly List<string> _cancelTimersOf = [];
@@ -139,6 +146,7 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         instance.EnteredStageAt = now;
         instance.StageEpoch++;
         instance.ChecklistDone.Clear();
+        instance.Tasks.Clear();
         instance.ConditionsSince.Clear();
         instance.EscalationLevels.Clear();
         instance.Status = stage.Kind switch
@@ -158,9 +166,18 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
             Event(new DealWon(stage.Id, from, instance.Opportunity.Amount, (now - instance.CreatedAt).TotalDays), null);
         }
 
-        if (stage.Tasks.Count > 0)
+        foreach (var task in stage.Tasks)
         {
-            Event(new TasksCreated(stage.Id, [.. stage.Tasks.Select(t => new StoredTask(t.Id, t.Title.Values, t.Assignee, t.Due?.AddTo(now, process.Definition.Calendar)))]), null);
+            AddTask(new DealTask
+            {
+                Id = task.Id,
+                Stage = stage.Id,
+                Title = task.Title.Values,
+                AssigneeRole = task.Assignee,
+                AssignedTo = PersonIn(task.Assignee),
+                CreatedAt = now,
+                DueAt = task.Due?.AddTo(now, process.Definition.Calendar),
+            });
         }
 
         ScheduleTimeEscalations(stage);
@@ -186,7 +203,49 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         }
 
         ScheduleTimeEscalations(stage);
+        foreach (var task in instance.Tasks.Where(t => !t.IsDone && t.OverdueAt is null && t.DueAt is not null))
+        {
+            ScheduleTaskTimer(task);
+        }
     }
+
+    /// <summary>Adds a task to the stage entry: its <c>task-created</c> event, and its overdue timer when it has a due moment.</summary>
+    public void AddTask(DealTask task)
+    {
+        instance.Tasks.Add(task);
+        Event(new TaskCreated(task.Id, task.Stage, task.Title, task.AssigneeRole, task.AssignedTo, task.DueAt, task.AdHoc), null);
+        if (task.DueAt is not null)
+        {
+            ScheduleTaskTimer(task);
+        }
+    }
+
+    /// <summary>Cancels the overdue timer of a task (it was completed before it came due).</summary>
+    public void CancelTaskTimer(string taskId)
+    {
+        var key = TaskTimerPrefix + taskId;
+        _newTimers.RemoveAll(t => t.EscalationId == key);
+        if (!_cancelTimersOf.Contains(key))
+        {
+            _cancelTimersOf.Add(key);
+        }
+    }
+
+    /// <summary>
+    /// The person a role stands for on this deal, where the deal's facts say: the owner, or the owner's manager; null
+    /// for another role (the host's directory or notification plugin resolves those).
+    /// </summary>
+    public string? PersonIn(string role) => role switch
+    {
+        "owner" => NonEmpty(instance.Owner.Id) ?? NonEmpty(instance.Opportunity.OwnerId),
+        "manager" => NonEmpty(instance.Owner.ManagerId),
+        _ => null,
+    };
+
+    private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+
+    private void ScheduleTaskTimer(DealTask task) =>
+        _newTimers.Add(new TimerRecord(instance.DealId, TaskTimerPrefix + task.Id, 0, task.DueAt!.Value, instance.StageEpoch));
 
     /// <summary>With <c>autoAdvance</c>, moves on as long as the gate passes.</summary>
     public void AutoAdvance()

@@ -53,6 +53,9 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             OverrideGate gate => Advance(change, gate.ToStage, gate),
             Reopen reopen => Reopen(change, reopen),
             MigrateVersion migrate => Migrate(change, migrate),
+            CreateTask task => StageTasks.Create(change, task),
+            CompleteTask task => StageTasks.Complete(change, task),
+            ReassignTask task => StageTasks.Reassign(change, task),
             _ => Reject(command, instance, "invalid-command", $"Unknown command type {command.GetType().Name}."),
         };
     }
@@ -67,8 +70,15 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         var change = new Change(instance, process, $"timer:{instance.DealId}:{timers[0].Id}", now, enrichment);
+        var tasksCameDue = false;
         foreach (var timer in timers.OrderBy(t => t.DueAt).ThenBy(t => t.Level))
         {
+            if (timer.EscalationId.StartsWith(Change.TaskTimerPrefix, StringComparison.Ordinal))
+            {
+                tasksCameDue |= timer.StageEpoch == instance.StageEpoch && StageTasks.CameDue(change, timer.EscalationId[Change.TaskTimerPrefix.Length..], timer.DueAt);
+                continue;
+            }
+
             var escalation = process.Definition.Escalations.FirstOrDefault(e => e.Id == timer.EscalationId);
             if (escalation is null || timer.StageEpoch != instance.StageEpoch || timer.Level > escalation.Levels.Count ||
                 (escalation.Condition is not null && !instance.ConditionsSince.ContainsKey(escalation.Id)))
@@ -93,6 +103,12 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
                 StageEnteredAt = instance.EnteredStageAt,
                 Message = message.Values,
             });
+        }
+
+        if (tasksCameDue)
+        {
+            // An overdue task changes what conditions read (TaskOverdue): risks and condition escalations follow now.
+            change.Reevaluate();
         }
 
         return change.Events.Count == 0 ? null : change.Finish(recordInLedger: false);
@@ -461,7 +477,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         Incidents = [],
     };
 
-    private static Decision Reject(Change change, string code, string message) =>
+    internal static Decision Reject(Change change, string code, string message) =>
         Reject(change.CommandId, change.Instance.DealId, change.Instance, code, message);
 
     private static Decision Reject(DealCommand command, InstanceRecord? instance, string code, string message) =>

@@ -157,3 +157,42 @@ public sealed record Reopen(string CommandId, string DealId) : DealCommand(Comma
 /// <param name="DealId">The deal id.</param>
 /// <param name="ToVersion">The target version.</param>
 public sealed record MigrateVersion(string CommandId, string DealId, int ToVersion) : DealCommand(CommandId, DealId);
+
+/// <summary>
+/// Creates an ad hoc task in the deal's current stage (tasks of the stage's <c>tasks:</c> are created on entry). Like
+/// those, it belongs to the stage entry: it fires <c>task-overdue</c> once at <see cref="DueAt"/> while open, and leaving
+/// the stage ends it.
+/// </summary>
+/// <param name="CommandId">Unique id of this request.</param>
+/// <param name="DealId">The deal id.</param>
+/// <param name="TaskId">The task id, unique among the tasks of the stage entry (lower-case kebab-case, as ids in YAML).</param>
+/// <param name="Title">What to do.</param>
+public sealed record CreateTask(string CommandId, string DealId, string TaskId, string Title) : DealCommand(CommandId, DealId)
+{
+    /// <summary>When it is due; null for no due date.</summary>
+    public DateTimeOffset? DueAt { get; init; }
+
+    /// <summary>The person it is for; null for the deal's owner.</summary>
+    public string? AssignTo { get; init; }
+}
+
+/// <summary>Completes an open task of the current stage entry; completing it by its due moment counts as on time.</summary>
+/// <param name="CommandId">Unique id of this request.</param>
+/// <param name="DealId">The deal id.</param>
+/// <param name="TaskId">The task id.</param>
+public sealed record CompleteTask(string CommandId, string DealId, string TaskId) : DealCommand(CommandId, DealId)
+{
+    /// <summary>A note for the audit trail (what was done).</summary>
+    public string? Note { get; init; }
+}
+
+/// <summary>Gives an open task of the current stage entry to another person; its due moment stays.</summary>
+/// <param name="CommandId">Unique id of this request.</param>
+/// <param name="DealId">The deal id.</param>
+/// <param name="TaskId">The task id.</param>
+/// <param name="AssignTo">The person it is for now.</param>
+public sealed record ReassignTask(string CommandId, string DealId, string TaskId, string AssignTo) : DealCommand(CommandId, DealId)
+{
+    /// <summary>Why, for the audit trail.</summary>
+    public string? Note { get; init; }
+}

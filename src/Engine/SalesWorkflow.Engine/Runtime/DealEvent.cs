@@ -44,8 +44,20 @@ public static class DealEventTypes
     /// <summary>A lost deal was reopened (data: back to stage).</summary>
     public const string DealReopened = "deal-reopened";
 
-    /// <summary>Tasks were created on stage entry (data: tasks with due times).</summary>
+    /// <summary>Tasks were created on stage entry (data: tasks with due times); written before 2026-12-04, now <see cref="TaskCreated"/>.</summary>
     public const string TasksCreated = "tasks-created";
+
+    /// <summary>A task was created, from the stage or ad hoc (data: task id, stage, title, assignee, due).</summary>
+    public const string TaskCreated = "task-created";
+
+    /// <summary>A task was completed (data: task id, stage, due, on time).</summary>
+    public const string TaskCompleted = "task-completed";
+
+    /// <summary>An open task came due (data: task id, stage, due, assignee); written once, by its timer.</summary>
+    public const string TaskOverdue = "task-overdue";
+
+    /// <summary>A task was given to another person (data: task id, from, to).</summary>
+    public const string TaskReassigned = "task-reassigned";
 
     /// <summary>A risk was raised (data: risk id, category, severity, weight).</summary>
     public const string RiskRaised = "risk-raised";

@@ -70,6 +70,9 @@ public sealed record DealState
     /// <summary>Checklist items of the current stage done.</summary>
     public required IReadOnlySet<string> ChecklistDone { get; init; }
 
+    /// <summary>The tasks of the current stage entry, open and done.</summary>
+    public IReadOnlyList<DealTask> Tasks { get; init; } = [];
+
     /// <summary>Since when each condition-triggered escalation's condition holds.</summary>
     public required IReadOnlyDictionary<string, DateTimeOffset> ConditionsSince { get; init; }
 
@@ -105,6 +108,7 @@ public sealed record DealState
         Stage = Stage,
         EnteredStageAt = EnteredStageAt,
         ChecklistDone = ChecklistDone,
+        Tasks = Tasks,
         ConditionsSince = ConditionsSince,
     };
 }

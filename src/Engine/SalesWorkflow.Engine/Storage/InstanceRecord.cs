@@ -50,6 +50,9 @@ internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDes
 
     public HashSet<string> ChecklistDone { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The tasks of the current stage entry (empty in a state written before tasks were tracked).</summary>
+    public List<DealTask> Tasks { get; set; } = [];
+
     public Dictionary<string, DateTimeOffset> ConditionsSince { get; set; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, int> EscalationLevels { get; set; } = new(StringComparer.Ordinal);
@@ -104,6 +107,7 @@ internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDes
         Stage = Stage,
         EnteredStageAt = EnteredStageAt,
         ChecklistDone = ChecklistDone,
+        Tasks = Tasks,
         ConditionsSince = ConditionsSince,
     };
 
@@ -126,6 +130,7 @@ internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDes
         Approvals = Approvals,
         Feedback = Feedback,
         ChecklistDone = ChecklistDone,
+        Tasks = Tasks,
         ConditionsSince = ConditionsSince,
         EscalationLevels = EscalationLevels,
         LastEvaluation = LastEvaluation,

@@ -68,6 +68,23 @@ public sealed class DealContext
     /// <summary>Checklist items of the current stage already done.</summary>
     public IReadOnlySet<string> ChecklistDone { get; }
 
+    /// <summary>The tasks of the current stage entry, done and open (<see cref="DealTask"/>).</summary>
+    public IReadOnlyList<DealTask> Tasks { get; init; } = [];
+
+    /// <summary>The task of the current stage entry with this id, or null.</summary>
+    public DealTask? FindTask(string id)
+    {
+        foreach (var task in Tasks)
+        {
+            if (task.Id == id)
+            {
+                return task;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Days (with fractions) since the deal entered its stage.</summary>
     public double DaysInStage => (Now - EnteredStageAt).TotalDays;
 

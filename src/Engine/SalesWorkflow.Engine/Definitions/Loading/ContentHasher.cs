@@ -64,6 +64,12 @@ internal static class ContentHasher
             Strings(w, "weekend", p.Calendar.Weekend.Order().Select(d => d.ToString()));
             Strings(w, "holidays", p.Calendar.Holidays.Order().Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
             Strings(w, "workdays", p.Calendar.Workdays.Order().Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+            if (p.Calendar.Opens != BusinessCalendar.DefaultOpens || p.Calendar.Closes != BusinessCalendar.DefaultCloses)
+            {
+                // Only when not the default, so that processes written before working hours keep their stored hashes.
+                w.WriteString("workingHours", p.Calendar.Opens.ToString("HH:mm", CultureInfo.InvariantCulture) + "-" + p.Calendar.Closes.ToString("HH:mm", CultureInfo.InvariantCulture));
+            }
+
             w.WriteEndObject();
             w.WriteStartArray("fields");
             foreach (var f in p.Fields.OrderBy(f => f.On).ThenBy(f => f.Id, StringComparer.Ordinal))

@@ -161,10 +161,6 @@ internal sealed partial class ProcessBuilder
         return escalations;
     }
 
-    private static int Compare(Duration a, Duration b)
-    {
-        // Business days and elapsed time compare by their nominal length (a business day ≈ 1.4 calendar days).
-        static double Days(Duration d) => d.IsBusinessDays ? d.BusinessDays * 7.0 / 5.0 : d.Elapsed.TotalDays;
-        return Days(a).CompareTo(Days(b));
-    }
+    // Business days and hours and elapsed time compare by their nominal length (a business day ≈ 1.4 calendar days).
+    private int Compare(Duration a, Duration b) => a.NominalDays(ProcessCalendar).CompareTo(b.NominalDays(ProcessCalendar));
 }

@@ -16,6 +16,7 @@ internal sealed partial class ProcessBuilder
     private readonly NodeReader _read;
     private readonly DiagnosticBag _diagnostics;
     private readonly YamlMapping _root;
+    private BusinessCalendar? _calendar;
 
     public ProcessBuilder(LoadSession session, ParsedFile file)
     {
@@ -84,7 +85,7 @@ internal sealed partial class ProcessBuilder
             Languages = [.. _read.Scalars(_root, "languages").Select(s => s.Value)],
             Currency = currency,
             Owner = _read.String(_root, "owner"),
-            Calendar = BuildCalendar(),
+            Calendar = ProcessCalendar,
             Imports = imports,
             Plugins = plugins,
             Fields = fields,
@@ -188,6 +189,9 @@ internal sealed partial class ProcessBuilder
         };
     }
 
+    /// <summary>The process's calendar, built (and its diagnostics reported) on first use.</summary>
+    private BusinessCalendar ProcessCalendar => _calendar ??= BuildCalendar();
+
     private BusinessCalendar BuildCalendar()
     {
         if (_read.Node(_root, "calendar") is not YamlMapping map)
@@ -210,7 +214,18 @@ internal sealed partial class ProcessBuilder
                 "remove it from one of the lists");
         }
 
-        return new BusinessCalendar(zone, weekend, holidays, workdays);
+        if (weekend.Count == 7 && workdays.Count == 0)
+        {
+            _diagnostics.Error(DiagnosticIds.InvalidValue, NodeReader.SpanOf(map, "weekend"), "every day of the week is a weekend day, so no day is a business day", "leave at least one day out of `weekend`, or list make-up `workdays`");
+        }
+
+        var (opens, closes) = (BusinessCalendar.DefaultOpens, BusinessCalendar.DefaultCloses);
+        if (map["workingHours"] is YamlScalar hours && !BusinessCalendar.TryParseWorkingHours(hours.Value, out opens, out closes))
+        {
+            _diagnostics.Error(DiagnosticIds.InvalidValue, hours.Span, $"`{PrintableText.Escape(hours.Value)}` is not a span of working hours", "write the opening and closing time of a business day, 24-hour clock: `09:00-18:00`");
+        }
+
+        return new BusinessCalendar(zone, weekend, holidays, workdays, opens, closes);
     }
 
     private HashSet<DateOnly> Dates(YamlMapping map, string key) =>

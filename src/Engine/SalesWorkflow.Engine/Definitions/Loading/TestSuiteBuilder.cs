@@ -231,6 +231,13 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
                 Text = _read.String(c, "text") ?? string.Empty,
             })],
             ChecklistDone = _read.Scalars(given, "checklist").Select(s => s.Value).ToHashSet(StringComparer.Ordinal),
+            Tasks = [.. _read.Mappings(given, "tasks").Select(t => new DealTask
+            {
+                Id = _read.String(t, "id") ?? string.Empty,
+                Stage = stage,
+                DueAt = _read.DateTime(t, "dueAt"),
+                CompletedAt = _read.DateTime(t, "completedAt"),
+            })],
             ConditionsSince = conditionsSince,
         };
     }

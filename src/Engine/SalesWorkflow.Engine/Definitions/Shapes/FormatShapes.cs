@@ -159,7 +159,8 @@ internal static class FormatShapes
         .Optional("timeZone", new ScalarShape(ScalarType.TimeZone, "IANA time zone."), "Time zone in which days start (default `UTC`).")
         .Optional("weekend", new ListShape(new ScalarShape(ScalarType.Enum, "A day of the week.") { Values = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] }, "Weekend days."), "Days that are not business days (default Saturday and Sunday).")
         .Optional("holidays", new ListShape(DateValue, "Dates."), "Dates that are not business days.")
-        .Optional("workdays", new ListShape(DateValue, "Dates."), "Weekend dates that are business days (make-up workdays).");
+        .Optional("workdays", new ListShape(DateValue, "Dates."), "Weekend dates that are business days (make-up workdays).")
+        .Optional("workingHours", new ScalarShape(ScalarType.Text, "Opening and closing time, e.g. `09:00-18:00`."), "The working hours of a business day, in the calendar's time zone, for business-hour durations such as `16bh` (default `09:00-18:00`).");
 
     public static readonly ObjectShape Process = new ObjectShape("process", "A sales process definition.")
         .Required("format", FormatValue, "Format version; always `1`.")
@@ -281,6 +282,11 @@ internal static class FormatShapes
         .Optional("openDeals", Count, "Open deals the rep owns.")
         .Optional("lastActiveAt", DateTimeValue, "Last time the rep logged anything.");
 
+    public static readonly ObjectShape TaskFacts = new ObjectShape("task facts", "A task of the stage entry, as a test gives it.")
+        .Required("id", Id, "The task id.")
+        .Optional("dueAt", DateTimeValue, "When it is due.")
+        .Optional("completedAt", DateTimeValue, "When it was completed; leave out for an open task.");
+
     public static readonly ObjectShape TestGiven = new ObjectShape("test facts", "The deal a test evaluates.")
         .Required("stage", Id, "The stage the deal is in.")
         .Required("now", DateTimeValue, "The evaluation time.")
@@ -293,6 +299,7 @@ internal static class FormatShapes
         .Optional("approvals", new ListShape(ApprovalFacts, "Approvals."), "Approvals.")
         .Optional("feedback", new ListShape(FeedbackFacts, "Feedback."), "Customer feedback.")
         .Optional("checklist", new ListShape(Id, "Checklist item ids."), "Checklist items of the stage already done.")
+        .Optional("tasks", new ListShape(TaskFacts, "Tasks."), "Tasks of the stage entry, done or open (for `TaskDone` and `TaskOverdue`).")
         .Optional("conditionsSince", new MapShape(DateTimeValue, "When condition-triggered escalations started.", "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "an escalation id"), "For condition-triggered escalations: since when the condition has been true.");
 
     public static readonly ObjectShape ExpectedEscalation = new ObjectShape("expected escalation", "An escalation level the test expects to be due.")

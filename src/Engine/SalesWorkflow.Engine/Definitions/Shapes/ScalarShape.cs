@@ -51,7 +51,7 @@ internal sealed partial class ScalarShape(ScalarType type, string description) :
         ScalarType.Integer => Range("a whole number"),
         ScalarType.Number => Range("a number"),
         ScalarType.Boolean => "`true` or `false`",
-        ScalarType.Duration => "a duration such as `36h`, `14d`, `2w`, `1d12h` or `5bd` (business days)",
+        ScalarType.Duration => "a duration such as `36h`, `14d`, `2w`, `1d12h`, `5bd` (business days) or `16bh` (business hours)",
         ScalarType.Date => "a date such as `2026-03-31`",
         ScalarType.DateTime => "a date and time such as `2026-03-31T09:00:00+08:00`",
         ScalarType.ShareOrAmount => "a share such as `25%` or an amount such as `1500000`",
@@ -125,7 +125,7 @@ internal sealed partial class ScalarShape(ScalarType type, string description) :
                         : null);
             case ScalarType.Duration:
                 return Duration.TryParse(text, out _, out var durationError) ? null
-                    : ($"`{text}` is not a valid duration: {durationError}", "write a whole number and a unit: `m` minutes, `h` hours, `d` days, `w` weeks, `bd` business days; e.g. `36h`, `14d`, `1d12h`, `5bd`");
+                    : ($"`{text}` is not a valid duration: {durationError}", "write a whole number and a unit: `m` minutes, `h` hours, `d` days, `w` weeks, `bd` business days, `bh` business hours; e.g. `36h`, `14d`, `1d12h`, `5bd`, `16bh`");
             case ScalarType.Date:
                 return TryParseDate(text, out _) ? null
                     : ($"expected {Expected}, found {Describe(scalar)}", "dates are written year-month-day: `2026-03-31`");
