@@ -13,6 +13,7 @@ using SalesWorkflow.Tests;
 //        <unix-ms> activity <command-id> <deal-id> <activity-id>
 //        <unix-ms> tick <command-id> <deal-id> <item>
 //        <unix-ms> advance <command-id> <deal-id>
+//        <unix-ms> complete <command-id> <deal-id> <task-id>
 //        <unix-ms> fire
 //        <unix-ms> sweep
 //   out: ready                                  once the engine has started

@@ -18,6 +18,7 @@ public static class Protocol
         "activity" => new LogActivity(fields[2], fields[3], new Activity { Id = fields[4], Kind = "call", At = now, Outcome = "positive", ContactId = "c1" }),
         "tick" => new CompleteChecklistItem(fields[2], fields[3], fields[4]),
         "advance" => new RequestAdvance(fields[2], fields[3]),
+        "complete" => new CompleteTask(fields[2], fields[3], fields[4]),
         _ => throw new FormatException($"Unknown command '{fields[1]}'."),
     };
 }

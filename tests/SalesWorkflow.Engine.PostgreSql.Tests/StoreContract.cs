@@ -18,3 +18,8 @@ public sealed class PostgreSqlKpiLogContractTests : KpiLogContractTests
 {
     protected override IStoreUnderTest OpenStore() => StoreUnderTest.Open(null);
 }
+
+public sealed class PostgreSqlTaskContractTests : TaskContractTests
+{
+    protected override IStoreUnderTest OpenStore() => StoreUnderTest.Open(null);
+}

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using SalesWorkflow.CrashHost;
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Tests;
@@ -16,13 +17,15 @@ namespace SalesWorkflow.IntegrationTests;
 /// The engine runs in a child process (SalesWorkflow.CrashHost) that is killed with SIGKILL at a random moment while
 /// commands stream in and timers fire, fifty times over one database. After each kill the database is checked: every
 /// acknowledged command is applied exactly once (a retry is answered as a duplicate), no deal is half-updated (its state
-/// agrees with its event log), and every due escalation level fired exactly once.
+/// agrees with its event log), every due escalation level fired exactly once, and every task came due at most once, never
+/// after it was completed, and always once its due moment had passed.
 /// </summary>
 public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
     private const int Rounds = 50;
     private static readonly string Definitions = Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml");
     private static readonly string[] LeadChecklist = ["icp-fit", "source-recorded"];
+    private static readonly string[] EarlyTasks = ["triage", "schedule-meeting"];
 
     private readonly string _folder = Directory.CreateTempSubdirectory("sw-crash-").FullName;
     private readonly Random _random = new(20261128);
@@ -30,6 +33,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
     private readonly Dictionary<string, string[]> _sentThisRound = new(StringComparer.Ordinal);
     private DateTimeOffset _now = new(2026, 3, 2, 1, 0, 0, TimeSpan.Zero);
     private int _ids;
+    private int _tasksCameDue;
+    private int _tasksCompleted;
 
     private string Database => Path.Combine(_folder, "crash.db");
 
@@ -51,7 +56,8 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"round {round}: {acks.Count} acknowledged, {unread} unanswered when killed");
         }
 
-        output.WriteLine($"{Rounds} kills, {killedMidStream} with commands still unanswered; {acknowledged.Count} commands acknowledged over {_deals.Count} deals");
+        output.WriteLine($"{Rounds} kills, {killedMidStream} with commands still unanswered; {acknowledged.Count} commands acknowledged over {_deals.Count} deals; {_tasksCameDue} tasks came due, {_tasksCompleted} were completed");
+        Assert.True(_tasksCameDue > 0 && _tasksCompleted > 0, "No task came due or none was completed: the task checks proved nothing.");
         Assert.True(killedMidStream >= Rounds * 3 / 4, $"Only {killedMidStream} of {Rounds} kills hit a process with commands in flight; the test would not prove much.");
     }
 
@@ -164,6 +170,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
             {
                 Send(lines, id, "tick", Any(), LeadChecklist[_random.Next(LeadChecklist.Length)]);
             }
+            else if (roll < 0.85)
+            {
+                Send(lines, id, "complete", Any(), EarlyTasks[_random.Next(EarlyTasks.Length)]);
+            }
             else if (roll < 0.9)
             {
                 Send(lines, id, "advance", Any());
@@ -219,6 +229,7 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
         await provider.GetRequiredService<ISalesWorkflowMaintenance>().FireDueTimersAsync();
         var process = FirstPartyPlugins.Loader().Load([Definitions]).Processes.Single();
         var stalled = process.Escalations.Single(e => e.Id == "stalled-deal");
+        (_tasksCameDue, _tasksCompleted) = (0, 0);
         foreach (var dealId in _deals)
         {
             var deal = await engine.GetDealAsync(dealId);
@@ -246,6 +257,25 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
             var twice = fired.GroupBy(f => f).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             Assert.True(twice.Count == 0, $"round {round}: {dealId} fired timers twice: {string.Join("; ", twice)}");
             var raised = fired.Select(f => (f.Escalation, f.Level, f.Entered)).ToHashSet();
+
+            // Task timers: each task of each stage entry came due at most once, never after it was completed, and every
+            // open task of the current entry whose due moment has passed has come due.
+            var overdue = history.Where(e => e.Payload is TaskOverdue).Select(e => (Event: e, Task: (TaskOverdue)e.Payload)).ToList();
+            _tasksCameDue += overdue.Count;
+            _tasksCompleted += history.Count(e => e.Payload is TaskCompleted);
+            var overdueTwice = overdue.GroupBy(o => (o.Task.TaskId, o.Task.DueAt)).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            Assert.True(overdueTwice.Count == 0, $"round {round}: {dealId} raised task-overdue twice: {string.Join("; ", overdueTwice)}");
+            foreach (var completed in history.Where(e => e.Payload is TaskCompleted))
+            {
+                var task = (TaskCompleted)completed.Payload;
+                Assert.DoesNotContain(overdue, o => o.Task.TaskId == task.TaskId && o.Task.DueAt == task.DueAt && o.Event.Sequence > completed.Sequence);
+            }
+
+            foreach (var task in deal.Tasks.Where(t => !t.IsDone && t.DueAt <= clock.GetUtcNow()))
+            {
+                Assert.True(overdue.Any(o => o.Task.TaskId == task.Id && o.Task.DueAt == task.DueAt) && task.OverdueAt is not null, $"round {round}: {dealId}'s task {task.Id}, due {task.DueAt:O}, never came due (now {clock.GetUtcNow():O})");
+            }
+
             if (deal.Status == DealStatus.Open && stalled.Stages.Contains(deal.Stage))
             {
                 var start = stalled.TimeInStage!.Value.AddTo(deal.EnteredStageAt, process.Calendar);

@@ -55,6 +55,33 @@ public sealed class DealApiTests(ServerFactory factory) : IClassFixture<ServerFa
     }
 
     [Fact]
+    public async Task Tasks_AreCreatedCompletedAndReassignedOverHttp_AndAnotherTeamsAreOutOfReach()
+    {
+        var rep = await factory.ClientFor("li-na");
+        var otherTeam = await factory.ClientFor("wang-wei");
+        await ServerFactory.StartDeal(rep, "task-1");
+
+        var created = await rep.PostAsJsonAsync("/api/deals/task-1/tasks", new { taskId = "send-references", title = "Send two references", dueAt = DateTimeOffset.UtcNow.AddDays(2) });
+        var reassigned = await rep.PostAsJsonAsync("/api/deals/task-1/tasks/send-references/reassign", new { assignTo = "zhang-wei", note = "he knows the customer" });
+        var completed = await rep.PostAsJsonAsync("/api/deals/task-1/tasks/triage/complete", new { note = "qualified" });
+        var again = await rep.PostAsJsonAsync("/api/deals/task-1/tasks/triage/complete", new { });
+        var unknown = await rep.PostAsync("/api/deals/task-1/tasks/no-such-task/complete", null);
+        var stranger = await otherTeam.PostAsync("/api/deals/task-1/tasks/send-references/complete", null);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (created.StatusCode, reassigned.StatusCode, completed.StatusCode));
+        Assert.Equal("task-done", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal("unknown-task", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, stranger.StatusCode);
+        var deal = await rep.GetFromJsonAsync<JsonElement>("/api/deals/task-1");
+        var tasks = deal.GetProperty("tasks").EnumerateArray().ToDictionary(t => t.GetProperty("id").GetString()!);
+        Assert.True(tasks["triage"].TryGetProperty("completedAt", out _));
+        Assert.Equal("li-na", tasks["triage"].GetProperty("completedBy").GetString());
+        Assert.Equal("zhang-wei", tasks["send-references"].GetProperty("assignedTo").GetString());
+        var history = await rep.GetFromJsonAsync<JsonElement>("/api/deals/task-1/history");
+        Assert.Equal(["task-created", "task-created", "task-reassigned", "task-completed"], history.EnumerateArray().Select(e => e.GetProperty("type").GetString()!).Where(t => t.StartsWith("task-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task SameIdempotencyKey_GivesTheOriginalOutcome_AndIsAppliedOnce()
     {
         var rep = await factory.ClientFor("li-na");

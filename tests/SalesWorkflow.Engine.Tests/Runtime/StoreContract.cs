@@ -17,3 +17,8 @@ public sealed class SqliteKpiLogContractTests : KpiLogContractTests
 {
     protected override IStoreUnderTest OpenStore() => StoreUnderTest.Open(null);
 }
+
+public sealed class SqliteTaskContractTests : TaskContractTests
+{
+    protected override IStoreUnderTest OpenStore() => StoreUnderTest.Open(null);
+}

@@ -142,7 +142,7 @@ internal static class ConditionFunctions
     [ConditionFunction("True when the task with this id of the current stage entry is completed, e.g. `TaskDone(\"triage\")`.")]
     public static bool TaskDone([FromFact] DealContext deal, string id) => deal.FindTask(id) is { IsDone: true };
 
-    [ConditionFunction("True when the task with this id of the current stage entry is open and past its due moment, e.g. `TaskOverdue(\"triage\")`.")]
+    [ConditionFunction("True when the task with this id of the current stage entry is open and its due moment has come, e.g. `TaskOverdue(\"triage\")`.")]
     public static bool TaskOverdue([FromFact] DealContext deal, string id) => deal.FindTask(id) is { } task && task.IsOverdueAt(deal.Now);
 
     [ConditionFunction("Midnight of a date (`yyyy-mm-dd`) in the process time zone, e.g. `Opportunity.CreatedAt < Date(\"2026-07-01\")`. A literal date is checked when the definition loads.")]

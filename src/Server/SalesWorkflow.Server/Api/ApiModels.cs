@@ -71,6 +71,22 @@ public sealed record CloseLostRequest(string Reason, string? Note, string? ToSta
 /// <param name="Note">A note for the history.</param>
 public sealed record ReopenRequest(string? Note);
 
+/// <summary>Creates an ad hoc task in the deal's current stage (<c>POST /api/deals/{id}/tasks</c>).</summary>
+/// <param name="TaskId">The task id: lower-case kebab-case, unique among the stage entry's tasks.</param>
+/// <param name="Title">What to do.</param>
+/// <param name="DueAt">When it is due; none for no due date.</param>
+/// <param name="AssignTo">The person it is for; none for the deal's owner.</param>
+public sealed record CreateTaskRequest(string TaskId, string Title, DateTimeOffset? DueAt, string? AssignTo);
+
+/// <summary>Completes an open task (<c>POST /api/deals/{id}/tasks/{taskId}/complete</c>).</summary>
+/// <param name="Note">What was done, for the history.</param>
+public sealed record CompleteTaskRequest(string? Note);
+
+/// <summary>Gives an open task to another person (<c>POST /api/deals/{id}/tasks/{taskId}/reassign</c>).</summary>
+/// <param name="AssignTo">The person it is for now.</param>
+/// <param name="Note">Why, for the history.</param>
+public sealed record ReassignTaskRequest(string AssignTo, string? Note);
+
 /// <summary>Moves the deal to another version of its process (<c>POST /api/deals/{id}/migrate</c>).</summary>
 /// <param name="ToVersion">The version.</param>
 public sealed record MigrateRequest(int ToVersion);

@@ -41,6 +41,15 @@ internal static class DealEndpoints
         deals.MapPost("/{dealId}/checklist/{item}", (string dealId, string item, HttpContext http, ISalesWorkflowEngine engine) =>
                 Submit(http, engine, dealId, id => new CompleteChecklistItem(id, dealId, item)))
             .RequireAuthorization(ApiScopes.DealsWrite).Command("CompleteChecklistItem", "Ticks off a checklist item of the current stage.");
+        deals.MapPost("/{dealId}/tasks", (string dealId, CreateTaskRequest body, HttpContext http, ISalesWorkflowEngine engine) =>
+                Submit(http, engine, dealId, id => new CreateTask(id, dealId, body.TaskId, body.Title) { DueAt = body.DueAt, AssignTo = body.AssignTo }))
+            .RequireAuthorization(ApiScopes.DealsWrite).Command("CreateTask", "Creates an ad hoc task in the current stage; it comes due once at dueAt while open (docs/tasks.md).");
+        deals.MapPost("/{dealId}/tasks/{taskId}/complete", (string dealId, string taskId, [FromBody] CompleteTaskRequest? body, HttpContext http, ISalesWorkflowEngine engine) =>
+                Submit(http, engine, dealId, id => new CompleteTask(id, dealId, taskId) { Note = body?.Note }))
+            .RequireAuthorization(ApiScopes.DealsWrite).Command("CompleteTask", "Completes an open task of the current stage; on time when by its due moment.");
+        deals.MapPost("/{dealId}/tasks/{taskId}/reassign", (string dealId, string taskId, ReassignTaskRequest body, HttpContext http, ISalesWorkflowEngine engine) =>
+                Submit(http, engine, dealId, id => new ReassignTask(id, dealId, taskId, body.AssignTo) { Note = body.Note }))
+            .RequireAuthorization(ApiScopes.DealsWrite).Command("ReassignTask", "Gives an open task of the current stage to another person; its due moment stays.");
         deals.MapPost("/{dealId}/advance", (string dealId, [FromBody] AdvanceRequest? body, HttpContext http, ISalesWorkflowEngine engine) =>
                 Submit(http, engine, dealId, id => new RequestAdvance(id, dealId) { ToStage = body?.ToStage }))
             .RequireAuthorization(ApiScopes.DealsWrite).Command("AdvanceDeal", "Moves the deal to the next stage (or the one given) if the gate passes; a refusal lists the failing criteria.");
