@@ -35,7 +35,38 @@ public sealed class LegacyDatabaseTests : IDisposable
 
         Assert.True(code == 0, error);
         var expected = Path.Combine(Fixture, "expected", team is null ? $"report-2026-03.{format}" : $"report-2026-03-{team}.{format}");
-        Assert.Equal(await File.ReadAllTextAsync(expected), await File.ReadAllTextAsync(output));
+        Assert.Equal(await File.ReadAllTextAsync(expected), WithoutTaskFigures(await File.ReadAllTextAsync(output)));
+    }
+
+    /// <summary>
+    /// The review without the task figures it gained on 2026-12-04, after the fixture was recorded. The legacy log holds
+    /// only the untracked tasks-created events, so those figures must be empty: checked here, then left out.
+    /// </summary>
+    private static string WithoutTaskFigures(string report)
+    {
+        const string Markdown = "\n## Tasks\n\nNo stage task came due in the period.\n";
+        if (report.StartsWith('{'))
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(report)!.AsObject();
+            foreach (var period in new[] { "current", "previous" }.Select(p => json[p]?.AsObject()).OfType<System.Text.Json.Nodes.JsonObject>())
+            {
+                Assert.Equal(0, period["tasks"]!["due"]!.GetValue<int>());
+                Assert.Empty(period["tasksByStage"]!.AsArray());
+                Assert.Empty(period["tasksByAssignee"]!.AsArray());
+            }
+
+            // Written back in the report's own layout: its indentation, camelCase and escaping, the figures in their order.
+            var text = report;
+            foreach (var block in System.Text.RegularExpressions.Regex.Matches(report, """\n *"tasks": \{[^}]*\},\n *"tasksByStage": \[\],\n *"tasksByAssignee": \[\],""").Select(m => m.Value).Distinct())
+            {
+                text = text.Replace(block, string.Empty, StringComparison.Ordinal);
+            }
+
+            return text;
+        }
+
+        Assert.Contains(Markdown, report, StringComparison.Ordinal);
+        return report.Replace(Markdown, string.Empty, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,7 +79,7 @@ public sealed class LegacyDatabaseTests : IDisposable
         var review = await SalesWorkflow.Analytics.PeriodReview.ComputeAsync(database.Analytics, log, new SalesWorkflow.Analytics.ReviewRequest(march) { Team = "east" });
 
         Assert.Equal("team east", review.Scope);
-        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(Fixture, "expected", "report-2026-03-east.json")), review.ToJson());
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(Fixture, "expected", "report-2026-03-east.json")), WithoutTaskFigures(review.ToJson()));
         await Assert.ThrowsAsync<ArgumentException>(() => SalesWorkflow.Analytics.PeriodReview.ComputeAsync(database.Analytics, log, new SalesWorkflow.Analytics.ReviewRequest(march) { ProcessId = "no-such-process" }));
         Assert.Throws<FileNotFoundException>(() => SalesWorkflow.Analytics.ReadOnlyDatabase.Open(Path.Combine(_folder, "missing.db")));
     }

@@ -44,6 +44,7 @@ internal sealed class ReviewReport
             Rows(["stage / criterion", "refusals"], c.BlockingCriteria.Take(10).Select(b => new[] { b.Key, N(b.Value) })), null);
         report.RisksSection(c);
         report.EscalationsSection(c);
+        report.TasksSection(c, p);
         report.Add("Won revenue by month", null,
             Rows(["month", "won revenue"], c.WonRevenueByMonth.Select(m => new[] { m.Key, N(m.Value) })),
             Bars("chart-revenue", "Won revenue by month", c.WonRevenueByMonth.Select(m => (m.Key, (double)m.Value))));
@@ -104,6 +105,29 @@ internal sealed class ReviewReport
                 t.Level, t.Level == "total" ? "all" : $"{t.Name} ({t.Id})", N(t.Target), N(t.Won), P(t.Attainment), N(t.PipelineAtStart), t.Coverage is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "×" : "—",
             })),
             Bars("chart-attainment", "Target attainment", c.Targets.Select(t => (t.Level == "total" ? "total" : t.Id, (t.Attainment ?? 0) * 100)), percent: true));
+    }
+
+    private void TasksSection(PipelineKpis c, PipelineKpis p)
+    {
+        if (c.Tasks.Due == 0 && p.Tasks.Due == 0)
+        {
+            Add("Tasks", "No stage task came due in the period.", null, null);
+            return;
+        }
+
+        static string[] Line(string key, TaskKpis t) => [key, N(t.Due), N(t.DoneOnTime), N(t.DoneLate), N(t.NotDone), P(t.OnTimeShare)];
+        string[] headers = ["", "due", "done on time", "done late", "not done", "on time"];
+        Add(
+            "Tasks",
+            "Stage tasks whose due moment fell in the period, and how they ended: completed by it, after it, or not at all. A task whose deal left the stage before it came due is not counted.",
+            Rows(["period", .. headers[1..]], [Line(c.Period.Label, c.Tasks), Line(p.Period.Label, p.Tasks)]),
+            null);
+        if (c.TasksByStage.Count > 0)
+        {
+            Add("Tasks by stage", null, Rows(["stage", .. headers[1..]], c.TasksByStage.Select(t => Line(t.Key, t.Tasks))), null);
+            Add("Tasks by person", "Who the task was for at its due moment (a role where no person was named); the 15 with the most tasks due.",
+                Rows(["person", .. headers[1..]], c.TasksByAssignee.Take(15).Select(t => Line(t.Key, t.Tasks))), null);
+        }
     }
 
     private void FunnelSection(PipelineKpis c)
@@ -179,7 +203,8 @@ internal sealed class ReviewReport
             b.Append(CultureInfo.InvariantCulture, $"\n## {section.Heading}\n\n");
             if (section.Note is not null)
             {
-                b.Append(section.Note).Append("\n\n");
+                // A note-only section ends with its note: one blank line before the next heading, not two.
+                b.Append(section.Note).Append(section.Table is null ? "\n" : "\n\n");
             }
 
             if (section.Table is not { } table)

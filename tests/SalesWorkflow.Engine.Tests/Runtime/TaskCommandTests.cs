@@ -149,6 +149,22 @@ public sealed class TaskCommandTests
     }
 
     [Fact]
+    public async Task AnEngineReplayingHistory_WithStageTasksOff_CreatesNone_ButTakesAdHocOnes()
+    {
+        await using var harness = new SalesWorkflow.Engine.StoreContract.StoreHarness(StoreUnderTest.Open(null), configureEngine: o => o.TrackStageTasks = false);
+
+        var started = await harness.Start("d1");
+        await harness.PassLeadGate("d1");
+        var advanced = await harness.Submit(new RequestAdvance(harness.NextId(), "d1"));
+        var adHoc = await harness.Submit(new CreateTask(harness.NextId(), "d1", "call-back", "Call back"));
+
+        Assert.Empty(Payloads<TaskCreated>(started));
+        Assert.Empty(Payloads<TaskCreated>(advanced));
+        Assert.Single(Payloads<TaskCreated>(adHoc));
+        Assert.Equal(["call-back"], (await harness.Engine.GetDealAsync("d1"))!.Tasks.Select(t => t.Id));
+    }
+
+    [Fact]
     public void TaskOverdue_ReadsTheDueMomentAgainstTheEvaluationClock_AndTaskDoneTheCompletion()
     {
         var process = TestProcesses.Compile(TestProcesses.Header + """

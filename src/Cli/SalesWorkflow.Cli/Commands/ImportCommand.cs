@@ -121,6 +121,7 @@ internal static class ImportCommand
             o.AddDefinitions(processPath);
             o.UseSqlite($"Data Source={dbPath}");
             o.RunBackgroundServices = false; // History is replayed: no timers fire, no sweep runs.
+            o.TrackStageTasks = false; // The export holds no tasks: none are made up for the history replayed.
         });
         PluginSupport.AddTo(services, pluginFolders);
         ImportTotals totals;

@@ -8,7 +8,7 @@ namespace SalesWorkflow.Cli.Demo;
 
 /// <summary>
 /// The summary a sales director reads after the simulated months: pipeline by stage, won and lost with loss reasons,
-/// where deals were blocked, escalations by level, risks by category. Every figure comes from the engine's event log
+/// where deals were blocked, escalations by level, stage tasks done on time, risks by category. Every figure comes from the engine's event log
 /// and deal queries, not from the simulation's own bookkeeping.
 /// </summary>
 internal sealed class DemoReport
@@ -17,6 +17,7 @@ internal sealed class DemoReport
     private readonly Dictionary<(string Escalation, int Level, string Notify), int> _escalations = [];
     private readonly Dictionary<string, int> _risksByCategory = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Count, decimal Amount)> _lossReasons = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskCounts> _tasksByStage = new(StringComparer.Ordinal);
     private int _won;
     private decimal _wonAmount;
     private double _wonDays;
@@ -68,6 +69,15 @@ internal sealed class DemoReport
                 break;
             case GateOverridden:
                 _overrides++;
+                break;
+            case TaskCreated { DueAt: not null } task:
+                TasksOf(task.Stage).Created++;
+                break;
+            case TaskCompleted task:
+                _ = task.OnTime ? TasksOf(task.Stage).OnTime++ : TasksOf(task.Stage).Late++;
+                break;
+            case TaskOverdue task:
+                TasksOf(task.Stage).Overdue++;
                 break;
             case EscalationRaised escalation:
                 var key = (escalation.Escalation, escalation.Level, escalation.Notify);
@@ -136,6 +146,15 @@ internal sealed class DemoReport
 
         console.Write(escalations);
 
+        var tasks = new Table().Title("[bold]Stage tasks[/] (created with a due moment; came due while open: one task-overdue each)").AddColumns("Stage", "Created", "Done on time", "Done late", "Came due open");
+        foreach (var stage in process.Stages.Where(s => _tasksByStage.ContainsKey(s.Id)))
+        {
+            var counts = _tasksByStage[stage.Id];
+            tasks.AddRow($"{Markup.Escape(TerminalText.Safe(stage.Name.Get(language)))} [grey]({stage.Id})[/]", Number(counts.Created), $"{Number(counts.OnTime)} ({Percent(counts.OnTime, counts.Created)})", Number(counts.Late), Number(counts.Overdue));
+        }
+
+        console.Write(tasks);
+
         var risks = new Table().Title("[bold]Risks raised, by category[/]").AddColumns("Category", "Times raised");
         foreach (var (category, count) in _risksByCategory.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal))
         {
@@ -174,6 +193,19 @@ internal sealed class DemoReport
 
             after = page[^1].DealId;
         }
+    }
+
+    private TaskCounts TasksOf(string stage) => _tasksByStage.TryGetValue(stage, out var counts) ? counts : _tasksByStage[stage] = new TaskCounts();
+
+    private sealed class TaskCounts
+    {
+        public int Created { get; set; }
+
+        public int OnTime { get; set; }
+
+        public int Late { get; set; }
+
+        public int Overdue { get; set; }
     }
 
     internal static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

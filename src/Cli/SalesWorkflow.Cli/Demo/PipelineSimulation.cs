@@ -297,6 +297,8 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
                 deal.Closed = true;
                 deal.AfterSales = true;
                 deal.WonDay = Progress.Day;
+                // Most reps visit within the 30 days the follow-up task gives them; some never do.
+                deal.VisitDay = deal.Random.NextDouble() < 0.65 ? 5 + deal.Random.Next(30) : int.MaxValue;
                 ChangeOpenDeals(deal.Rep, -1);
             }
 
@@ -356,6 +358,8 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
 
         Task Tick(string item, CancellationToken ct) => SubmitAsync(deal, new CompleteChecklistItem(NextId(deal), deal.Id, item), ct);
 
+        Task Complete(string task, CancellationToken ct) => SubmitAsync(deal, new CompleteTask(NextId(deal), deal.Id, task) { Actor = deal.Rep }, ct);
+
         Task Facts(Action<Opportunity> change, CancellationToken ct, IReadOnlyList<Contact>? contacts = null, IReadOnlyList<Approval>? approvals = null) =>
             UpdateAsync(deal, change, contacts, approvals, ct);
 
@@ -363,6 +367,7 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
         {
             "lead" =>
             [
+                ct => Complete("triage", ct),
                 ct => Tick("icp-fit", ct),
                 ct => Activity("call", ct: ct),
                 ct => Tick("source-recorded", ct),
@@ -370,6 +375,7 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
             ],
             "first-contact" =>
             [
+                ct => Complete("schedule-meeting", ct),
                 ct => Activity(deal.Random.NextDouble() < 0.5 ? "meeting" : "visit", ct: ct),
                 ct => Facts(_ => { }, ct, Succeeds(deal, 0.25) ? [new Contact { Id = deal.Id + "-dm", Name = "Decision maker", Role = "economic-buyer", IsDecisionMaker = true, LastContactedAt = clock.GetUtcNow() }] : []),
                 ct => Tick("meeting-notes", ct),
@@ -390,6 +396,7 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
             "proposal" =>
             [
                 ct => Activity("proposal-sent", Succeeds(deal, 0.15) ? "acknowledged" : "neutral", ct),
+                ct => Complete("follow-up-proposal", ct),
                 ct => Facts(o =>
                 {
                     o.DiscountPercent = deal.Competitor ? 12 + deal.Random.Next(14) : deal.Random.Next(11);
@@ -432,6 +439,7 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
         if (since == 3)
         {
             await SubmitAsync(deal, new CompleteChecklistItem(NextId(deal), deal.Id, "kickoff"), cancellationToken);
+            await SubmitAsync(deal, new CompleteTask(NextId(deal), deal.Id, "kickoff-meeting") { Actor = deal.Rep }, cancellationToken);
         }
         else if (since == 8 && deal.Random.NextDouble() < 0.15)
         {
@@ -443,6 +451,11 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
         {
             deal.ComplaintOpen = false;
             await SubmitAsync(deal, new RecordFeedback(NextId(deal), deal.Id, new Feedback { Id = deal.Id + "-complaint", IsComplaint = true, Resolved = true, Satisfaction = 3, Text = "Delivery is late" }), cancellationToken);
+        }
+        else if (since == deal.VisitDay)
+        {
+            await SubmitAsync(deal, new LogActivity(NextId(deal), deal.Id, new Activity { Id = $"{deal.Id}-visit", Kind = "visit", At = clock.GetUtcNow(), Outcome = "positive", ContactId = deal.Id + "-c1" }), cancellationToken);
+            await SubmitAsync(deal, new CompleteTask(NextId(deal), deal.Id, "follow-up-visit") { Actor = deal.Rep, Note = "visited the customer" }, cancellationToken);
         }
         else if (since == 30)
         {
@@ -484,6 +497,9 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
         public bool AfterSales { get; set; }
 
         public int WonDay { get; set; }
+
+        /// <summary>Days after the win when the rep visits the customer (never: int.MaxValue).</summary>
+        public int VisitDay { get; set; } = int.MaxValue;
 
         public bool ComplaintOpen { get; set; }
 

@@ -140,6 +140,9 @@ internal static class KpiCalculator
 
         private Dictionary<string, bool>? _complaintResolved;
 
+        /// <summary>The open tasks with a due moment of the current stage entry, by "stage/task".</summary>
+        private Dictionary<string, (string Assignee, DateTimeOffset Due)>? _openTasks;
+
         /// <summary>Where the sums over all deals go as the walk finds them.</summary>
         private Counters _counters = null!;
 
@@ -207,6 +210,8 @@ internal static class KpiCalculator
                             Leave(scope, stage, entered, e.At);
                         }
 
+                        EndTasks(scope, e.At);
+
                         stage = e.Name;
                         entered = e.At;
                         Reach(e.Name!);
@@ -218,6 +223,7 @@ internal static class KpiCalculator
                         break;
                     case LoggedKind.Won or LoggedKind.Lost:
                         Leave(scope, stage, entered, e.At);
+                        EndTasks(scope, e.At);
                         status = e.Kind == LoggedKind.Won ? DealEventTypes.DealWon : DealEventTypes.DealLost;
                         outcome = inPeriod ? e : outcome;
                         break;
@@ -254,6 +260,15 @@ internal static class KpiCalculator
                     case LoggedKind.Feedback:
                         Feedback(in e, inPeriod);
                         break;
+                    case LoggedKind.TaskCreated when e.Amount is { } dueTicks:
+                        (_openTasks ??= new(StringComparer.Ordinal))[e.Name!] = (e.Category!, new DateTimeOffset((long)dueTicks, TimeSpan.Zero));
+                        break;
+                    case LoggedKind.TaskReassigned when _openTasks is not null && _openTasks.TryGetValue(e.Name!, out var reassigned):
+                        _openTasks[e.Name!] = (e.Category!, reassigned.Due);
+                        break;
+                    case LoggedKind.TaskCompleted when _openTasks is not null && _openTasks.Remove(e.Name!, out var completed):
+                        CountTask(scope, e.Name!, completed.Assignee, completed.Due, e.Resolved ? TaskOutcome.OnTime : TaskOutcome.Late);
+                        break;
                     default:
                         break;
                 }
@@ -275,6 +290,9 @@ internal static class KpiCalculator
             {
                 TakeEnd(stage, status, amount);
             }
+
+            // Tasks still open when the walk stops: not done, if they came due by then.
+            EndTasks(scope, scope.Known < scope.End ? scope.Known : scope.End);
 
             // A stay still going at the end of the period is measured up to it.
             if (stage is not null && status is null or DealEventTypes.DealReopened && entered < scope.End && scope.IsOpenStage(stage))
@@ -321,6 +339,33 @@ internal static class KpiCalculator
             _counters.ComplaintsOpenAtEnd += _complaintResolved?.Count(c => !c.Value) ?? 0;
         }
 
+        /// <summary>The stage entry ends (or the walk stops) at <paramref name="at"/>: its open tasks that came due by then were not done.</summary>
+        private void EndTasks(Scope scope, DateTimeOffset at)
+        {
+            if (_openTasks is not { Count: > 0 })
+            {
+                return;
+            }
+
+            foreach (var (key, task) in _openTasks)
+            {
+                if (task.Due <= at)
+                {
+                    CountTask(scope, key, task.Assignee, task.Due, TaskOutcome.NotDone);
+                }
+            }
+
+            _openTasks.Clear();
+        }
+
+        private void CountTask(Scope scope, string key, string assignee, DateTimeOffset due, TaskOutcome outcome)
+        {
+            if (scope.InPeriod(due))
+            {
+                _counters.Tasks.Add((key[..key.IndexOf('/', StringComparison.Ordinal)], assignee, outcome));
+            }
+        }
+
         private void Leave(Scope scope, string? stage, DateTimeOffset entered, DateTimeOffset left)
         {
             if (scope.IsOpenStage(stage) && entered < scope.End)
@@ -352,9 +397,19 @@ internal static class KpiCalculator
         }
     }
 
+    private enum TaskOutcome
+    {
+        OnTime,
+        Late,
+        NotDone,
+    }
+
     /// <summary>Counts the walk adds to directly (no per-deal lists for figures that are only summed).</summary>
     private sealed class Counters
     {
+        /// <summary>Each task due in the period: its stage, who it was for, and how it ended.</summary>
+        public List<(string Stage, string Assignee, TaskOutcome Outcome)> Tasks { get; } = [];
+
         public Dictionary<string, int> StageEntries { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<string, int> Blocking { get; } = new(StringComparer.Ordinal);
@@ -443,9 +498,32 @@ internal static class KpiCalculator
                 EscalationsByLevel = Counters.Sorted(Counters.EscalationsByLevel),
                 EscalationsById = Counters.Sorted(Counters.EscalationsById),
                 Satisfaction = Satisfaction(),
+                Tasks = TaskFigures(Counters.Tasks),
+                TasksByStage = [.. Counters.Tasks.GroupBy(t => t.Stage, StringComparer.Ordinal)
+                    .OrderBy(g => scope.Stages.TryGetValue(g.Key, out var s) ? s.Order : int.MaxValue).ThenBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => new TaskLine(g.Key, TaskFigures(g)))],
+                TasksByAssignee = [.. Counters.Tasks.GroupBy(t => t.Assignee, StringComparer.Ordinal)
+                    .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => new TaskLine(g.Key, TaskFigures(g)))],
                 Calibration = Calibration(won.Select(w => w.Deal), lost),
                 Reps = Reps(won.Select(w => (w.Deal, w.Amount, w.Days)).ToList(), lost, targets),
             };
+        }
+
+        private static TaskKpis TaskFigures(IEnumerable<(string Stage, string Assignee, TaskOutcome Outcome)> tasks)
+        {
+            int onTime = 0, late = 0, notDone = 0;
+            foreach (var task in tasks)
+            {
+                _ = task.Outcome switch
+                {
+                    TaskOutcome.OnTime => onTime++,
+                    TaskOutcome.Late => late++,
+                    _ => notDone++,
+                };
+            }
+
+            return new TaskKpis(onTime + late + notDone, onTime, late, notDone);
         }
 
         private double Probability(string? stage) => stage is not null && scope.Stages.TryGetValue(stage, out var s) ? s.Probability : 0;

@@ -186,6 +186,22 @@ public sealed class KpiLog
                 logged.Name = Name(escalation.Escalation is { Length: > 0 } id ? id : "?");
                 logged.Category = Name($"L{escalation.Level} {(escalation.Notify is { Length: > 0 } notify ? notify : "?")}");
                 break;
+            case TaskCreated task:
+                logged.Kind = LoggedKind.TaskCreated;
+                logged.Name = Name($"{task.Stage}/{task.TaskId}");
+                logged.Category = Name(task.AssignedTo ?? task.AssigneeRole ?? "?");
+                logged.Amount = task.DueAt?.UtcTicks;
+                break;
+            case TaskCompleted task:
+                logged.Kind = LoggedKind.TaskCompleted;
+                logged.Name = Name($"{task.Stage}/{task.TaskId}");
+                logged.Resolved = task.OnTime;
+                break;
+            case TaskReassigned task:
+                logged.Kind = LoggedKind.TaskReassigned;
+                logged.Name = Name($"{task.Stage}/{task.TaskId}");
+                logged.Category = Name(task.To ?? "?");
+                break;
             case FeedbackRecorded feedback:
                 logged.Kind = LoggedKind.Feedback;
                 logged.Name = feedback.Id ?? string.Empty;
@@ -308,6 +324,9 @@ internal enum LoggedKind : byte
     RiskCleared,
     Escalation,
     Feedback,
+    TaskCreated,
+    TaskCompleted,
+    TaskReassigned,
 }
 
 /// <summary>
@@ -327,13 +346,16 @@ internal struct LoggedEvent
     /// <summary>The event's <see cref="DealEvent.Sequence"/> where it was added with one (0 when streamed in order by a store).</summary>
     public long Sequence { get; set; }
 
-    /// <summary>Start: the stage; stage change, reopening: the stage entered; loss: the reason; risk: its id; escalation: its id; feedback: its id.</summary>
+    /// <summary>
+    /// Start: the stage; stage change, reopening: the stage entered; loss: the reason; risk: its id; escalation: its id;
+    /// feedback: its id; task events: "stage/task".
+    /// </summary>
     public string? Name { get; set; }
 
-    /// <summary>Risk raised: its category; escalation: "L{level} {who is notified}".</summary>
+    /// <summary>Risk raised: its category; escalation: "L{level} {who is notified}"; task created or reassigned: who does it (the person, else the role).</summary>
     public string? Category { get; set; }
 
-    /// <summary>Start, facts update: the opportunity amount set (null when not given); win: the amount won.</summary>
+    /// <summary>Start, facts update: the opportunity amount set (null when not given); win: the amount won; task created: its due moment's UTC ticks (exact in a decimal; null for no due date).</summary>
     public decimal? Amount { get; set; }
 
     /// <summary>Advance blocked: what blocked it, as "stage/criterion" and "stage/checklist:item".</summary>
@@ -341,6 +363,7 @@ internal struct LoggedEvent
 
     public bool Complaint { get; set; }
 
+    /// <summary>Feedback: the complaint is resolved; task completed: by its due moment.</summary>
     public bool Resolved { get; set; }
 
     public int? Satisfaction { get; set; }

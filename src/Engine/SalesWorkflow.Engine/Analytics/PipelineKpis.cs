@@ -174,6 +174,15 @@ public sealed record PipelineKpis
     /// <summary>Escalation notifications in the period by escalation id.</summary>
     public IReadOnlyDictionary<string, int> EscalationsById { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>Tasks due in the period: done on time, done late, not done (docs/kpis.md).</summary>
+    public TaskKpis Tasks { get; init; } = TaskKpis.None;
+
+    /// <summary><see cref="Tasks"/> per stage, in process order.</summary>
+    public IReadOnlyList<TaskLine> TasksByStage { get; init; } = [];
+
+    /// <summary><see cref="Tasks"/> per person (or role, where no person was named), most tasks first.</summary>
+    public IReadOnlyList<TaskLine> TasksByAssignee { get; init; } = [];
+
     /// <summary>Customer satisfaction and complaints recorded in the period.</summary>
     public SatisfactionKpis Satisfaction { get; init; } = new(0, null, null, 0, 0);
 
@@ -264,3 +273,25 @@ public sealed record StageCalibration(string Stage, double Declared, int Closed,
 /// <param name="Complaints">Complaints recorded (distinct feedback ids).</param>
 /// <param name="ComplaintsOpenAtEnd">Complaints (recorded at any time) not resolved at the period's end.</param>
 public sealed record SatisfactionKpis(int Scored, double? Mean, double? SatisfiedShare, int Complaints, int ComplaintsOpenAtEnd);
+
+/// <summary>
+/// Tasks whose due moment fell in the period: completed by it, completed after it, or open at it (and not completed
+/// since, up to the as-of moment). A task ended by its deal leaving the stage before its due moment is not counted.
+/// </summary>
+/// <param name="Due">Tasks due in the period.</param>
+/// <param name="DoneOnTime">Completed by their due moment.</param>
+/// <param name="DoneLate">Completed after it.</param>
+/// <param name="NotDone">Not completed (still open, or ended with the stage after coming due).</param>
+public sealed record TaskKpis(int Due, int DoneOnTime, int DoneLate, int NotDone)
+{
+    /// <summary>No task due.</summary>
+    public static TaskKpis None { get; } = new(0, 0, 0, 0);
+
+    /// <summary>Done on time ÷ due; null when nothing was due.</summary>
+    public double? OnTimeShare => Due == 0 ? null : (double)DoneOnTime / Due;
+}
+
+/// <summary>Task figures of one stage or one person.</summary>
+/// <param name="Key">The stage id, or the person (or role) the tasks were for.</param>
+/// <param name="Tasks">The figures.</param>
+public sealed record TaskLine(string Key, TaskKpis Tasks);

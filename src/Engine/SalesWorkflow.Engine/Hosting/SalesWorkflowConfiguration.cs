@@ -28,6 +28,7 @@ internal static class SalesWorkflowConfiguration
         ["SweepBatchSize"] = (s, o) => o.SweepBatchSize = Number(s),
         ["MaxSinkAttempts"] = (s, o) => o.MaxSinkAttempts = Number(s),
         ["RunBackgroundServices"] = (s, o) => o.RunBackgroundServices = Flag(s),
+        ["TrackStageTasks"] = (s, o) => o.TrackStageTasks = Flag(s),
         ["UseStoredProcessVersions"] = (s, o) => o.UseStoredProcessVersions = Flag(s),
         ["FailOnPluginErrors"] = (s, o) => o.FailOnPluginErrors = Flag(s),
     };

@@ -43,6 +43,13 @@ public sealed class SalesWorkflowOptions
     /// </summary>
     public TimeSpan SinkTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Create the tasks of a stage's <c>tasks:</c> when a deal enters it (default true; docs/tasks.md). An engine replaying
+    /// history recorded elsewhere (<c>salesflow import</c>) turns it off: that history holds no task records, and tasks
+    /// created for it would all count as not done. Ad hoc tasks (<c>CreateTask</c>) are made either way.
+    /// </summary>
+    public bool TrackStageTasks { get; set; } = true;
+
     /// <summary>Run the timer, sweep and dispatch loops as hosted services (default true); turn off to drive them yourself through <c>ISalesWorkflowMaintenance</c>.</summary>
     public bool RunBackgroundServices { get; set; } = true;
 

@@ -20,6 +20,9 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
     /// </summary>
     public const string TaskTimerPrefix = "task:";
 
+    /// <summary>Whether entering a stage creates its <c>tasks:</c> (off for an engine replaying history recorded elsewhere).</summary>
+    public bool CreatesStageTasks { get; init; } = true;
+
     private readonly List<NewEvent> _events = [];
     private readonly List<TimerRecord> _newTimers = [];
     private readonly List<string> _cancelTimersOf = [];
@@ -166,7 +169,7 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
             Event(new DealWon(stage.Id, from, instance.Opportunity.Amount, (now - instance.CreatedAt).TotalDays), null);
         }
 
-        foreach (var task in stage.Tasks)
+        foreach (var task in CreatesStageTasks ? stage.Tasks : [])
         {
             AddTask(new DealTask
             {

@@ -14,7 +14,7 @@ namespace SalesWorkflow.Engine.Runtime;
 /// process's transition policy; advancing needs the gate (and every skipped gate) to pass; entering a stage
 /// schedules its escalation timers and leaving it cancels them.
 /// </summary>
-internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment? enrichment = null)
+internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment? enrichment = null, bool trackStageTasks = true)
 {
     /// <summary>
     /// Decides <paramref name="command"/> on <paramref name="instance"/>, which it changes in place (the store loads a
@@ -40,7 +40,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             return Reject(command, instance, "unknown-version", $"The deal runs on {instance.ProcessId} v{instance.ProcessVersion}, which this engine does not have; load that version or migrate the deal.");
         }
 
-        var change = new Change(instance, process, command.CommandId, now, enrichment);
+        var change = new Change(instance, process, command.CommandId, now, enrichment) { CreatesStageTasks = trackStageTasks };
         return command switch
         {
             UpsertFacts facts => Facts(change, facts),
@@ -69,7 +69,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             return null;
         }
 
-        var change = new Change(instance, process, $"timer:{instance.DealId}:{timers[0].Id}", now, enrichment);
+        var change = new Change(instance, process, $"timer:{instance.DealId}:{timers[0].Id}", now, enrichment) { CreatesStageTasks = trackStageTasks };
         var tasksCameDue = false;
         foreach (var timer in timers.OrderBy(t => t.DueAt).ThenBy(t => t.Level))
         {
@@ -124,7 +124,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         var before = instance.LastEvaluation;
-        var change = new Change(instance, process, $"sweep:{instance.DealId}:{now.ToUnixTimeMilliseconds()}", now, enrichment);
+        var change = new Change(instance, process, $"sweep:{instance.DealId}:{now.ToUnixTimeMilliseconds()}", now, enrichment) { CreatesStageTasks = trackStageTasks };
         change.Reevaluate();
         var after = instance.LastEvaluation;
         var same = change.Events.Count == 0 && change.CancelTimersOf.Count == 0 && change.NewTimers.Count == 0 &&
@@ -183,7 +183,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var change = new Change(instance, process, command.CommandId, now, enrichment);
+        var change = new Change(instance, process, command.CommandId, now, enrichment) { CreatesStageTasks = trackStageTasks };
         change.Event(new TrackingStarted
         {
             Process = process.Id,
@@ -451,7 +451,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         var from = deal.ProcessVersion;
-        var migrated = new Change(deal, target, command.CommandId, change.Now, enrichment);
+        var migrated = new Change(deal, target, command.CommandId, change.Now, enrichment) { CreatesStageTasks = trackStageTasks };
         deal.ProcessVersion = command.ToVersion;
         migrated.Event(new VersionMigrated(from, command.ToVersion, deal.Stage), null);
         migrated.RescheduleStage(stage);

@@ -112,7 +112,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             _sinkNames = [.. _sinks.Select(s => s.Name).Distinct(StringComparer.Ordinal)];
             _enrichment = new FactEnrichment(catalog.Enrichers, _clock, _logger);
             _registry = new ProcessRegistry(new DefinitionLoaderOptions { Plugins = catalog });
-            _processor = new CommandProcessor(_registry, _enrichment);
+            _processor = new CommandProcessor(_registry, _enrichment, _options.TrackStageTasks);
             foreach (var plugin in Plugins.Plugins)
             {
                 RuntimeLog.PluginLoaded(_logger, plugin.Name, plugin.Version, plugin.Source);
