@@ -46,8 +46,10 @@ public sealed class DefinitionSet
         IReadOnlyList<RulePack> packs,
         IReadOnlyList<Diagnostic> diagnostics,
         IReadOnlyList<string> files,
-        IReadOnlyList<ProcessTestSuite> testSuites)
+        IReadOnlyList<ProcessTestSuite> testSuites,
+        OrganisationDefinition? organisation = null)
     {
+        Organisation = organisation;
         Processes = processes;
         Packs = packs;
         Diagnostics = diagnostics;
@@ -60,6 +62,9 @@ public sealed class DefinitionSet
 
     /// <summary>Rule packs built.</summary>
     public IReadOnlyList<RulePack> Packs { get; }
+
+    /// <summary>The organisation file of the set (<c>kind: organisation</c>): who fills the roles; null when there is none.</summary>
+    public OrganisationDefinition? Organisation { get; }
 
     /// <summary>Every problem found, in file, line and column order.</summary>
     public IReadOnlyList<Diagnostic> Diagnostics { get; }
@@ -186,11 +191,15 @@ public sealed class DefinitionLoader
         return (deal is null ? null : Evaluation.ProcessTestRunner.Snapshot(deal), deal?.Now ?? fallbackNow, session.Diagnostics.Sorted());
     }
 
-    private static DefinitionSet Finish(LoadSession session) =>
-        new(
+    private static DefinitionSet Finish(LoadSession session)
+    {
+        session.CheckRoles();
+        return new(
             [.. session.Processes],
             [.. session.Packs],
             session.Diagnostics.Sorted(),
             session.Files,
-            [.. session.Suites]);
+            [.. session.Suites],
+            session.Organisation);
+    }
 }

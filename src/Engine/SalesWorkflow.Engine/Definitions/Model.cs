@@ -513,6 +513,9 @@ public sealed class ProcessDefinition
     /// <summary>Conditions after parsing, type checking and the sandbox; set by the loader when all of them passed.</summary>
     internal IReadOnlyDictionary<ConditionSource, Expressions.CheckedCondition>? CheckedConditions { get; set; }
 
+    /// <summary>Every role the process names (escalation levels' <c>notify</c>, tasks' <c>assignee</c>), where it names it: checked against the organisation.</summary>
+    internal List<(string Role, SourceSpan Span)> RoleReferences { get; } = [];
+
     /// <summary>The loaded plugins the process declared (a view of the loader's catalog); their C# rules are compiled with it.</summary>
     internal SalesWorkflow.Engine.Plugins.PluginCatalog LoadedPlugins { get; set; } = SalesWorkflow.Engine.Plugins.PluginCatalog.Empty;
 

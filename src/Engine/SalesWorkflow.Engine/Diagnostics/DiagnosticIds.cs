@@ -63,6 +63,10 @@ internal static class DiagnosticIds
     public const string PackRiskStages = "SW1223";
     public const string UnknownRiskCategory = "SW1224";
     public const string PluginNotLoaded = "SW1225";
+    public const string UnknownPerson = "SW1226";
+    public const string UnknownRole = "SW1227";
+    public const string UnknownTeam = "SW1228";
+    public const string DuplicateOrganisation = "SW1229";
 
     // SW2xxx: conditions.
     public const string ConditionSyntax = "SW2001";

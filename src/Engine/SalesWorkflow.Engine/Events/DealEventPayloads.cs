@@ -228,6 +228,12 @@ public sealed record EscalationRaised : DealEventPayload
     /// <summary>The role notified at this level.</summary>
     public string Notify { get; init; } = string.Empty;
 
+    /// <summary>
+    /// The people the role stood for on the deal when the level fired (the owner, the manager, the organisation file's
+    /// people for a named role); empty when nobody fills it; null in logs written before 2026-12-04.
+    /// </summary>
+    public IReadOnlyList<string>? Recipients { get; init; }
+
     /// <summary>time-in-stage or condition.</summary>
     public string Trigger { get; init; } = string.Empty;
 

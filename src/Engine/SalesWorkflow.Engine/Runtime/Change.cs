@@ -23,6 +23,9 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
     /// <summary>Whether entering a stage creates its <c>tasks:</c> (off for an engine replaying history recorded elsewhere).</summary>
     public bool CreatesStageTasks { get; init; } = true;
 
+    /// <summary>Who fills the roles the process names; null without an organisation file (the deal's facts still name its owner and manager).</summary>
+    public OrganisationDefinition? Organisation { get; init; }
+
     private readonly List<NewEvent> _events = [];
     private readonly List<TimerRecord> _newTimers = [];
     private readonly List<string> _cancelTimersOf = [];
@@ -234,16 +237,30 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         }
     }
 
+    /// <summary>The one person a role stands for on this deal (<see cref="PeopleIn"/>), or null for nobody or several.</summary>
+    public string? PersonIn(string role) => PeopleIn(role) is [var one] ? one : null;
+
     /// <summary>
-    /// The person a role stands for on this deal, where the deal's facts say: the owner, or the owner's manager; null
-    /// for another role (the host's directory or notification plugin resolves those).
+    /// The people a role stands for on this deal: the owner and the owner's manager from the deal's facts, then the
+    /// organisation file (the owner's manager there, the team's, a named role's people for the owner's team or the
+    /// whole organisation). Empty when nobody fills it.
     /// </summary>
-    public string? PersonIn(string role) => role switch
+    public IReadOnlyList<string> PeopleIn(string role)
     {
-        "owner" => NonEmpty(instance.Owner.Id) ?? NonEmpty(instance.Opportunity.OwnerId),
-        "manager" => NonEmpty(instance.Owner.ManagerId),
-        _ => null,
-    };
+        var owner = NonEmpty(instance.Owner.Id) ?? NonEmpty(instance.Opportunity.OwnerId);
+        var manager = NonEmpty(instance.Owner.ManagerId);
+        if (Organisation is { } organisation)
+        {
+            return organisation.Resolve(role, owner, NonEmpty(instance.Owner.Team), manager);
+        }
+
+        return role switch
+        {
+            "owner" when owner is not null => [owner],
+            "manager" when manager is not null => [manager],
+            _ => [],
+        };
+    }
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 

@@ -40,7 +40,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             return Reject(command, instance, "unknown-version", $"The deal runs on {instance.ProcessId} v{instance.ProcessVersion}, which this engine does not have; load that version or migrate the deal.");
         }
 
-        var change = new Change(instance, process, command.CommandId, now, enrichment) { CreatesStageTasks = trackStageTasks };
+        var change = new Change(instance, process, command.CommandId, now, enrichment) { CreatesStageTasks = trackStageTasks, Organisation = registry.Organisation };
         return command switch
         {
             UpsertFacts facts => Facts(change, facts),
@@ -69,7 +69,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             return null;
         }
 
-        var change = new Change(instance, process, $"timer:{instance.DealId}:{timers[0].Id}", now, enrichment) { CreatesStageTasks = trackStageTasks };
+        var change = new Change(instance, process, $"timer:{instance.DealId}:{timers[0].Id}", now, enrichment) { CreatesStageTasks = trackStageTasks, Organisation = registry.Organisation };
         var tasksCameDue = false;
         foreach (var timer in timers.OrderBy(t => t.DueAt).ThenBy(t => t.Level))
         {
@@ -98,6 +98,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
                 Level = timer.Level,
                 Levels = escalation.Levels.Count,
                 Notify = level.Notify,
+                Recipients = change.PeopleIn(level.Notify),
                 Trigger = escalation.Condition is null ? "time-in-stage" : "condition",
                 DueAt = timer.DueAt,
                 StageEnteredAt = instance.EnteredStageAt,
@@ -124,7 +125,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         var before = instance.LastEvaluation;
-        var change = new Change(instance, process, $"sweep:{instance.DealId}:{now.ToUnixTimeMilliseconds()}", now, enrichment) { CreatesStageTasks = trackStageTasks };
+        var change = new Change(instance, process, $"sweep:{instance.DealId}:{now.ToUnixTimeMilliseconds()}", now, enrichment) { CreatesStageTasks = trackStageTasks, Organisation = registry.Organisation };
         change.Reevaluate();
         var after = instance.LastEvaluation;
         var same = change.Events.Count == 0 && change.CancelTimersOf.Count == 0 && change.NewTimers.Count == 0 &&
@@ -183,7 +184,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var change = new Change(instance, process, command.CommandId, now, enrichment) { CreatesStageTasks = trackStageTasks };
+        var change = new Change(instance, process, command.CommandId, now, enrichment) { CreatesStageTasks = trackStageTasks, Organisation = registry.Organisation };
         change.Event(new TrackingStarted
         {
             Process = process.Id,
@@ -451,7 +452,7 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         var from = deal.ProcessVersion;
-        var migrated = new Change(deal, target, command.CommandId, change.Now, enrichment) { CreatesStageTasks = trackStageTasks };
+        var migrated = new Change(deal, target, command.CommandId, change.Now, enrichment) { CreatesStageTasks = trackStageTasks, Organisation = registry.Organisation };
         deal.ProcessVersion = command.ToVersion;
         migrated.Event(new VersionMigrated(from, command.ToVersion, deal.Stage), null);
         migrated.RescheduleStage(stage);

@@ -16,6 +16,9 @@ internal sealed class ProcessRegistry(DefinitionLoaderOptions loaderOptions)
     private readonly ConcurrentDictionary<(string Id, int Version), Lazy<CompiledProcess>> _versions = new();
     private readonly ConcurrentDictionary<string, int> _latest = new(StringComparer.Ordinal);
 
+    /// <summary>Who fills the roles the processes name: the organisation file of the definitions, or null.</summary>
+    public OrganisationDefinition? Organisation { get; private set; }
+
     public IEnumerable<(string Id, int Version)> Versions => _versions.Keys.OrderBy(k => k.Id, StringComparer.Ordinal).ThenBy(k => k.Version);
 
     /// <summary>Loads the definitions, registers each process version in the store and remembers stored older versions.</summary>
@@ -39,6 +42,7 @@ internal sealed class ProcessRegistry(DefinitionLoaderOptions loaderOptions)
             throw new InvalidOperationException("The process definitions have errors; run `salesflow validate` on them:\n" + string.Join("\n", errors));
         }
 
+        Organisation = set.Organisation;
         foreach (var group in set.Processes.GroupBy(p => (p.Id, p.Version)))
         {
             if (group.Count() > 1)

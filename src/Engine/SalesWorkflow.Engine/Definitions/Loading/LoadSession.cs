@@ -17,6 +17,7 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
     private readonly Dictionary<string, ProcessDefinition?> _processes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ProcessTestSuite?> _suites = new(StringComparer.Ordinal);
     private readonly List<string> _packChain = [];
+    private readonly List<OrganisationDefinition> _organisations = [];
     private readonly Dictionary<string, string> _inMemory = new(StringComparer.Ordinal);
 
     public DiagnosticBag Diagnostics { get; } = new();
@@ -28,6 +29,9 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
     public IEnumerable<RulePack> Packs => _packs.Values.OfType<RulePack>();
 
     public IEnumerable<ProcessTestSuite> Suites => _suites.Values.OfType<ProcessTestSuite>();
+
+    /// <summary>The organisation file of the set, or null (the first, when several were given: that is an error).</summary>
+    public OrganisationDefinition? Organisation => _organisations.FirstOrDefault();
 
     public List<string> Files { get; } = [];
 
@@ -152,6 +156,9 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
             case "process-tests":
                 LoadSuite(file);
                 break;
+            case "organisation":
+                LoadOrganisation(file);
+                break;
         }
     }
 
@@ -171,6 +178,62 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
         }
 
         return new TestSuiteBuilder(this, file).BuildDealFile(process, fallbackNow);
+    }
+
+    private void LoadOrganisation(ParsedFile file)
+    {
+        if (new OrganisationBuilder(file, Diagnostics).Build() is not { } organisation)
+        {
+            return;
+        }
+
+        if (_organisations.Count > 0)
+        {
+            Diagnostics.Error(
+                DiagnosticIds.DuplicateOrganisation,
+                NodeReader.SpanOf(file.Root, "kind"),
+                $"a second organisation file: `{_organisations[0].SourcePath}` already says who fills the roles",
+                "keep one organisation file per set of definitions");
+            return;
+        }
+
+        _organisations.Add(organisation);
+    }
+
+    /// <summary>
+    /// Every role the processes name is one someone fills: <c>owner</c> and <c>manager</c> always are; any other role
+    /// is one the organisation file fills (an error, SW1227), or, with no organisation file in the set, only
+    /// <c>director</c> is taken on trust and any other role is a warning: nobody can be told.
+    /// </summary>
+    public void CheckRoles()
+    {
+        var organisation = Organisation;
+        var known = organisation is null
+            ? new HashSet<string>(FormatShapes.NotifyRoles, StringComparer.Ordinal)
+            : new HashSet<string>(OrganisationDefinition.DealRoles.Concat(organisation.FilledRoles), StringComparer.Ordinal);
+        foreach (var process in Processes)
+        {
+            foreach (var (role, span) in process.RoleReferences.Where(r => !known.Contains(r.Role)))
+            {
+                var suggestion = Suggestions.DidYouMean(role, known);
+                if (organisation is null)
+                {
+                    Diagnostics.Warning(
+                        DiagnosticIds.UnknownRole,
+                        span,
+                        $"no organisation file says who fills the role `{role}`: nobody can be told or given the work",
+                        suggestion ?? "add a `kind: organisation` file that fills it under `roles:` (docs/notifications.md)");
+                }
+                else
+                {
+                    Diagnostics.Error(
+                        DiagnosticIds.UnknownRole,
+                        span,
+                        $"nobody fills the role `{role}` in the organisation `{organisation.Id}` ({organisation.SourcePath})",
+                        suggestion ?? $"fill it under `roles:` in {organisation.SourcePath}, organisation-wide or for a team");
+                }
+            }
+        }
     }
 
     public ProcessDefinition? LoadProcess(ParsedFile file)

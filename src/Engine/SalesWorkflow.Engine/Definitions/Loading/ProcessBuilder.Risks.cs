@@ -126,6 +126,7 @@ internal sealed partial class ProcessBuilder
                         "order levels by `after`, from the first person notified to the last");
                 }
 
+                _roles.Add((notify, NodeReader.SpanOf(level, "notify")));
                 levels.Add(new EscalationLevel
                 {
                     Number = levels.Count + 1,

@@ -157,6 +157,11 @@ internal sealed partial class ProcessBuilder
             {
                 if (_read.String(entry, "id") is { } taskId)
                 {
+                    if (_read.Scalar(entry, "assignee") is { } assignee)
+                    {
+                        _roles.Add((assignee.Value, assignee.Span));
+                    }
+
                     tasks.Add(new StageTask
                     {
                         Id = taskId,

@@ -17,6 +17,7 @@ internal sealed partial class ProcessBuilder
     private readonly DiagnosticBag _diagnostics;
     private readonly YamlMapping _root;
     private BusinessCalendar? _calendar;
+    private readonly List<(string Role, SourceSpan Span)> _roles = [];
 
     public ProcessBuilder(LoadSession session, ParsedFile file)
     {
@@ -99,7 +100,9 @@ internal sealed partial class ProcessBuilder
             ContentHash = string.Empty,
             Span = _root.Span,
         };
-        return WithHash(process);
+        var hashed = WithHash(process);
+        hashed.RoleReferences.AddRange(_roles);
+        return hashed;
     }
 
     public RulePack? BuildPack()

@@ -9,7 +9,7 @@ internal static class FormatShapes
 {
     public const int FormatVersion = 1;
 
-    public static readonly string[] Kinds = ["process", "rule-pack", "process-tests", "deal"];
+    public static readonly string[] Kinds = ["process", "rule-pack", "process-tests", "deal", "organisation"];
 
     public static readonly string[] BuiltInRiskCategories = ["market", "customer", "team"];
 
@@ -331,6 +331,38 @@ internal static class FormatShapes
 
     public static readonly ObjectShape DealFile = DealShape();
 
+    private static readonly ScalarShape PersonId = new(ScalarType.Text, "A person's id: the owner id deals carry (`Owner.Id`).");
+
+    private static readonly AnyOfShape RoleMembers = new(
+        "One person's id, or a list of them.",
+        PersonId,
+        new ListShape(PersonId, "People's ids."));
+
+    private static readonly MapShape RoleMap = new(RoleMembers, "Who fills each named role.", "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "a role id such as `director` or `customer-service`");
+
+    public static readonly ObjectShape Person = new ObjectShape("person", "Someone the process's work reaches.")
+        .Required("id", PersonId, "The person's id: the owner id deals carry.")
+        .Optional("name", Text, "Display name.")
+        .Optional("email", Text, "E-mail address, for e-mail delivery.")
+        .Optional("team", Text, "The team the person is in (one of `teams:` when the file lists teams).")
+        .Optional("manager", PersonId, "The person's manager (default: the team's manager).")
+        .Optional("language", new ScalarShape(ScalarType.Language, "Language code."), "The language notifications to this person are written in (default: the process's first language).");
+
+    public static readonly ObjectShape Team = new ObjectShape("team", "A sales team.")
+        .Required("id", Text, "The team id: the owner team deals carry (`Owner.Team`).")
+        .Optional("name", Localized, "Display name.")
+        .Optional("manager", PersonId, "The team's manager: the `manager` of its people's deals unless the deal names another.")
+        .Optional("roles", RoleMap, "Who fills a named role for this team's deals, where it differs from the organisation's `roles:`.");
+
+    public static readonly ObjectShape Organisation = new ObjectShape("organisation", "Who fills the roles processes name: people, teams, managers and named roles.")
+        .Required("format", FormatValue, "Format version; always `1`.")
+        .Required("kind", new ScalarShape(ScalarType.Enum, "What the file holds.") { Values = Kinds }, "`organisation` for an organisation.")
+        .Required("id", Id, "The organisation id.")
+        .Optional("name", Localized, "Display name.")
+        .Required("people", new ListShape(Person, "People."), "Everyone the processes' work reaches.")
+        .Optional("teams", new ListShape(Team, "Teams."), "The teams, with their managers and team-specific roles.")
+        .Optional("roles", RoleMap, "Who fills each named role organisation-wide, e.g. `director: chen-jie`, `legal: [wu-min, he-ping]`.");
+
     /// <summary>The shape of the top-level mapping for a `kind:` value.</summary>
     public static ObjectShape? ForKind(string kind) => kind switch
     {
@@ -338,6 +370,7 @@ internal static class FormatShapes
         "rule-pack" => RulePack,
         "process-tests" => ProcessTests,
         "deal" => DealFile,
+        "organisation" => Organisation,
         _ => null,
     };
 
