@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Timeout;
 using SalesWorkflow.Engine.Definitions;
+using SalesWorkflow.Engine.Events;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Engine.Storage;
@@ -479,7 +480,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             try
             {
                 // WaitAsync: a sink that ignores the token is abandoned at the timeout instead of holding the dispatcher.
-                await _sinkPipeline.ExecuteAsync(static async (state, token) => await state.Sink.EmitAsync(state.Event, token).AsTask().WaitAsync(token), (Sink: sink, Event: ToProcessEvent(entry.Event)), cancellationToken);
+                await _sinkPipeline.ExecuteAsync(static async (state, token) => await state.Sink.EmitAsync(state.Event, token).AsTask().WaitAsync(token), (Sink: sink, Event: ToProcessEvent(entry.Event, _registry.Organisation)), cancellationToken);
                 done.Add(entry.Id);
                 SalesWorkflowTelemetry.SinkDeliveries.Add(1, SalesWorkflowTelemetry.Tag("sink", sinkName), SalesWorkflowTelemetry.Tag("outcome", "delivered"));
             }
@@ -519,8 +520,23 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     /// <summary>Exponential back-off between deliveries to a failing sink: 2 s, 4 s, 8 s… capped at 10 minutes.</summary>
     private static TimeSpan Backoff(int attempt) => TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, attempt)));
 
-    internal static ProcessEvent ToProcessEvent(DealEvent e) =>
-        new(e.EventId, e.Sequence, e.DealId, e.Type, e.At, e.ProcessId, e.ProcessVersion, e.Stage, e.Data.GetRawText());
+    internal static ProcessEvent ToProcessEvent(DealEvent e, OrganisationDefinition? organisation = null) =>
+        new(e.EventId, e.Sequence, e.DealId, e.Type, e.At, e.ProcessId, e.ProcessVersion, e.Stage, e.Data.GetRawText())
+        {
+            Recipients = [.. RecipientIds(e.Payload).Distinct(StringComparer.Ordinal).Select(id => organisation?.People.GetValueOrDefault(id) is { } person
+                ? new EventRecipient(id, person.Name, person.Email, person.Language)
+                : new EventRecipient(id, null, null, null))],
+        };
+
+    /// <summary>Who an event is for, by person id: the people an escalation reached, the person a task is assigned to.</summary>
+    private static IEnumerable<string> RecipientIds(DealEventPayload payload) => payload switch
+    {
+        EscalationRaised { Recipients: { } recipients } => recipients,
+        TaskCreated { AssignedTo: { } person } => [person],
+        TaskOverdue { AssignedTo: { } person } => [person],
+        TaskReassigned { To: { } person } => [person],
+        _ => [],
+    };
 
     // The store is the container's (a singleton it disposes after the engine).
     public ValueTask DisposeAsync()

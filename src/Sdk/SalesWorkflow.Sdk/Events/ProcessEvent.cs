@@ -22,7 +22,23 @@ public sealed record ProcessEvent(
     string ProcessId,
     int ProcessVersion,
     string Stage,
-    string DataJson);
+    string DataJson)
+{
+    /// <summary>
+    /// The people the event is for, with how to reach them: for <c>escalation-raised</c> its recipients, for the task
+    /// events the person the task is assigned to, each looked up in the engine's organisation file (docs/notifications.md)
+    /// when the event is delivered. Empty for other events. A person the organisation file does not list comes with
+    /// their id only.
+    /// </summary>
+    public IReadOnlyList<EventRecipient> Recipients { get; init; } = [];
+}
+
+/// <summary>A person an event is for (<see cref="ProcessEvent.Recipients"/>).</summary>
+/// <param name="Id">The person's id.</param>
+/// <param name="Name">Display name, when the organisation file gives one.</param>
+/// <param name="Email">E-mail address, when the organisation file gives one.</param>
+/// <param name="Language">The language to write to them in, when the organisation file says; else the process's first.</param>
+public sealed record EventRecipient(string Id, string? Name, string? Email, string? Language);
 
 /// <summary>
 /// Receives committed events (notifications, webhooks, a data warehouse…). Called after commit, at least once per

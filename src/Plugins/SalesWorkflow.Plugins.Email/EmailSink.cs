@@ -1,0 +1,109 @@
+using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using SalesWorkflow.Sdk.Events;
+
+namespace SalesWorkflow.Plugins.Email;
+
+/// <summary>
+/// The event sink <c>email</c>: each event of the configured types is e-mailed to each of its recipients who has an
+/// address, once. A message sent is recorded in the ledger before the next one is sent; when some fail, the sink throws
+/// and the engine's outbox delivers the event again later, to the people not yet reached only. A message that was
+/// sent while its record was not written (the process died in between) goes out again with the same Message-ID, which
+/// mail systems use to drop the duplicate.
+/// </summary>
+internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<SmtpClient> newClient) : IProcessEventSink
+{
+    private readonly HashSet<string> _types = new(options.EventTypes, StringComparer.Ordinal);
+    private readonly MailboxAddress _from = MailboxAddress.Parse(options.From!);
+
+    public async ValueTask EmitAsync(ProcessEvent processEvent, CancellationToken cancellationToken)
+    {
+        if (!_types.Contains(processEvent.Type))
+        {
+            return;
+        }
+
+        // People without an address cannot be e-mailed; people already reached are not e-mailed again.
+        var due = processEvent.Recipients
+            .Where(r => r.Email is { Length: > 0 } && !ledger.Contains(processEvent.EventId, r.Id))
+            .ToList();
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        using var client = newClient();
+        client.Timeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds);
+        await client.ConnectAsync(options.Host!, options.Port, Security(options.Security), cancellationToken);
+        if (options.UserName is { Length: > 0 } user)
+        {
+            await client.AuthenticateAsync(user, options.Password ?? string.Empty, cancellationToken);
+        }
+
+        var failures = new List<string>();
+        foreach (var recipient in due)
+        {
+            try
+            {
+                await client.SendAsync(Message(processEvent, recipient), cancellationToken);
+                ledger.Record(processEvent.EventId, recipient.Id);
+            }
+            catch (Exception ex) when (ex is SmtpCommandException or ParseException)
+            {
+                // This person's address was refused (or does not read): the others are still tried now.
+                failures.Add($"{recipient.Id}: {ex.Message}");
+            }
+        }
+
+        await client.DisconnectAsync(quit: true, cancellationToken);
+        if (failures.Count > 0)
+        {
+            throw new InvalidOperationException($"E-mail for {processEvent.EventId} not sent to {failures.Count} of {due.Count}: {string.Join("; ", failures)}");
+        }
+    }
+
+    private MimeMessage Message(ProcessEvent processEvent, EventRecipient recipient)
+    {
+        var (subject, body) = EmailMessages.For(processEvent, recipient.Language ?? options.DefaultLanguage);
+        var message = new MimeMessage
+        {
+            Subject = subject,
+            Body = new TextPart("plain") { Text = body },
+
+            // Stable for the event and the person: a message sent twice is recognisably the same message.
+            MessageId = $"{IdPart(processEvent.EventId)}.{IdPart(recipient.Id)}@{options.MessageIdDomain}",
+        };
+        message.From.Add(_from);
+        message.To.Add(new MailboxAddress(recipient.Name ?? recipient.Id, recipient.Email!));
+        message.Headers.Add("X-SalesWorkflow-Event-Id", processEvent.EventId);
+        return message;
+    }
+
+    /// <summary>A Message-ID part of letters, digits, dots and hyphens; any other byte is written =XX.</summary>
+    private static string IdPart(string text)
+    {
+        var part = new StringBuilder();
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'.')
+            {
+                part.Append((char)b);
+            }
+            else
+            {
+                part.Append('=').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return part.ToString();
+    }
+
+    private static SecureSocketOptions Security(SmtpSecurity security) => security switch
+    {
+        SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+        SmtpSecurity.None => SecureSocketOptions.None,
+        _ => SecureSocketOptions.StartTls,
+    };
+}
