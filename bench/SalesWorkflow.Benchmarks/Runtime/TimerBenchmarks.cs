@@ -3,10 +3,11 @@ using BenchmarkDotNet.Attributes;
 namespace SalesWorkflow.Benchmarks.Runtime;
 
 /// <summary>
-/// Escalation timers fired per second. Each iteration starts 1,000 deals in standard-b2b's lead stage and moves the
-/// clock 21 days on: every deal then has six due levels (stalled-deal at 14, 17 and 21 days; no-customer-contact
-/// at 0, 2 and 5 days, as the seeded deals record no contact yet), which the engine fires in batches of 500, each timer's effect and its deletion committed
-/// together. The baseline deletes the same number of timer rows and appends their events with plain SQLite.
+/// Escalation and task timers fired per second. Each iteration starts 1,000 deals in standard-b2b's lead stage and
+/// moves the clock 21 days on: every deal then has six due escalation levels (stalled-deal at 14, 17 and 21 days;
+/// no-customer-contact at 0, 2 and 5 days, as the seeded deals record no contact yet) and its triage task's overdue
+/// timer (48 hours), which the engine fires in batches of 500, each timer's effect and its deletion committed together
+/// (an overdue task also re-evaluates its deal). The baseline deletes the same number of timer rows and appends their events with plain SQLite.
 /// Target (issue 4): at least 10,000 timers/s.
 /// </summary>
 [MemoryDiagnoser]
@@ -15,7 +16,7 @@ namespace SalesWorkflow.Benchmarks.Runtime;
 public class TimerBenchmarks
 {
     private const int DealsPerIteration = 1_000;
-    private const int TimersPerDeal = 6;
+    private const int TimersPerDeal = 7;
     private const int TimersPerIteration = DealsPerIteration * TimersPerDeal;
 
     private EngineFixture _fixture = null!;

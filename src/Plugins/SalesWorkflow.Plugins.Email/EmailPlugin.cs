@@ -20,6 +20,9 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
     /// <summary>The environment variable that supplies the SMTP password, so that it can stay out of the file.</summary>
     public const string PasswordVariable = "SALESWORKFLOW_SMTP_PASSWORD";
 
+    /// <summary>The environment variable naming the configuration file to read instead of <c>email.json</c> next to the plugin (how <c>salesflow</c>, which has the plugin built in, is configured).</summary>
+    public const string ConfigurationVariable = "SALESWORKFLOW_EMAIL_CONFIG";
+
     internal static readonly string PluginVersion = SdkVersion.Of(typeof(EmailPlugin).Assembly);
 
     private static readonly JsonSerializerOptions FileFormat = new()
@@ -39,14 +42,16 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
     private bool _created;
 
     /// <summary>
-    /// Creates the plugin as the engine does when it loads it from a folder: the configuration is read from
-    /// <c>email.json</c> next to the plugin assembly when the engine calls <see cref="Register"/>. Without the file the
-    /// plugin registers nothing.
+    /// Creates the plugin as the engine does when it loads it from a folder: the configuration is read when the engine
+    /// calls <see cref="Register"/>, from the file <c>SALESWORKFLOW_EMAIL_CONFIG</c> names, else from <c>email.json</c>
+    /// next to the plugin assembly. Without either the plugin registers nothing.
     /// </summary>
     public EmailPlugin()
     {
-        var directory = Path.GetDirectoryName(typeof(EmailPlugin).Assembly.Location) is { Length: > 0 } folder ? folder : AppContext.BaseDirectory;
-        _createSink = () => Load(directory, Environment.GetEnvironmentVariable) is { } options ? CreateSink(options, directory, () => new SmtpClient()) : null;
+        var file = Environment.GetEnvironmentVariable(ConfigurationVariable) is { Length: > 0 } named
+            ? Path.GetFullPath(named)
+            : Path.Combine(Path.GetDirectoryName(typeof(EmailPlugin).Assembly.Location) is { Length: > 0 } folder ? folder : AppContext.BaseDirectory, ConfigurationFile);
+        _createSink = () => Load(file, Environment.GetEnvironmentVariable) is { } options ? CreateSink(options, Path.GetDirectoryName(file)!, () => new SmtpClient()) : null;
     }
 
     /// <summary>Creates the plugin with the given options (in-process use); they are validated now and copied.</summary>
@@ -135,10 +140,9 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
         return problems;
     }
 
-    /// <summary>Reads <c>email.json</c> from <paramref name="directory"/>; null when there is none.</summary>
-    internal static EmailOptions? Load(string directory, Func<string, string?> environment)
+    /// <summary>Reads the configuration file; null when there is none.</summary>
+    internal static EmailOptions? Load(string file, Func<string, string?> environment)
     {
-        var file = Path.Combine(directory, ConfigurationFile);
         if (!File.Exists(file))
         {
             return null;

@@ -171,14 +171,15 @@ public sealed class EmailDeliveryTests : IAsyncLifetime
     public void EmailJson_IsRead_WithThePasswordFromTheEnvironment_AndAMisspeltKeyIsAnError()
     {
         var folder = Directory.CreateTempSubdirectory("sw-email-json-").FullName;
-        Assert.Null(EmailPlugin.Load(folder, _ => null));
+        var file = Path.Combine(folder, EmailPlugin.ConfigurationFile);
+        Assert.Null(EmailPlugin.Load(file, _ => null));
 
         File.WriteAllText(Path.Combine(folder, EmailPlugin.ConfigurationFile), """{ "host": "smtp.example.com", "from": "noreply@example.com", "userName": "u", "security": "startTls" }""");
-        var options = EmailPlugin.Load(folder, name => name == EmailPlugin.PasswordVariable ? "from-env" : null)!;
+        var options = EmailPlugin.Load(file, name => name == EmailPlugin.PasswordVariable ? "from-env" : null)!;
         Assert.Equal(("smtp.example.com", 587, "from-env"), (options.Host, options.Port, options.Password));
 
         File.WriteAllText(Path.Combine(folder, EmailPlugin.ConfigurationFile), """{ "hots": "smtp.example.com", "from": "noreply@example.com" }""");
-        var error = Assert.Throws<InvalidOperationException>(() => EmailPlugin.Load(folder, _ => null));
+        var error = Assert.Throws<InvalidOperationException>(() => EmailPlugin.Load(file, _ => null));
         Assert.Contains(EmailPlugin.ConfigurationFile, error.Message, StringComparison.Ordinal);
     }
 

@@ -5,6 +5,7 @@ using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Plugins;
 using SalesWorkflow.Plugins.CreditRisk;
 using SalesWorkflow.Plugins.CustomerCare;
+using SalesWorkflow.Plugins.Email;
 using SalesWorkflow.Plugins.Meddpicc;
 using SalesWorkflow.Plugins.Webhooks;
 using SalesWorkflow.Sdk.Plugins;
@@ -27,7 +28,8 @@ internal static class PluginSupport
 
     /// <summary>
     /// The first-party plugins, fresh instances each time (a catalog owns its plugins). Webhooks registers sinks only
-    /// when SALESWORKFLOW_WEBHOOK_URLS is set (see src/Plugins/SalesWorkflow.Plugins.Webhooks/README.md).
+    /// when SALESWORKFLOW_WEBHOOK_URLS is set (see src/Plugins/SalesWorkflow.Plugins.Webhooks/README.md), e-mail only
+    /// when SALESWORKFLOW_EMAIL_CONFIG names its settings (src/Plugins/SalesWorkflow.Plugins.Email/README.md).
     /// </summary>
     public static IReadOnlyList<ISalesWorkflowPlugin> BuiltIn() =>
     [
@@ -35,6 +37,7 @@ internal static class PluginSupport
         new MeddpiccPlugin(),
         new CustomerCarePlugin(),
         new WebhooksPlugin(),
+        new EmailPlugin(),
     ];
 
     /// <summary>Loads the built-in plugins and those below <paramref name="folders"/>, reporting what failed.</summary>
