@@ -513,6 +513,11 @@ public sealed class ProcessDefinition
     /// <summary>Conditions after parsing, type checking and the sandbox; set by the loader when all of them passed.</summary>
     internal IReadOnlyDictionary<ConditionSource, Expressions.CheckedCondition>? CheckedConditions { get; set; }
 
+    /// <summary>True when some condition reads tasks (<c>TaskDone</c>, <c>TaskOverdue</c>): a task coming due then re-evaluates its deal at once.</summary>
+    internal bool ConditionsReadTasks => _conditionsReadTasks ??= CheckedConditions?.Values.Any(c => c.TaskReferences.Count > 0) == true;
+
+    private bool? _conditionsReadTasks;
+
     /// <summary>Every role the process names (escalation levels' <c>notify</c>, tasks' <c>assignee</c>), where it names it: checked against the organisation.</summary>
     internal List<(string Role, SourceSpan Span)> RoleReferences { get; } = [];
 

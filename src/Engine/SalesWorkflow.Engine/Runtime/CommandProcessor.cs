@@ -106,9 +106,10 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
             });
         }
 
-        if (tasksCameDue)
+        if (tasksCameDue && process.Definition.ConditionsReadTasks)
         {
-            // An overdue task changes what conditions read (TaskOverdue): risks and condition escalations follow now.
+            // An overdue task changes what conditions read (TaskOverdue): risks and condition escalations follow now,
+            // not at the next sweep. A process whose conditions read no task is spared the evaluation.
             change.Reevaluate();
         }
 
