@@ -36,6 +36,16 @@ internal static class EmailMessages
                 Line(body, zh ? "任务" : "Task", task);
                 Line(body, zh ? "截止" : "Due", Moment(data, "dueAt"));
                 break;
+            case "complaint-sla-breached":
+                var feedback = Text(data, "feedback");
+                var respond = Text(data, "level") == "respond";
+                subject = zh
+                    ? $"[SalesWorkflow] {e.DealId}：投诉 {feedback} 已超出{(respond ? "响应" : "解决")}时限"
+                    : $"[SalesWorkflow] {e.DealId}: complaint {feedback} missed its {(respond ? "response" : "resolution")} deadline";
+                Line(body, zh ? "投诉" : "Complaint", feedback);
+                Line(body, zh ? "类别" : "Category", Text(data, "category"));
+                Line(body, zh ? "时限" : "Deadline", Moment(data, "dueAt"));
+                break;
             case "task-created":
                 var created = Text(data, "taskId");
                 subject = zh ? $"[SalesWorkflow] {e.DealId}：新任务 {created}" : $"[SalesWorkflow] {e.DealId}: new task {created}";

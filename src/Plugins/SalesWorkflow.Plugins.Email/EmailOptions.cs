@@ -34,8 +34,8 @@ public sealed class EmailOptions
     /// <summary>The sender, such as <c>SalesWorkflow &lt;noreply@example.com&gt;</c>.</summary>
     public string? From { get; set; }
 
-    /// <summary>The event types e-mailed (default: escalations and overdue tasks).</summary>
-    public IList<string> EventTypes { get; set; } = ["escalation-raised", "task-overdue"];
+    /// <summary>The event types e-mailed (default: escalations, overdue tasks and complaints past their service level).</summary>
+    public IList<string> EventTypes { get; set; } = ["escalation-raised", "task-overdue", "complaint-sla-breached"];
 
     /// <summary>The language of a message to someone whose language the organisation file does not give (default <c>en</c>).</summary>
     public string DefaultLanguage { get; set; } = "en";

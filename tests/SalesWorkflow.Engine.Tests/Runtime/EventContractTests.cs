@@ -14,7 +14,7 @@ public sealed class EventContractTests
     private static readonly string[] Declared = [.. typeof(DealEventTypes).GetFields().Select(f => (string)f.GetValue(null)!)];
 
     /// <summary>Types the engine writes since the legacy database was recorded (tasks tracked to done, 2026-12-04).</summary>
-    private static readonly string[] NewSinceLegacy = [DealEventTypes.TaskCreated, DealEventTypes.TaskCompleted, DealEventTypes.TaskOverdue, DealEventTypes.TaskReassigned];
+    private static readonly string[] NewSinceLegacy = [DealEventTypes.TaskCreated, DealEventTypes.TaskCompleted, DealEventTypes.TaskOverdue, DealEventTypes.TaskReassigned, DealEventTypes.ComplaintSlaBreached];
 
     /// <summary>Types only older engines wrote: read, never written now.</summary>
     private static readonly string[] LegacyOnly = [DealEventTypes.TasksCreated];

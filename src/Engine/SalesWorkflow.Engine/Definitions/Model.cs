@@ -498,6 +498,9 @@ public sealed class ProcessDefinition
     /// <summary>Revenue targets.</summary>
     public IReadOnlyList<TargetPlan> Targets { get; init; } = [];
 
+    /// <summary>How complaints are handled: who handles them and their service levels.</summary>
+    public FeedbackPolicy Feedback { get; init; } = FeedbackPolicy.None;
+
     /// <summary>The file it was loaded from.</summary>
     public required string SourcePath { get; init; }
 
@@ -543,4 +546,27 @@ public sealed class ProcessDefinition
 
     /// <inheritdoc />
     public override string ToString() => $"{Id} v{Version}";
+}
+
+/// <summary>
+/// How a process handles complaints (<c>feedback:</c>): the role that handles them, and the service levels for
+/// answering and resolving one, counted from when it was recorded on the process calendar. A complaint that misses a
+/// level fires <c>complaint-sla-breached</c> once, to the route's people.
+/// </summary>
+public sealed class FeedbackPolicy
+{
+    /// <summary>No service levels; complaints go to the owner.</summary>
+    public static FeedbackPolicy None { get; } = new();
+
+    /// <summary>The role that handles complaints (default <c>owner</c>); a complaint's own <c>assignedTo</c> comes first.</summary>
+    public string Route { get; init; } = "owner";
+
+    /// <summary>How long until the customer must have been answered, or null for no such level.</summary>
+    public Duration? Respond { get; init; }
+
+    /// <summary>How long until the complaint must be resolved, or null for no such level.</summary>
+    public Duration? Resolve { get; init; }
+
+    /// <summary>True when the policy is the default (nothing declared).</summary>
+    public bool IsNone => Route == "owner" && Respond is null && Resolve is null;
 }

@@ -31,6 +31,7 @@ internal static class DealEventCodec
         [DealEventTypes.TaskCompleted] = typeof(TaskCompleted),
         [DealEventTypes.TaskOverdue] = typeof(TaskOverdue),
         [DealEventTypes.TaskReassigned] = typeof(TaskReassigned),
+        [DealEventTypes.ComplaintSlaBreached] = typeof(ComplaintSlaBreached),
         [DealEventTypes.RiskRaised] = typeof(RiskRaised),
         [DealEventTypes.RiskCleared] = typeof(RiskCleared),
         [DealEventTypes.EscalationRaised] = typeof(EscalationRaised),

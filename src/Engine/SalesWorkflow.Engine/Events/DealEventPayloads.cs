@@ -34,6 +34,7 @@ namespace SalesWorkflow.Engine.Events;
 [JsonDerivedType(typeof(TaskCompleted), DealEventTypes.TaskCompleted)]
 [JsonDerivedType(typeof(TaskOverdue), DealEventTypes.TaskOverdue)]
 [JsonDerivedType(typeof(TaskReassigned), DealEventTypes.TaskReassigned)]
+[JsonDerivedType(typeof(ComplaintSlaBreached), DealEventTypes.ComplaintSlaBreached)]
 [JsonDerivedType(typeof(RiskRaised), DealEventTypes.RiskRaised)]
 [JsonDerivedType(typeof(RiskCleared), DealEventTypes.RiskCleared)]
 [JsonDerivedType(typeof(EscalationRaised), DealEventTypes.EscalationRaised)]
@@ -143,11 +144,35 @@ public sealed record FeedbackRecorded : DealEventPayload
     /// <summary>The feedback id (the command id when not given); a later record with the same id replaces it.</summary>
     public string Id { get; init; } = string.Empty;
 
+    /// <summary>What it is about; null when not said (and in logs written before 2026-12-04).</summary>
+    public string? Category { get; init; }
+
+    /// <summary>Who handles the complaint; null for the process's route role.</summary>
+    public string? AssignedTo { get; init; }
+
+    /// <summary>When the customer was first answered; null when not yet (and in logs written before 2026-12-04).</summary>
+    public DateTimeOffset? RespondedAt { get; init; }
+
+    /// <summary>When the complaint was resolved; null when not yet (and in logs written before 2026-12-04).</summary>
+    public DateTimeOffset? ResolvedAt { get; init; }
+
     /// <summary>The feedback as a new Sdk fact.</summary>
-    public Feedback ToFact() => new() { Id = Id, At = At, Satisfaction = Satisfaction, IsComplaint = IsComplaint, Resolved = Resolved, Text = Text };
+    public Feedback ToFact() => new() { Id = Id, At = At, Satisfaction = Satisfaction, IsComplaint = IsComplaint, Resolved = Resolved, Text = Text, Category = Category, AssignedTo = AssignedTo, RespondedAt = RespondedAt, ResolvedAt = ResolvedAt };
 
     internal static FeedbackRecorded From(Feedback fact) =>
-        new() { Id = fact.Id ?? string.Empty, At = fact.At, Satisfaction = fact.Satisfaction, IsComplaint = fact.IsComplaint, Resolved = fact.Resolved, Text = fact.Text ?? string.Empty };
+        new()
+        {
+            Id = fact.Id ?? string.Empty,
+            At = fact.At,
+            Satisfaction = fact.Satisfaction,
+            IsComplaint = fact.IsComplaint,
+            Resolved = fact.Resolved || fact.ResolvedAt is not null,
+            Text = fact.Text ?? string.Empty,
+            Category = fact.Category,
+            AssignedTo = fact.AssignedTo,
+            RespondedAt = fact.RespondedAt,
+            ResolvedAt = fact.ResolvedAt,
+        };
 }
 
 /// <summary>A checklist item of the current stage was ticked off (<c>checklist-item-completed</c>).</summary>
@@ -197,6 +222,14 @@ public sealed record TaskCompleted(string TaskId, string Stage, DateTimeOffset? 
 
 /// <summary>A task came due while open (<c>task-overdue</c>): written once, by its timer, at <see cref="DueAt"/>.</summary>
 public sealed record TaskOverdue(string TaskId, string Stage, DateTimeOffset DueAt, string AssigneeRole, string? AssignedTo) : DealEventPayload;
+
+/// <summary>
+/// A complaint missed a service level of the process's <c>feedback.sla</c> (<c>complaint-sla-breached</c>): written
+/// once per complaint and level (<see cref="Level"/> is <c>respond</c> or <c>resolve</c>), by its timer, at
+/// <see cref="DueAt"/>. <see cref="Notify"/> is the route role; <see cref="Recipients"/> the complaint's own handler, else
+/// the people the role stands for.
+/// </summary>
+public sealed record ComplaintSlaBreached(string Feedback, string Level, DateTimeOffset DueAt, string Notify, IReadOnlyList<string> Recipients, string? Category) : DealEventPayload;
 
 /// <summary>A task was given to another person (<c>task-reassigned</c>).</summary>
 public sealed record TaskReassigned(string TaskId, string Stage, string? From, string To, string? Note) : DealEventPayload;

@@ -20,6 +20,9 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
     /// </summary>
     public const string TaskTimerPrefix = "task:";
 
+    /// <summary>A complaint's service-level timer: the prefix, the level (<c>respond</c> or <c>resolve</c>) and the feedback id.</summary>
+    public const string SlaTimerPrefix = "sla:";
+
     /// <summary>Whether entering a stage creates its <c>tasks:</c> (off for an engine replaying history recorded elsewhere).</summary>
     public bool CreatesStageTasks { get; init; } = true;
 
@@ -187,6 +190,7 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         }
 
         ScheduleTimeEscalations(stage);
+        RescheduleComplaints();
         Reevaluate();
     }
 
@@ -213,6 +217,8 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         {
             ScheduleTaskTimer(task);
         }
+
+        RescheduleComplaints();
     }
 
     /// <summary>Adds a task to the stage entry: its <c>task-created</c> event, and its overdue timer when it has a due moment.</summary>
@@ -227,9 +233,57 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
     }
 
     /// <summary>Cancels the overdue timer of a task (it was completed before it came due).</summary>
-    public void CancelTaskTimer(string taskId)
+    public void CancelTaskTimer(string taskId) => CancelTimer(TaskTimerPrefix + taskId);
+
+    /// <summary>
+    /// The service-level timers of one complaint after it was recorded: scheduled when it is new (counted from when it
+    /// was recorded, on the process calendar), cancelled for each level it has met (answered; resolved).
+    /// </summary>
+    public void TrackComplaint(Feedback complaint, bool isNew)
     {
-        var key = TaskTimerPrefix + taskId;
+        foreach (var (level, duration, met) in SlaLevels(complaint))
+        {
+            var key = SlaKey(level, complaint.Id);
+            if (met)
+            {
+                CancelTimer(key);
+            }
+            else if (isNew && duration is { } length && !instance.SlaBreaches.Contains(key))
+            {
+                _newTimers.Add(new TimerRecord(instance.DealId, key, 0, length.AddTo(complaint.At ?? now, process.Definition.Calendar), instance.StageEpoch));
+            }
+        }
+    }
+
+    /// <summary>The levels of a complaint: each with its length in the policy (null: none) and whether it is met.</summary>
+    public IEnumerable<(string Level, Definitions.Duration? Length, bool Met)> SlaLevels(Feedback complaint)
+    {
+        var policy = process.Definition.Feedback;
+        var resolved = complaint.Resolved || complaint.ResolvedAt is not null;
+        yield return ("respond", policy.Respond, !complaint.IsComplaint || resolved || complaint.RespondedAt is not null);
+        yield return ("resolve", policy.Resolve, !complaint.IsComplaint || resolved);
+    }
+
+    public static string SlaKey(string level, string feedbackId) => $"{SlaTimerPrefix}{level}:{feedbackId}";
+
+    /// <summary>After every timer of the deal was cancelled (a stage change, a migration): the open complaints' levels again.</summary>
+    private void RescheduleComplaints()
+    {
+        foreach (var complaint in instance.Feedback.Where(f => f.IsComplaint))
+        {
+            foreach (var (level, duration, met) in SlaLevels(complaint))
+            {
+                var key = SlaKey(level, complaint.Id);
+                if (!met && duration is { } length && !instance.SlaBreaches.Contains(key))
+                {
+                    _newTimers.Add(new TimerRecord(instance.DealId, key, 0, length.AddTo(complaint.At ?? now, process.Definition.Calendar), instance.StageEpoch));
+                }
+            }
+        }
+    }
+
+    private void CancelTimer(string key)
+    {
         _newTimers.RemoveAll(t => t.EscalationId == key);
         if (!_cancelTimersOf.Contains(key))
         {

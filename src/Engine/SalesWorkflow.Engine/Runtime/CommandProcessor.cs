@@ -73,6 +73,16 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         var tasksCameDue = false;
         foreach (var timer in timers.OrderBy(t => t.DueAt).ThenBy(t => t.Level))
         {
+            if (timer.EscalationId.StartsWith(Change.SlaTimerPrefix, StringComparison.Ordinal))
+            {
+                if (timer.StageEpoch == instance.StageEpoch)
+                {
+                    SlaMissed(change, timer);
+                }
+
+                continue;
+            }
+
             if (timer.EscalationId.StartsWith(Change.TaskTimerPrefix, StringComparison.Ordinal))
             {
                 tasksCameDue |= timer.StageEpoch == instance.StageEpoch && StageTasks.CameDue(change, timer.EscalationId[Change.TaskTimerPrefix.Length..], timer.DueAt);
@@ -114,6 +124,29 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         return change.Events.Count == 0 ? null : change.Finish(recordInLedger: false);
+    }
+
+    /// <summary>A complaint's service-level timer fired: unless the level was met meanwhile, the breach is recorded once and its people told.</summary>
+    private static void SlaMissed(Change change, TimerRecord timer)
+    {
+        var rest = timer.EscalationId[Change.SlaTimerPrefix.Length..];
+        var colon = rest.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return;
+        }
+
+        var (level, feedbackId) = (rest[..colon], rest[(colon + 1)..]);
+        var instance = change.Instance;
+        if (instance.Feedback.FirstOrDefault(f => f.Id == feedbackId) is not { } complaint
+            || change.SlaLevels(complaint).Any(l => l.Level == level && l.Met)
+            || !instance.SlaBreaches.Add(timer.EscalationId))
+        {
+            return;
+        }
+
+        var route = change.Process.Definition.Feedback.Route;
+        change.BareEvent(new ComplaintSlaBreached(feedbackId, level, timer.DueAt, route, complaint.AssignedTo is { Length: > 0 } handler ? [handler] : change.PeopleIn(route), complaint.Category));
     }
 
     /// <summary>Re-evaluates an open deal at <paramref name="now"/>; null when nothing that matters changed.</summary>
@@ -272,8 +305,10 @@ internal sealed class CommandProcessor(ProcessRegistry registry, FactEnrichment?
         }
 
         feedback.At ??= change.Now;
+        var isNew = change.Instance.Feedback.All(f => f.Id != feedback.Id);
         FactLists.Merge(change.Instance.Feedback, [feedback]);
         change.Event(FeedbackRecorded.From(feedback), null);
+        change.TrackComplaint(feedback, isNew);
         change.Reevaluate();
         return change.Finish();
     }

@@ -59,6 +59,9 @@ public static class DealEventTypes
     /// <summary>A task was given to another person (data: task id, from, to).</summary>
     public const string TaskReassigned = "task-reassigned";
 
+    /// <summary>A complaint missed its response or resolution service level (data: feedback id, level, due, recipients); written once, by its timer.</summary>
+    public const string ComplaintSlaBreached = "complaint-sla-breached";
+
     /// <summary>A risk was raised (data: risk id, category, severity, weight).</summary>
     public const string RiskRaised = "risk-raised";
 

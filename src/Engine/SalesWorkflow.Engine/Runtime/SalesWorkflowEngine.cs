@@ -535,6 +535,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         TaskCreated { AssignedTo: { } person } => [person],
         TaskOverdue { AssignedTo: { } person } => [person],
         TaskReassigned { To: { } person } => [person],
+        ComplaintSlaBreached { Recipients: { } recipients } => recipients,
         _ => [],
     };
 

@@ -53,6 +53,9 @@ internal sealed class InstanceRecord : System.Text.Json.Serialization.IJsonOnDes
     /// <summary>The tasks of the current stage entry (empty in a state written before tasks were tracked).</summary>
     public List<DealTask> Tasks { get; set; } = [];
 
+    /// <summary>Complaint service levels already missed, as timer keys (<c>sla:respond:id</c>): each fires once.</summary>
+    public HashSet<string> SlaBreaches { get; set; } = new(StringComparer.Ordinal);
+
     public Dictionary<string, DateTimeOffset> ConditionsSince { get; set; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, int> EscalationLevels { get; set; } = new(StringComparer.Ordinal);

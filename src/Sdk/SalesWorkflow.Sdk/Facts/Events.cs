@@ -58,4 +58,16 @@ public class Feedback : Fact
 
     /// <summary>What the customer said.</summary>
     public string Text { get; set; } = string.Empty;
+
+    /// <summary>What it is about, such as <c>delivery</c>, <c>quality</c> or <c>billing</c>; free text.</summary>
+    public string? Category { get; set; }
+
+    /// <summary>Who handles a complaint (a person's id); none: the process's <c>feedback.route</c> role.</summary>
+    public string? AssignedTo { get; set; }
+
+    /// <summary>When the customer was first answered.</summary>
+    public DateTimeOffset? RespondedAt { get; set; }
+
+    /// <summary>When the complaint was resolved (setting it resolves the complaint).</summary>
+    public DateTimeOffset? ResolvedAt { get; set; }
 }

@@ -34,6 +34,7 @@ internal static class ContentHasher
             RiskCategories = process.RiskCategories,
             Risks = process.Risks,
             Targets = process.Targets,
+            Feedback = process.Feedback,
             SourcePath = process.SourcePath,
             ContentHash = hash,
             Span = process.Span,
@@ -213,6 +214,16 @@ internal static class ContentHasher
             }
 
             w.WriteEndArray();
+            if (!p.Feedback.IsNone)
+            {
+                // Only when declared, so that processes without a feedback policy keep the hashes stored in existing databases.
+                w.WriteStartObject("feedback");
+                w.WriteString("route", p.Feedback.Route);
+                w.WriteString("respond", p.Feedback.Respond?.Text);
+                w.WriteString("resolve", p.Feedback.Resolve?.Text);
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
         }
 

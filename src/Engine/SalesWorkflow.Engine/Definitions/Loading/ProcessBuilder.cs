@@ -96,6 +96,7 @@ internal sealed partial class ProcessBuilder
             RiskCategories = categories,
             Risks = risks,
             Targets = targets,
+            Feedback = BuildFeedbackPolicy(),
             SourcePath = _file.DisplayPath,
             ContentHash = string.Empty,
             Span = _root.Span,
@@ -189,6 +190,28 @@ internal sealed partial class ProcessBuilder
             AutoAdvance = _read.Bool(map, "autoAdvance", false),
             RequireLossReason = _read.Bool(map, "requireLossReason", true),
             LossReasons = reasons,
+        };
+    }
+
+    private FeedbackPolicy BuildFeedbackPolicy()
+    {
+        if (_read.Node(_root, "feedback") is not YamlMapping map)
+        {
+            return FeedbackPolicy.None;
+        }
+
+        var route = _read.Scalar(map, "route");
+        if (route is not null)
+        {
+            _roles.Add((route.Value, route.Span));
+        }
+
+        var sla = _read.Node(map, "sla") as YamlMapping;
+        return new FeedbackPolicy
+        {
+            Route = route?.Value ?? "owner",
+            Respond = sla is null ? null : _read.Duration(sla, "respond"),
+            Resolve = sla is null ? null : _read.Duration(sla, "resolve"),
         };
     }
 

@@ -227,8 +227,12 @@ internal sealed class TestSuiteBuilder(LoadSession session, ParsedFile file)
                 At = _read.DateTime(c, "at"),
                 Satisfaction = (int?)_read.Integer(c, "satisfaction"),
                 IsComplaint = _read.Bool(c, "isComplaint", false),
-                Resolved = _read.Bool(c, "resolved", false),
+                Resolved = _read.Bool(c, "resolved", false) || _read.DateTime(c, "resolvedAt") is not null,
                 Text = _read.String(c, "text") ?? string.Empty,
+                Category = _read.String(c, "category"),
+                AssignedTo = _read.String(c, "assignedTo"),
+                RespondedAt = _read.DateTime(c, "respondedAt"),
+                ResolvedAt = _read.DateTime(c, "resolvedAt"),
             })],
             ChecklistDone = _read.Scalars(given, "checklist").Select(s => s.Value).ToHashSet(StringComparer.Ordinal),
             Tasks = [.. _read.Mappings(given, "tasks").Select(t => new DealTask

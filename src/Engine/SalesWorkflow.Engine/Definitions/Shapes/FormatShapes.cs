@@ -155,6 +155,14 @@ internal static class FormatShapes
         .Optional("risks", Bool, "Whether the pack's risk rules apply to this process (default `true`).")
         .Optional("stages", new ListShape(Id, "Stage ids."), "Stages where the pack's risk rules apply (default: every open stage).");
 
+    public static readonly ObjectShape ComplaintSla = new ObjectShape("complaint service levels", "How soon a complaint is answered and resolved, from when it is recorded.")
+        .Optional("respond", DurationValue, "How long until the customer must have been answered (`respondedAt`), e.g. `24h`.")
+        .Optional("resolve", DurationValue, "How long until the complaint must be resolved (`resolvedAt`), e.g. `3bd`.");
+
+    public static readonly ObjectShape FeedbackPolicy = new ObjectShape("feedback policy", "How complaints are handled.")
+        .Optional("route", new ScalarShape(ScalarType.Id, "A role: `owner`, `manager`, or a role the organisation file fills."), "The role that handles complaints and is told when one misses its service level (default `owner`).")
+        .Optional("sla", ComplaintSla, "The service levels; a complaint that misses one fires `complaint-sla-breached` once.");
+
     public static readonly ObjectShape Calendar = new ObjectShape("calendar", "Business days for durations such as `5bd` and for business-day functions.")
         .Optional("timeZone", new ScalarShape(ScalarType.TimeZone, "IANA time zone."), "Time zone in which days start (default `UTC`).")
         .Optional("weekend", new ListShape(new ScalarShape(ScalarType.Enum, "A day of the week.") { Values = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] }, "Weekend days."), "Days that are not business days (default Saturday and Sunday).")
@@ -183,7 +191,8 @@ internal static class FormatShapes
         .Optional("escalations", new ListShape(Escalation, "Escalations.", maxItems: 500), "Escalation rules (at most 500).")
         .Optional("riskCategories", new ListShape(RiskCategory, "Extra risk categories."), "Risk categories beyond `market`, `customer` and `team`.")
         .Optional("risks", new ListShape(Risk, "Risk rules.", maxItems: 1_000), "Risk rules (at most 1,000).")
-        .Optional("targets", new ListShape(Target, "Yearly targets."), "Revenue targets.");
+        .Optional("targets", new ListShape(Target, "Yearly targets."), "Revenue targets.")
+        .Optional("feedback", FeedbackPolicy, "How complaints are handled: who handles them and their service levels.");
 
     public static readonly ObjectShape RulePack = new ObjectShape("rule pack", "Reusable exit criteria, risk rules and fields (e.g. BANT, MEDDPICC).")
         .Required("format", FormatValue, "Format version; always `1`.")
@@ -272,7 +281,11 @@ internal static class FormatShapes
         .Optional("satisfaction", new ScalarShape(ScalarType.Integer, "Satisfaction score 1–5.") { Minimum = 1, Maximum = 5 }, "Satisfaction score from 1 (bad) to 5 (excellent).")
         .Optional("isComplaint", Bool, "Whether it is a complaint.")
         .Optional("resolved", Bool, "Whether a complaint is resolved.")
-        .Optional("text", Text, "What the customer said.");
+        .Optional("text", Text, "What the customer said.")
+        .Optional("category", Text, "What it is about, such as `delivery` or `billing`.")
+        .Optional("assignedTo", Text, "Who handles the complaint.")
+        .Optional("respondedAt", DateTimeValue, "When the customer was first answered.")
+        .Optional("resolvedAt", DateTimeValue, "When the complaint was resolved.");
 
     public static readonly ObjectShape OwnerFacts = new ObjectShape("owner facts", "The sales rep who owns the deal.")
         .Optional("id", Text, "Rep id.")
