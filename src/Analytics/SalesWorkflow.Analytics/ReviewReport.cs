@@ -58,6 +58,7 @@ internal sealed class ReviewReport
             ["Complaints recorded", N(c.Satisfaction.Complaints), N(p.Satisfaction.Complaints)],
             ["Complaints open at period end", N(c.Satisfaction.ComplaintsOpenAtEnd), N(p.Satisfaction.ComplaintsOpenAtEnd)],
         ]), null);
+        report.ComplaintsSection(c, p);
         report.Add("Rep scorecards", "Every rep against the same standards, best won revenue first.",
             Rows(
                 ["rep", "team", "won", "lost", "win rate", "won revenue", "target", "attainment", "median cycle (days)", "open deals", "open pipeline", "escalations"],
@@ -105,6 +106,28 @@ internal sealed class ReviewReport
                 t.Level, t.Level == "total" ? "all" : $"{t.Name} ({t.Id})", N(t.Target), N(t.Won), P(t.Attainment), N(t.PipelineAtStart), t.Coverage is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "×" : "—",
             })),
             Bars("chart-attainment", "Target attainment", c.Targets.Select(t => (t.Level == "total" ? "total" : t.Id, (t.Attainment ?? 0) * 100)), percent: true));
+    }
+
+    private void ComplaintsSection(PipelineKpis c, PipelineKpis p)
+    {
+        if (c.Complaints.Recorded == 0 && p.Complaints.Recorded == 0)
+        {
+            return;
+        }
+
+        static string[] Line(string key, ComplaintKpis k) =>
+            [key, N(k.Recorded), P(k.RespondedWithinSla), N(k.RespondMissed), P(k.ResolvedWithinSla), N(k.ResolveMissed), N(k.Resolved), D(k.ResolveHoursMedian)];
+        string[] headers = ["complaints", "answered in time", "response missed", "resolved in time", "resolution missed", "resolved", "median hours to resolve"];
+        Add(
+            "Complaints and service levels",
+            "Complaints recorded in the period against the process's feedback service levels (feedback.sla): the levels they missed so far, and the time to resolve those resolved. \"—\" where the process sets no such level.",
+            Rows(["period", .. headers], [Line(c.Period.Label, c.Complaints), Line(p.Period.Label, p.Complaints)]),
+            null);
+        if (c.ComplaintsByTeam.Count > 0)
+        {
+            Add("Complaints by team", null, Rows(["team", .. headers], c.ComplaintsByTeam.Select(t => Line(t.Key, t.Complaints))), null);
+            Add("Complaints by rep", null, Rows(["rep", .. headers], c.ComplaintsByRep.Select(t => Line(t.Key, t.Complaints))), null);
+        }
     }
 
     private void TasksSection(PipelineKpis c, PipelineKpis p)

@@ -106,6 +106,32 @@ public sealed class ComplaintSlaTests
     }
 
     [Fact]
+    public async Task TheReviewCounts_TheComplaintsOfThePeriod_TheLevelsTheyMissed_AndTheTimeToResolve()
+    {
+        await using var harness = new EngineHarness(Definitions());
+        var process = FirstPartyPlugins.Loader().Load([Definitions()]).Processes.Single();
+        await harness.Start("d1");
+        await harness.Start("d2");
+        var recorded = harness.Clock.GetUtcNow();
+        await Complain(harness, "d1");
+        await Complain(harness, "d2");
+        harness.Clock.Advance(TimeSpan.FromHours(2));
+        await Complain(harness, "d2", respondedAt: harness.Clock.GetUtcNow());
+        harness.Clock.Advance(TimeSpan.FromHours(4));
+        await Complain(harness, "d2", respondedAt: recorded.AddHours(2), resolved: true);
+        await FireAt(harness, recorded.AddDays(10));
+
+        var log = await harness.Analytics.ReadKpiLogAsync();
+        Assert.True(SalesWorkflow.Engine.Analytics.ReportPeriod.TryParse("2026-03", out var march));
+        var kpis = log.Compute(new SalesWorkflow.Engine.Analytics.KpiQuery(march) { Process = process });
+
+        var complaints = kpis.Complaints;
+        Assert.Equal((2, 1, 1, 1, (double?)6), (complaints.Recorded, complaints.RespondMissed, complaints.ResolveMissed, complaints.Resolved, complaints.ResolveHoursMedian));
+        Assert.Equal((0.5, 0.5), (kpis.Complaints.RespondedWithinSla, kpis.Complaints.ResolvedWithinSla));
+        Assert.Equal(2, Assert.Single(kpis.ComplaintsByRep).Complaints.Recorded);
+    }
+
+    [Fact]
     public async Task AComplaintHandledBySomeone_TellsThatPerson()
     {
         await using var harness = new EngineHarness(Definitions());

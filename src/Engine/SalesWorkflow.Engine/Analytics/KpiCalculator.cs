@@ -140,6 +140,12 @@ internal static class KpiCalculator
 
         private Dictionary<string, bool>? _complaintResolved;
 
+        // Complaints: when each was first recorded and first resolved, the levels it missed, and those recorded in the period.
+        private Dictionary<string, DateTimeOffset>? _complaintFirstAt;
+        private Dictionary<string, DateTimeOffset>? _complaintResolvedAt;
+        private HashSet<(string Id, string Level)>? _slaMissed;
+        private List<string>? _periodComplaints;
+
         /// <summary>The open tasks with a due moment of the current stage entry, by "stage/task".</summary>
         private Dictionary<string, (string Assignee, DateTimeOffset Due)>? _openTasks;
 
@@ -260,6 +266,9 @@ internal static class KpiCalculator
                     case LoggedKind.Feedback:
                         Feedback(in e, inPeriod);
                         break;
+                    case LoggedKind.SlaBreached:
+                        (_slaMissed ??= []).Add((e.Name!, e.Category!));
+                        break;
                     case LoggedKind.TaskCreated when e.Amount is { } dueTicks:
                         (_openTasks ??= new(StringComparer.Ordinal))[e.Name!] = (e.Category!, new DateTimeOffset((long)dueTicks, TimeSpan.Zero));
                         break;
@@ -293,6 +302,12 @@ internal static class KpiCalculator
 
             // Tasks still open when the walk stops: not done, if they came due by then.
             EndTasks(scope, scope.Known < scope.End ? scope.Known : scope.End);
+            foreach (var id in _periodComplaints ?? [])
+            {
+                var resolvedAt = _complaintResolvedAt?.GetValueOrDefault(id);
+                var hours = resolvedAt is { } done && _complaintFirstAt!.TryGetValue(id, out var recordedAt) ? (done - recordedAt).TotalHours : (double?)null;
+                _counters.Complaints.Add((Rep, Team, _slaMissed?.Contains((id, "respond")) == true, _slaMissed?.Contains((id, "resolve")) == true, hours));
+            }
 
             // A stay still going at the end of the period is measured up to it.
             if (stage is not null && status is null or DealEventTypes.DealReopened && entered < scope.End && scope.IsOpenStage(stage))
@@ -387,9 +402,15 @@ internal static class KpiCalculator
                 _complaintResolved ??= new(StringComparer.Ordinal);
 
                 // A complaint counts once in the period, however often it is updated.
-                if (inPeriod && e.Complaint)
+                if (inPeriod && e.Complaint && _counters.ComplaintsRecorded.Add((this, id)))
                 {
-                    _counters.ComplaintsRecorded.Add((this, id));
+                    (_periodComplaints ??= []).Add(id);
+                }
+
+                (_complaintFirstAt ??= new(StringComparer.Ordinal)).TryAdd(id, e.At);
+                if (e.Resolved)
+                {
+                    (_complaintResolvedAt ??= new(StringComparer.Ordinal)).TryAdd(id, e.At);
                 }
 
                 _complaintResolved[id] = e.Resolved;
@@ -407,6 +428,9 @@ internal static class KpiCalculator
     /// <summary>Counts the walk adds to directly (no per-deal lists for figures that are only summed).</summary>
     private sealed class Counters
     {
+        /// <summary>Each complaint recorded in the period: the deal's rep and team, the levels it missed, hours to resolve it.</summary>
+        public List<(string Rep, string Team, bool RespondMissed, bool ResolveMissed, double? ResolveHours)> Complaints { get; } = [];
+
         /// <summary>Each task due in the period: its stage, who it was for, and how it ended.</summary>
         public List<(string Stage, string Assignee, TaskOutcome Outcome)> Tasks { get; } = [];
 
@@ -498,6 +522,9 @@ internal static class KpiCalculator
                 EscalationsByLevel = Counters.Sorted(Counters.EscalationsByLevel),
                 EscalationsById = Counters.Sorted(Counters.EscalationsById),
                 Satisfaction = Satisfaction(),
+                Complaints = ComplaintFigures(Counters.Complaints),
+                ComplaintsByTeam = [.. Counters.Complaints.GroupBy(c => c.Team, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new ComplaintLine(g.Key, ComplaintFigures(g)))],
+                ComplaintsByRep = [.. Counters.Complaints.GroupBy(c => c.Rep, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => new ComplaintLine(g.Key, ComplaintFigures(g)))],
                 Tasks = TaskFigures(Counters.Tasks),
                 TasksByStage = [.. Counters.Tasks.GroupBy(t => t.Stage, StringComparer.Ordinal)
                     .OrderBy(g => scope.Stages.TryGetValue(g.Key, out var s) ? s.Order : int.MaxValue).ThenBy(g => g.Key, StringComparer.Ordinal)
@@ -507,6 +534,19 @@ internal static class KpiCalculator
                     .Select(g => new TaskLine(g.Key, TaskFigures(g)))],
                 Calibration = Calibration(won.Select(w => w.Deal), lost),
                 Reps = Reps(won.Select(w => (w.Deal, w.Amount, w.Days)).ToList(), lost, targets),
+            };
+        }
+
+        private ComplaintKpis ComplaintFigures(IEnumerable<(string Rep, string Team, bool RespondMissed, bool ResolveMissed, double? ResolveHours)> complaints)
+        {
+            var all = complaints.ToList();
+            var hours = all.Where(c => c.ResolveHours is not null).Select(c => c.ResolveHours!.Value).ToList();
+            var policy = scope.Process?.Feedback;
+            int recorded = all.Count, respondMissed = all.Count(c => c.RespondMissed), resolveMissed = all.Count(c => c.ResolveMissed);
+            return new ComplaintKpis(recorded, respondMissed, resolveMissed, hours.Count, Median(hours))
+            {
+                RespondedWithinSla = policy?.Respond is null || recorded == 0 ? null : (double)(recorded - respondMissed) / recorded,
+                ResolvedWithinSla = policy?.Resolve is null || recorded == 0 ? null : (double)(recorded - resolveMissed) / recorded,
             };
         }
 

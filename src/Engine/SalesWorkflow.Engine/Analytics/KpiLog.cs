@@ -202,6 +202,11 @@ public sealed class KpiLog
                 logged.Name = Name($"{task.Stage}/{task.TaskId}");
                 logged.Category = Name(task.To ?? "?");
                 break;
+            case ComplaintSlaBreached breach:
+                logged.Kind = LoggedKind.SlaBreached;
+                logged.Name = breach.Feedback ?? string.Empty;
+                logged.Category = Name(breach.Level ?? "?");
+                break;
             case FeedbackRecorded feedback:
                 logged.Kind = LoggedKind.Feedback;
                 logged.Name = feedback.Id ?? string.Empty;
@@ -327,6 +332,7 @@ internal enum LoggedKind : byte
     TaskCreated,
     TaskCompleted,
     TaskReassigned,
+    SlaBreached,
 }
 
 /// <summary>

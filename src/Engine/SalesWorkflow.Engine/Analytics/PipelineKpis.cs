@@ -186,6 +186,15 @@ public sealed record PipelineKpis
     /// <summary>Customer satisfaction and complaints recorded in the period.</summary>
     public SatisfactionKpis Satisfaction { get; init; } = new(0, null, null, 0, 0);
 
+    /// <summary>The complaints recorded in the period against the process's service levels (docs/kpis.md).</summary>
+    public ComplaintKpis Complaints { get; init; } = ComplaintKpis.None;
+
+    /// <summary><see cref="Complaints"/> per team (of the deal's owner at its start).</summary>
+    public IReadOnlyList<ComplaintLine> ComplaintsByTeam { get; init; } = [];
+
+    /// <summary><see cref="Complaints"/> per rep (the deal's owner at its start).</summary>
+    public IReadOnlyList<ComplaintLine> ComplaintsByRep { get; init; } = [];
+
     /// <summary>Each open stage's declared probability against the observed win rate of the deals that closed in the period (empty without a process).</summary>
     public IReadOnlyList<StageCalibration> Calibration { get; init; } = [];
 
@@ -295,3 +304,29 @@ public sealed record TaskKpis(int Due, int DoneOnTime, int DoneLate, int NotDone
 /// <param name="Key">The stage id, or the person (or role) the tasks were for.</param>
 /// <param name="Tasks">The figures.</param>
 public sealed record TaskLine(string Key, TaskKpis Tasks);
+
+/// <summary>
+/// Complaints recorded in the period, and how they fared against the process's <c>feedback.sla</c>: the levels they
+/// missed (a <c>complaint-sla-breached</c> known by the period's end or the as-of moment) and the time to resolve them.
+/// </summary>
+/// <param name="Recorded">Complaints recorded in the period (distinct feedback ids).</param>
+/// <param name="RespondMissed">Of them, those that missed the response level.</param>
+/// <param name="ResolveMissed">Those that missed the resolution level.</param>
+/// <param name="Resolved">Those resolved by the end of the log (or the as-of moment).</param>
+/// <param name="ResolveHoursMedian">Median hours from recording to the first record that resolved it, over the resolved ones.</param>
+public sealed record ComplaintKpis(int Recorded, int RespondMissed, int ResolveMissed, int Resolved, double? ResolveHoursMedian)
+{
+    /// <summary>No complaint.</summary>
+    public static ComplaintKpis None { get; } = new(0, 0, 0, 0, null);
+
+    /// <summary>Share answered within the response level (not breached); null without one in the process, or without complaints.</summary>
+    public double? RespondedWithinSla { get; init; }
+
+    /// <summary>Share resolved within the resolution level (not breached); null without one in the process, or without complaints.</summary>
+    public double? ResolvedWithinSla { get; init; }
+}
+
+/// <summary>Complaint figures of one team or rep.</summary>
+/// <param name="Key">The team or rep id.</param>
+/// <param name="Complaints">The figures.</param>
+public sealed record ComplaintLine(string Key, ComplaintKpis Complaints);
