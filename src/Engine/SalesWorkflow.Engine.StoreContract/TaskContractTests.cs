@@ -57,13 +57,6 @@ public abstract class TaskContractTests : StoreContractTests
     private static async Task<List<TaskOverdue>> Overdue(StoreHarness harness, string dealId) =>
         [.. (await harness.Engine.GetHistoryAsync(dealId)).Select(e => e.Payload).OfType<TaskOverdue>()];
 
-    /// <summary>Fires what is due at <paramref name="moment"/>, twice (a second round finds nothing left of the first).</summary>
-    private static async Task FireAt(StoreHarness harness, DateTimeOffset moment)
-    {
-        harness.Clock.SetUtcNow(moment);
-        await harness.Maintenance.FireDueTimersAsync();
-        await harness.Maintenance.FireDueTimersAsync();
-    }
 
     [Fact]
     public async Task TaskDueIn48BusinessHours_OverAWeekendAndAHoliday_ComesDueOnceAtTheRightMoment()
@@ -74,12 +67,12 @@ public abstract class TaskContractTests : StoreContractTests
         Assert.Equal(TriageDue, created.DueAt);
         Assert.Equal("li-na", created.AssignedTo);
 
-        await FireAt(harness, TriageDue.AddMinutes(-1));
+        await harness.FireDueTimersAt(TriageDue.AddMinutes(-1));
         Assert.Empty(await Overdue(harness, "d1"));
         Assert.False((await harness.Engine.GetDealAsync("d1"))!.Tasks.Single().IsOverdueAt(harness.Clock.GetUtcNow()));
 
-        await FireAt(harness, TriageDue);
-        await FireAt(harness, TriageDue.AddDays(3));
+        await harness.FireDueTimersAt(TriageDue);
+        await harness.FireDueTimersAt(TriageDue.AddDays(3));
 
         var overdue = Assert.Single(await Overdue(harness, "d1"));
         Assert.Equal(("triage", "lead", TriageDue, "owner", "li-na"), (overdue.TaskId, overdue.Stage, overdue.DueAt, overdue.AssigneeRole, overdue.AssignedTo));
@@ -100,7 +93,7 @@ public abstract class TaskContractTests : StoreContractTests
         harness.Clock.Advance(TimeSpan.FromHours(1));
 
         var done = await harness.Submit(new CompleteTask(harness.NextId(), "d1", "triage") { Note = "qualified", Actor = "li-na" });
-        await FireAt(harness, TriageDue.AddDays(1));
+        await harness.FireDueTimersAt(TriageDue.AddDays(1));
 
         Assert.Equal(CommandStatus.Applied, done.Status);
         var completed = Assert.Single(done.Events.Select(e => e.Payload).OfType<TaskCompleted>());
@@ -119,7 +112,7 @@ public abstract class TaskContractTests : StoreContractTests
         await harness.PassLeadGate("d1");
         var advanced = await harness.Submit(new RequestAdvance(harness.NextId(), "d1"));
 
-        await FireAt(harness, TriageDue.AddDays(1));
+        await harness.FireDueTimersAt(TriageDue.AddDays(1));
 
         Assert.Equal(CommandStatus.Applied, advanced.Status);
         Assert.DoesNotContain(await Overdue(harness, "d1"), o => o.TaskId == "triage");
@@ -136,8 +129,8 @@ public abstract class TaskContractTests : StoreContractTests
 
         var created = await harness.Submit(new CreateTask(harness.NextId(), "d1", "send-references", "Send two references") { DueAt = due, AssignTo = "zhang-wei" });
         var again = await harness.Submit(new CreateTask(harness.NextId(), "d1", "send-references", "Send them again"));
-        await FireAt(harness, due);
-        await FireAt(harness, due.AddDays(1));
+        await harness.FireDueTimersAt(due);
+        await harness.FireDueTimersAt(due.AddDays(1));
 
         Assert.Equal(CommandStatus.Applied, created.Status);
         Assert.Equal("task-exists", again.Rejection?.Code);

@@ -39,12 +39,6 @@ public sealed class ComplaintSlaTests
             Text = "The delivery is two weeks late",
         }));
 
-    private static async Task FireAt(EngineHarness harness, DateTimeOffset moment)
-    {
-        harness.Clock.SetUtcNow(moment);
-        await harness.Maintenance.FireDueTimersAsync();
-        await harness.Maintenance.FireDueTimersAsync();
-    }
 
     [Fact]
     public async Task AComplaintNobodyAnswers_MissesBothLevels_EachOnce_AndCustomerServiceIsTold()
@@ -54,11 +48,11 @@ public sealed class ComplaintSlaTests
         var recorded = harness.Clock.GetUtcNow();
         await Complain(harness, "d1");
 
-        await FireAt(harness, recorded.AddHours(24).AddMinutes(-1));
+        await harness.FireDueTimersAt(recorded.AddHours(24).AddMinutes(-1));
         Assert.Empty(await Breaches(harness, "d1"));
-        await FireAt(harness, recorded.AddHours(24));
-        await FireAt(harness, recorded.AddDays(10));
-        await FireAt(harness, recorded.AddDays(11));
+        await harness.FireDueTimersAt(recorded.AddHours(24));
+        await harness.FireDueTimersAt(recorded.AddDays(10));
+        await harness.FireDueTimersAt(recorded.AddDays(11));
 
         var breaches = await Breaches(harness, "d1");
         Assert.Equal(["respond", "resolve"], breaches.Select(b => b.Level));
@@ -78,11 +72,11 @@ public sealed class ComplaintSlaTests
 
         harness.Clock.Advance(TimeSpan.FromHours(3));
         await Complain(harness, "d1", respondedAt: harness.Clock.GetUtcNow());
-        await FireAt(harness, recorded.AddDays(2));
+        await harness.FireDueTimersAt(recorded.AddDays(2));
         Assert.Empty(await Breaches(harness, "d1"));
 
         await Complain(harness, "d1", respondedAt: recorded.AddHours(3), resolved: true);
-        await FireAt(harness, recorded.AddDays(10));
+        await harness.FireDueTimersAt(recorded.AddDays(10));
 
         Assert.Empty(await Breaches(harness, "d1"));
     }
@@ -97,9 +91,9 @@ public sealed class ComplaintSlaTests
 
         await harness.PassLeadGate("d1");
         await harness.Submit(new RequestAdvance(harness.NextId(), "d1"));
-        await FireAt(harness, recorded.AddHours(30));
+        await harness.FireDueTimersAt(recorded.AddHours(30));
         await harness.Submit(new LogActivity(harness.NextId(), "d1", new Activity { Kind = "call" })); // another command in between
-        await FireAt(harness, recorded.AddDays(10));
+        await harness.FireDueTimersAt(recorded.AddDays(10));
 
         Assert.Equal(["respond", "resolve"], (await Breaches(harness, "d1")).Select(b => b.Level));
         Assert.Equal("first-contact", (await harness.Engine.GetDealAsync("d1"))!.Stage);
@@ -119,7 +113,7 @@ public sealed class ComplaintSlaTests
         await Complain(harness, "d2", respondedAt: harness.Clock.GetUtcNow());
         harness.Clock.Advance(TimeSpan.FromHours(4));
         await Complain(harness, "d2", respondedAt: recorded.AddHours(2), resolved: true);
-        await FireAt(harness, recorded.AddDays(10));
+        await harness.FireDueTimersAt(recorded.AddDays(10));
 
         var log = await harness.Analytics.ReadKpiLogAsync();
         Assert.True(SalesWorkflow.Engine.Analytics.ReportPeriod.TryParse("2026-03", out var march));
@@ -139,7 +133,7 @@ public sealed class ComplaintSlaTests
         var recorded = harness.Clock.GetUtcNow();
         await harness.Submit(new RecordFeedback(harness.NextId(), "d1", new Feedback { Id = "c-2", IsComplaint = true, AssignedTo = "manager-east", Text = "Invoice wrong" }));
 
-        await FireAt(harness, recorded.AddDays(1));
+        await harness.FireDueTimersAt(recorded.AddDays(1));
 
         Assert.Equal(["manager-east"], Assert.Single(await Breaches(harness, "d1")).Recipients);
     }
