@@ -44,7 +44,7 @@ public sealed class DemoAndDatabaseCommandTests(DemoDatabase demo) : IClassFixtu
         }
 
         Assert.Matches(@"\d[\d,]* commands \([\d,]+ rejected", demo.Output);
-        Assert.Matches(@"[1-9][\d,]* escalation timers fired", demo.Output);
+        Assert.Matches(@"[1-9][\d,]* timers fired \(escalations, tasks, complaints\)", demo.Output);
         Assert.NotEmpty(demo.SuggestedDeal);
     }
 

@@ -256,7 +256,7 @@ internal static class DemoCommand
         var report = await DemoReport.BuildAsync(engine, cancellationToken);
         await report.WriteAsync(console, engine, definition, language, cancellationToken);
         var size = postgres ? 0 : new FileInfo(dbPath).Length + (File.Exists(dbPath + "-wal") ? new FileInfo(dbPath + "-wal").Length : 0);
-        console.MarkupLine($"[grey]{DemoReport.Number(p.Commands)} commands ({DemoReport.Number(p.Rejected)} rejected, e.g. blocked advances), {DemoReport.Number(p.TimersFired)} escalation timers fired, {DemoReport.Number(p.SweepChanges)} sweep changes in {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({(p.Commands / watch.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture)} commands/s){(postgres ? string.Empty : $"; database {(size / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB")}[/]");
+        console.MarkupLine($"[grey]{DemoReport.Number(p.Commands)} commands ({DemoReport.Number(p.Rejected)} rejected, e.g. blocked advances), {DemoReport.Number(p.TimersFired)} timers fired (escalations, tasks, complaints), {DemoReport.Number(p.SweepChanges)} sweep changes in {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s ({(p.Commands / watch.Elapsed.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture)} commands/s){(postgres ? string.Empty : $"; database {(size / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture)} MB")}[/]");
         if (deliveries > 0)
         {
             console.MarkupLine($"[grey]{DemoReport.Number(deliveries)} event deliveries to plugins' event sinks[/]");
