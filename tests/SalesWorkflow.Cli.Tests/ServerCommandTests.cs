@@ -127,4 +127,29 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         Assert.Contains("SalesWorkflow server on", await output, StringComparison.Ordinal);
         Assert.Contains("Application is shutting down", await output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Serve_OnAPortInUse_SaysSoInOneLine_WithoutAStackTrace()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "serve", "--db", demo.Path, "--urls", $"http://127.0.0.1:{port}", "--definitions", SalesWorkflow.Tests.RepoPaths.Definitions])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+
+        using var server = Process.Start(start)!;
+        var output = server.StandardOutput.ReadToEndAsync();
+        var errors = server.StandardError.ReadToEndAsync();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await server.WaitForExitAsync(stop.Token);
+
+        Assert.Equal(2, server.ExitCode);
+        var error = await errors;
+        Assert.Contains($"127.0.0.1:{port}", error, StringComparison.Ordinal);
+        Assert.Contains("--urls", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", (await output) + error, StringComparison.Ordinal);
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Server.Hosting;
 
@@ -62,6 +63,10 @@ internal static class ServeCommand
                 builder.Services.AddSalesWorkflowPlugin(plugin);
             }
 
+            // A failed start (a port in use, a database that does not open) is reported below in one line; the host's
+            // own log of it would print the whole stack trace first.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+
             await using var app = SalesWorkflowServer.Build(builder);
             await app.StartAsync(cancellationToken);
             await context.Out.WriteLineAsync($"SalesWorkflow server on {urls} (database {database}; definitions: {definitions ?? "the versions stored in the database"}).");
@@ -74,6 +79,11 @@ internal static class ServeCommand
         catch (OperationCanceledException)
         {
             return ExitCodes.Ok;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            await context.Error.WriteLineAsync($"salesflow: {ex.Message} Another program listens there (a `salesflow serve` still running?): stop it, or serve on another address with --urls http://localhost:5081.");
+            return ExitCodes.UsageOrIo;
         }
         catch (Exception ex) when (ex is SalesWorkflowStoreException or SalesWorkflow.Server.Accounts.AccountException or InvalidOperationException or IOException
             or Microsoft.Extensions.Options.OptionsValidationException or ProcessVersionConflictException)
