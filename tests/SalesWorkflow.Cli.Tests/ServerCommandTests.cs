@@ -78,12 +78,7 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         var token = (await CliRunner.RunAsync("tokens", "create", "--user", "li-na", "--scope", "deals:read", "--db", demo.Path)).Out.Trim();
         var writer = (await CliRunner.RunAsync("tokens", "create", "--user", "li-na", "--scope", "deals:read", "--scope", "deals:write", "--scope", "events:read", "--db", demo.Path)).Out.Trim();
         var port = SalesWorkflow.Tests.ServedProcess.FreePort();
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "serve", "--db", demo.Path, "--urls", $"http://127.0.0.1:{port}", "--definitions", SalesWorkflow.Tests.RepoPaths.Definitions])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var server = Process.Start(start)!;
+        using var server = Serve(port);
         var output = server.StandardOutput.ReadToEndAsync();
         var errors = server.StandardError.ReadToEndAsync();
         try
@@ -134,13 +129,7 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         taken.Start();
         var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "serve", "--db", demo.Path, "--urls", $"http://127.0.0.1:{port}", "--definitions", SalesWorkflow.Tests.RepoPaths.Definitions])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-
-        using var server = Process.Start(start)!;
+        using var server = Serve(port);
         var output = server.StandardOutput.ReadToEndAsync();
         var errors = server.StandardError.ReadToEndAsync();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -152,4 +141,12 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         Assert.Contains("--urls", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", (await output) + error, StringComparison.Ordinal);
     }
+
+    /// <summary>`salesflow serve` on the demo database, in its own process, on <paramref name="port"/> of the loopback.</summary>
+    private Process Serve(int port) =>
+        Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "serve", "--db", demo.Path, "--urls", $"http://127.0.0.1:{port}", "--definitions", SalesWorkflow.Tests.RepoPaths.Definitions])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
 }

@@ -204,7 +204,7 @@ internal static class DemoCommand
                     if (month != lastMonth && !quiet)
                     {
                         lastMonth = month;
-                        console.MarkupLine($"  month {month + 1}/{settings.Months}: {DemoReport.Number(totals.DealsStarted)} deals, {DemoReport.Number(totals.Commands)} commands, {DemoReport.Number(totals.TimersFired)} escalations fired");
+                        console.MarkupLine($"  month {month + 1}/{settings.Months}: {DemoReport.Number(totals.DealsStarted)} deals, {DemoReport.Number(totals.Commands)} commands, {DemoReport.Number(totals.TimersFired)} timers fired");
                     }
                 }, cancellationToken);
             }
@@ -217,7 +217,7 @@ internal static class DemoCommand
                     if (month != lastMonth && !quiet)
                     {
                         lastMonth = month;
-                        console.MarkupLine($"  month {month + 1}/{settings.Months}: {DemoReport.Number(p.DealsStarted)} deals, {DemoReport.Number(p.Commands)} commands, {DemoReport.Number(p.TimersFired)} escalations fired");
+                        console.MarkupLine($"  month {month + 1}/{settings.Months}: {DemoReport.Number(p.DealsStarted)} deals, {DemoReport.Number(p.Commands)} commands, {DemoReport.Number(p.TimersFired)} timers fired");
                     }
                 }, cancellationToken);
             }

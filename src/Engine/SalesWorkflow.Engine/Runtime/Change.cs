@@ -248,9 +248,9 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
             {
                 CancelTimer(key);
             }
-            else if (isNew && duration is { } length && !instance.SlaBreaches.Contains(key))
+            else if (isNew && duration is { } length)
             {
-                _newTimers.Add(new TimerRecord(instance.DealId, key, 0, length.AddTo(complaint.At ?? now, process.Definition.Calendar), instance.StageEpoch));
+                ScheduleSlaTimer(complaint, key, length);
             }
         }
     }
@@ -273,12 +273,20 @@ internal sealed class Change(InstanceRecord instance, CompiledProcess process, s
         {
             foreach (var (level, duration, met) in SlaLevels(complaint))
             {
-                var key = SlaKey(level, complaint.Id);
-                if (!met && duration is { } length && !instance.SlaBreaches.Contains(key))
+                if (!met && duration is { } length)
                 {
-                    _newTimers.Add(new TimerRecord(instance.DealId, key, 0, length.AddTo(complaint.At ?? now, process.Definition.Calendar), instance.StageEpoch));
+                    ScheduleSlaTimer(complaint, SlaKey(level, complaint.Id), length);
                 }
             }
+        }
+    }
+
+    /// <summary>A level's timer, due its length after the complaint was recorded; none for a level already missed.</summary>
+    private void ScheduleSlaTimer(Feedback complaint, string key, Definitions.Duration length)
+    {
+        if (!instance.SlaBreaches.Contains(key))
+        {
+            _newTimers.Add(new TimerRecord(instance.DealId, key, 0, length.AddTo(complaint.At ?? now, process.Definition.Calendar), instance.StageEpoch));
         }
     }
 
