@@ -2,29 +2,21 @@ using SalesWorkflow.Sdk.Facts;
 
 namespace SalesWorkflow.Plugins.CustomerCare;
 
-/// <summary>A holiday the customer is greeted for, on its date in the process's time zone.</summary>
-internal sealed record CareHoliday(string NameEn, string NameZh, DateOnly Date);
-
-/// <summary>The days before a holiday in which the greeting is due: from <see cref="Start"/> (inclusive) to <see cref="End"/> (exclusive).</summary>
-internal sealed record GreetingWindow(CareHoliday Holiday, DateTimeOffset Start, DateTimeOffset End);
+/// <summary>
+/// A greeting day's greeting period: from <see cref="Start"/> (inclusive) to <see cref="End"/> (exclusive), the end of
+/// the last business day before the day.
+/// </summary>
+internal sealed record GreetingWindow(CareOccasion Occasion, DateOnly Date, DateTimeOffset Start, DateTimeOffset End);
 
 /// <summary>
-/// The customer-care duties and their thresholds, as pure functions of the deal's facts. Time is only ever
-/// <see cref="DealContext.Now"/>; an activity counts only once it has happened (<c>At &lt;= Now</c>).
+/// The customer-care duties and their thresholds, as pure functions of the deal's facts and the process's
+/// <c>care:</c> (<see cref="DealContext.Care"/>). Time is only ever <see cref="DealContext.Now"/>; an activity counts
+/// only once it has happened (<c>At &lt;= Now</c>).
 /// </summary>
 internal static class CareSchedule
 {
-    /// <summary>The follow-up visit is due within this time of winning the deal.</summary>
-    public static readonly TimeSpan FollowUpVisitDue = TimeSpan.FromDays(30);
-
-    /// <summary>The longest a won customer may go without a touch.</summary>
-    public static readonly TimeSpan CheckInInterval = TimeSpan.FromDays(90);
-
     /// <summary>How long a complaint may stay unresolved before it is escalated.</summary>
     public static readonly TimeSpan ComplaintGrace = TimeSpan.FromDays(3);
-
-    /// <summary>Days before a holiday in which its greeting is due.</summary>
-    public const int GreetingLeadDays = 14;
 
     /// <summary>A latest satisfaction score below this (on the 1–5 scale) is a risk.</summary>
     public const int LowSatisfactionBelow = 3;
@@ -32,20 +24,8 @@ internal static class CareSchedule
     /// <summary>Activity kind of a logged holiday greeting.</summary>
     public const string GreetingKind = "greeting";
 
-    /// <summary>
-    /// Chinese New Year and New Year's Day (the year-end greeting) of 2026–2028, and New Year's Day 2029 for the
-    /// year-end of 2028. Chinese New Year follows the lunar calendar, hence a table; extend it before 2029.
-    /// </summary>
-    public static readonly CareHoliday[] Holidays =
-    [
-        new("New Year", "元旦", new DateOnly(2026, 1, 1)),
-        new("Chinese New Year", "春节", new DateOnly(2026, 2, 17)),
-        new("New Year", "元旦", new DateOnly(2027, 1, 1)),
-        new("Chinese New Year", "春节", new DateOnly(2027, 2, 6)),
-        new("New Year", "元旦", new DateOnly(2028, 1, 1)),
-        new("Chinese New Year", "春节", new DateOnly(2028, 1, 26)),
-        new("New Year", "元旦", new DateOnly(2029, 1, 1)),
-    ];
+    // A greeting is due before its day; a run of holidays longer than this before it is a calendar that makes no sense.
+    private const int MaxDaysBackToABusinessDay = 60;
 
     // The follow-up visit: what standard-b2b's first-meeting gate counts as meeting the customer.
     private static readonly HashSet<string> VisitKinds = new(StringComparer.Ordinal) { "visit", "meeting" };
@@ -59,36 +39,51 @@ internal static class CareSchedule
     public static bool IsFollowUpVisit(DealContext deal, Activity activity) =>
         VisitKinds.Contains(activity.Kind) && activity.At >= deal.EnteredStageAt && activity.At <= deal.Now;
 
-    /// <summary>Won more than 30 days ago (exactly 30 days is still on time).</summary>
-    public static bool IsFollowUpVisitLate(DealContext deal) =>
-        IsWon(deal) && deal.Now - deal.EnteredStageAt > FollowUpVisitDue;
+    /// <summary>The follow-up visit's due moment: <c>care.followUpVisit</c> after the win (30 days by default).</summary>
+    public static DateTimeOffset FollowUpVisitDueAt(DealContext deal) => deal.Care.FollowUpVisit.After(deal.EnteredStageAt, deal.Calendar);
 
-    /// <summary>Won more than 90 days ago: before that, winning the deal itself is the last touch.</summary>
-    public static bool IsCheckInExpected(DealContext deal) =>
-        IsWon(deal) && deal.Now - deal.EnteredStageAt > CheckInInterval;
+    /// <summary>Won longer ago than the follow-up visit allows (exactly at the due moment is still on time).</summary>
+    public static bool IsFollowUpVisitLate(DealContext deal) => IsWon(deal) && deal.Now > FollowUpVisitDueAt(deal);
 
-    /// <summary>A call, meeting, visit, e-mail or demo in the last 90 days.</summary>
+    /// <summary>Won longer ago than the check-in cadence: before that, winning the deal itself is the last touch.</summary>
+    public static bool IsCheckInExpected(DealContext deal) => IsWon(deal) && deal.Now > deal.Care.CheckIn.After(deal.EnteredStageAt, deal.Calendar);
+
+    /// <summary>A call, meeting, visit, e-mail or demo within the check-in cadence before now.</summary>
     public static bool IsRecentTouch(DealContext deal, Activity activity) =>
         TouchKinds.Contains(activity.Kind) && IsWithinCheckIn(deal, activity.At);
 
-    /// <summary>A contact spoken to in the last 90 days.</summary>
+    /// <summary>A contact spoken to within the check-in cadence before now.</summary>
     public static bool IsRecentTouch(DealContext deal, Contact contact) =>
         contact.LastContactedAt is { } at && IsWithinCheckIn(deal, at);
 
-    /// <summary>The greeting window <see cref="DealContext.Now"/> falls in, or null.</summary>
+    /// <summary>
+    /// The greeting window <see cref="DealContext.Now"/> falls in, or null. A day's greeting is due from
+    /// <c>care.greetings.before</c> ahead of the day until the end of the last business day before it, so a
+    /// greeting for Chinese New Year is sent before the holiday week starts, not during it.
+    /// </summary>
     public static GreetingWindow? GreetingWindowAt(DealContext deal)
     {
-        foreach (var holiday in Holidays)
+        var zone = deal.Calendar.TimeZone;
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(deal.Now, zone).DateTime);
+        var wonOn = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(deal.EnteredStageAt, zone).DateTime);
+        GreetingWindow? soonest = null;
+        foreach (var occasion in deal.Care.Occasions)
         {
-            var end = Midnight(holiday.Date, deal.Calendar.TimeZone);
-            var start = Midnight(holiday.Date.AddDays(-GreetingLeadDays), deal.Calendar.TimeZone);
-            if (deal.Now >= start && deal.Now < end)
+            if (occasion.Next(today, wonOn) is not { } date)
             {
-                return new GreetingWindow(holiday, start, end);
+                continue;
+            }
+
+            var lastDay = LastBusinessDayBefore(date, deal.Calendar);
+            var start = Midnight(deal.Care.GreetingLead.Before(lastDay.AddDays(1), deal.Calendar), zone);
+            var end = Midnight(lastDay.AddDays(1), zone);
+            if (deal.Now >= start && deal.Now < end && (soonest is null || date < soonest.Date))
+            {
+                soonest = new GreetingWindow(occasion, date, start, end);
             }
         }
 
-        return null;
+        return soonest;
     }
 
     /// <summary>True when a greeting is due now (a won deal inside a greeting window).</summary>
@@ -135,7 +130,18 @@ internal static class CareSchedule
     /// <summary>True when the latest satisfaction score is below 3.</summary>
     public static bool IsLowSatisfaction(IEnumerable<Feedback> feedback) => LatestSatisfaction(feedback) < LowSatisfactionBelow;
 
-    private static bool IsWithinCheckIn(DealContext deal, DateTimeOffset at) => at >= deal.Now - CheckInInterval && at <= deal.Now;
+    private static bool IsWithinCheckIn(DealContext deal, DateTimeOffset at) => at <= deal.Now && deal.Care.CheckIn.After(at, deal.Calendar) >= deal.Now;
+
+    private static DateOnly LastBusinessDayBefore(DateOnly date, IBusinessCalendar calendar)
+    {
+        var day = date.AddDays(-1);
+        for (var looked = 0; !calendar.IsBusinessDay(day) && looked < MaxDaysBackToABusinessDay; looked++)
+        {
+            day = day.AddDays(-1);
+        }
+
+        return calendar.IsBusinessDay(day) ? day : date.AddDays(-1);
+    }
 
     private static DateTimeOffset Midnight(DateOnly date, TimeZoneInfo timeZone)
     {

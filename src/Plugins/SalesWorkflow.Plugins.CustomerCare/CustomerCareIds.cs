@@ -6,16 +6,16 @@ namespace SalesWorkflow.Plugins.CustomerCare;
 /// </summary>
 public static class CustomerCareIds
 {
-    /// <summary>Risk: won more than 30 days ago and no visit or meeting since.</summary>
+    /// <summary>Risk: won longer ago than <c>care.followUpVisit</c> (30 days by default) and no visit or meeting since.</summary>
     public const string FollowUpVisitOverdue = "customer-care.follow-up-visit-overdue";
 
     /// <summary>Criterion: a visit or meeting took place since the deal was won.</summary>
     public const string FollowUpVisitDone = "customer-care.follow-up-visit-done";
 
-    /// <summary>Risk: no customer touch in the last 90 days of a won deal.</summary>
+    /// <summary>Risk: no customer touch within the check-in cadence of the account's tier (90 days by default).</summary>
     public const string CheckInOverdue = "customer-care.check-in-overdue";
 
-    /// <summary>Risk (low): a holiday is less than 14 days away and no greeting was logged for it.</summary>
+    /// <summary>Risk (low): a greeting day of <c>care.greetings</c> is near and no greeting was logged for it.</summary>
     public const string HolidayGreetingDue = "customer-care.holiday-greeting-due";
 
     /// <summary>Risk (high): a complaint has been unresolved for more than 3 days.</summary>

@@ -1,3 +1,5 @@
+using SalesWorkflow.Plugins.Testing;
+using SalesWorkflow.Sdk.Facts;
 using SalesWorkflow.Sdk.Results;
 
 namespace SalesWorkflow.Plugins.CustomerCare.Tests;
@@ -202,6 +204,34 @@ public class AfterSaleRuleTests
     }
 
     [Fact]
+    public void FollowUpVisitOverdue_BusinessDaysDeclared_CountsTheProcessCalendar()
+    {
+        // Won on Friday 2026-05-01 09:00: ten business days later is Friday 05-15 09:00, with both weekends skipped.
+        var deal = new Deal { Care = new CarePlan { FollowUpVisit = new CareInterval(10, BusinessDays: true) } };
+        deal.Now = new DateTimeOffset(2026, 5, 15, 9, 0, 0, Deal.Shanghai);
+        Assert.False(deal.Run().HasRisk(CustomerCareIds.FollowUpVisitOverdue));
+
+        deal.Now += Tick;
+        var risk = deal.Run().Risk(CustomerCareIds.FollowUpVisitOverdue);
+        Assert.NotNull(risk);
+        Assert.Contains("more than 10 business days ago", risk.Advice["en"], StringComparison.Ordinal);
+        Assert.Contains("签约已超过10个工作日", risk.Advice["zh"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckInOverdue_ShorterCadenceForTheTier_RaisesSooner()
+    {
+        var deal = new Deal { Care = new CarePlan { CheckIn = new CareInterval(30, BusinessDays: false) } }.WonDaysAgo(45);
+        deal.WithActivity("visit", deal.EnteredStageAt.AddDays(2)).WithActivity("call", deal.Now.AddDays(-30));
+        Assert.False(deal.Run().HasRisk(CustomerCareIds.CheckInOverdue));
+
+        deal.Activities[^1].At -= Tick;
+        var risk = deal.Run().Risk(CustomerCareIds.CheckInOverdue);
+        Assert.NotNull(risk);
+        Assert.Contains("for more than 30 days", risk.Advice["en"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CheckInOverdue_CallLoggedLater_RetractsRisk()
     {
         var deal = new Deal().WonDaysAgo(200);
@@ -214,6 +244,7 @@ public class AfterSaleRuleTests
         Assert.False(session.HasRisk(CustomerCareIds.CheckInOverdue));
     }
 
+    // Each day of the tests' care plan, and the business day before it (the last day its greeting can be sent).
     public static TheoryData<int, int, int, string, string> Holidays => new()
     {
         { 2026, 1, 1, "New Year", "元旦" },
@@ -222,7 +253,7 @@ public class AfterSaleRuleTests
         { 2027, 2, 6, "Chinese New Year", "春节" },
         { 2028, 1, 1, "New Year", "元旦" },
         { 2028, 1, 26, "Chinese New Year", "春节" },
-        { 2029, 1, 1, "New Year", "元旦" },
+        { 2031, 1, 1, "New Year", "元旦" },
     };
 
     [Theory]
@@ -258,12 +289,90 @@ public class AfterSaleRuleTests
         Assert.False(GreetingDueAt(end));
     }
 
+    [Fact]
+    public void HolidayGreetingDue_HolidayWeekBeforeTheDay_EndsOnTheLastBusinessDayBeforeIt()
+    {
+        // The process calendar of standard-b2b: the Spring Festival holidays run 2026-02-16..20 around Chinese New Year
+        // (02-17), Sunday 02-15 is weekend and Saturday 02-14 a make-up workday. The greeting is owed by 02-14.
+        var calendar = new FixedOffsetCalendar(
+            Deal.Shanghai,
+            holidays: [new(2026, 2, 16), new(2026, 2, 17), new(2026, 2, 18), new(2026, 2, 19), new(2026, 2, 20)],
+            workdays: [new(2026, 2, 14)]);
+        bool DueAt(DateTimeOffset now) => new Deal { Now = now, EnteredStageAt = now.AddDays(-5), Calendar = calendar }.Run().HasRisk(CustomerCareIds.HolidayGreetingDue);
+
+        Assert.True(DueAt(new DateTimeOffset(2026, 2, 14, 23, 59, 0, Deal.Shanghai)));
+        Assert.False(DueAt(new DateTimeOffset(2026, 2, 15, 0, 0, 0, Deal.Shanghai)));
+        Assert.False(DueAt(new DateTimeOffset(2026, 2, 16, 12, 0, 0, Deal.Shanghai)));
+
+        // Fourteen days back from the end of 02-14: due from 02-01 on.
+        Assert.False(DueAt(new DateTimeOffset(2026, 1, 31, 23, 59, 0, Deal.Shanghai)));
+        Assert.True(DueAt(new DateTimeOffset(2026, 2, 1, 0, 0, 0, Deal.Shanghai)));
+    }
+
+    [Fact]
+    public void HolidayGreetingDue_DayAfterAWeekend_IsOwedByFriday()
+    {
+        // 2029-01-01 is a Monday: the greeting is owed by Friday 2028-12-29, not during the weekend.
+        Assert.True(GreetingDueAt(new DateTimeOffset(2028, 12, 29, 17, 0, 0, Deal.Shanghai)));
+        Assert.False(GreetingDueAt(new DateTimeOffset(2028, 12, 30, 10, 0, 0, Deal.Shanghai)));
+        Assert.False(GreetingDueAt(new DateTimeOffset(2028, 12, 31, 10, 0, 0, Deal.Shanghai)));
+    }
+
+    [Fact]
+    public void HolidayGreetingDue_BusinessDayLead_CountsBusinessDaysBack()
+    {
+        // New Year 2027 is a Friday; the last business day before it is Thursday 2026-12-31. Five business days back
+        // from the end of it: from Friday 12-25 on.
+        var deal = new Deal { Care = new CarePlan { GreetingLead = new CareInterval(5, BusinessDays: true), Occasions = Deal.Greetings.Occasions } };
+        bool DueAt(DateTimeOffset now)
+        {
+            deal.Now = now;
+            deal.EnteredStageAt = now.AddDays(-5);
+            return deal.Run().HasRisk(CustomerCareIds.HolidayGreetingDue);
+        }
+
+        Assert.False(DueAt(new DateTimeOffset(2026, 12, 24, 23, 0, 0, Deal.Shanghai)));
+        Assert.True(DueAt(new DateTimeOffset(2026, 12, 25, 0, 0, 0, Deal.Shanghai)));
+    }
+
+    [Fact]
+    public void HolidayGreetingDue_ProcessDeclaresNoGreetingDays_NeverRaises()
+    {
+        var deal = new Deal { Now = new DateTimeOffset(2026, 12, 30, 10, 0, 0, Deal.Shanghai), Care = CarePlan.Default };
+        deal.WonDaysAgo(5);
+
+        Assert.False(deal.Run().HasRisk(CustomerCareIds.HolidayGreetingDue));
+    }
+
+    [Fact]
+    public void HolidayGreetingDue_AnniversaryOfTheWin_RaisesBeforeEachAnniversary()
+    {
+        var anniversary = CareOccasion.AnniversaryOfWin("win-anniversary", new Dictionary<string, string> { ["en"] = "The anniversary of the win", ["zh"] = "签约周年" });
+        var deal = new Deal
+        {
+            Care = new CarePlan { Occasions = [anniversary] },
+            EnteredStageAt = new DateTimeOffset(2025, 6, 10, 15, 0, 0, Deal.Shanghai),
+        };
+        deal.WithActivity("visit", deal.EnteredStageAt.AddDays(3)).WithActivity("call", new DateTimeOffset(2026, 5, 1, 10, 0, 0, Deal.Shanghai));
+
+        // 2026-06-10 is a Wednesday: owed from 05-27 to the end of 06-09. Not in the weeks after the win itself.
+        deal.Now = new DateTimeOffset(2026, 6, 1, 10, 0, 0, Deal.Shanghai);
+        var risk = deal.Run().Risk(CustomerCareIds.HolidayGreetingDue);
+        Assert.NotNull(risk);
+        Assert.StartsWith("The anniversary of the win is on 2026-06-10;", risk.Advice["en"], StringComparison.Ordinal);
+
+        deal.Now = new DateTimeOffset(2025, 6, 12, 10, 0, 0, Deal.Shanghai);
+        Assert.False(deal.Run().HasRisk(CustomerCareIds.HolidayGreetingDue));
+        deal.Now = new DateTimeOffset(2027, 6, 9, 10, 0, 0, Deal.Shanghai);
+        Assert.True(deal.Run().HasRisk(CustomerCareIds.HolidayGreetingDue));
+    }
+
     [Theory]
     [InlineData(2026, 6, 15)]
     [InlineData(2026, 12, 17)]
     [InlineData(2027, 1, 10)]
     [InlineData(2029, 2, 1)]
-    [InlineData(2029, 12, 30)]
+    [InlineData(2029, 12, 15)]
     public void HolidayGreetingDue_OutsideEveryWindow_DoesNotRaise(int year, int month, int day)
     {
         Assert.False(GreetingDueAt(new DateTimeOffset(year, month, day, 12, 0, 0, Deal.Shanghai)));

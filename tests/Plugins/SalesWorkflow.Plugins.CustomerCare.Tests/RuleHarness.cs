@@ -41,7 +41,18 @@ internal sealed class Deal
 {
     public static readonly TimeSpan Shanghai = TimeSpan.FromHours(8);
 
-    private static readonly FixedOffsetCalendar Calendar = new(Deal.Shanghai);
+    /// <summary>New Year every year and Chinese New Year 2026–2028, greeted 14 days ahead: what the tests' process declares.</summary>
+    public static readonly CarePlan Greetings = new()
+    {
+        Occasions =
+        [
+            CareOccasion.Yearly("new-year", new Dictionary<string, string> { ["en"] = "New Year", ["zh"] = "元旦" }, 1, 1),
+            CareOccasion.OnDates(
+                "spring-festival",
+                new Dictionary<string, string> { ["en"] = "Chinese New Year", ["zh"] = "春节" },
+                [new DateOnly(2026, 2, 17), new DateOnly(2027, 2, 6), new DateOnly(2028, 1, 26)]),
+        ],
+    };
 
     private int _nextId;
 
@@ -61,7 +72,11 @@ internal sealed class Deal
 
     public List<Feedback> Feedback { get; } = [];
 
-    public DealContext Context => new("standard-b2b", 1, Stage, EnteredStageAt, Now, Calendar) { StageKind = StageKind };
+    public IBusinessCalendar Calendar { get; set; } = new FixedOffsetCalendar(Shanghai);
+
+    public CarePlan Care { get; set; } = Greetings;
+
+    public DealContext Context => new("standard-b2b", 1, Stage, EnteredStageAt, Now, Calendar) { StageKind = StageKind, Care = Care };
 
     /// <summary>Won <paramref name="days"/> days before <see cref="Now"/>.</summary>
     public Deal WonDaysAgo(double days)

@@ -56,14 +56,18 @@ internal sealed class PluginRuleSessions
     }
 }
 
-/// <summary>A Monday-to-Friday calendar in a fixed UTC offset (no dependency on the machine's time-zone data).</summary>
-internal sealed class FixedOffsetCalendar(TimeSpan offset) : IBusinessCalendar
+/// <summary>
+/// A Monday-to-Friday calendar in a fixed UTC offset (no dependency on the machine's time-zone data), with optional
+/// holidays and make-up workdays.
+/// </summary>
+internal sealed class FixedOffsetCalendar(TimeSpan offset, IReadOnlyCollection<DateOnly>? holidays = null, IReadOnlyCollection<DateOnly>? workdays = null) : IBusinessCalendar
 {
     public TimeZoneInfo TimeZone { get; } = offset == TimeSpan.Zero
         ? TimeZoneInfo.Utc
         : TimeZoneInfo.CreateCustomTimeZone($"Test/UTC{offset.TotalHours:+0;-0}", offset, $"UTC{offset.TotalHours:+0;-0}", $"UTC{offset.TotalHours:+0;-0}");
 
-    public bool IsBusinessDay(DateOnly day) => day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday);
+    public bool IsBusinessDay(DateOnly day) =>
+        workdays?.Contains(day) == true || (day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && holidays?.Contains(day) != true);
 
     public int BusinessDaysBetween(DateTimeOffset start, DateTimeOffset until)
     {

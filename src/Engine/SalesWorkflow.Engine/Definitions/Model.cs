@@ -1,3 +1,4 @@
+using SalesWorkflow.Sdk.Facts;
 using SalesWorkflow.Sdk.Results;
 
 namespace SalesWorkflow.Engine.Definitions;
@@ -501,6 +502,9 @@ public sealed class ProcessDefinition
     /// <summary>How complaints are handled: who handles them and their service levels.</summary>
     public FeedbackPolicy Feedback { get; init; } = FeedbackPolicy.None;
 
+    /// <summary>The after-sales care owed to a won customer (<c>care:</c>).</summary>
+    public CarePolicy Care { get; init; } = CarePolicy.None;
+
     /// <summary>The file it was loaded from.</summary>
     public required string SourcePath { get; init; }
 
@@ -569,4 +573,68 @@ public sealed class FeedbackPolicy
 
     /// <summary>True when the policy is the default (nothing declared).</summary>
     public bool IsNone => Route == "owner" && Respond is null && Resolve is null;
+}
+
+/// <summary>
+/// The after-sales care a process owes a won customer (<c>care:</c>): how soon after the win the customer is visited,
+/// how often a customer of each account tier is touched, and the days the customer is greeted for (holidays on fixed
+/// dates, yearly days, the anniversary of the win). Without <c>care:</c>: a visit within 30 days, a check-in every 90
+/// days, no greeting days. The customer-care plugin reads it as <see cref="SalesWorkflow.Sdk.Facts.DealContext.Care"/>.
+/// </summary>
+public sealed class CarePolicy
+{
+    /// <summary>The account custom field whose value picks the check-in cadence of <see cref="CheckInByTier"/>.</summary>
+    public const string TierField = "tier";
+
+    private Dictionary<string, CarePlan>? _plans;
+
+    private CarePlan? _plan;
+
+    /// <summary>Nothing declared: the defaults.</summary>
+    public static CarePolicy None { get; } = new() { IsNone = true };
+
+    /// <summary>True when the process declares no <c>care:</c>.</summary>
+    public bool IsNone { get; init; }
+
+    /// <summary>How soon after the win the customer is visited.</summary>
+    public CareInterval FollowUpVisit { get; init; } = CarePlan.Default.FollowUpVisit;
+
+    /// <summary>The longest a customer may go without a touch, unless its tier says otherwise.</summary>
+    public CareInterval CheckIn { get; init; } = CarePlan.Default.CheckIn;
+
+    /// <summary>The check-in cadence per value of the account's <c>tier</c> field.</summary>
+    public IReadOnlyDictionary<string, CareInterval> CheckInByTier { get; init; } = new Dictionary<string, CareInterval>(StringComparer.Ordinal);
+
+    /// <summary>How long before a greeting day its greeting is due.</summary>
+    public CareInterval GreetingLead { get; init; } = CarePlan.Default.GreetingLead;
+
+    /// <summary>The days the customer is greeted for.</summary>
+    public IReadOnlyList<CareOccasion> Occasions { get; init; } = [];
+
+    /// <summary>The plan for a deal of this account: the cadence of its tier, or the default one.</summary>
+    public CarePlan For(Account? account)
+    {
+        if (IsNone)
+        {
+            return CarePlan.Default;
+        }
+
+        // Built once per policy and tier: an evaluation must not allocate a plan per deal. A race builds an equal plan twice.
+        var plan = _plan ??= Plan(CheckIn);
+        if (CheckInByTier.Count == 0 || account?.Custom.GetText(TierField) is not { } tier || !CheckInByTier.ContainsKey(tier))
+        {
+            return plan;
+        }
+
+        var plans = _plans ??= CheckInByTier.ToDictionary(p => p.Key, p => Plan(p.Value), StringComparer.Ordinal);
+        return plans[tier];
+    }
+
+    private CarePlan Plan(CareInterval checkIn) => new()
+    {
+        FollowUpVisit = FollowUpVisit,
+        CheckIn = checkIn,
+        GreetingLead = GreetingLead,
+        Occasions = Occasions,
+    };
 }

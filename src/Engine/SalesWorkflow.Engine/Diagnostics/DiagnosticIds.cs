@@ -67,6 +67,8 @@ internal static class DiagnosticIds
     public const string UnknownRole = "SW1227";
     public const string UnknownTeam = "SW1228";
     public const string DuplicateOrganisation = "SW1229";
+    public const string UnknownCareTier = "SW1230";
+    public const string CareWithoutPlugin = "SW1231";
 
     // SW2xxx: conditions.
     public const string ConditionSyntax = "SW2001";

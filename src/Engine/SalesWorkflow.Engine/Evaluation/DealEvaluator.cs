@@ -234,6 +234,7 @@ public static class DealEvaluator
         {
             StageKind = stageRules.Stage.Kind switch { StageKind.Won => "won", StageKind.Lost => "lost", _ => "open" },
             Tasks = deal.Tasks,
+            Care = process.Definition.Care.For(deal.Account),
         };
 
     /// <summary>The error a condition throws on the final facts, or null when it evaluates.</summary>

@@ -6,9 +6,9 @@ namespace SalesWorkflow.Plugins.CustomerCare.Rules;
 
 // Care touches owed to a customer after the sale: they apply only while the deal is in a won stage.
 
-/// <summary>Raises <c>customer-care.follow-up-visit-overdue</c>: won more than 30 days ago, no visit or meeting since.</summary>
+/// <summary>Raises <c>customer-care.follow-up-visit-overdue</c>: won longer ago than <c>care.followUpVisit</c> (30 days by default), no visit or meeting since.</summary>
 [Name(CustomerCareIds.FollowUpVisitOverdue)]
-[Description("Won deal: more than 30 days since it entered the won stage and no visit or meeting activity since then.")]
+[Description("Won deal: longer since it entered the won stage than care.followUpVisit (default 30d) and no visit or meeting activity since then.")]
 public sealed class FollowUpVisitOverdueRule : Rule
 {
     /// <inheritdoc />
@@ -18,7 +18,7 @@ public sealed class FollowUpVisitOverdueRule : Rule
         When()
             .Match(() => deal, d => CareSchedule.IsFollowUpVisitLate(d))
             .Not<Activity>(a => CareSchedule.IsFollowUpVisit(deal, a));
-        Then().Yield(_ => CareRisks.FollowUpVisitOverdue());
+        Then().Yield(_ => CareRisks.FollowUpVisitOverdue(deal.Care.FollowUpVisit));
     }
 }
 
@@ -38,9 +38,9 @@ public sealed class FollowUpVisitDoneRule : Rule
     }
 }
 
-/// <summary>Raises <c>customer-care.check-in-overdue</c>: a won customer not touched for more than 90 days.</summary>
+/// <summary>Raises <c>customer-care.check-in-overdue</c>: a won customer not touched for longer than its tier's check-in cadence (90 days by default).</summary>
 [Name(CustomerCareIds.CheckInOverdue)]
-[Description("Won deal: won more than 90 days ago and no call, meeting, visit, email or demo activity, nor a contact's LastContactedAt, in the last 90 days.")]
+[Description("Won deal: won longer ago than care.checkIn (default 90d, per account tier) and no call, meeting, visit, email or demo activity, nor a contact's LastContactedAt, within it.")]
 public sealed class CheckInOverdueRule : Rule
 {
     /// <inheritdoc />
@@ -51,13 +51,13 @@ public sealed class CheckInOverdueRule : Rule
             .Match(() => deal, d => CareSchedule.IsCheckInExpected(d))
             .Not<Activity>(a => CareSchedule.IsRecentTouch(deal, a))
             .Not<Contact>(c => CareSchedule.IsRecentTouch(deal, c));
-        Then().Yield(_ => CareRisks.CheckInOverdue());
+        Then().Yield(_ => CareRisks.CheckInOverdue(deal.Care.CheckIn));
     }
 }
 
-/// <summary>Raises <c>customer-care.holiday-greeting-due</c> (low): a holiday is less than 14 days away and no greeting was logged for it.</summary>
+/// <summary>Raises <c>customer-care.holiday-greeting-due</c> (low): a greeting day of <c>care.greetings</c> is near and no greeting was logged for it.</summary>
 [Name(CustomerCareIds.HolidayGreetingDue)]
-[Description("Won deal: within the 14 days before New Year's Day or Chinese New Year (2026-2028) and no greeting activity logged in that window.")]
+[Description("Won deal: inside the greeting window of a day in care.greetings (before, default 14d, up to the last business day before it) and no greeting activity logged in that window.")]
 public sealed class HolidayGreetingDueRule : Rule
 {
     /// <inheritdoc />

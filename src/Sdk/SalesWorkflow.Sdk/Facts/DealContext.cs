@@ -71,6 +71,9 @@ public sealed class DealContext
     /// <summary>The tasks of the current stage entry, done and open (<see cref="DealTask"/>).</summary>
     public IReadOnlyList<DealTask> Tasks { get; init; } = [];
 
+    /// <summary>The after-sales care the process owes the customer (its <c>care:</c>, resolved for the deal's account tier).</summary>
+    public CarePlan Care { get; init; } = CarePlan.Default;
+
     /// <summary>The task of the current stage entry with this id, or null.</summary>
     public DealTask? FindTask(string id)
     {

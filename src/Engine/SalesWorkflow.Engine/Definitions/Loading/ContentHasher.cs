@@ -35,6 +35,7 @@ internal static class ContentHasher
             Risks = process.Risks,
             Targets = process.Targets,
             Feedback = process.Feedback,
+            Care = process.Care,
             SourcePath = process.SourcePath,
             ContentHash = hash,
             Span = process.Span,
@@ -221,6 +222,43 @@ internal static class ContentHasher
                 w.WriteString("route", p.Feedback.Route);
                 w.WriteString("respond", p.Feedback.Respond?.Text);
                 w.WriteString("resolve", p.Feedback.Resolve?.Text);
+                w.WriteEndObject();
+            }
+
+            if (!p.Care.IsNone)
+            {
+                // Only when declared, as for the feedback policy.
+                w.WriteStartObject("care");
+                w.WriteString("followUpVisit", p.Care.FollowUpVisit.ToString());
+                w.WriteString("checkIn", p.Care.CheckIn.ToString());
+                w.WriteStartObject("tiers");
+                foreach (var (tier, cadence) in p.Care.CheckInByTier.OrderBy(t => t.Key, StringComparer.Ordinal))
+                {
+                    w.WriteString(tier, cadence.ToString());
+                }
+
+                w.WriteEndObject();
+                w.WriteString("before", p.Care.GreetingLead.ToString());
+                w.WriteStartArray("days");
+                foreach (var day in p.Care.Occasions)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("id", day.Id);
+                    w.WriteStartObject("name");
+                    foreach (var (language, text) in day.Name.OrderBy(n => n.Key, StringComparer.Ordinal))
+                    {
+                        w.WriteString(language, text);
+                    }
+
+                    w.WriteEndObject();
+                    w.WriteNumber("month", day.Month);
+                    w.WriteNumber("day", day.Day);
+                    w.WriteBoolean("winAnniversary", day.IsWinAnniversary);
+                    Strings(w, "dates", day.Dates.Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
                 w.WriteEndObject();
             }
 

@@ -97,6 +97,7 @@ internal sealed partial class ProcessBuilder
             Risks = risks,
             Targets = targets,
             Feedback = BuildFeedbackPolicy(),
+            Care = BuildCarePolicy(fields, plugins),
             SourcePath = _file.DisplayPath,
             ContentHash = string.Empty,
             Span = _root.Span,

@@ -163,6 +163,29 @@ internal static class FormatShapes
         .Optional("route", new ScalarShape(ScalarType.Id, "A role: `owner`, `manager`, or a role the organisation file fills."), "The role that handles complaints and is told when one misses its service level (default `owner`).")
         .Optional("sla", ComplaintSla, "The service levels; a complaint that misses one fires `complaint-sla-breached` once.");
 
+    private static readonly ScalarShape CareDuration = new(ScalarType.Duration, "Whole days: `30d`, `2w`, or `20bd` for business days of the process calendar.");
+
+    public static readonly ObjectShape CareCheckIn = new ObjectShape("check-in cadence", "How often a won customer is touched (a call, meeting, visit, e-mail or demo).")
+        .Optional("every", CareDuration, "The longest a customer may go without a touch (default `90d`).")
+        .Optional("tiers", new MapShape(CareDuration, "Cadence per account tier.", "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "a value of the account field `tier`"), "A cadence per value of the account field `tier`, for the tiers that differ from `every`.");
+
+    public static readonly ObjectShape CareOccasion = new ObjectShape("greeting day", "A day the customer is greeted for.")
+        .Required("id", Id, "Unique among the greeting days.")
+        .Required("name", Localized, "The day's name, shown in the reminder.")
+        .Optional("every", new ScalarShape(ScalarType.Text, "A month and day, `mm-dd`, e.g. `01-01`."), "The same day every year, `mm-dd` (not `02-29`).")
+        .Optional("dates", new ListShape(DateValue, "Dates."), "The day's date in each year, for holidays that move (Chinese New Year).")
+        .Optional("anniversary", new ScalarShape(ScalarType.Enum, "What the day is the anniversary of.") { Values = ["win"] }, "`win`: each anniversary of the day the deal was won.")
+        .OneOf("every", "dates", "anniversary");
+
+    public static readonly ObjectShape CareGreetings = new ObjectShape("greetings", "The days a won customer is greeted for, and how early.")
+        .Optional("before", CareDuration, "How long before the day the greeting is due (default `14d`); it must be sent by the last business day before the day.")
+        .Optional("days", new ListShape(CareOccasion, "Greeting days.", maxItems: 100), "The greeting days (at most 100).");
+
+    public static readonly ObjectShape Care = new ObjectShape("care", "The after-sales care owed to a won customer, read by the `customer-care` plugin.")
+        .Optional("followUpVisit", CareDuration, "How soon after the win the customer is visited (default `30d`).")
+        .Optional("checkIn", CareCheckIn, "How often a won customer is touched.")
+        .Optional("greetings", CareGreetings, "Holiday and anniversary greetings.");
+
     public static readonly ObjectShape Calendar = new ObjectShape("calendar", "Business days for durations such as `5bd` and for business-day functions.")
         .Optional("timeZone", new ScalarShape(ScalarType.TimeZone, "IANA time zone."), "Time zone in which days start (default `UTC`).")
         .Optional("weekend", new ListShape(new ScalarShape(ScalarType.Enum, "A day of the week.") { Values = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] }, "Weekend days."), "Days that are not business days (default Saturday and Sunday).")
@@ -192,7 +215,8 @@ internal static class FormatShapes
         .Optional("riskCategories", new ListShape(RiskCategory, "Extra risk categories."), "Risk categories beyond `market`, `customer` and `team`.")
         .Optional("risks", new ListShape(Risk, "Risk rules.", maxItems: 1_000), "Risk rules (at most 1,000).")
         .Optional("targets", new ListShape(Target, "Yearly targets."), "Revenue targets.")
-        .Optional("feedback", FeedbackPolicy, "How complaints are handled: who handles them and their service levels.");
+        .Optional("feedback", FeedbackPolicy, "How complaints are handled: who handles them and their service levels.")
+        .Optional("care", Care, "The after-sales care owed to a won customer: follow-up visit, check-ins per account tier, greeting days.");
 
     public static readonly ObjectShape RulePack = new ObjectShape("rule pack", "Reusable exit criteria, risk rules and fields (e.g. BANT, MEDDPICC).")
         .Required("format", FormatValue, "Format version; always `1`.")
