@@ -195,4 +195,23 @@ public sealed class ConditionTypeCheckTests
         Assert.Equal(DiagnosticIds.ConditionRiskCycle, error.Code);
         Assert.Contains("a → b → c → a", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Load_TwoRiskRulesWithOneId_IsADuplicate_AndTheCycleCheckStillSeesBothConditions()
+    {
+        // Found by the mutation test: a duplicated rule made the cycle check throw instead of reporting SW1201.
+        var yaml = TestProcesses.Header + """
+            stages:
+              - { id: lead, name: Lead, probability: 0.1 }
+            """ + "\n" + TestProcesses.Tail + """
+            risks:
+              - { id: a, category: market, severity: low, weight: 5, when: 'Opportunity.Amount > 5' }
+              - { id: a, category: market, severity: low, weight: 5, when: 'HasRisk("b")' }
+              - { id: b, category: market, severity: low, weight: 5, when: 'HasRisk("a")' }
+            """;
+
+        var codes = TestProcesses.Load(yaml).Diagnostics.Select(d => d.Code).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal([DiagnosticIds.DuplicateId, DiagnosticIds.ConditionRiskCycle], codes);
+    }
 }

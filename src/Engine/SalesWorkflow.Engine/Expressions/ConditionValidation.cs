@@ -197,10 +197,20 @@ internal static class ConditionValidation
         }
 
         // Risk rules that depend on each other in a circle would raise and retract each other forever.
-        var edges = process.Risks.ToDictionary(
-            r => r.Id,
-            r => conditions.TryGetValue(r.Condition, out var c) ? c.RiskReferences.Select(x => x.RiskId).Where(riskIds.Contains).ToList() : [],
-            StringComparer.Ordinal);
+        // Two rules with one id are SW1201 already; here they are one node with the references of both.
+        var edges = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var risk in process.Risks)
+        {
+            if (!edges.TryGetValue(risk.Id, out var references))
+            {
+                edges[risk.Id] = references = [];
+            }
+
+            if (conditions.TryGetValue(risk.Condition, out var condition))
+            {
+                references.AddRange(condition.RiskReferences.Select(x => x.RiskId).Where(riskIds.Contains));
+            }
+        }
         var state = new Dictionary<string, int>(StringComparer.Ordinal);
         var stack = new List<string>();
         var reported = new HashSet<string>(StringComparer.Ordinal);
