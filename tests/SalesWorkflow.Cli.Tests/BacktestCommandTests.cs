@@ -25,11 +25,11 @@ public sealed class DemoHistoryFixture : IAsyncLifetime
         Assert.True(code == 0, output + error);
     }
 
-    /// <summary>Writes version 2 of the shipped process with <paramref name="change"/> applied.</summary>
+    /// <summary>Writes the next version (3) of the shipped process with <paramref name="change"/> applied.</summary>
     public string Changed(string name, Func<string, string> change)
     {
         var path = Path.Combine(Folder, name + ".yaml");
-        File.WriteAllText(path, change(File.ReadAllText(Current).Replace("version: 1", "version: 2", StringComparison.Ordinal)));
+        File.WriteAllText(path, change(RepoPaths.StandardB2bAt(3)));
         return path;
     }
 

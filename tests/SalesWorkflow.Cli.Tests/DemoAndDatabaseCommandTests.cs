@@ -98,7 +98,7 @@ public sealed class DemoAndDatabaseCommandTests(DemoDatabase demo) : IClassFixtu
         var (code, output, error) = await CliRunner.RunAsync("explain", "--db", demo.Path, demo.SuggestedDeal);
 
         Assert.True(code == ExitCodes.Ok, error);
-        Assert.Contains($"({demo.SuggestedDeal}) — Standard B2B sales process (standard-b2b v1)", output, StringComparison.Ordinal);
+        Assert.Contains($"({demo.SuggestedDeal}) — Standard B2B sales process (standard-b2b v2)", output, StringComparison.Ordinal);
         Assert.Contains("Can it move on?", output, StringComparison.Ordinal);
         Assert.Contains("Evaluated at ", output, StringComparison.Ordinal);
         Assert.Equal(before, await File.ReadAllBytesAsync(demo.Path));

@@ -24,7 +24,7 @@ public sealed class GraphCommandTests
     {
         var (_, output, _) = await CliRunner.RunAsync("graph", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"));
 
-        Assert.StartsWith("%% standard-b2b v1", output, StringComparison.Ordinal);
+        Assert.StartsWith("%% standard-b2b v2", output, StringComparison.Ordinal);
         Assert.Contains("flowchart LR", output, StringComparison.Ordinal);
         foreach (var stage in new[] { "lead", "first_contact", "needs_analysis", "proposal", "negotiation", "after_sales", "lost" })
         {

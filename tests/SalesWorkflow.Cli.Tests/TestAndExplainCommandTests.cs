@@ -16,7 +16,7 @@ public sealed class TestAndExplainCommandTests
 
         Assert.True(code == ExitCodes.Ok, output + error);
         Assert.Contains("0 failed.", output, StringComparison.Ordinal);
-        Assert.Contains("coverage standard-b2b v1: 26/26 rules exercised, 26/26 seen holding", output, StringComparison.Ordinal);
+        Assert.Contains("coverage standard-b2b v2: 26/26 rules exercised, 26/26 seen holding", output, StringComparison.Ordinal);
         Assert.DoesNotContain("not exercised", output, StringComparison.Ordinal);
     }
 
@@ -70,7 +70,7 @@ public sealed class TestAndExplainCommandTests
 
             Assert.Equal(ExitCodes.Invalid, code);
             Assert.Contains("health: expected 31, got 30", output, StringComparison.Ordinal);
-            Assert.Contains("15 passed, 1 failed.", output, StringComparison.Ordinal);
+            Assert.Contains("17 passed, 1 failed.", output, StringComparison.Ordinal);
         }
         finally
         {

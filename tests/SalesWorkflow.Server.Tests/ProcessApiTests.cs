@@ -16,7 +16,7 @@ public sealed class ProcessApiTests(ServerFactory factory) : IClassFixture<Serve
     private static readonly string StandardB2b = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"));
 
     /// <summary>Version 2 with a stricter lead gate: two contacts before first contact, where version 1 asked for one.</summary>
-    private static string StricterLeadGate => Replace(Replace(StandardB2b, "version: 1", "version: 2"), "when: Contacts.Any()", "when: Contacts.Count() >= 2");
+    private static string StricterLeadGate => Replace(RepoPaths.StandardB2bAt(3), "when: Contacts.Any()", "when: Contacts.Count() >= 2");
 
     private static string Replace(string text, string from, string to)
     {
@@ -34,8 +34,8 @@ public sealed class ProcessApiTests(ServerFactory factory) : IClassFixture<Serve
         var processes = await rep.GetFromJsonAsync<JsonElement>("/api/processes");
 
         var standard = processes.EnumerateArray().Single(p => p.GetProperty("id").GetString() == "standard-b2b");
-        Assert.Equal(1, standard.GetProperty("latestVersion").GetInt32());
-        Assert.Equal([1], standard.GetProperty("versions").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(2, standard.GetProperty("latestVersion").GetInt32());
+        Assert.Equal([2], standard.GetProperty("versions").EnumerateArray().Select(v => v.GetInt32()));
         Assert.Equal("标准B2B销售流程", standard.GetProperty("nameZh").GetString());
         Assert.Contains(processes.EnumerateArray(), p => p.GetProperty("id").GetString() == "saas-velocity");
     }
@@ -113,8 +113,8 @@ public sealed class ProcessApiTests(ServerFactory factory) : IClassFixture<Serve
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var report = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("standard-b2b", report.GetProperty("process").GetString());
-        Assert.Equal(1, report.GetProperty("from").GetInt32());
-        Assert.Equal(2, report.GetProperty("to").GetInt32());
+        Assert.Equal(2, report.GetProperty("from").GetInt32());
+        Assert.Equal(3, report.GetProperty("to").GetInt32());
         Assert.StartsWith("sweep every 1d at 00:00 UTC", report.GetProperty("cadence").GetString(), StringComparison.Ordinal);
         var blocked = report.GetProperty("blocked").EnumerateArray().Where(b => b.GetProperty("dealId").GetString()!.StartsWith("bt-", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, blocked.Count);

@@ -106,7 +106,7 @@ public abstract class KpiLogContractTests : StoreContractTests
         var readBack = new KpiLog();
         readBack.AddRange(events);
         var process = Assert.Single(log.Processes);
-        Assert.Equal(new LoggedProcess("standard-b2b", 24, 1), process);
+        Assert.Equal(new LoggedProcess("standard-b2b", 24, 2), process);
         var definition = await analytics.FindProcessAsync(process.Id, process.LatestVersion);
         Assert.NotNull(definition);
         Assert.Null(await analytics.FindProcessAsync(process.Id, process.LatestVersion + 1));

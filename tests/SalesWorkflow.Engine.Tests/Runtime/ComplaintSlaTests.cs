@@ -12,14 +12,7 @@ public sealed class ComplaintSlaTests
     private static string Definitions()
     {
         var folder = Directory.CreateTempSubdirectory("sw-complaint-sla-").FullName;
-        var process = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml")) + """
-
-            feedback:
-              route: customer-service
-              sla: { respond: 24h, resolve: 3bd }
-
-            """;
-        File.WriteAllText(Path.Combine(folder, "standard-b2b.yaml"), process);
+        File.Copy(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), Path.Combine(folder, "standard-b2b.yaml"));
         File.Copy(Path.Combine(RepoPaths.Definitions, "organisation.yaml"), Path.Combine(folder, "organisation.yaml"));
         return folder;
     }

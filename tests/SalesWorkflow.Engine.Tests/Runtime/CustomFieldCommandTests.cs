@@ -22,7 +22,7 @@ public sealed class CustomFieldCommandTests
     }
 
     [Theory]
-    [InlineData("budgetConfirmd", "SW3005: Opportunity sets the custom field 'budgetConfirmd', which standard-b2b v1 does not declare (fields:); did you mean `budgetConfirmed`?")]
+    [InlineData("budgetConfirmd", "SW3005: Opportunity sets the custom field 'budgetConfirmd', which standard-b2b v2 does not declare (fields:); did you mean `budgetConfirmed`?")]
     [InlineData("budgetConfirmed", "SW3005: Opportunity's custom field 'budgetConfirmed' is bool; expected true or false (Set(id, bool)), found 'yes'.")]
     public async Task UpsertFacts_UndeclaredOrMistypedField_IsRefusedAndNothingChanges(string field, string message)
     {
@@ -54,7 +54,7 @@ public sealed class CustomFieldCommandTests
         });
 
         Assert.Equal(CommandStatus.Rejected, result.Status);
-        Assert.StartsWith("SW3005: Contact 'c1' sets the custom field 'wechat', which standard-b2b v1 does not declare", result.Rejection!.Message, StringComparison.Ordinal);
+        Assert.StartsWith("SW3005: Contact 'c1' sets the custom field 'wechat', which standard-b2b v2 does not declare", result.Rejection!.Message, StringComparison.Ordinal);
         Assert.Null(await harness.Engine.GetDealAsync("d1"));
     }
 }

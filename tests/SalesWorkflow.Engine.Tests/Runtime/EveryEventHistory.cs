@@ -21,11 +21,9 @@ internal static class EveryEventHistory
     {
         var definitions = Path.Combine(folder, "definitions");
         Directory.CreateDirectory(definitions);
-        // With complaint service levels, so that the unanswered complaints miss them.
-        var text = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml")) + "\nfeedback:\n  sla: { respond: 24h, resolve: 3bd }\n";
-        File.WriteAllText(Path.Combine(definitions, "standard-b2b-v1.yaml"), text);
-        File.WriteAllText(Path.Combine(definitions, "standard-b2b-v2.yaml"), text
-            .Replace("version: 1", "version: 2", StringComparison.Ordinal)
+        // The shipped process has complaint service levels, so the unanswered complaints miss them.
+        File.WriteAllText(Path.Combine(definitions, "standard-b2b-v1.yaml"), RepoPaths.StandardB2bAt(1));
+        File.WriteAllText(Path.Combine(definitions, "standard-b2b-v2.yaml"), RepoPaths.StandardB2bAt(2)
             .Replace("Opportunity.DiscountPercent <= 10", "Opportunity.DiscountPercent <= 12", StringComparison.Ordinal));
         return definitions;
     }

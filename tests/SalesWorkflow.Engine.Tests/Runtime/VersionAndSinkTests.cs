@@ -14,7 +14,7 @@ public sealed class VersionAndSinkTests
 {
     private static string CopyProcess(string folder, int version, string? change = null)
     {
-        var text = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml")).Replace("version: 1", $"version: {version}", StringComparison.Ordinal);
+        var text = RepoPaths.StandardB2bAt(version);
         if (change is not null)
         {
             text = text.Replace("Opportunity.DiscountPercent <= 10", change, StringComparison.Ordinal);
@@ -101,7 +101,7 @@ public sealed class VersionAndSinkTests
         Assert.Equal(2, (await engine.GetDealAsync("newest"))!.ProcessVersion);
 
         // An uploaded version loads with the engine's plugins and shows its own relative name, never a disk path.
-        var text = File.ReadAllText(Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml")).Replace("version: 1", "version: 3", StringComparison.Ordinal);
+        var text = RepoPaths.StandardB2bAt(3);
         var set = await analytics.LoadDefinitionAsync("standard-b2b.yaml", new Dictionary<string, string>
         {
             ["standard-b2b.yaml"] = text.Replace("probability: 0.05", "probabilty: 0.05", StringComparison.Ordinal),
