@@ -66,11 +66,11 @@ internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<Sm
 
     private MimeMessage Message(ProcessEvent processEvent, EventRecipient recipient)
     {
-        var (subject, body) = EmailMessages.For(processEvent, recipient.Language ?? options.DefaultLanguage);
+        var notification = Notification.For(processEvent, recipient.Language ?? options.DefaultLanguage);
         var message = new MimeMessage
         {
-            Subject = subject,
-            Body = new TextPart("plain") { Text = body },
+            Subject = "[SalesWorkflow] " + notification.Title,
+            Body = new TextPart("plain") { Text = notification.ToText() },
 
             // Stable for the event and the person: a message sent twice is recognisably the same message.
             MessageId = $"{IdPart(processEvent.EventId)}.{IdPart(recipient.Id)}@{options.MessageIdDomain}",

@@ -16,7 +16,7 @@ internal sealed class DeadLetterFile(string path)
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
     /// <summary>Appends a record; throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when the file cannot be written.</summary>
-    public void Append(ProcessEvent processEvent, Uri url, int? statusCode, string error, int attempts, DateTimeOffset failedAt)
+    public void Append(ProcessEvent processEvent, string url, int? statusCode, string error, int attempts, DateTimeOffset failedAt)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -26,7 +26,7 @@ internal sealed class DeadLetterFile(string path)
             writer.WriteNumber("sequence", processEvent.Sequence);
             writer.WriteString("dealId", processEvent.DealId);
             writer.WriteString("type", processEvent.Type);
-            writer.WriteString("url", url.AbsoluteUri);
+            writer.WriteString("url", url);
             if (statusCode is { } code)
             {
                 writer.WriteNumber("statusCode", code);

@@ -109,6 +109,30 @@ internal static class WebhookOptionsValidator
             problems.Add($"{at}.Secret: is empty; omit it to use the shared secret, or set a non-empty secret");
         }
 
+        if (!Enum.IsDefined(endpoint.Format))
+        {
+            problems.Add($"{at}.Format: `{endpoint.Format}` is not a format; use raw, wecom, dingtalk, feishu, slack or teams");
+        }
+        else if (endpoint.Format == WebhookFormat.Raw)
+        {
+            if (endpoint.Language is not null)
+            {
+                problems.Add($"{at}.Language: only chat formats write text for people; a raw endpoint gets the event itself");
+            }
+        }
+        else
+        {
+            if (endpoint.Language is not null and not ("zh" or "en"))
+            {
+                problems.Add($"{at}.Language: `{endpoint.Language}` is not a language chat messages are written in; use zh or en");
+            }
+
+            if (endpoint.Secret is not null && !ChatFormats.IsSigned(endpoint.Format))
+            {
+                problems.Add($"{at}.Secret: {endpoint.Format} signs nothing (the URL is the credential); remove the secret");
+            }
+        }
+
         if (endpoint.EventTypes is { } types)
         {
             if (types.Count == 0)

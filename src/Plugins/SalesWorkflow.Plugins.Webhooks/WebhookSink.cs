@@ -20,28 +20,55 @@ internal sealed class WebhookSink : IProcessEventSink
 {
     private static readonly string UserAgent = "SalesWorkflow-Webhooks/" + WebhooksPlugin.PluginVersion;
     private const int ExcerptBytes = 512;
+    private const int AnswerBytes = 4096;
     private const int ExcerptChars = 200;
 
     private readonly byte[]? _secretKey;
+    private readonly string? _chatSecret;
     private readonly FrozenSet<string>? _eventTypes;
     private readonly WebhookDelivery _shared;
+    private readonly WebhookFormat _format;
+    private readonly string _language;
 
     public WebhookSink(WebhookEndpoint endpoint, string? sharedSecret, WebhookDelivery shared)
     {
         Url = endpoint.Url;
-        Name = "webhooks:" + endpoint.Url.AbsoluteUri;
-        var secret = endpoint.Secret ?? sharedSecret;
-        _secretKey = secret is null ? null : Encoding.UTF8.GetBytes(secret);
-        _eventTypes = endpoint.EventTypes?.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        _format = endpoint.Format;
         _shared = shared;
+        _language = endpoint.Language ?? ChatFormats.DefaultLanguage(endpoint.Format);
+        if (_format == WebhookFormat.Raw)
+        {
+            Name = "webhooks:" + endpoint.Url.AbsoluteUri;
+            DisplayUrl = endpoint.Url.AbsoluteUri;
+            var secret = endpoint.Secret ?? sharedSecret;
+            _secretKey = secret is null ? null : Encoding.UTF8.GetBytes(secret);
+            _eventTypes = endpoint.EventTypes?.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        }
+        else
+        {
+            // A chat tool's webhook URL is its credential (a key, a token, a signature in the path or query): it must
+            // not reach the outbox's table, messages or dead letters. A short hash keeps two robots on one host apart.
+            var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(endpoint.Url.AbsoluteUri)))[..8];
+            var format = _format.ToString().ToLowerInvariant();
+            Name = $"webhooks:{format}:{endpoint.Url.Host}:{id}";
+            DisplayUrl = $"{endpoint.Url.Scheme}://{endpoint.Url.Authority}/… ({format} {id})";
+            _chatSecret = ChatFormats.IsSigned(_format) ? endpoint.Secret : null;
+            _eventTypes = (endpoint.EventTypes ?? (IEnumerable<string>)ChatFormats.EventsForPeople).ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+        }
     }
 
-    /// <summary>Sink name: <c>webhooks:&lt;url&gt;</c>, stable across restarts (the outbox stores it with each pending delivery).</summary>
+    /// <summary>
+    /// Sink name, stable across restarts (the outbox stores it with each pending delivery): <c>webhooks:&lt;url&gt;</c>,
+    /// or for a chat endpoint <c>webhooks:&lt;format&gt;:&lt;host&gt;:&lt;hash&gt;</c>, without the URL's secret parts.
+    /// </summary>
     public string Name { get; }
 
     public Uri Url { get; }
 
-    public bool IsSigned => _secretKey is not null;
+    /// <summary>The URL as messages and dead letters show it: whole for a raw endpoint, without its credential for a chat one.</summary>
+    public string DisplayUrl { get; }
+
+    public bool IsSigned => _secretKey is not null || _chatSecret is not null;
 
     public async ValueTask EmitAsync(ProcessEvent processEvent, CancellationToken cancellationToken)
     {
@@ -51,10 +78,18 @@ internal sealed class WebhookSink : IProcessEventSink
             return;
         }
 
-        byte[] body;
+        byte[]? body = null;
+        Notification? notification = null;
         try
         {
-            body = WebhookPayload.Serialize(processEvent);
+            if (_format == WebhookFormat.Raw)
+            {
+                body = WebhookPayload.Serialize(processEvent);
+            }
+            else
+            {
+                notification = Notification.For(processEvent, _language);
+            }
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException)
         {
@@ -63,7 +98,7 @@ internal sealed class WebhookSink : IProcessEventSink
             throw new InvalidOperationException(Describe(processEvent, problem, WriteDeadLetter(processEvent, null, problem, 0)), ex);
         }
 
-        var delivery = new Delivery(this, processEvent, body);
+        var delivery = new Delivery(this, processEvent, body, notification);
         Outcome<AttemptResult> outcome;
         try
         {
@@ -106,9 +141,13 @@ internal sealed class WebhookSink : IProcessEventSink
         var processEvent = delivery.Event;
 
         // A fresh timestamp (and signature) per attempt: receivers reject stale ones to stop replays.
-        var timestamp = _shared.TimeProvider.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        using var request = new HttpRequestMessage(HttpMethod.Post, Url);
-        request.Content = new ByteArrayContent(delivery.Body);
+        var now = _shared.TimeProvider.GetUtcNow();
+        var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var (url, body) = delivery.Notification is { } notification
+            ? ChatFormats.Request(_format, Url, _chatSecret, notification, processEvent.Recipients, now)
+            : (Url, delivery.Body!);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url);
+        request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(WebhookPayload.MediaType);
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         request.Headers.Add(WebhookPayload.EventIdHeader, processEvent.EventId);
@@ -116,13 +155,19 @@ internal sealed class WebhookSink : IProcessEventSink
         request.Headers.Add(WebhookPayload.TimestampHeader, timestamp);
         if (_secretKey is not null)
         {
-            request.Headers.Add(WebhookPayload.SignatureHeader, WebhookPayload.Sign(_secretKey, timestamp, delivery.Body));
+            request.Headers.Add(WebhookPayload.SignatureHeader, WebhookPayload.Sign(_secretKey, timestamp, body));
         }
 
         using var response = await _shared.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         var status = (int)response.StatusCode;
         if (response.IsSuccessStatusCode)
         {
+            // WeCom, DingTalk and Feishu answer 200 to a message they refused (a bad signature, a rate limit).
+            if (ChatFormats.AnswersInBody(_format) && ChatFormats.RefusalIn(_format, await ReadExcerptAsync(response.Content, cancellationToken, whole: true)) is { } refusal)
+            {
+                return new AttemptResult(status, null, null, refusal.Error, null) { Refused = true, RefusalIsTransient = refusal.Transient };
+            }
+
             return new AttemptResult(status, null, null, null, null);
         }
 
@@ -141,15 +186,20 @@ internal sealed class WebhookSink : IProcessEventSink
     }
 
     /// <summary>The start of an error response's body, on one line: receivers often say there what they did not like.</summary>
-    private static async Task<string?> ReadExcerptAsync(HttpContent content, CancellationToken cancellationToken)
+    private static async Task<string?> ReadExcerptAsync(HttpContent content, CancellationToken cancellationToken, bool whole = false)
     {
         try
         {
-            var buffer = new byte[ExcerptBytes];
+            var buffer = new byte[whole ? AnswerBytes : ExcerptBytes];
             var stream = await content.ReadAsStreamAsync(cancellationToken);
             await using (stream)
             {
                 var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+                if (whole)
+                {
+                    return Encoding.UTF8.GetString(buffer, 0, read);
+                }
+
                 var text = string.Join(' ', Encoding.UTF8.GetString(buffer, 0, read).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
                 return text.Length == 0 ? null : text.Length <= ExcerptChars ? text : text[..ExcerptChars] + "…";
             }
@@ -180,7 +230,12 @@ internal sealed class WebhookSink : IProcessEventSink
         }
 
         string verdict;
-        if (result.StatusCode is >= 300 and <= 399)
+        if (result.Refused)
+        {
+            answer = $"{_format} refused the message ({result.ResponseExcerpt})";
+            verdict = result.RefusalIsTransient ? gaveUp : "not retried: the receiver rejected the message";
+        }
+        else if (result.StatusCode is >= 300 and <= 399)
         {
             verdict = $"redirects are not followed{(result.Location is null ? "" : $" (to {result.Location})")}: configure the final URL";
         }
@@ -210,7 +265,7 @@ internal sealed class WebhookSink : IProcessEventSink
 
         try
         {
-            file.Append(processEvent, Url, statusCode, failure, attempts, _shared.TimeProvider.GetUtcNow());
+            file.Append(processEvent, DisplayUrl, statusCode, failure, attempts, _shared.TimeProvider.GetUtcNow());
             return $" Dead-letter record appended to {file.Path}.";
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -220,16 +275,20 @@ internal sealed class WebhookSink : IProcessEventSink
     }
 
     private string Describe(ProcessEvent processEvent, string failure, string deadLetter) =>
-        $"Webhook {Url.AbsoluteUri} did not take event {processEvent.EventId} ({processEvent.Type}) of deal {processEvent.DealId}: {failure}.{deadLetter}";
+        $"Webhook {DisplayUrl} did not take event {processEvent.EventId} ({processEvent.Type}) of deal {processEvent.DealId}: {failure}.{deadLetter}";
 
     /// <summary>One call of <see cref="EmitAsync"/>: what is sent, and how many attempts it took.</summary>
-    private sealed class Delivery(WebhookSink sink, ProcessEvent processEvent, byte[] body)
+    private sealed class Delivery(WebhookSink sink, ProcessEvent processEvent, byte[]? body, Notification? notification)
     {
         public WebhookSink Sink { get; } = sink;
 
         public ProcessEvent Event { get; } = processEvent;
 
-        public byte[] Body { get; } = body;
+        /// <summary>The raw event's body, the same for every attempt; null for a chat format.</summary>
+        public byte[]? Body { get; } = body;
+
+        /// <summary>What a chat format says, built once; its request is built per attempt (signatures carry the time).</summary>
+        public Notification? Notification { get; } = notification;
 
         public int Attempts { get; set; }
     }
@@ -238,7 +297,16 @@ internal sealed class WebhookSink : IProcessEventSink
 /// <summary>What one attempt got back; the response itself is disposed before the pipeline decides anything.</summary>
 internal readonly record struct AttemptResult(int StatusCode, string? ReasonPhrase, TimeSpan? RetryAfter, string? ResponseExcerpt, Uri? Location)
 {
-    public bool IsSuccess => StatusCode is >= 200 and <= 299;
+    /// <summary>A chat tool answered 200 and said in the body that it did not post the message.</summary>
+    public bool Refused { get; init; }
+
+    /// <summary>The refusal was a rate limit or a busy tool: worth another attempt.</summary>
+    public bool RefusalIsTransient { get; init; }
+
+    public bool IsSuccess => StatusCode is >= 200 and <= 299 && !Refused;
+
+    /// <summary>Worth another attempt: 408, 429, 5xx, or a transient refusal.</summary>
+    public bool IsTransient => Refused ? RefusalIsTransient : WebhookSink.IsTransient(StatusCode);
 }
 
 /// <summary>
@@ -282,7 +350,7 @@ internal sealed class WebhookDelivery
                 MaxDelay = maxDelay,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } exception
                     ? WebhookSink.IsTransient(exception)
-                    : WebhookSink.IsTransient(args.Outcome.Result.StatusCode) && !(args.Outcome.Result.RetryAfter > maxDelay)),
+                    : args.Outcome.Result.IsTransient && !(args.Outcome.Result.RetryAfter > maxDelay)),
 
                 // Honour Retry-After (ShouldHandle already refused waits longer than MaxRetryDelay); else back off.
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is null ? args.Outcome.Result.RetryAfter : null),

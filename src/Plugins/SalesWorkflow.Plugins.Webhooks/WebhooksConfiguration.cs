@@ -22,6 +22,9 @@ internal static class WebhooksConfiguration
 
         // A misspelt setting would otherwise be ignored silently.
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+
+        // "format": "dingtalk" (any case); a number is refused, as a misspelt name is.
+        Converters = { new JsonStringEnumConverter<WebhookFormat>(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
 
     /// <summary>The folder <c>webhooks.json</c> is looked for in: the plugin assembly's.</summary>

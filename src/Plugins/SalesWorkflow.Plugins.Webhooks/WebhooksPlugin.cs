@@ -133,7 +133,7 @@ public sealed class WebhooksPlugin : ISalesWorkflowPlugin
     /// <summary>A deep copy, so that changing the caller's options later changes nothing here.</summary>
     private static WebhookOptions Copy(WebhookOptions options) => new()
     {
-        Endpoints = [.. options.Endpoints.Select(e => new WebhookEndpoint { Url = e.Url, Secret = e.Secret, EventTypes = e.EventTypes is null ? null : [.. e.EventTypes] })],
+        Endpoints = [.. options.Endpoints.Select(e => new WebhookEndpoint { Url = e.Url, Secret = e.Secret, EventTypes = e.EventTypes is null ? null : [.. e.EventTypes], Format = e.Format, Language = e.Language })],
         Secret = options.Secret,
         Timeout = options.Timeout,
         RetryAttempts = options.RetryAttempts,

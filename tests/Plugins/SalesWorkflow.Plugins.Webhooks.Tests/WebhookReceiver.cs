@@ -14,7 +14,7 @@ internal sealed record Reply(int Status, string? Body = null, IReadOnlyDictionar
 }
 
 /// <summary>A request as the receiver saw it.</summary>
-internal sealed record ReceivedRequest(string Method, string Path, string? ContentType, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+internal sealed record ReceivedRequest(string Method, string Path, string? ContentType, IReadOnlyDictionary<string, string> Headers, byte[] Body, string Query = "")
 {
     public string Header(string name) => Headers.TryGetValue(name, out var value) ? value : throw new Xunit.Sdk.XunitException($"no {name} header; got {string.Join(", ", Headers.Keys)}");
 }
@@ -147,7 +147,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             int number;
             lock (_requests)
             {
-                _requests.Add(new ReceivedRequest(context.Request.HttpMethod, context.Request.Url!.AbsolutePath, context.Request.ContentType, headers, body.ToArray()));
+                _requests.Add(new ReceivedRequest(context.Request.HttpMethod, context.Request.Url!.AbsolutePath, context.Request.ContentType, headers, body.ToArray(), context.Request.Url.Query));
                 number = _requests.Count;
             }
 
