@@ -49,6 +49,28 @@ public sealed class DemoAndDatabaseCommandTests(DemoDatabase demo) : IClassFixtu
     }
 
     [Fact]
+    public async Task Demo_HalfAYear_ShowsComplaintsAgainstTheirLevels_AndCareTheSweepRaisedWithNoCommand()
+    {
+        var db = System.IO.Path.Combine(demo.Folder, "half-year.db");
+        var (code, output, error) = await CliRunner.RunAsync("demo", "--db", db, "--deals", "300", "--months", "6", "--definitions", RepoPaths.Definitions, "--quiet");
+        Assert.True(code == ExitCodes.Ok, output + error);
+
+        // standard-b2b v2: answer in 24 hours, resolve in 3 business days; some complaints in the run miss each level.
+        Assert.Contains("Complaints (answer within 24h, resolve within 3bd; a missed level is told to customer-service)", output, StringComparison.Ordinal);
+        var all = Regex.Match(output, @"│ all\s+│ (\d+)\s+│ (\d+) \([\d.]+%\)\s+│ (\d+) \([\d.]+%\)");
+        Assert.True(all.Success, output);
+        var (complaints, answered, resolved) = (int.Parse(all.Groups[1].Value), int.Parse(all.Groups[2].Value), int.Parse(all.Groups[3].Value));
+        Assert.InRange(answered, 1, complaints - 1);
+        Assert.InRange(resolved, 1, complaints - 1);
+
+        // After-sales care from the process's care:, raised by the nightly sweep: visits overdue, greetings due.
+        foreach (var risk in new[] { "follow-up-visit-overdue", "holiday-greeting-due" })
+        {
+            Assert.Matches(@"customer-care\." + risk + @"\s+│\s+[1-9][\d,]*\s+│\s+[1-9][\d,]* \(", output);
+        }
+    }
+
+    [Fact]
     public async Task Demo_SameSeed_GivesTheSameRun()
     {
         var again = System.IO.Path.Combine(demo.Folder, "again.db");

@@ -8,7 +8,8 @@ namespace SalesWorkflow.Cli.Demo;
 
 /// <summary>
 /// The summary a sales director reads after the simulated months: pipeline by stage, won and lost with loss reasons,
-/// where deals were blocked, escalations by level, stage tasks done on time, risks by category. Every figure comes from the engine's event log
+/// where deals were blocked, escalations by level, stage tasks done on time, complaints against their service levels,
+/// after-sales care raised with no command, risks by category. Every figure comes from the engine's event log
 /// and deal queries, not from the simulation's own bookkeeping.
 /// </summary>
 internal sealed class DemoReport
@@ -18,6 +19,8 @@ internal sealed class DemoReport
     private readonly Dictionary<string, int> _risksByCategory = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Count, decimal Amount)> _lossReasons = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCounts> _tasksByStage = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Deal, string Feedback), ComplaintFigures> _complaints = [];
+    private readonly Dictionary<string, (int Raised, int BySweep)> _care = new(StringComparer.Ordinal);
     private int _won;
     private decimal _wonAmount;
     private double _wonDays;
@@ -85,6 +88,21 @@ internal sealed class DemoReport
                 break;
             case RiskRaised risk:
                 _risksByCategory[risk.Category] = _risksByCategory.GetValueOrDefault(risk.Category) + 1;
+                if (risk.Risk.StartsWith("customer-care.", StringComparison.Ordinal))
+                {
+                    var (raised, bySweep) = _care.GetValueOrDefault(risk.Risk);
+                    _care[risk.Risk] = (raised + 1, bySweep + (e.CommandId.StartsWith("sweep:", StringComparison.Ordinal) ? 1 : 0));
+                }
+
+                break;
+            case FeedbackRecorded { IsComplaint: true } feedback:
+                var complaint = ComplaintOf(e.DealId, feedback.Id);
+                complaint.Category = feedback.Category ?? complaint.Category;
+                complaint.At ??= feedback.At ?? e.At;
+                complaint.ResolvedAt = feedback.Resolved ? feedback.ResolvedAt ?? e.At : null;
+                break;
+            case ComplaintSlaBreached breach:
+                _ = breach.Level == "respond" ? ComplaintOf(e.DealId, breach.Feedback).MissedRespond = true : ComplaintOf(e.DealId, breach.Feedback).MissedResolve = true;
                 break;
             case DealWon won:
                 _won++;
@@ -155,6 +173,33 @@ internal sealed class DemoReport
 
         console.Write(tasks);
 
+        var feedback = process.Feedback;
+        var complaints = new Table()
+            .Title($"[bold]Complaints[/] (answer within {feedback.Respond?.Text ?? "—"}, resolve within {feedback.Resolve?.Text ?? "—"}; a missed level is told to {Markup.Escape(feedback.Route)})")
+            .AddColumns("Category", "Complaints", "Answered in time", "Resolved in time", "Resolved", "Median hours to resolve");
+        foreach (var group in _complaints.Values.GroupBy(c => c.Category).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Append(null))
+        {
+            var items = group?.ToList() ?? [.. _complaints.Values];
+            var resolved = items.Where(c => c.ResolvedAt is not null && c.At is not null).Select(c => (c.ResolvedAt!.Value - c.At!.Value).TotalHours).Order().ToList();
+            complaints.AddRow(
+                group is null ? "[bold]all[/]" : Markup.Escape(TerminalText.Safe(group.Key)),
+                Number(items.Count),
+                feedback.Respond is null ? "—" : $"{Number(items.Count(c => !c.MissedRespond))} ({Percent(items.Count(c => !c.MissedRespond), items.Count)})",
+                feedback.Resolve is null ? "—" : $"{Number(items.Count(c => !c.MissedResolve))} ({Percent(items.Count(c => !c.MissedResolve), items.Count)})",
+                Number(resolved.Count),
+                resolved.Count == 0 ? "—" : resolved[resolved.Count / 2].ToString("0", CultureInfo.InvariantCulture));
+        }
+
+        console.Write(complaints);
+
+        var care = new Table().Title("[bold]After-sales care[/] (the customer-care plugin on the process's care:; raised by the nightly sweep with no command)").AddColumns("Risk", "Times raised", "By the sweep");
+        foreach (var (risk, (raised, bySweep)) in _care.OrderByDescending(c => c.Value.Raised).ThenBy(c => c.Key, StringComparer.Ordinal))
+        {
+            care.AddRow(Markup.Escape(risk), Number(raised), $"{Number(bySweep)} ({Percent(bySweep, raised)})");
+        }
+
+        console.Write(care);
+
         var risks = new Table().Title("[bold]Risks raised, by category[/]").AddColumns("Category", "Times raised");
         foreach (var (category, count) in _risksByCategory.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal))
         {
@@ -193,6 +238,22 @@ internal sealed class DemoReport
 
             after = page[^1].DealId;
         }
+    }
+
+    private ComplaintFigures ComplaintOf(string deal, string feedback) =>
+        _complaints.TryGetValue((deal, feedback), out var figures) ? figures : _complaints[(deal, feedback)] = new ComplaintFigures();
+
+    private sealed class ComplaintFigures
+    {
+        public string Category { get; set; } = "(none)";
+
+        public DateTimeOffset? At { get; set; }
+
+        public DateTimeOffset? ResolvedAt { get; set; }
+
+        public bool MissedRespond { get; set; }
+
+        public bool MissedResolve { get; set; }
     }
 
     private TaskCounts TasksOf(string stage) => _tasksByStage.TryGetValue(stage, out var counts) ? counts : _tasksByStage[stage] = new TaskCounts();

@@ -62,6 +62,7 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
     private static readonly string[] Cities = ["Shanghai", "Hangzhou", "Suzhou", "Shenzhen", "Guangzhou", "Beijing", "Tianjin", "Nanjing"];
     private static readonly string[] Products = ["ERP", "CRM", "MES", "WMS", "BI platform", "HR suite", "IoT gateway", "data lake"];
     private static readonly string[] Competitors = ["BigCorp", "Yonyou-like", "Kingdee-like", "GlobalSoft"];
+    private static readonly string[] ComplaintCategories = ["delivery", "quality", "service"];
 
     private readonly Random _random = new(settings.Seed);
     private readonly List<SimDeal> _deals = [];
@@ -443,14 +444,25 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
         }
         else if (since == 8 && deal.Random.NextDouble() < 0.15)
         {
+            // A complaint: most are answered at once, the rest two days later, past the 24 hours customer service has.
             deal.ComplaintOpen = true;
             deal.ComplaintResolveDay = day + 1 + deal.Random.Next(7);
-            await SubmitAsync(deal, new RecordFeedback(NextId(deal), deal.Id, new Feedback { Id = deal.Id + "-complaint", IsComplaint = true, Satisfaction = 2, Text = "Delivery is late" }), cancellationToken);
+            deal.ComplaintAt = clock.GetUtcNow();
+            deal.ComplaintCategory = ComplaintCategories[deal.Random.Next(ComplaintCategories.Length)];
+            deal.ComplaintAnsweredAt = deal.Random.NextDouble() < deal.Diligence ? deal.ComplaintAt : null;
+            deal.ComplaintAnswerDay = day + 2;
+            await SubmitAsync(deal, new RecordFeedback(NextId(deal), deal.Id, Complaint(deal, resolvedAt: null)), cancellationToken);
         }
         else if (deal.ComplaintOpen && day >= deal.ComplaintResolveDay)
         {
             deal.ComplaintOpen = false;
-            await SubmitAsync(deal, new RecordFeedback(NextId(deal), deal.Id, new Feedback { Id = deal.Id + "-complaint", IsComplaint = true, Resolved = true, Satisfaction = 3, Text = "Delivery is late" }), cancellationToken);
+            deal.ComplaintAnsweredAt ??= clock.GetUtcNow();
+            await SubmitAsync(deal, new RecordFeedback(NextId(deal), deal.Id, Complaint(deal, resolvedAt: clock.GetUtcNow())), cancellationToken);
+        }
+        else if (deal.ComplaintOpen && deal.ComplaintAnsweredAt is null && day >= deal.ComplaintAnswerDay)
+        {
+            deal.ComplaintAnsweredAt = clock.GetUtcNow();
+            await SubmitAsync(deal, new RecordFeedback(NextId(deal), deal.Id, Complaint(deal, resolvedAt: null)), cancellationToken);
         }
         else if (since == deal.VisitDay)
         {
@@ -462,9 +474,49 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
             var score = Math.Clamp((int)Math.Round(2 + (deal.Quality * 3.5)), 1, 5);
             await SubmitAsync(deal, new RecordFeedback(NextId(deal), deal.Id, new Feedback { Id = deal.Id + "-survey", Satisfaction = score, Text = "Quarterly survey" }), cancellationToken);
             await SubmitAsync(deal, new CompleteChecklistItem(NextId(deal), deal.Id, "satisfaction-survey"), cancellationToken);
-            deal.AfterSales = deal.ComplaintOpen;
+        }
+        else if (since > 30 && since % 7 == 0 && deal.Random.NextDouble() < deal.Diligence)
+        {
+            await WorkTheCareRemindersAsync(deal, cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The rep's weekly look at a customer won more than a month ago: whatever the customer-care plugin raised (on the
+    /// process's <c>care:</c>, by the sweep alone) gets done: the check-in call, the holiday or anniversary greeting.
+    /// </summary>
+    private async Task WorkTheCareRemindersAsync(SimDeal deal, CancellationToken cancellationToken)
+    {
+        if (await engine.GetDealAsync(deal.Id, cancellationToken) is not { } state)
+        {
+            return;
+        }
+
+        var risks = state.LastEvaluation.Risks.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var now = clock.GetUtcNow();
+        if (risks.Contains("customer-care.check-in-overdue"))
+        {
+            await SubmitAsync(deal, new LogActivity(NextId(deal), deal.Id, new Activity { Id = $"{deal.Id}-check-in-{now:yyyyMMdd}", Kind = "call", At = now, Outcome = "positive", ContactId = deal.Id + "-c1" }), cancellationToken);
+        }
+
+        if (risks.Contains("customer-care.holiday-greeting-due"))
+        {
+            await SubmitAsync(deal, new LogActivity(NextId(deal), deal.Id, new Activity { Id = $"{deal.Id}-greeting-{now:yyyyMMdd}", Kind = "greeting", At = now, ContactId = deal.Id + "-c1" }), cancellationToken);
+        }
+    }
+
+    private static Feedback Complaint(SimDeal deal, DateTimeOffset? resolvedAt) => new()
+    {
+        Id = deal.Id + "-complaint",
+        At = deal.ComplaintAt,
+        IsComplaint = true,
+        Category = deal.ComplaintCategory,
+        Satisfaction = resolvedAt is null ? 2 : 3,
+        RespondedAt = deal.ComplaintAnsweredAt,
+        Resolved = resolvedAt is not null,
+        ResolvedAt = resolvedAt,
+        Text = "Delivery is late",
+    };
 
     private sealed class SimDeal
     {
@@ -504,6 +556,14 @@ internal sealed class PipelineSimulation(ISalesWorkflowEngine engine, ISalesWork
         public bool ComplaintOpen { get; set; }
 
         public int ComplaintResolveDay { get; set; }
+
+        public DateTimeOffset ComplaintAt { get; set; }
+
+        public string ComplaintCategory { get; set; } = "delivery";
+
+        public DateTimeOffset? ComplaintAnsweredAt { get; set; }
+
+        public int ComplaintAnswerDay { get; set; }
 
         public int Commands { get; set; }
 
