@@ -52,4 +52,10 @@ public sealed class EmailOptions
 
     /// <summary>The domain of the messages' Message-ID (default <c>salesworkflow.invalid</c>).</summary>
     public string MessageIdDomain { get; set; } = "salesworkflow.invalid";
+
+    /// <summary>
+    /// Hold a message to a person in their quiet hours (the organisation file's <c>quietHours</c>) until the hours end,
+    /// instead of sending it at once. Default true.
+    /// </summary>
+    public bool HonourQuietHours { get; set; } = true;
 }

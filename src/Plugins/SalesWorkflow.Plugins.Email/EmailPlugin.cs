@@ -51,19 +51,29 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
         var file = Environment.GetEnvironmentVariable(ConfigurationVariable) is { Length: > 0 } named
             ? Path.GetFullPath(named)
             : Path.Combine(Path.GetDirectoryName(typeof(EmailPlugin).Assembly.Location) is { Length: > 0 } folder ? folder : AppContext.BaseDirectory, ConfigurationFile);
-        _createSink = () => Load(file, Environment.GetEnvironmentVariable) is { } options ? CreateSink(options, Path.GetDirectoryName(file)!, () => new SmtpClient()) : null;
+        _createSink = () => Load(file, Environment.GetEnvironmentVariable) is { } options ? CreateSink(options, Path.GetDirectoryName(file)!, () => new SmtpClient(), TimeProvider.System) : null;
     }
 
     /// <summary>Creates the plugin with the given options (in-process use); they are validated now and copied.</summary>
     /// <param name="options">The SMTP server, the sender and what to send.</param>
     /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
     public EmailPlugin(EmailOptions options)
-        : this(options, () => new SmtpClient())
+        : this(options, () => new SmtpClient(), TimeProvider.System)
     {
     }
 
-    internal EmailPlugin(EmailOptions options, Func<SmtpClient> newClient)
+    /// <summary>Creates the plugin with the given options and clock (quiet hours are read on it); the options are validated now and copied.</summary>
+    /// <param name="options">The SMTP server, the sender and what to send.</param>
+    /// <param name="timeProvider">The clock: the engine's, so that a test's fake clock moves quiet hours too.</param>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public EmailPlugin(EmailOptions options, TimeProvider timeProvider)
+        : this(options, () => new SmtpClient(), timeProvider)
     {
+    }
+
+    internal EmailPlugin(EmailOptions options, Func<SmtpClient> newClient, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(options);
         var problems = Validate(options);
         if (problems.Count > 0)
@@ -71,7 +81,7 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
             throw new ArgumentException(Invalid(nameof(EmailOptions), problems), nameof(options));
         }
 
-        var sink = CreateSink(Copy(options), Directory.GetCurrentDirectory(), newClient);
+        var sink = CreateSink(Copy(options), Directory.GetCurrentDirectory(), newClient, timeProvider);
         _createSink = () => sink;
     }
 
@@ -173,8 +183,8 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
         return problems.Count > 0 ? throw new InvalidOperationException(Invalid(file, problems)) : options;
     }
 
-    private static EmailSink CreateSink(EmailOptions options, string directory, Func<SmtpClient> newClient) =>
-        new(options, new SentLedger(options.SentLedgerPath is { Length: > 0 } path ? Path.GetFullPath(path, directory) : null), newClient);
+    private static EmailSink CreateSink(EmailOptions options, string directory, Func<SmtpClient> newClient, TimeProvider clock) =>
+        new(options, new SentLedger(options.SentLedgerPath is { Length: > 0 } path ? Path.GetFullPath(path, directory) : null), newClient, clock);
 
     private static bool IsLoopback(string? host) =>
         host is "localhost" || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
@@ -195,5 +205,6 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
         SentLedgerPath = options.SentLedgerPath,
         Timeout = options.Timeout,
         MessageIdDomain = options.MessageIdDomain,
+        HonourQuietHours = options.HonourQuietHours,
     };
 }

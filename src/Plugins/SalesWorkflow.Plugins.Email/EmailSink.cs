@@ -13,7 +13,12 @@ namespace SalesWorkflow.Plugins.Email;
 /// sent while its record was not written (the process died in between) goes out again with the same Message-ID, which
 /// mail systems use to drop the duplicate.
 /// </summary>
-internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<SmtpClient> newClient) : IProcessEventSink
+/// <remarks>
+/// A recipient in their quiet hours (from the organisation file) is not written to yet: the others are, and the sink
+/// then defers the event (<see cref="DeliveryDeferredException"/>) to the end of the earliest quiet period, when the
+/// outbox offers it again.
+/// </remarks>
+internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<SmtpClient> newClient, TimeProvider clock) : IProcessEventSink
 {
     private readonly HashSet<string> _types = new(options.EventTypes, StringComparer.Ordinal);
     private readonly MailboxAddress _from = MailboxAddress.Parse(options.From!);
@@ -26,9 +31,34 @@ internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<Sm
         }
 
         // People without an address cannot be e-mailed; people already reached are not e-mailed again.
-        var due = processEvent.Recipients
+        var waiting = processEvent.Recipients
             .Where(r => r.Email is { Length: > 0 } && !ledger.Contains(processEvent.EventId, r.Id))
             .ToList();
+        var now = clock.GetUtcNow();
+        DateTimeOffset? quietUntil = null;
+        var due = new List<EventRecipient>(waiting.Count);
+        foreach (var recipient in waiting)
+        {
+            if (options.HonourQuietHours && recipient.QuietHours?.EndAfter(now) is { } end)
+            {
+                quietUntil = quietUntil is { } earlier && earlier < end ? earlier : end;
+            }
+            else
+            {
+                due.Add(recipient);
+            }
+        }
+
+        await SendAsync(processEvent, due, cancellationToken);
+        if (quietUntil is { } until)
+        {
+            var held = waiting.Count - due.Count;
+            throw new DeliveryDeferredException(until, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"E-mail for {processEvent.EventId} held for {held} of {waiting.Count} recipients in their quiet hours, until {until:yyyy-MM-dd HH:mm zzz}"));
+        }
+    }
+
+    private async Task SendAsync(ProcessEvent processEvent, List<EventRecipient> due, CancellationToken cancellationToken)
+    {
         if (due.Count == 0)
         {
             return;

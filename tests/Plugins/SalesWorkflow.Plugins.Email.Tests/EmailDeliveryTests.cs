@@ -40,13 +40,13 @@ public sealed class EmailDeliveryTests : IAsyncLifetime
     };
 
     /// <summary>The plugin as a restarted host creates it: a new instance, the same ledger, trusting only the test server's certificate.</summary>
-    private EmailPlugin Plugin(EmailOptions? options = null)
+    private EmailPlugin Plugin(EmailOptions? options = null, TimeProvider? clock = null)
     {
         var thumbprint = _smtp.Certificate.Thumbprint;
-        return new EmailPlugin(options ?? Options(), () => new SmtpClient
-        {
-            ServerCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint,
-        });
+        return new EmailPlugin(
+            options ?? Options(),
+            () => new SmtpClient { ServerCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == thumbprint },
+            clock ?? TimeProvider.System);
     }
 
     private static IProcessEventSink SinkOf(EmailPlugin plugin)
@@ -66,14 +66,28 @@ public sealed class EmailDeliveryTests : IAsyncLifetime
         return definitions;
     }
 
-    private StoreHarness Engine(string definitions, EmailPlugin plugin) =>
-        new(new SqliteStore(_folder), definitions, services => services.AddSalesWorkflowPlugin(plugin), o => o.RunBackgroundServices = false);
+    /// <summary>The engine with the plugin; the plugin reads quiet hours on the engine's fake clock.</summary>
+    private StoreHarness Engine(string definitions, Func<TimeProvider, EmailPlugin> plugin)
+    {
+        var clock = new EnginesClock();
+        var harness = new StoreHarness(new SqliteStore(_folder), definitions, services => services.AddSalesWorkflowPlugin(plugin(clock)), o => o.RunBackgroundServices = false);
+        clock.Engine = harness.Clock;
+        return harness;
+    }
+
+    /// <summary>The engine's clock, for a plugin made before the engine is.</summary>
+    private sealed class EnginesClock : TimeProvider
+    {
+        public TimeProvider Engine { get; set; } = System;
+
+        public override DateTimeOffset GetUtcNow() => Engine.GetUtcNow();
+    }
 
     [Fact]
     public async Task AnEscalationToTheManager_IsEmailedToTheOwnersManager_OnceAcrossAFailureAndARestart()
     {
         var definitions = Definitions();
-        await using (var harness = Engine(definitions, Plugin()))
+        await using (var harness = Engine(definitions, clock => Plugin(clock: clock)))
         {
             await harness.Submit(new StartTracking(harness.NextId(), "D-1", "standard-b2b")
             {
@@ -99,9 +113,9 @@ public sealed class EmailDeliveryTests : IAsyncLifetime
         Assert.Equal(["[SalesWorkflow] D-1：任务 triage 已逾期", "[SalesWorkflow] D-1：stalled-deal（第 1/3 级）"], _smtp.Messages.Select(m => m.Subject));
 
         // The host restarts with a new plugin instance on the same ledger; the outbox delivers the level-2 escalation again.
-        await using (var restarted = Engine(definitions, Plugin()))
+        await using (var restarted = Engine(definitions, clock => Plugin(clock: clock)))
         {
-            restarted.Clock.SetUtcNow(DateTimeOffset.UtcNow.AddYears(1)); // past any back-off
+            restarted.Clock.SetUtcNow(new DateTimeOffset(2027, 3, 2, 2, 0, 0, TimeSpan.Zero)); // past any back-off, at 10:00 in Shanghai: nobody's quiet hours
             await restarted.Maintenance.DispatchEventsAsync();
             await restarted.Maintenance.DispatchEventsAsync();
         }
@@ -130,6 +144,41 @@ public sealed class EmailDeliveryTests : IAsyncLifetime
         Assert.Equal(["D-7=3A12.manager-east@salesworkflow.invalid", "D-7=3A12.director-liu@salesworkflow.invalid"], messages.Select(m => m.MessageId));
         Assert.StartsWith("[SalesWorkflow] D-7: stalled-deal (level 2 of 3)", messages[1].Subject, StringComparison.Ordinal);
         Assert.Equal(2, File.ReadAllLines(Ledger).Length);
+    }
+
+    [Fact]
+    public async Task APersonInQuietHours_IsWrittenToWhenTheyEnd_TheOthersAtOnce_EachOnce()
+    {
+        var shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 23, 30, 0, TimeSpan.FromHours(8)));
+        var escalation = Escalation("D-5:4", [
+            new EventRecipient("manager-east", "华东经理", "manager.east@example.com", "zh") { QuietHours = new QuietHours(new TimeOnly(22, 0), new TimeOnly(8, 0), shanghai) },
+            new EventRecipient("director-liu", null, "director.liu@example.com", "zh"),
+        ]);
+        var sink = SinkOf(Plugin(clock: clock));
+
+        var deferred = await Assert.ThrowsAsync<DeliveryDeferredException>(async () => await sink.EmitAsync(escalation, CancellationToken.None));
+        Assert.Equal(new DateTimeOffset(2026, 3, 3, 8, 0, 0, TimeSpan.FromHours(8)), deferred.NotBefore);
+        Assert.Contains("held for 1 of 2 recipients", deferred.Message, StringComparison.Ordinal);
+        Assert.Equal(["director.liu@example.com"], _smtp.Messages.SelectMany(m => m.To.Mailboxes).Select(m => m.Address));
+
+        // Offered again at the end of the quiet hours (the outbox's retry): only the manager is written to now.
+        clock.SetUtcNow(deferred.NotBefore);
+        await sink.EmitAsync(escalation, CancellationToken.None);
+
+        Assert.Equal(["director.liu@example.com", "manager.east@example.com"], _smtp.Messages.SelectMany(m => m.To.Mailboxes).Select(m => m.Address));
+    }
+
+    [Fact]
+    public async Task QuietHoursNotHonoured_WhenTheOptionsSaySo()
+    {
+        var options = Options();
+        options.HonourQuietHours = false;
+        var quiet = new QuietHours(new TimeOnly(0, 0), new TimeOnly(23, 59), TimeZoneInfo.Utc);
+
+        await SinkOf(Plugin(options)).EmitAsync(Escalation("D-6:1", [new EventRecipient("li-na", null, "li.na@example.com", "zh") { QuietHours = quiet }]), CancellationToken.None);
+
+        Assert.Single(_smtp.Messages);
     }
 
     [Fact]

@@ -88,6 +88,33 @@ public sealed class OrganisationTests
         Assert.Empty(organisation.Resolve("finance", "li-na", "east", null));
     }
 
+    [Fact]
+    public void QuietHours_ComeFromThePerson_ElseTheOrganisation_InTheirTimeZone()
+    {
+        var text = Organisation
+            .Replace("name: { zh: 销售部, en: Sales }", "name: { zh: 销售部, en: Sales }\ntimeZone: Asia/Shanghai\nquietHours: 22:00-08:00", StringComparison.Ordinal)
+            .Replace("{ id: wu-min, email: wu.min@example.com }", "{ id: wu-min, email: wu.min@example.com, quietHours: none }", StringComparison.Ordinal)
+            .Replace("{ id: he-ping }", "{ id: he-ping, timeZone: Europe/Berlin, quietHours: 12:30-13:30 }", StringComparison.Ordinal);
+
+        var (set, _) = Load(("organisation.yaml", text));
+
+        Assert.False(set.HasErrors, string.Join("\n", set.Diagnostics));
+        var people = set.Organisation!.People;
+        var shanghai = people["li-na"].QuietHours!;
+        Assert.Equal((new TimeOnly(22, 0), new TimeOnly(8, 0), "Asia/Shanghai"), (shanghai.From, shanghai.Until, shanghai.TimeZone.Id));
+        Assert.Null(people["wu-min"].QuietHours);
+        Assert.Equal("Europe/Berlin", people["he-ping"].QuietHours!.TimeZone.Id);
+
+        // 23:30 in Shanghai is quiet until 08:00 the next morning; 09:00 is not quiet.
+        Assert.Equal(new DateTimeOffset(2026, 3, 3, 8, 0, 0, TimeSpan.FromHours(8)), shanghai.EndAfter(new DateTimeOffset(2026, 3, 2, 23, 30, 0, TimeSpan.FromHours(8))));
+        Assert.Equal(new DateTimeOffset(2026, 3, 3, 8, 0, 0, TimeSpan.FromHours(8)), shanghai.EndAfter(new DateTimeOffset(2026, 3, 3, 7, 59, 0, TimeSpan.FromHours(8))));
+        Assert.Null(shanghai.EndAfter(new DateTimeOffset(2026, 3, 3, 8, 0, 0, TimeSpan.FromHours(8))));
+        Assert.Null(shanghai.EndAfter(new DateTimeOffset(2026, 3, 3, 21, 59, 0, TimeSpan.FromHours(8))));
+
+        // A lunch break in Berlin on the day the clocks go forward (29 March 2026): still 13:30 local, now UTC+2.
+        Assert.Equal(new DateTimeOffset(2026, 3, 29, 13, 30, 0, TimeSpan.FromHours(2)), people["he-ping"].QuietHours!.EndAfter(new DateTimeOffset(2026, 3, 29, 11, 0, 0, TimeSpan.Zero)));
+    }
+
     [Theory]
     [InlineData("manager: chen-jie }", "manager: chen-jei }", "chen-jei", "SW1226")]
     [InlineData("{ id: east, manager: zhang-wei", "{ id: east, manager: nobody", "nobody", "SW1226")]
@@ -95,6 +122,9 @@ public sealed class OrganisationTests
     [InlineData("team: south, manager", "team: west, manager", "west", "SW1228")]
     [InlineData("  - { id: he-ping }", "  - { id: he-ping }\n  - { id: he-ping, name: again }", "he-ping, name", "SW1201")]
     [InlineData("email: li.na@example.com", "email: li.na@", "li.na@", "SW1003")]
+    [InlineData("{ id: he-ping }", "{ id: he-ping, quietHours: 22-08 }", "22-08", "SW1003")]
+    [InlineData("{ id: he-ping }", "{ id: he-ping, quietHours: 08:00-08:00 }", "08:00-08:00", "SW1003")]
+    [InlineData("{ id: he-ping }", "{ id: he-ping, quietHours: 24:00-06:00 }", "24:00-06:00", "SW1003")]
     public void Organisation_NamingSomeoneOrSomethingItDoesNotHave_IsAnErrorAtTheValue(string from, string to, string at, string code)
     {
         var text = Organisation.Replace(from, to, StringComparison.Ordinal);

@@ -248,4 +248,61 @@ public sealed class VersionAndSinkTests
         command.CommandText = "SELECT count(*) FROM outbox WHERE dead_lettered = 1 AND attempts >= 10;";
         Assert.True((long)(await command.ExecuteScalarAsync())! > 0);
     }
+
+    /// <summary>Holds every event until a fixed moment (a recipient's quiet hours), then takes it.</summary>
+    private sealed class QuietUntilSink(DateTimeOffset until, TimeProvider clock) : IProcessEventSink
+    {
+        public int Offers;
+
+        public ConcurrentBag<string> Received { get; } = [];
+
+        public ValueTask EmitAsync(ProcessEvent processEvent, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Offers);
+            if (clock.GetUtcNow() < until)
+            {
+                throw new DeliveryDeferredException(until, "in quiet hours");
+            }
+
+            Received.Add(processEvent.EventId);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task DeferredDelivery_IsOfferedAgainAtItsMoment_AndNeverDeadLettered()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 14, 0, 0, TimeSpan.Zero));
+        var until = clock.GetUtcNow().AddHours(10);
+        var sink = new QuietUntilSink(until, clock);
+        await using var harness = new EngineHarness(sink: sink);
+        harness.Clock.SetUtcNow(clock.GetUtcNow());
+        await harness.Start("d1");
+
+        // Offered once, deferred; not offered again before its moment however often the dispatcher runs, and far more
+        // rounds than MaxSinkAttempts (10) would allow for failures.
+        await harness.Maintenance.DispatchEventsAsync();
+        var offers = sink.Offers;
+        Assert.True(offers > 0);
+        for (var i = 0; i < 12; i++)
+        {
+            harness.Clock.Advance(TimeSpan.FromMinutes(45));
+            clock.SetUtcNow(harness.Clock.GetUtcNow());
+            await harness.Maintenance.DispatchEventsAsync();
+        }
+
+        Assert.Equal(offers, sink.Offers);
+        Assert.Empty(sink.Received);
+
+        harness.Clock.SetUtcNow(until);
+        clock.SetUtcNow(until);
+        await harness.Maintenance.DispatchEventsAsync();
+
+        Assert.Equal(offers, sink.Received.Count);
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={harness.Store.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM outbox WHERE dead_lettered = 1;";
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+    }
 }

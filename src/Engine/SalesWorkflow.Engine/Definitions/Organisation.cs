@@ -73,6 +73,9 @@ public sealed class OrganisationPerson
 
     /// <summary>The language notifications to the person are written in (null: the process's first language).</summary>
     public string? Language { get; init; }
+
+    /// <summary>When the person is not to be disturbed (their own, else the organisation's), or null for never.</summary>
+    public SalesWorkflow.Sdk.Events.QuietHours? QuietHours { get; init; }
 }
 
 /// <summary>One team of an <see cref="OrganisationDefinition"/>.</summary>

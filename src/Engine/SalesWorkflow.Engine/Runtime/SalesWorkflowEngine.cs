@@ -484,6 +484,14 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
                 done.Add(entry.Id);
                 SalesWorkflowTelemetry.SinkDeliveries.Add(1, SalesWorkflowTelemetry.Tag("sink", sinkName), SalesWorkflowTelemetry.Tag("outcome", "delivered"));
             }
+            catch (DeliveryDeferredException deferred)
+            {
+                // Not a failure (a recipient's quiet hours): offered again then, and never dead-lettered for it.
+                var retryAt = deferred.NotBefore > _clock.GetUtcNow() ? deferred.NotBefore : _clock.GetUtcNow() + Backoff(1);
+                span?.SetTag("salesworkflow.delivery.deferred_until", retryAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                await _store.FailOutboxAsync(entry.Id, deferred.Message, retryAt, cancellationToken);
+                SalesWorkflowTelemetry.SinkDeliveries.Add(1, SalesWorkflowTelemetry.Tag("sink", sinkName), SalesWorkflowTelemetry.Tag("outcome", "deferred"));
+            }
 #pragma warning disable CA1031 // A sink's failure is contained: recorded, retried later, never propagated to the engine.
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
@@ -524,7 +532,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         new(e.EventId, e.Sequence, e.DealId, e.Type, e.At, e.ProcessId, e.ProcessVersion, e.Stage, e.Data.GetRawText())
         {
             Recipients = [.. RecipientIds(e.Payload).Distinct(StringComparer.Ordinal).Select(id => organisation?.People.GetValueOrDefault(id) is { } person
-                ? new EventRecipient(id, person.Name, person.Email, person.Language)
+                ? new EventRecipient(id, person.Name, person.Email, person.Language) { QuietHours = person.QuietHours }
                 : new EventRecipient(id, null, null, null))],
         };
 

@@ -18,6 +18,8 @@ internal sealed class OrganisationBuilder(ParsedFile file, DiagnosticBag diagnos
             return null;
         }
 
+        var zone = TimeZone(file.Root) ?? TimeZoneInfo.Utc;
+        var quietByDefault = QuietHours(file.Root, zone, null);
         var people = new Dictionary<string, OrganisationPerson>(StringComparer.Ordinal);
         var personRefs = new List<(string Id, SourceSpan Span, string What)>();
         var teamRefs = new List<(string Id, SourceSpan Span)>();
@@ -58,6 +60,7 @@ internal sealed class OrganisationBuilder(ParsedFile file, DiagnosticBag diagnos
                 Team = _read.String(entry, "team"),
                 Manager = _read.String(entry, "manager"),
                 Language = _read.String(entry, "language"),
+                QuietHours = QuietHours(entry, TimeZone(entry) ?? zone, quietByDefault),
             };
         }
 
@@ -120,6 +123,39 @@ internal sealed class OrganisationBuilder(ParsedFile file, DiagnosticBag diagnos
             Roles = roles,
             SourcePath = file.DisplayPath,
         };
+    }
+
+    private TimeZoneInfo? TimeZone(YamlMapping owner) =>
+        _read.String(owner, "timeZone") is { } name && TimeZoneInfo.TryFindSystemTimeZoneById(name, out var zone) ? zone : null;
+
+    /// <summary>The <c>quietHours:</c> of a mapping in <paramref name="zone"/>; <paramref name="fallback"/> when it gives none (or a bad one, reported).</summary>
+    private SalesWorkflow.Sdk.Events.QuietHours? QuietHours(YamlMapping owner, TimeZoneInfo zone, SalesWorkflow.Sdk.Events.QuietHours? fallback)
+    {
+        if (_read.Scalar(owner, "quietHours") is not { } value)
+        {
+            return fallback is null ? null : fallback with { TimeZone = zone };
+        }
+
+        if (value.Value == "none")
+        {
+            return null;
+        }
+
+        var parts = value.Value.Split('-');
+        if (parts.Length == 2
+            && TimeOnly.TryParseExact(parts[0], "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var from)
+            && TimeOnly.TryParseExact(parts[1], "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var until)
+            && from != until)
+        {
+            return new SalesWorkflow.Sdk.Events.QuietHours(from, until, zone);
+        }
+
+        diagnostics.Error(
+            DiagnosticIds.InvalidValue,
+            value.Span,
+            $"`{PrintableText.Escape(value.Value)}` is not a daily period",
+            "write `hh:mm-hh:mm` in 24-hour time, e.g. `22:00-08:00` (over midnight), or `none`");
+        return fallback;
     }
 
     /// <summary>The <c>roles:</c> of a mapping, each person named added to <paramref name="references"/> to be checked.</summary>
