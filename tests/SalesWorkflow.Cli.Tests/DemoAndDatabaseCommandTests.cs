@@ -71,6 +71,37 @@ public sealed class DemoAndDatabaseCommandTests(DemoDatabase demo) : IClassFixtu
     }
 
     [Fact]
+    public async Task Digest_OfTheDemo_ListsEachPersonsOverdueTasksAndEscalations_InTheirLanguage()
+    {
+        var (code, output, error) = await CliRunner.RunAsync("digest", "--db", demo.Path, "--definitions", RepoPaths.Definitions, "--at", "2026-02-27T09:00+08:00");
+
+        Assert.True(code == ExitCodes.Ok, output + error);
+        Assert.Matches(@"== 李娜 \(li-na\)\n2026-02-27 每日待办：\d+ 项逾期，\d+ 项即将到期，\d+ 个升级", output);
+        Assert.Matches(@"== 刘洋 \(liu-yang\)\nDaily digest 2026-02-27: \d+ overdue", output); // liu-yang reads English
+        Assert.Matches(@"\n  逾期: D-\d+（[a-z-]+）：任务 [a-z-]+，截止 2026-0[12]-\d\d \d\d:\d\d \+08:00\n", output);
+        Assert.Matches(@"\d+ people with something in their digest\.", output);
+
+        var (jsonCode, json, _) = await CliRunner.RunAsync("digest", "--db", demo.Path, "--definitions", RepoPaths.Definitions, "--at", "2026-02-27T09:00+08:00", "--person", "li-na", "--format", "json");
+        Assert.Equal(ExitCodes.Ok, jsonCode);
+        var digest = Assert.Single(JsonDocument.Parse(json).RootElement.EnumerateArray());
+        Assert.Equal("li-na", digest.GetProperty("person").GetProperty("id").GetString());
+        Assert.True(digest.GetProperty("overdue").GetArrayLength() > 0, json);
+    }
+
+    [Theory]
+    [InlineData("--at", "yesterday", "is not a moment")]
+    [InlineData("--due-within", "2bd", "is not an elapsed duration")]
+    [InlineData("--definitions", "/nonexistent/definitions", "is not a folder")]
+    public async Task Digest_BadArguments_SayWhatIsWrong(string option, string value, string message)
+    {
+        string[] definitions = option == "--definitions" ? [] : ["--definitions", RepoPaths.Definitions];
+        var (code, _, error) = await CliRunner.RunAsync(["digest", "--db", demo.Path, .. definitions, option, value]);
+
+        Assert.Equal(ExitCodes.UsageOrIo, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Demo_SameSeed_GivesTheSameRun()
     {
         var again = System.IO.Path.Combine(demo.Folder, "again.db");

@@ -45,6 +45,7 @@ internal static class CliApp
         root.Subcommands.Add(ExplainCommand.Create(context, TimeProvider.System));
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(HistoryCommand.Create(context));
+        root.Subcommands.Add(DigestCommand.Create(context));
         root.Subcommands.Add(PluginsCommand.Create(context));
         root.Subcommands.Add(ImportCommand.Create(context));
         root.Subcommands.Add(ReportCommand.Create(context));

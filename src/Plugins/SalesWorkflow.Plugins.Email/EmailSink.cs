@@ -18,8 +18,11 @@ namespace SalesWorkflow.Plugins.Email;
 /// then defers the event (<see cref="DeliveryDeferredException"/>) to the end of the earliest quiet period, when the
 /// outbox offers it again.
 /// </remarks>
-internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<SmtpClient> newClient, TimeProvider clock) : IProcessEventSink
+internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<SmtpClient> newClient, TimeProvider clock) : IProcessEventSink, IDigestSink
 {
+    // What a digest tells instead: a person who takes the digest gets no message of their own for these.
+    private static readonly HashSet<string> InTheDigest = new(StringComparer.Ordinal) { "escalation-raised", "task-overdue" };
+
     private readonly HashSet<string> _types = new(options.EventTypes, StringComparer.Ordinal);
     private readonly MailboxAddress _from = MailboxAddress.Parse(options.From!);
 
@@ -32,7 +35,7 @@ internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<Sm
 
         // People without an address cannot be e-mailed; people already reached are not e-mailed again.
         var waiting = processEvent.Recipients
-            .Where(r => r.Email is { Length: > 0 } && !ledger.Contains(processEvent.EventId, r.Id))
+            .Where(r => r.Email is { Length: > 0 } && !ledger.Contains(processEvent.EventId, r.Id) && !(r.TakesDigest && InTheDigest.Contains(processEvent.Type)))
             .ToList();
         var now = clock.GetUtcNow();
         DateTimeOffset? quietUntil = null;
@@ -57,6 +60,44 @@ internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<Sm
         }
     }
 
+    /// <summary>E-mails the digest to its person once per day: the ledger records it as <c>digest:&lt;day&gt;:&lt;person&gt;</c>.</summary>
+    public async ValueTask SendDigestAsync(Digest digest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        var person = digest.Person;
+        var notification = Notification.ForDigest(digest, person.Language ?? options.DefaultLanguage);
+        if (person.Email is not { Length: > 0 } || digest.IsEmpty || ledger.Contains(notification.EventId, person.Id))
+        {
+            return;
+        }
+
+        using var client = await ConnectAsync(cancellationToken);
+        await client.SendAsync(Message(notification, person, notification.EventId), cancellationToken);
+        ledger.Record(notification.EventId, person.Id);
+        await client.DisconnectAsync(quit: true, cancellationToken);
+    }
+
+    private async Task<SmtpClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var client = newClient();
+        try
+        {
+            client.Timeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds);
+            await client.ConnectAsync(options.Host!, options.Port, Security(options.Security), cancellationToken);
+            if (options.UserName is { Length: > 0 } user)
+            {
+                await client.AuthenticateAsync(user, options.Password ?? string.Empty, cancellationToken);
+            }
+
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
     private async Task SendAsync(ProcessEvent processEvent, List<EventRecipient> due, CancellationToken cancellationToken)
     {
         if (due.Count == 0)
@@ -64,20 +105,13 @@ internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<Sm
             return;
         }
 
-        using var client = newClient();
-        client.Timeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds);
-        await client.ConnectAsync(options.Host!, options.Port, Security(options.Security), cancellationToken);
-        if (options.UserName is { Length: > 0 } user)
-        {
-            await client.AuthenticateAsync(user, options.Password ?? string.Empty, cancellationToken);
-        }
-
+        using var client = await ConnectAsync(cancellationToken);
         var failures = new List<string>();
         foreach (var recipient in due)
         {
             try
             {
-                await client.SendAsync(Message(processEvent, recipient), cancellationToken);
+                await client.SendAsync(Message(Notification.For(processEvent, recipient.Language ?? options.DefaultLanguage), recipient, processEvent.EventId), cancellationToken);
                 ledger.Record(processEvent.EventId, recipient.Id);
             }
             catch (Exception ex) when (ex is SmtpCommandException or ParseException)
@@ -94,20 +128,19 @@ internal sealed class EmailSink(EmailOptions options, SentLedger ledger, Func<Sm
         }
     }
 
-    private MimeMessage Message(ProcessEvent processEvent, EventRecipient recipient)
+    private MimeMessage Message(Notification notification, EventRecipient recipient, string eventId)
     {
-        var notification = Notification.For(processEvent, recipient.Language ?? options.DefaultLanguage);
         var message = new MimeMessage
         {
             Subject = "[SalesWorkflow] " + notification.Title,
             Body = new TextPart("plain") { Text = notification.ToText() },
 
             // Stable for the event and the person: a message sent twice is recognisably the same message.
-            MessageId = $"{IdPart(processEvent.EventId)}.{IdPart(recipient.Id)}@{options.MessageIdDomain}",
+            MessageId = $"{IdPart(eventId)}.{IdPart(recipient.Id)}@{options.MessageIdDomain}",
         };
         message.From.Add(_from);
         message.To.Add(new MailboxAddress(recipient.Name ?? recipient.Id, recipient.Email!));
-        message.Headers.Add("X-SalesWorkflow-Event-Id", processEvent.EventId);
+        message.Headers.Add("X-SalesWorkflow-Event-Id", eventId);
         return message;
     }
 

@@ -182,6 +182,34 @@ public sealed class EmailDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADigest_IsEmailedOncePerDay_AndSomeoneWhoTakesItGetsNoMessagePerEscalation()
+    {
+        var shanghai = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
+        var manager = new EventRecipient("manager-east", "华东经理", "manager.east@example.com", "zh") { TakesDigest = true, TimeZone = shanghai };
+        var sink = (IDigestSink)SinkOf(Plugin());
+        var morning = new DateTimeOffset(2026, 3, 3, 8, 30, 0, TimeSpan.FromHours(8));
+        Digest DigestAt(DateTimeOffset at) => new(
+            manager,
+            at,
+            [new DigestTask("D-2", "lead", "triage", new DateTimeOffset(2026, 3, 3, 10, 0, 0, TimeSpan.Zero))],
+            [new DigestTask("D-1", "proposal", "send-proposal", new DateTimeOffset(2026, 3, 1, 1, 0, 0, TimeSpan.Zero))],
+            [new DigestEscalation("D-1", "proposal", "stalled-deal", 2)]);
+
+        await sink.SendDigestAsync(DigestAt(morning), CancellationToken.None);
+        await sink.SendDigestAsync(DigestAt(morning.AddHours(2)), CancellationToken.None); // the scheduler ran twice that morning
+        await sink.SendDigestAsync(DigestAt(morning.AddDays(1)), CancellationToken.None);
+        await ((IProcessEventSink)sink).EmitAsync(Escalation("D-1:9", [manager]), CancellationToken.None);
+
+        var messages = _smtp.Messages.ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Equal("[SalesWorkflow] 2026-03-03 每日待办：1 项逾期，1 项即将到期，1 个升级", messages[0].Subject);
+        Assert.Contains("逾期: D-1（proposal）：任务 send-proposal，截止 2026-03-01 09:00 +08:00", messages[0].TextBody, StringComparison.Ordinal);
+        Assert.Contains("升级: D-1（proposal）：stalled-deal，第 2 级", messages[0].TextBody, StringComparison.Ordinal);
+        Assert.StartsWith("[SalesWorkflow] 2026-03-04 ", messages[1].Subject, StringComparison.Ordinal);
+        Assert.Equal(2, messages.Select(m => m.MessageId).Distinct().Count());
+    }
+
+    [Fact]
     public async Task PeopleWithoutAnAddress_AndOtherEventTypes_AreSkipped()
     {
         var sink = SinkOf(Plugin());

@@ -34,6 +34,15 @@ public interface ISalesWorkflowAnalytics
     /// process of the result to test or backtest it.
     /// </summary>
     Task<DefinitionSet> LoadDefinitionAsync(string entryPath, IReadOnlyDictionary<string, string> files, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every person's digest at <paramref name="at"/> (docs/notifications.md): the open tasks of each deal's current
+    /// stage entry due before <paramref name="at"/> + <paramref name="dueWithin"/> (overdue when due before
+    /// <paramref name="at"/>), and the deals still escalated, each given to the people its assignee or role stands for
+    /// on the deal now (the organisation file). People with nothing are left out. Reads the log once, as
+    /// <see cref="ReadKpiLogAsync"/> does, and the deals' columns.
+    /// </summary>
+    Task<IReadOnlyList<SalesWorkflow.Sdk.Events.Digest>> BuildDigestsAsync(DateTimeOffset at, TimeSpan dueWithin, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A process the engine can run: every version it knows, and the one new deals start on (null when none does, e.g. only older versions are stored and the definitions hold another process).</summary>

@@ -22,6 +22,11 @@ public sealed class KpiLog
     /// <summary>Deals seen so far.</summary>
     public int DealCount => _deals.Count;
 
+    /// <summary>The deals and their condensed events, for walks other than the KPIs' (the digest).</summary>
+    internal IReadOnlyDictionary<string, DealLog> Deals => _deals;
+
+    internal LoggedEvents Events => _events;
+
     /// <summary>Events added so far.</summary>
     public int EventCount { get; private set; }
 

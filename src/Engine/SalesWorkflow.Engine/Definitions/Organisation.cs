@@ -76,6 +76,12 @@ public sealed class OrganisationPerson
 
     /// <summary>When the person is not to be disturbed (their own, else the organisation's), or null for never.</summary>
     public SalesWorkflow.Sdk.Events.QuietHours? QuietHours { get; init; }
+
+    /// <summary>The person's time zone (their own, else the organisation's), or null when the file gives neither.</summary>
+    public TimeZoneInfo? TimeZone { get; init; }
+
+    /// <summary>True when the person takes a daily digest instead of a message per escalation and overdue task (<c>digest: daily</c>).</summary>
+    public bool TakesDigest { get; init; }
 }
 
 /// <summary>One team of an <see cref="OrganisationDefinition"/>.</summary>

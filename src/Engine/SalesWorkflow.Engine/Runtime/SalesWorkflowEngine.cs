@@ -313,6 +313,69 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         return await _store.LoadEventsAfterAsync(afterSequence, limit, withEvaluations: false, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<Digest>> BuildDigestsAsync(DateTimeOffset at, TimeSpan dueWithin, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dueWithin, TimeSpan.Zero);
+        await StartAsync(cancellationToken);
+        var log = await _store.LoadKpiLogAsync(cancellationToken);
+        var current = new Dictionary<string, DealSummary>(StringComparer.Ordinal);
+        string? after = null;
+        while (true)
+        {
+            var page = await _store.QueryAsync(new DealQuery { AfterDealId = after, Limit = 10_000 }, cancellationToken);
+            foreach (var deal in page)
+            {
+                current[deal.DealId] = deal;
+            }
+
+            if (page.Count < 10_000)
+            {
+                break;
+            }
+
+            after = page[^1].DealId;
+        }
+
+        return Analytics.DigestBuilder.Build(log, current, _registry.Organisation, at, dueWithin);
+    }
+
+    public async Task<int> SendDigestsAsync(CancellationToken cancellationToken = default)
+    {
+        await StartAsync(cancellationToken);
+        var sinks = _sinks.Select(s => s.Sink).OfType<IDigestSink>().ToList();
+        if (sinks.Count == 0)
+        {
+            return 0;
+        }
+
+        var sent = 0;
+        var failures = new List<string>();
+        foreach (var digest in await BuildDigestsAsync(_clock.GetUtcNow(), TimeSpan.FromDays(1), cancellationToken))
+        {
+            if (!digest.Person.TakesDigest || digest.IsEmpty)
+            {
+                continue;
+            }
+
+            foreach (var sink in sinks)
+            {
+                try
+                {
+                    await sink.SendDigestAsync(digest, cancellationToken);
+                    sent++;
+                }
+#pragma warning disable CA1031 // One person's failed digest must not keep the others from theirs; all are reported at the end.
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+                {
+                    failures.Add($"{digest.Person.Id}: {ex.Message}");
+                }
+            }
+        }
+
+        return failures.Count == 0 ? sent : throw new InvalidOperationException($"{failures.Count} digest(s) not delivered ({sent} delivered): {string.Join("; ", failures)}");
+    }
+
     public async Task<Analytics.KpiLog> ReadKpiLogAsync(CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);
@@ -532,7 +595,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         new(e.EventId, e.Sequence, e.DealId, e.Type, e.At, e.ProcessId, e.ProcessVersion, e.Stage, e.Data.GetRawText())
         {
             Recipients = [.. RecipientIds(e.Payload).Distinct(StringComparer.Ordinal).Select(id => organisation?.People.GetValueOrDefault(id) is { } person
-                ? new EventRecipient(id, person.Name, person.Email, person.Language) { QuietHours = person.QuietHours }
+                ? new EventRecipient(id, person.Name, person.Email, person.Language) { QuietHours = person.QuietHours, TakesDigest = person.TakesDigest, TimeZone = person.TimeZone }
                 : new EventRecipient(id, null, null, null))],
         };
 

@@ -83,6 +83,47 @@ public sealed record Notification(string Title, string? Message, IReadOnlyList<N
         return new Notification(OneLine(title), message is { Length: > 0 } ? message : null, lines, e.EventId, zh ? "zh" : "en");
     }
 
+    /// <summary>
+    /// The notification of a digest in <paramref name="language"/>: a title that counts what it holds, and one line per
+    /// overdue task, task due soon and escalation. Times are in the person's time zone (UTC when they have none).
+    /// </summary>
+    public static Notification ForDigest(Digest digest, string language)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        ArgumentNullException.ThrowIfNull(language);
+        var zh = language.StartsWith("zh", StringComparison.OrdinalIgnoreCase);
+        var zone = digest.Person.TimeZone ?? TimeZoneInfo.Utc;
+        var day = TimeZoneInfo.ConvertTime(digest.At, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var title = zh
+            ? string.Create(CultureInfo.InvariantCulture, $"{day} 每日待办：{digest.Overdue.Count} 项逾期，{digest.DueSoon.Count} 项即将到期，{digest.Escalated.Count} 个升级")
+            : string.Create(CultureInfo.InvariantCulture, $"Daily digest {day}: {digest.Overdue.Count} overdue, {digest.DueSoon.Count} due soon, {digest.Escalated.Count} escalated");
+        var lines = new List<NotificationLine>();
+        foreach (var task in digest.Overdue)
+        {
+            lines.Add(new NotificationLine(zh ? "逾期" : "Overdue", TaskLine(task, zh, zone)));
+        }
+
+        foreach (var task in digest.DueSoon)
+        {
+            lines.Add(new NotificationLine(zh ? "即将到期" : "Due soon", TaskLine(task, zh, zone)));
+        }
+
+        foreach (var escalation in digest.Escalated)
+        {
+            lines.Add(new NotificationLine(zh ? "升级" : "Escalated", zh
+                ? string.Create(CultureInfo.InvariantCulture, $"{escalation.DealId}（{escalation.Stage}）：{escalation.Escalation}，第 {escalation.Level} 级")
+                : string.Create(CultureInfo.InvariantCulture, $"{escalation.DealId} ({escalation.Stage}): {escalation.Escalation}, level {escalation.Level}")));
+        }
+
+        return new Notification(OneLine(title), null, lines, "digest:" + day + ":" + digest.Person.Id, zh ? "zh" : "en");
+    }
+
+    private static string TaskLine(DigestTask task, bool zh, TimeZoneInfo zone)
+    {
+        var due = TimeZoneInfo.ConvertTime(task.DueAt, zone).ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
+        return OneLine(zh ? $"{task.DealId}（{task.Stage}）：任务 {task.TaskId}，截止 {due}" : $"{task.DealId} ({task.Stage}): task {task.TaskId}, due {due}");
+    }
+
     /// <summary>As plain text: the message, a blank line, one <c>Label: value</c> line each, and the event id.</summary>
     public string ToText()
     {

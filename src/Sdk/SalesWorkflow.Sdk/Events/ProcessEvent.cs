@@ -42,6 +42,15 @@ public sealed record EventRecipient(string Id, string? Name, string? Email, stri
 {
     /// <summary>When the person is not to be disturbed, from the organisation file; null for never.</summary>
     public QuietHours? QuietHours { get; init; }
+
+    /// <summary>The person's time zone (theirs, else the organisation's), for times written to them; null when the organisation file gives none.</summary>
+    public TimeZoneInfo? TimeZone { get; init; }
+
+    /// <summary>
+    /// True when the person takes a daily digest (<see cref="Digest"/>) instead of a message per escalation or overdue
+    /// task (the organisation file's <c>digest: daily</c>).
+    /// </summary>
+    public bool TakesDigest { get; init; }
 }
 
 /// <summary>

@@ -20,6 +20,7 @@ internal sealed class OrganisationBuilder(ParsedFile file, DiagnosticBag diagnos
 
         var zone = TimeZone(file.Root) ?? TimeZoneInfo.Utc;
         var quietByDefault = QuietHours(file.Root, zone, null);
+        var digestByDefault = _read.String(file.Root, "digest") ?? "none";
         var people = new Dictionary<string, OrganisationPerson>(StringComparer.Ordinal);
         var personRefs = new List<(string Id, SourceSpan Span, string What)>();
         var teamRefs = new List<(string Id, SourceSpan Span)>();
@@ -61,6 +62,8 @@ internal sealed class OrganisationBuilder(ParsedFile file, DiagnosticBag diagnos
                 Manager = _read.String(entry, "manager"),
                 Language = _read.String(entry, "language"),
                 QuietHours = QuietHours(entry, TimeZone(entry) ?? zone, quietByDefault),
+                TakesDigest = (_read.String(entry, "digest") ?? digestByDefault) == "daily",
+                TimeZone = TimeZone(entry) ?? TimeZone(file.Root),
             };
         }
 

@@ -377,6 +377,8 @@ internal static class FormatShapes
 
     private static readonly MapShape RoleMap = new(RoleMembers, "Who fills each named role.", "^[a-z][a-z0-9]*(-[a-z0-9]+)*$", "a role id such as `director` or `customer-service`");
 
+    private static readonly ScalarShape DigestValue = new(ScalarType.Enum, "How a person takes escalations and overdue tasks.") { Values = ["daily", "none"] };
+
     private static readonly ScalarShape QuietHoursValue = new(ScalarType.Text, "A daily period `hh:mm-hh:mm` (over midnight when it ends before it starts), or `none`.");
 
     public static readonly ObjectShape Person = new ObjectShape("person", "Someone the process's work reaches.")
@@ -387,7 +389,8 @@ internal static class FormatShapes
         .Optional("manager", PersonId, "The person's manager (default: the team's manager).")
         .Optional("language", new ScalarShape(ScalarType.Language, "Language code."), "The language notifications to this person are written in (default: the process's first language).")
         .Optional("timeZone", new ScalarShape(ScalarType.TimeZone, "IANA time zone."), "The person's time zone, for quiet hours (default: the organisation's).")
-        .Optional("quietHours", QuietHoursValue, "When the person is not to be disturbed, e.g. `22:00-08:00` (default: the organisation's); `none` for never.");
+        .Optional("quietHours", QuietHoursValue, "When the person is not to be disturbed, e.g. `22:00-08:00` (default: the organisation's); `none` for never.")
+        .Optional("digest", DigestValue, "`daily`: a daily digest of what is due, overdue and escalated instead of a message per escalation and overdue task (default: the organisation's).");
 
     public static readonly ObjectShape Team = new ObjectShape("team", "A sales team.")
         .Required("id", Text, "The team id: the owner team deals carry (`Owner.Team`).")
@@ -402,6 +405,7 @@ internal static class FormatShapes
         .Optional("name", Localized, "Display name.")
         .Optional("timeZone", new ScalarShape(ScalarType.TimeZone, "IANA time zone."), "The time zone people's quiet hours are in, unless a person gives their own (default `UTC`).")
         .Optional("quietHours", QuietHoursValue, "When nobody is disturbed unless a person says otherwise, e.g. `22:00-08:00` (default: never).")
+        .Optional("digest", DigestValue, "`daily` to give everyone a daily digest instead of a message per escalation and overdue task, unless a person says otherwise (default `none`).")
         .Required("people", new ListShape(Person, "People."), "Everyone the processes' work reaches.")
         .Optional("teams", new ListShape(Team, "Teams."), "The teams, with their managers and team-specific roles.")
         .Optional("roles", RoleMap, "Who fills each named role organisation-wide, e.g. `director: chen-jie`, `legal: [wu-min, he-ping]`.");
