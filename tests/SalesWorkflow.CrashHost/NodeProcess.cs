@@ -16,6 +16,7 @@ public sealed class NodeProcess : IDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _acks = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TaskCompletionSource<int?>> _fires = new();
     private readonly ConcurrentQueue<TaskCompletionSource<(int Changed, int Evaluated)>> _sweeps = new();
+    private readonly ConcurrentQueue<TaskCompletionSource<int?>> _dispatches = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reading;
     private readonly Task<string> _errors;
@@ -95,6 +96,25 @@ public sealed class NodeProcess : IDisposable
         return await fired.Task;
     }
 
+    /// <summary>Delivers pending events to the node's sinks at <paramref name="unixMs"/>; the deliveries that succeeded, or null when the node exited first.</summary>
+    public async Task<int?> DispatchAsync(long unixMs)
+    {
+        var dispatched = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _input.WaitAsync();
+        try
+        {
+            _dispatches.Enqueue(dispatched);
+            await _process.StandardInput.WriteLineAsync($"{unixMs} dispatch");
+            await _process.StandardInput.FlushAsync();
+        }
+        finally
+        {
+            _input.Release();
+        }
+
+        return await dispatched.Task;
+    }
+
     /// <summary>Runs one sweep round at <paramref name="unixMs"/>: the deals it changed and the deals this node evaluated.</summary>
     public async Task<(int Changed, int Evaluated)> SweepAsync(long unixMs)
     {
@@ -164,6 +184,13 @@ public sealed class NodeProcess : IDisposable
                     }
 
                     break;
+                case "dispatched":
+                    if (_dispatches.TryDequeue(out var dispatched))
+                    {
+                        dispatched.TrySetResult(int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
+                    break;
                 case "fired":
                     TimersFired += int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
                     if (_fires.TryDequeue(out var fired))
@@ -200,6 +227,11 @@ public sealed class NodeProcess : IDisposable
         foreach (var fire in _fires)
         {
             fire.TrySetResult(null);
+        }
+
+        foreach (var dispatch in _dispatches)
+        {
+            dispatch.TrySetResult(null);
         }
 
         foreach (var sweep in _sweeps)

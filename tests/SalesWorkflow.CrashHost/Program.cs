@@ -16,10 +16,12 @@ using SalesWorkflow.Tests;
 //        <unix-ms> complete <command-id> <deal-id> <task-id>
 //        <unix-ms> fire
 //        <unix-ms> sweep
+//        <unix-ms> dispatch                     delivers pending events to the sinks (e-mail when SW_SMTP_PORT is set)
 //   out: ready                                  once the engine has started
 //        ack <command-id> <status>              after the command's transaction committed
 //        fired <count>                          after due timers fired
 //        swept <changed> <evaluated>            after a sweep round: deals it changed, deals this node evaluated
+//        dispatched <count>                     after a dispatch round: deliveries that succeeded
 //        failed <command-id> <transient>        the store gave up on the command (e.g. the database was down too long)
 //        fire-failed <transient>                the store gave up on firing timers
 //        error <command-id> <type>, fire-error <type>   anything else (a bug; details on standard error)
@@ -36,6 +38,20 @@ var clock = new ForwardClock();
 var services = new ServiceCollection();
 services.AddSingleton<TimeProvider>(clock);
 services.AddFirstPartyPlugins();
+if (Environment.GetEnvironmentVariable("SW_SMTP_PORT") is { Length: > 0 } smtpPort)
+{
+    // E-mail to a plain SMTP server on loopback, with its sent ledger next to the database; quiet hours on this clock.
+    services.AddSalesWorkflowPlugin(new SalesWorkflow.Plugins.Email.EmailPlugin(
+        new SalesWorkflow.Plugins.Email.EmailOptions
+        {
+            Host = "localhost",
+            Port = int.Parse(smtpPort, CultureInfo.InvariantCulture),
+            Security = SalesWorkflow.Plugins.Email.SmtpSecurity.None,
+            From = "SalesWorkflow <noreply@example.com>",
+            SentLedgerPath = Environment.GetEnvironmentVariable("SW_SMTP_LEDGER"),
+        },
+        clock));
+}
 services.AddSalesWorkflow(o =>
 {
     o.AddDefinitions(args[1]);
@@ -112,6 +128,14 @@ while (await Console.In.ReadLineAsync() is { } line)
             Say($"fire-error {ex.GetType().Name}");
         }
 
+        continue;
+    }
+
+    if (fields[1] == "dispatch")
+    {
+        await Task.WhenAll(running);
+        running.Clear();
+        Say("dispatched " + await maintenance.DispatchEventsAsync());
         continue;
     }
 

@@ -26,17 +26,21 @@ internal sealed class TestSmtpServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _running;
 
-    public TestSmtpServer()
+    /// <summary>Starts the server; <paramref name="plain"/>: no TLS and no authentication (a relay on loopback, for a host in another process).</summary>
+    public TestSmtpServer(bool plain = false)
     {
         Port = FreePort();
         Certificate = SelfSigned();
         var options = new SmtpServerOptionsBuilder()
             .ServerName("localhost")
-            .Endpoint(builder => builder
-                .Endpoint(new IPEndPoint(IPAddress.Loopback, Port))
-                .AllowUnsecureAuthentication(false)
-                .AuthenticationRequired(true)
-                .Certificate(Certificate))
+            .Endpoint(builder =>
+            {
+                builder.Endpoint(new IPEndPoint(IPAddress.Loopback, Port));
+                if (!plain)
+                {
+                    builder.AllowUnsecureAuthentication(false).AuthenticationRequired(true).Certificate(Certificate);
+                }
+            })
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(this));
@@ -51,6 +55,14 @@ internal sealed class TestSmtpServer : IAsyncDisposable
 
     /// <summary>Messages received, in order.</summary>
     public ConcurrentQueue<MimeMessage> Messages { get; } = new();
+
+    /// <summary>
+    /// A message to this address is kept, and then its sender is never answered (as a server that stalls after the
+    /// data): <see cref="Held"/> completes once one is, so that a test can kill the sender mid-send.
+    /// </summary>
+    public string? HoldAddress { get; set; }
+
+    public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How many more times each address is refused.</summary>
     public ConcurrentDictionary<string, int> RefuseTimes { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -99,7 +111,20 @@ internal sealed class TestSmtpServer : IAsyncDisposable
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             using var stream = new MemoryStream(buffer.ToArray());
-            server.Messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            var message = await MimeMessage.LoadAsync(stream, cancellationToken);
+            server.Messages.Enqueue(message);
+            if (server.HoldAddress is { } held && message.To.Mailboxes.Any(m => string.Equals(m.Address, held, StringComparison.OrdinalIgnoreCase)) && server.Held.TrySetResult())
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return SmtpResponse.TransactionFailed;
+                }
+            }
+
             return SmtpResponse.Ok;
         }
     }
