@@ -78,52 +78,23 @@ public sealed class NodeProcess : IDisposable
     public Task<string> Send(string commandId, string line) => SubmitAsync(commandId, line);
 
     /// <summary>Fires the timers due at <paramref name="unixMs"/>; null when the node's store gave up.</summary>
-    public async Task<int?> FireAsync(long unixMs)
-    {
-        var fired = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _input.WaitAsync();
-        try
-        {
-            _fires.Enqueue(fired);
-            await _process.StandardInput.WriteLineAsync($"{unixMs} fire");
-            await _process.StandardInput.FlushAsync();
-        }
-        finally
-        {
-            _input.Release();
-        }
-
-        return await fired.Task;
-    }
+    public Task<int?> FireAsync(long unixMs) => RequestAsync(_fires, $"{unixMs} fire");
 
     /// <summary>Delivers pending events to the node's sinks at <paramref name="unixMs"/>; the deliveries that succeeded, or null when the node exited first.</summary>
-    public async Task<int?> DispatchAsync(long unixMs)
-    {
-        var dispatched = new TaskCompletionSource<int?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _input.WaitAsync();
-        try
-        {
-            _dispatches.Enqueue(dispatched);
-            await _process.StandardInput.WriteLineAsync($"{unixMs} dispatch");
-            await _process.StandardInput.FlushAsync();
-        }
-        finally
-        {
-            _input.Release();
-        }
-
-        return await dispatched.Task;
-    }
+    public Task<int?> DispatchAsync(long unixMs) => RequestAsync(_dispatches, $"{unixMs} dispatch");
 
     /// <summary>Runs one sweep round at <paramref name="unixMs"/>: the deals it changed and the deals this node evaluated.</summary>
-    public async Task<(int Changed, int Evaluated)> SweepAsync(long unixMs)
+    public Task<(int Changed, int Evaluated)> SweepAsync(long unixMs) => RequestAsync(_sweeps, $"{unixMs} sweep");
+
+    /// <summary>Writes a line whose answer comes back in order on <paramref name="answers"/>, and waits for the answer.</summary>
+    private async Task<T> RequestAsync<T>(ConcurrentQueue<TaskCompletionSource<T>> answers, string line)
     {
-        var swept = new TaskCompletionSource<(int Changed, int Evaluated)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answer = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _input.WaitAsync();
         try
         {
-            _sweeps.Enqueue(swept);
-            await _process.StandardInput.WriteLineAsync($"{unixMs} sweep");
+            answers.Enqueue(answer);
+            await _process.StandardInput.WriteLineAsync(line);
             await _process.StandardInput.FlushAsync();
         }
         finally
@@ -131,7 +102,7 @@ public sealed class NodeProcess : IDisposable
             _input.Release();
         }
 
-        return await swept.Task;
+        return await answer.Task;
     }
 
     public void Kill()

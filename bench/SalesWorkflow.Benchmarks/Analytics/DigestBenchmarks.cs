@@ -5,10 +5,8 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using SalesWorkflow.Engine.Analytics;
-using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Sdk.Events;
-using SalesWorkflow.Tests;
 
 namespace SalesWorkflow.Benchmarks.Analytics;
 
@@ -77,18 +75,7 @@ public class DigestBenchmarks
         return await provider.GetRequiredService<ISalesWorkflowAnalytics>().BuildDigestsAsync(At, TimeSpan.FromDays(1));
     }
 
-    private ServiceProvider Open()
-    {
-        var services = new ServiceCollection();
-        services.AddSalesWorkflow(o =>
-        {
-            o.AddDefinitions(_definitions);
-            o.UseSqlite($"Data Source={_database}");
-            o.RunBackgroundServices = false;
-        });
-        FirstPartyPlugins.AddFirstPartyPlugins(services);
-        return services.BuildServiceProvider();
-    }
+    private ServiceProvider Open() => HistoryDatabase.Engine(_database, _definitions);
 
     private static string Person(int i) => "p-" + i.ToString("0000", CultureInfo.InvariantCulture);
 
@@ -115,19 +102,7 @@ public class DigestBenchmarks
     /// <summary>The engine makes the schema; the history and the deals' columns go in with plain inserts.</summary>
     private static void Write(string path, string definitions, int deals)
     {
-        var services = new ServiceCollection();
-        services.AddSalesWorkflow(o =>
-        {
-            o.AddDefinitions(definitions);
-            o.UseSqlite($"Data Source={path}");
-            o.RunBackgroundServices = false;
-        });
-        FirstPartyPlugins.AddFirstPartyPlugins(services);
-        using (var provider = services.BuildServiceProvider())
-        {
-            _ = provider.GetRequiredService<ISalesWorkflowEngine>().QueryAsync(new DealQuery { Limit = 1 }).GetAwaiter().GetResult();
-        }
-
+        HistoryDatabase.CreateSchema(path, definitions);
         using var connection = new SqliteConnection($"Data Source={path}");
         connection.Open();
         using var transaction = connection.BeginTransaction();

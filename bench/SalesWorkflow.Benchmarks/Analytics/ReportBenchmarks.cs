@@ -231,19 +231,7 @@ public class ReportBenchmarks
     /// <summary>The engine makes the schema; the history goes in with plain inserts (replaying 100,000 deals through commands would take minutes).</summary>
     private static void WriteDatabase(string path, List<DealEvent> events)
     {
-        var services = new ServiceCollection();
-        services.AddSalesWorkflow(o =>
-        {
-            o.AddDefinitions(RepositoryFiles.Definition("standard-b2b.yaml"));
-            o.UseSqlite($"Data Source={path}");
-            o.RunBackgroundServices = false;
-        });
-        FirstPartyPlugins.AddFirstPartyPlugins(services);
-        using (var provider = services.BuildServiceProvider())
-        {
-            _ = provider.GetRequiredService<ISalesWorkflowEngine>().QueryAsync(new DealQuery { Limit = 1 }).GetAwaiter().GetResult();
-        }
-
+        HistoryDatabase.CreateSchema(path, RepositoryFiles.Definition("standard-b2b.yaml"));
         using var connection = new SqliteConnection($"Data Source={path}");
         connection.Open();
         using var transaction = connection.BeginTransaction();
