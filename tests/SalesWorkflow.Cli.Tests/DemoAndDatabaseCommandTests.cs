@@ -71,11 +71,13 @@ public sealed class DemoAndDatabaseCommandTests(DemoDatabase demo) : IClassFixtu
     }
 
     [Fact]
-    public async Task Digest_OfTheDemo_ListsEachPersonsOverdueTasksAndEscalations_InTheirLanguage()
+    public async Task Digest_OfTheDemo_ListsEachPersonsOverdueTasksAndEscalations_InTheirLanguage_WithoutChangingTheFile()
     {
+        var before = System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(demo.Path));
         var (code, output, error) = await CliRunner.RunAsync("digest", "--db", demo.Path, "--definitions", RepoPaths.Definitions, "--at", "2026-02-27T09:00+08:00");
 
         Assert.True(code == ExitCodes.Ok, output + error);
+        Assert.Equal(before, System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(demo.Path)));
         Assert.Matches(@"== 李娜 \(li-na\)\n2026-02-27 每日待办：\d+ 项逾期，\d+ 项即将到期，\d+ 个升级", output);
         Assert.Matches(@"== 刘洋 \(liu-yang\)\nDaily digest 2026-02-27: \d+ overdue", output); // liu-yang reads English
         Assert.Matches(@"\n  逾期: D-\d+（[a-z-]+）：任务 [a-z-]+，截止 2026-0[12]-\d\d \d\d:\d\d \+08:00\n", output);

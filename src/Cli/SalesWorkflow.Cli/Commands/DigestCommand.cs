@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using SalesWorkflow.Engine.Analytics;
 using SalesWorkflow.Engine.Definitions;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Runtime;
@@ -71,6 +70,43 @@ internal static class DigestCommand
             return ExitCodes.UsageOrIo;
         }
 
+        try
+        {
+            if (request.Send)
+            {
+                return await SendAsync(context, request, moment, cancellationToken);
+            }
+
+            // Showing the digests only reads: the database opens read-only with its stored process versions, and the
+            // organisation file comes from the definitions folder, which is loaded and not registered.
+            var organisation = PluginSupport.Loader(PluginSupport.Load(request.PluginFolders, context.Error)).Load([Path.GetFullPath(request.Definitions)]).Organisation;
+            if (organisation is null)
+            {
+                await context.Error.WriteLineAsync($"salesflow: warning: no organisation file in '{request.Definitions}': only owners, and people tasks were given to, have a digest");
+            }
+
+            await using var database = SalesWorkflow.Analytics.ReadOnlyDatabase.Open(request.Database, services => PluginSupport.AddTo(services, request.PluginFolders));
+            var digests = await database.Analytics.BuildDigestsAsync(moment, within.Elapsed, organisation, cancellationToken);
+            var shown = digests.Where(d => request.Person is null || d.Person.Id == request.Person).ToList();
+            if (request.Person is not null && shown.Count == 0)
+            {
+                await context.Out.WriteLineAsync($"Nothing for {request.Person}: no task due or overdue, no escalation.");
+                return ExitCodes.Ok;
+            }
+
+            await context.Out.WriteAsync(request.Json ? JsonSerializer.Serialize(shown, ExplainCommand.Json) + "\n" : Text(shown, request.Language));
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is SalesWorkflowStoreException or InvalidOperationException or ProcessVersionConflictException or Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            await context.Error.WriteLineAsync("salesflow: " + TerminalText.Safe(ex.Message));
+            return ExitCodes.UsageOrIo;
+        }
+    }
+
+    /// <summary>Sends the digests through the engine over the database and the definitions, with the built-in plugins (e-mail).</summary>
+    private static async Task<int> SendAsync(CliContext context, Request request, DateTimeOffset moment, CancellationToken cancellationToken)
+    {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(new FixedClock(moment));
         services.AddSalesWorkflow(o =>
@@ -89,33 +125,11 @@ internal static class DigestCommand
         });
         PluginSupport.AddTo(services, request.PluginFolders);
         await using var provider = services.BuildServiceProvider();
-        try
-        {
-            if (request.Send)
-            {
-                var sent = await provider.GetRequiredService<ISalesWorkflowMaintenance>().SendDigestsAsync(cancellationToken);
-                await context.Out.WriteLineAsync(sent == 0
-                    ? "No digest sent: nobody who takes one (digest: daily) has anything in it, or no digest sink (e-mail) is configured."
-                    : string.Create(CultureInfo.InvariantCulture, $"{sent} digest(s) sent."));
-                return ExitCodes.Ok;
-            }
-
-            var digests = await provider.GetRequiredService<ISalesWorkflowAnalytics>().BuildDigestsAsync(moment, within.Elapsed, cancellationToken);
-            var shown = digests.Where(d => request.Person is null || d.Person.Id == request.Person).ToList();
-            if (request.Person is not null && shown.Count == 0)
-            {
-                await context.Out.WriteLineAsync($"Nothing for {request.Person}: no task due or overdue, no escalation.");
-                return ExitCodes.Ok;
-            }
-
-            await context.Out.WriteAsync(request.Json ? JsonSerializer.Serialize(shown, ExplainCommand.Json) + "\n" : Text(shown, request.Language));
-            return ExitCodes.Ok;
-        }
-        catch (Exception ex) when (ex is SalesWorkflowStoreException or InvalidOperationException or ProcessVersionConflictException or Microsoft.Extensions.Options.OptionsValidationException)
-        {
-            await context.Error.WriteLineAsync("salesflow: " + TerminalText.Safe(ex.Message));
-            return ExitCodes.UsageOrIo;
-        }
+        var sent = await provider.GetRequiredService<ISalesWorkflowMaintenance>().SendDigestsAsync(cancellationToken);
+        await context.Out.WriteLineAsync(sent == 0
+            ? "No digest sent: nobody who takes one (digest: daily) has anything in it, or no digest sink (e-mail) is configured."
+            : string.Create(CultureInfo.InvariantCulture, $"{sent} digest(s) sent."));
+        return ExitCodes.Ok;
     }
 
     private static string Text(List<Digest> digests, string? language)

@@ -39,10 +39,11 @@ public interface ISalesWorkflowAnalytics
     /// Every person's digest at <paramref name="at"/> (docs/notifications.md): the open tasks of each deal's current
     /// stage entry due before <paramref name="at"/> + <paramref name="dueWithin"/> (overdue when due before
     /// <paramref name="at"/>), and the deals still escalated, each given to the people its assignee or role stands for
-    /// on the deal now (the organisation file). People with nothing are left out. Reads the log once, as
-    /// <see cref="ReadKpiLogAsync"/> does, and the deals' columns.
+    /// on the deal now: in <paramref name="organisation"/>, else the engine's organisation file (without either, only
+    /// owners and named people are reached). People with nothing are left out. Reads the log once, as
+    /// <see cref="ReadKpiLogAsync"/> does, and the deals' columns; writes nothing.
     /// </summary>
-    Task<IReadOnlyList<SalesWorkflow.Sdk.Events.Digest>> BuildDigestsAsync(DateTimeOffset at, TimeSpan dueWithin, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<SalesWorkflow.Sdk.Events.Digest>> BuildDigestsAsync(DateTimeOffset at, TimeSpan dueWithin, OrganisationDefinition? organisation = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A process the engine can run: every version it knows, and the one new deals start on (null when none does, e.g. only older versions are stored and the definitions hold another process).</summary>

@@ -313,7 +313,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         return await _store.LoadEventsAfterAsync(afterSequence, limit, withEvaluations: false, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<Digest>> BuildDigestsAsync(DateTimeOffset at, TimeSpan dueWithin, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Digest>> BuildDigestsAsync(DateTimeOffset at, TimeSpan dueWithin, OrganisationDefinition? organisation = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dueWithin, TimeSpan.Zero);
         await StartAsync(cancellationToken);
@@ -336,7 +336,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             after = page[^1].DealId;
         }
 
-        return Analytics.DigestBuilder.Build(log, current, _registry.Organisation, at, dueWithin);
+        return Analytics.DigestBuilder.Build(log, current, organisation ?? _registry.Organisation, at, dueWithin);
     }
 
     public async Task<int> SendDigestsAsync(CancellationToken cancellationToken = default)
@@ -350,7 +350,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
 
         var sent = 0;
         var failures = new List<string>();
-        foreach (var digest in await BuildDigestsAsync(_clock.GetUtcNow(), TimeSpan.FromDays(1), cancellationToken))
+        foreach (var digest in await BuildDigestsAsync(_clock.GetUtcNow(), TimeSpan.FromDays(1), cancellationToken: cancellationToken))
         {
             if (!digest.Person.TakesDigest || digest.IsEmpty)
             {
