@@ -47,7 +47,7 @@ internal static class SalesWorkflowTelemetry
 
     public static readonly Histogram<double> SweepDuration = Meter.CreateHistogram<double>("salesworkflow.sweep.duration", unit: "s", description: "Time one sweep round took on this node.");
 
-    public static readonly Counter<long> SinkDeliveries = Meter.CreateCounter<long>("salesworkflow.sink.deliveries", unit: "{delivery}", description: "Event deliveries to sinks, by sink and outcome (delivered, failed, dead-lettered).");
+    public static readonly Counter<long> SinkDeliveries = Meter.CreateCounter<long>("salesworkflow.sink.deliveries", unit: "{delivery}", description: "Event deliveries to sinks, by sink and outcome (delivered, failed, dead-lettered, deferred).");
 
     public static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("salesworkflow.sink.dead_letters", unit: "{event}", description: "Events a sink gave up on after MaxSinkAttempts, by sink: each needs a person to look at it.");
 
