@@ -58,4 +58,10 @@ public sealed class EmailOptions
     /// instead of sending it at once. Default true.
     /// </summary>
     public bool HonourQuietHours { get; set; } = true;
+
+    /// <summary>
+    /// How long the sent ledger remembers a message (default 30 days): older lines are dropped when the plugin starts.
+    /// Keep it longer than an event can wait in the outbox (its retries, a quiet night) and than a day of digests.
+    /// </summary>
+    public TimeSpan SentLedgerRetention { get; set; } = TimeSpan.FromDays(30);
 }

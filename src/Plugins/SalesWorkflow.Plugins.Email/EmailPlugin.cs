@@ -142,6 +142,11 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
             problems.Add($"timeout: {options.Timeout} is not between zero and 10 minutes.");
         }
 
+        if (options.SentLedgerRetention < TimeSpan.FromDays(1) || options.SentLedgerRetention > TimeSpan.FromDays(3660))
+        {
+            problems.Add($"sentLedgerRetention: {options.SentLedgerRetention} is not between 1 day and 10 years; a shorter memory would e-mail a redelivered event again.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.MessageIdDomain) || Uri.CheckHostName(options.MessageIdDomain) != UriHostNameType.Dns)
         {
             problems.Add("messageIdDomain: a domain name is required, such as `sales.example.com`.");
@@ -184,7 +189,7 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
     }
 
     private static EmailSink CreateSink(EmailOptions options, string directory, Func<SmtpClient> newClient, TimeProvider clock) =>
-        new(options, new SentLedger(options.SentLedgerPath is { Length: > 0 } path ? Path.GetFullPath(path, directory) : null), newClient, clock);
+        new(options, new SentLedger(options.SentLedgerPath is { Length: > 0 } path ? Path.GetFullPath(path, directory) : null, clock, options.SentLedgerRetention), newClient, clock);
 
     private static bool IsLoopback(string? host) =>
         host is "localhost" || (System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address));
@@ -206,5 +211,6 @@ public sealed class EmailPlugin : ISalesWorkflowPlugin
         Timeout = options.Timeout,
         MessageIdDomain = options.MessageIdDomain,
         HonourQuietHours = options.HonourQuietHours,
+        SentLedgerRetention = options.SentLedgerRetention,
     };
 }

@@ -1,27 +1,68 @@
+using System.Globalization;
+
 namespace SalesWorkflow.Plugins.Email;
 
 /// <summary>
 /// Which (event, person) messages were sent: in memory, and appended to a file (flushed to disk) when one is given, so
-/// that a redelivered event is not e-mailed to the same person again after a restart. Thread-safe.
+/// that a redelivered event is not e-mailed to the same person again after a restart. Each line carries when the
+/// message was sent; lines older than the retention are dropped when the ledger is opened (the file is rewritten to
+/// the side and renamed over, so a crash leaves the old one whole), so the file does not grow without bound.
+/// Thread-safe.
 /// </summary>
 internal sealed class SentLedger
 {
     private readonly HashSet<string> _sent = new(StringComparer.Ordinal);
     private readonly string? _path;
+    private readonly TimeProvider _clock;
     private readonly Lock _gate = new();
 
-    public SentLedger(string? path)
+    public SentLedger(string? path, TimeProvider clock, TimeSpan retention)
     {
         _path = path;
-        if (path is not null && File.Exists(path))
+        _clock = clock;
+        if (path is null || !File.Exists(path))
         {
-            foreach (var line in File.ReadLines(path))
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var oldest = now - retention;
+        var kept = new List<string>();
+        var changed = false;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0)
             {
-                if (line.Length > 0)
-                {
-                    _sent.Add(line);
-                }
+                continue;
             }
+
+            // event \t person \t sent-at (Unix ms); a line of an older ledger has no time: kept, and dated now.
+            var parts = line.Split('\t');
+            var sentAt = parts.Length >= 3 && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+            if (sentAt < oldest)
+            {
+                changed = true;
+                continue;
+            }
+
+            var key = parts.Length >= 2 ? parts[0] + "\t" + parts[1] : line;
+            changed |= sentAt is null;
+            if (_sent.Add(key))
+            {
+                kept.Add(key + "\t" + (sentAt ?? now).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        if (changed)
+        {
+            var side = path + ".tmp";
+            using (var file = new FileStream(side, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                file.Write(System.Text.Encoding.UTF8.GetBytes(string.Concat(kept.Select(k => k + "\n"))));
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(side, path, overwrite: true);
         }
     }
 
@@ -45,7 +86,7 @@ internal sealed class SentLedger
             }
 
             using var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
-            var bytes = System.Text.Encoding.UTF8.GetBytes(key + "\n");
+            var bytes = System.Text.Encoding.UTF8.GetBytes(key + "\t" + _clock.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) + "\n");
             file.Write(bytes);
             file.Flush(flushToDisk: true);
         }
