@@ -45,11 +45,7 @@ public class DigestBenchmarks
         File.Copy(RepositoryFiles.Definition("standard-b2b.yaml"), Path.Combine(_definitions, "standard-b2b.yaml"));
         File.WriteAllText(Path.Combine(_definitions, "organisation.yaml"), Organisation());
         Write(_database, _definitions, Deals);
-        for (var i = 0; i < 2; i++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
+        HistoryDatabase.SettleFinalizers();
     }
 
     [GlobalCleanup]

@@ -52,13 +52,7 @@ public class ReportBenchmarks
         _database = Path.Combine(_folder, "history.db");
         WriteDatabase(_database, Generate(Deals));
 
-        // The engine that wrote the schema compiled its process into dynamic methods; let their finalizers run now,
-        // not during the measurement.
-        for (var i = 0; i < 2; i++)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
+        HistoryDatabase.SettleFinalizers();
     }
 
     [GlobalCleanup]
