@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -90,12 +91,6 @@ internal sealed class TimerLoop : EngineLoop
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => Engine.FireDueTimersAsync(cancellationToken);
 
     protected override Task WakeAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
-
-    public override void Dispose()
-    {
-        _signal.Dispose();
-        base.Dispose();
-    }
 }
 
 /// <summary>
@@ -108,29 +103,19 @@ internal sealed class WorkListener(SalesWorkflowEngine engine, IOptions<SalesWor
         options.Value.RunBackgroundServices ? engine.ListenForWorkAsync(stoppingToken) : Task.CompletedTask;
 }
 
-/// <summary>An auto-reset wake-up: any number of <see cref="Set"/> calls before a wait end one wait.</summary>
-internal sealed class WakeSignal : IDisposable
+/// <summary>
+/// An auto-reset wake-up: any number of <see cref="Set"/> calls before a wait end one wait. A one-slot channel rather
+/// than a semaphore because it needs no disposal: the host disposes a loop while its last round may still be waiting
+/// and commits may still signal it, and a disposed semaphore then threw into the log (and into the one-line "port in
+/// use" error of <c>salesflow serve</c>).
+/// </summary>
+internal sealed class WakeSignal
 {
-    private readonly SemaphoreSlim _semaphore = new(0, 1);
+    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public void Set()
-    {
-        if (_semaphore.CurrentCount == 0)
-        {
-            try
-            {
-                _semaphore.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
-        }
-    }
+    public void Set() => _channel.Writer.TryWrite(true);
 
-    public Task WaitAsync(CancellationToken cancellationToken) => _semaphore.WaitAsync(cancellationToken);
-
-    public void Dispose() => _semaphore.Dispose();
+    public async Task WaitAsync(CancellationToken cancellationToken) => await _channel.Reader.ReadAsync(cancellationToken);
 }
 
 /// <summary>Re-evaluates open deals so time-dependent risks and condition escalations are noticed.</summary>
@@ -160,10 +145,4 @@ internal sealed class DispatchLoop : EngineLoop
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => Engine.DispatchEventsAsync(cancellationToken);
 
     protected override Task WakeAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
-
-    public override void Dispose()
-    {
-        _signal.Dispose();
-        base.Dispose();
-    }
 }
