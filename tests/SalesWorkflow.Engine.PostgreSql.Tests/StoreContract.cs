@@ -23,3 +23,8 @@ public sealed class PostgreSqlTaskContractTests : TaskContractTests
 {
     protected override IStoreUnderTest OpenStore() => StoreUnderTest.Open(null);
 }
+
+public sealed class PostgreSqlOutboxContractTests : OutboxContractTests
+{
+    protected override IStoreUnderTest OpenStore() => StoreUnderTest.Open(null);
+}

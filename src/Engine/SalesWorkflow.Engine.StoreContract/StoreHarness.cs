@@ -46,6 +46,9 @@ public class StoreHarness : IAsyncDisposable
     /// <summary>The database under the engine.</summary>
     public IStoreUnderTest Store { get; }
 
+    /// <summary>The store the engine runs on, as the container built it from <see cref="Store"/>: for reads the engine does not expose.</summary>
+    public Storage.IProcessStore ProcessStore => _services.GetRequiredService<Storage.IProcessStore>();
+
     /// <summary>The engine's clock; move it to make time pass.</summary>
     public FakeTimeProvider Clock { get; }
 

@@ -71,9 +71,60 @@ public sealed class TelemetryTests
         var mine = spans.Where(s => s.TraceId == trace).ToList();
         Assert.True((int)Assert.Single(mine, s => s.OperationName == "salesworkflow.timers").GetTagItem("salesworkflow.timers.fired")! > 0);
         Assert.NotNull(Assert.Single(mine, s => s.OperationName == "salesworkflow.sweep").GetTagItem("salesworkflow.sweep.evaluated"));
+        // The start command's events are delivered in the start's own trace; what the timers fired, in the caller's.
         var deliveries = mine.Where(s => s.OperationName == "salesworkflow.sink.deliver").ToList();
-        Assert.Equal(sink.Count, deliveries.Count);
+        Assert.Equal(sink.Count, spans.Count(s => s.OperationName == "salesworkflow.sink.deliver" && s.GetTagItem("salesworkflow.deal.id") as string == "d-loops"));
         Assert.Contains(deliveries, d => d.GetTagItem("salesworkflow.event.type") as string == "escalation-raised" && d.GetTagItem("salesworkflow.sink") as string == typeof(CountingSink).FullName);
+        Assert.DoesNotContain(deliveries, d => d.GetTagItem("salesworkflow.event.type") as string == "deal-started");
+    }
+
+    [Fact]
+    public async Task ADelivery_IsAChildOfTheCommandThatWroteItsEvent_AfterTheRequestHasEnded()
+    {
+        var spans = new List<Activity>();
+        using var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder().AddSource(Caller.Name).AddSalesWorkflowInstrumentation().AddInMemoryExporter(spans).Build();
+        var sink = new CountingSink();
+        await using var harness = new EngineHarness(sink: sink);
+
+        ActivityTraceId trace;
+        using (var request = Caller.StartActivity("POST /deals/d-traced"))
+        {
+            trace = request!.TraceId;
+            await harness.Start("d-traced");
+        }
+
+        Assert.True(await harness.Maintenance.DispatchEventsAsync() > 0); // outside any span, as the hosted loop runs
+
+        tracing.ForceFlush();
+        var command = Assert.Single(spans, s => s.TraceId == trace && s.OperationName == "salesworkflow.command");
+        var deliveries = spans.Where(s => s.OperationName == "salesworkflow.sink.deliver" && s.GetTagItem("salesworkflow.deal.id") as string == "d-traced").ToList();
+        Assert.Equal(sink.Count, deliveries.Count);
+        Assert.All(deliveries, d => Assert.Equal((trace, command.SpanId, ActivityKind.Producer), (d.TraceId, d.ParentSpanId, d.Kind)));
+    }
+
+    [Fact]
+    public async Task OutboxAndSweepGauges_SayWhatWaitsAndHowFarBehindTheSweepIs()
+    {
+        var metrics = new List<Metric>();
+        using var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddSalesWorkflowInstrumentation().AddInMemoryExporter(metrics).Build();
+        var sink = new CountingSink { Fails = true };
+        await using var harness = new EngineHarness(sink: sink);
+        var started = await harness.Start("d-gauges");
+
+        await harness.Maintenance.DispatchEventsAsync(); // every delivery fails: all wait for their retry
+        await harness.Maintenance.SweepAsync();
+        harness.Clock.Advance(TimeSpan.FromMinutes(20));
+        await harness.Maintenance.FireDueTimersAsync(); // a timer poll records the lag since the sweep round began
+        meters.ForceFlush();
+
+        // Gauges are process-wide and other engines record them too: this test checks names, units and that values came.
+        var byName = metrics.GroupBy(m => m.Name).ToDictionary(g => g.Key, g => g.Last());
+        Assert.Equal("{entry}", byName["salesworkflow.outbox.pending"].Unit);
+        Assert.Equal("{entry}", byName["salesworkflow.outbox.dead_lettered"].Unit);
+        Assert.Equal("s", byName["salesworkflow.outbox.lag"].Unit);
+        Assert.Equal("s", byName["salesworkflow.sweep.lag"].Unit);
+        Assert.Contains(metrics.Where(m => m.Name == "salesworkflow.outbox.pending").SelectMany(Points), p => p.GetGaugeLastValueLong() >= started.Events.Count);
+        Assert.Contains(metrics.Where(m => m.Name == "salesworkflow.sweep.lag").SelectMany(Points), p => p.GetGaugeLastValueDouble() >= TimeSpan.FromMinutes(20).TotalSeconds);
     }
 
     [Fact]
@@ -122,10 +173,12 @@ public sealed class TelemetryTests
 
         public int Count => _count;
 
+        public bool Fails { get; init; }
+
         public ValueTask EmitAsync(ProcessEvent e, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _count);
-            return ValueTask.CompletedTask;
+            return Fails ? throw new InvalidOperationException("refused") : ValueTask.CompletedTask;
         }
     }
 }

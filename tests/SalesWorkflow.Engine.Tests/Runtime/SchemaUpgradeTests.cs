@@ -32,6 +32,7 @@ public sealed class SchemaUpgradeTests
                 ALTER TABLE instances DROP COLUMN team;
                 ALTER TABLE instances DROP COLUMN risk_count;
                 ALTER TABLE events DROP COLUMN actor;
+                ALTER TABLE outbox DROP COLUMN trace_parent;
                 DELETE FROM schema_info WHERE version >= 2;
                 """);
 

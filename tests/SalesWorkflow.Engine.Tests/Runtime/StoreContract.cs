@@ -22,3 +22,8 @@ public sealed class SqliteTaskContractTests : TaskContractTests
 {
     protected override IStoreUnderTest OpenStore() => StoreUnderTest.Open(null);
 }
+
+public sealed class SqliteOutboxContractTests : OutboxContractTests
+{
+    protected override IStoreUnderTest OpenStore() => StoreUnderTest.Open(null);
+}

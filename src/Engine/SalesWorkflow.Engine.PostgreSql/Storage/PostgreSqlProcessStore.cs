@@ -374,7 +374,7 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                     INSERT INTO events (event_id, deal_id, type, at, command_id, process_id, process_version, stage, data_json, evaluation_json, actor)
                     VALUES (@id, @deal, @type, @at, @command, @process, @version, @stage, @data, @evaluation, @actor)
                     RETURNING seq),
-                o AS (INSERT INTO outbox (event_seq, sink, next_attempt_at) SELECT e.seq, s, @at FROM e, unnest(@sinks) s)
+                o AS (INSERT INTO outbox (event_seq, sink, next_attempt_at, trace_parent) SELECT e.seq, s, @at, @trace FROM e, unnest(@sinks) s)
                 SELECT seq FROM e;
                 """,
                 ("id", e.EventId),
@@ -388,7 +388,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 ("data", Json(e.Data.GetRawText())),
                 ("evaluation", Json(e.EvaluationJson)),
                 ("actor", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)e.Actor ?? DBNull.Value }),
-                ("sinks", sinks.ToArray())));
+                ("sinks", sinks.ToArray()),
+                ("trace", new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)decision.TraceParent ?? DBNull.Value })));
         }
 
         if (ledger is { } toRecord)
@@ -762,8 +763,8 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
                 WITH claimed AS (
                     SELECT id FROM outbox WHERE NOT dead_lettered AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit FOR UPDATE SKIP LOCKED),
                 leased AS (
-                    UPDATE outbox o SET next_attempt_at = @until FROM claimed WHERE o.id = claimed.id RETURNING o.id, o.sink, o.attempts, o.event_seq)
-                SELECT l.id, l.sink, l.attempts, 
+                    UPDATE outbox o SET next_attempt_at = @until FROM claimed WHERE o.id = claimed.id RETURNING o.id, o.sink, o.attempts, o.event_seq, o.trace_parent)
+                SELECT l.id, l.sink, l.attempts, l.trace_parent, 
                 """ + string.Join(", ", StoredEventRows.Columns.Split(", ").Select(c => "e." + c)) + """
 
                 FROM leased l JOIN events e ON e.seq = l.event_seq ORDER BY l.id;
@@ -775,12 +776,30 @@ internal sealed class PostgreSqlProcessStore : IProcessStore
             var claimed = new List<OutboxEntry>();
             while (await reader.ReadAsync(ct))
             {
-                claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), StoredEventRows.Read(reader, 3)));
+                claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), StoredEventRows.Read(reader, 4))
+                {
+                    TraceParent = reader.IsDBNull(3) ? null : reader.GetString(3),
+                });
             }
 
             return (IReadOnlyList<OutboxEntry>)claimed;
         }, cancellationToken);
     }
+
+    public async Task<OutboxStatus?> ReadOutboxStatusAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        await _resilience.RunAsync(async ct =>
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(ct);
+            await using var command = Command(connection, null, """
+                SELECT count(*) FILTER (WHERE NOT dead_lettered), count(*) FILTER (WHERE dead_lettered),
+                       min(next_attempt_at) FILTER (WHERE NOT dead_lettered AND next_attempt_at <= @now)
+                FROM outbox;
+                """);
+            command.Parameters.AddWithValue("now", now.ToUnixTimeMilliseconds());
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            return (OutboxStatus?)new OutboxStatus(reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
+        }, cancellationToken);
 
     public async Task CompleteOutboxAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken)
     {

@@ -126,6 +126,9 @@ internal static class PostgreSqlSchema
             CREATE INDEX ix_instances_team ON instances (team, deal_id);
             ALTER TABLE events ADD COLUMN actor text;
             """),
+        (6, "outbox.trace_parent: a delivery joins the trace of the command that wrote its event", """
+            ALTER TABLE outbox ADD COLUMN trace_parent text;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

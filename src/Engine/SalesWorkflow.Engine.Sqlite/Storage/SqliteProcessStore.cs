@@ -392,7 +392,7 @@ internal sealed class SqliteProcessStore : IProcessStore
             VALUES ($id, $deal, $type, $at, $command, $process, $version, $stage, $data, $evaluation, $actor)
             RETURNING seq;
             """);
-        var insertOutbox = Statement(connection, transaction, "INSERT INTO outbox (event_seq, sink, next_attempt_at) VALUES ($seq, $sink, $at);");
+        var insertOutbox = Statement(connection, transaction, "INSERT INTO outbox (event_seq, sink, next_attempt_at, trace_parent) VALUES ($seq, $sink, $at, $trace);");
         foreach (var e in decision.Events)
         {
             insertEvent.Parameters.Clear();
@@ -414,6 +414,7 @@ internal sealed class SqliteProcessStore : IProcessStore
                 insertOutbox.Parameters.AddWithValue("$seq", seq);
                 insertOutbox.Parameters.AddWithValue("$sink", sink);
                 insertOutbox.Parameters.AddWithValue("$at", e.At.ToUnixTimeMilliseconds());
+                insertOutbox.Parameters.AddWithValue("$trace", (object?)decision.TraceParent ?? DBNull.Value);
                 await insertOutbox.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -678,14 +679,17 @@ internal sealed class SqliteProcessStore : IProcessStore
                 var writer = Writer();
                 await using var transaction = writer.BeginTransaction(deferred: false);
                 var claimed = new List<OutboxEntry>();
-                await using (var select = Command(writer, transaction, "SELECT o.id, o.sink, o.attempts, " + string.Join(", ", StoredEventRows.Columns.Split(", ").Select(c => "e." + c)) + " FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.dead_lettered = 0 AND o.next_attempt_at <= $now ORDER BY o.id LIMIT $limit;"))
+                await using (var select = Command(writer, transaction, "SELECT o.id, o.sink, o.attempts, o.trace_parent, " + string.Join(", ", StoredEventRows.Columns.Split(", ").Select(c => "e." + c)) + " FROM outbox o JOIN events e ON e.seq = o.event_seq WHERE o.dead_lettered = 0 AND o.next_attempt_at <= $now ORDER BY o.id LIMIT $limit;"))
                 {
                     select.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
                     select.Parameters.AddWithValue("$limit", batchSize);
                     await using var reader = await select.ExecuteReaderAsync(cancellationToken);
                     while (await reader.ReadAsync(cancellationToken))
                     {
-                        claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), StoredEventRows.Read(reader, 3)));
+                        claimed.Add(new OutboxEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), StoredEventRows.Read(reader, 4))
+                        {
+                            TraceParent = reader.IsDBNull(3) ? null : reader.GetString(3),
+                        });
                     }
                 }
 
@@ -712,6 +716,22 @@ internal sealed class SqliteProcessStore : IProcessStore
 
     public async Task CompleteOutboxAsync(IReadOnlyList<long> ids, CancellationToken cancellationToken) =>
         await WriteSimpleAsync("DELETE FROM outbox WHERE id = $id;", ids.Select(id => new Dictionary<string, object> { ["$id"] = id }), cancellationToken);
+
+    public async Task<OutboxStatus?> ReadOutboxStatusAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        await Guard(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var count = connection.CreateCommand();
+            count.CommandText = """
+                SELECT coalesce(sum(dead_lettered = 0), 0), coalesce(sum(dead_lettered <> 0), 0),
+                       min(CASE WHEN dead_lettered = 0 AND next_attempt_at <= $now THEN next_attempt_at END)
+                FROM outbox;
+                """;
+            count.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            await using var reader = await count.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new OutboxStatus(reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
+        });
 
     public async Task FailOutboxAsync(long id, string failure, DateTimeOffset? retryAt, CancellationToken cancellationToken) =>
         await WriteSimpleAsync(

@@ -95,6 +95,9 @@ internal static class SqliteSchema
             CREATE INDEX ix_instances_team ON instances (team, deal_id);
             ALTER TABLE events ADD COLUMN actor TEXT;
             """),
+        (3, "outbox.trace_parent: a delivery joins the trace of the command that wrote its event", """
+            ALTER TABLE outbox ADD COLUMN trace_parent TEXT;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -47,8 +47,10 @@ internal abstract class EngineLoop(SalesWorkflowEngine engine, IOptions<SalesWor
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping (or disposed without a stop, after a failed host start): the round's failure is the shutdown's
+                // (a disposed engine, a closed store), and whatever it left undone is durable and resumed at the next start.
                 return;
             }
 #pragma warning disable CA1031 // The loop must survive a failed round (a locked database, a bug in one deal) and try again.

@@ -51,6 +51,14 @@ internal static class SalesWorkflowTelemetry
 
     public static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("salesworkflow.sink.dead_letters", unit: "{event}", description: "Events a sink gave up on after MaxSinkAttempts, by sink: each needs a person to look at it.");
 
+    public static readonly Gauge<long> OutboxPending = Meter.CreateGauge<long>("salesworkflow.outbox.pending", unit: "{entry}", description: "Outbox entries not yet delivered (due or waiting for a retry), store-wide; recorded after dispatch rounds.");
+
+    public static readonly Gauge<long> OutboxDeadLettered = Meter.CreateGauge<long>("salesworkflow.outbox.dead_lettered", unit: "{entry}", description: "Outbox entries a sink gave up on, kept in the store for a person, store-wide.");
+
+    public static readonly Gauge<double> OutboxLag = Meter.CreateGauge<double>("salesworkflow.outbox.lag", unit: "s", description: "How long the longest-waiting outbox entry that is due has waited; 0 when the dispatcher keeps up.");
+
+    public static readonly Gauge<double> SweepLag = Meter.CreateGauge<double>("salesworkflow.sweep.lag", unit: "s", description: "Time since this node's last finished sweep round began; grows past SweepInterval when the sweep falls behind.");
+
     /// <summary>Tag pairs, without the allocation noise at each call site.</summary>
     public static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
 }

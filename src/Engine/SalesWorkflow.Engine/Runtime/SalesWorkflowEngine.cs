@@ -43,6 +43,8 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     private readonly ResiliencePipeline _sinkPipeline;
     private readonly IProcessStore _store;
     private readonly SemaphoreSlim _startGate = new(1, 1);
+    private DateTimeOffset? _outboxGaugesRecordedAt;
+    private DateTimeOffset? _lastSweepRoundStartedAt;
     private volatile bool _started;
 
     public SalesWorkflowEngine(
@@ -176,6 +178,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         activity?.SetTag("salesworkflow.command.id", command.CommandId);
         activity?.SetTag("salesworkflow.deal.id", command.DealId);
         var commandContext = activity?.Context ?? default;
+        var traceParent = TraceParentOf(activity ?? Activity.Current);
         var started = Stopwatch.GetTimestamp();
         if (!_enrichment.IsEmpty)
         {
@@ -191,7 +194,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             result = await _store.ExecuteAsync(command.CommandId, command.DealId, row =>
             {
                 using var decide = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.decide", ActivityKind.Internal, commandContext);
-                return DealChange.Render(_processor.Decide(command, InstanceRecord.FromOrNull(row), now), row?.RowVersion, command.Actor);
+                return DealChange.Render(_processor.Decide(command, InstanceRecord.FromOrNull(row), now), row?.RowVersion, command.Actor, traceParent);
             }, _sinkNames, cancellationToken);
             commit?.SetTag("salesworkflow.events", result.Events.Count);
         }
@@ -409,10 +412,11 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         var total = 0;
         Activity? span = null; // started, back-dated, once a batch fires something: an idle poll leaves no span
         var startedAt = TimeProvider.System.GetUtcNow(); // spans are in real time, whatever the engine's clock says
+        var traceParent = TraceParentOf(Activity.Current); // the caller's: the timers span starts only once something fired
         while (true)
         {
             var now = _clock.GetUtcNow();
-            var fired = await _store.FireDueTimersAsync(now, _options.TimerBatchSize, (row, timers) => _processor.FireTimers(InstanceRecord.From(row), timers, now) is { } fired ? DealChange.Render(fired, row.RowVersion) : null, _sinkNames, cancellationToken);
+            var fired = await _store.FireDueTimersAsync(now, _options.TimerBatchSize, (row, timers) => _processor.FireTimers(InstanceRecord.From(row), timers, now) is { } fired ? DealChange.Render(fired, row.RowVersion, traceParent: traceParent) : null, _sinkNames, cancellationToken);
             total += fired;
             if (fired > 0 && span is null)
             {
@@ -427,6 +431,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
 
         span?.SetTag("salesworkflow.timers.fired", total);
         span?.Dispose();
+        RecordSweepLag();
         if (total > 0)
         {
             SalesWorkflowTelemetry.TimersFired.Add(total);
@@ -453,9 +458,10 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         var evaluated = 0;
         var started = Stopwatch.GetTimestamp();
         using var span = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.sweep");
+        var traceParent = TraceParentOf(span ?? Activity.Current);
         while (true)
         {
-            var batch = await _store.SweepBatchAsync(round, _options.SweepBatchSize, row => _processor.Reevaluate(InstanceRecord.From(row), now) is { } changed ? DealChange.Render(changed, row.RowVersion) : null, _sinkNames, cancellationToken);
+            var batch = await _store.SweepBatchAsync(round, _options.SweepBatchSize, row => _processor.Reevaluate(InstanceRecord.From(row), now) is { } changed ? DealChange.Render(changed, row.RowVersion, traceParent: traceParent) : null, _sinkNames, cancellationToken);
             if (batch.Evaluated == 0)
             {
                 break;
@@ -467,6 +473,8 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         }
 
         SalesWorkflowTelemetry.SweepDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _lastSweepRoundStartedAt = now;
+        RecordSweepLag();
         span?.SetTag("salesworkflow.sweep.evaluated", evaluated);
         span?.SetTag("salesworkflow.sweep.changed", changed);
 
@@ -485,6 +493,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
         await StartAsync(cancellationToken);
         if (_sinks.Count == 0)
         {
+            await RecordOutboxGaugesAsync(cancellationToken);
             return 0;
         }
 
@@ -495,6 +504,7 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             var batch = await _store.ClaimOutboxAsync(now, 200, OutboxLease, cancellationToken);
             if (batch.Count == 0)
             {
+                await RecordOutboxGaugesAsync(cancellationToken);
                 return delivered;
             }
 
@@ -504,6 +514,54 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
             var counts = await Task.WhenAll(batch.GroupBy(e => e.Sink, StringComparer.Ordinal)
                 .Select(group => DeliverAsync(group.Key, [.. group], cancellationToken)));
             delivered += counts.Sum();
+        }
+    }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> a change keeps with its outbox entries, or null: no span, or one of the old
+    /// hierarchical format, which a delivery could not join anyway.
+    /// </summary>
+    private static string? TraceParentOf(Activity? activity) =>
+        activity is { IdFormat: ActivityIdFormat.W3C } ? activity.Id : null;
+
+    /// <summary>
+    /// Records the outbox gauges after a dispatch round, when anybody listens and at most once a second: a count over
+    /// the outbox is cheap but not free, and rounds run after every commit. The store-wide figures are the same on every
+    /// node of a shared store, so a dashboard takes their maximum, not their sum.
+    /// </summary>
+    private async Task RecordOutboxGaugesAsync(CancellationToken cancellationToken)
+    {
+        if (!SalesWorkflowTelemetry.OutboxPending.Enabled && !SalesWorkflowTelemetry.OutboxDeadLettered.Enabled && !SalesWorkflowTelemetry.OutboxLag.Enabled)
+        {
+            return;
+        }
+
+        var now = _clock.GetUtcNow();
+        if (_outboxGaugesRecordedAt is { } last && now - last < TimeSpan.FromSeconds(1) && now >= last)
+        {
+            return;
+        }
+
+        _outboxGaugesRecordedAt = now;
+        if (await _store.ReadOutboxStatusAsync(now, cancellationToken) is not { } status)
+        {
+            return;
+        }
+
+        SalesWorkflowTelemetry.OutboxPending.Record(status.Pending);
+        SalesWorkflowTelemetry.OutboxDeadLettered.Record(status.DeadLettered);
+        SalesWorkflowTelemetry.OutboxLag.Record(status.OldestDueAt is { } due && due < now ? (now - due).TotalSeconds : 0);
+    }
+
+    /// <summary>
+    /// Records how long ago this node's last finished sweep round began: at the end of each round, and at every timer
+    /// poll, so a sweep that stopped finishing shows as a lag that keeps growing. Nothing before the first round ends.
+    /// </summary>
+    private void RecordSweepLag()
+    {
+        if (_lastSweepRoundStartedAt is { } started && SalesWorkflowTelemetry.SweepLag.Enabled)
+        {
+            SalesWorkflowTelemetry.SweepLag.Record(Math.Max(0, (_clock.GetUtcNow() - started).TotalSeconds));
         }
     }
 
@@ -533,8 +591,10 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
                 break; // Stay inside the lease: what is left is claimed again later, never by two dispatchers at once.
             }
 
-            // One span per delivery (a root span in the dispatch loop): the command that wrote the event finished long ago, and the outbox keeps no trace context.
-            using var span = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.sink.deliver", ActivityKind.Producer, parentContext: default);
+            // One span per delivery, in the trace of the command (or sweep) that wrote the event when the outbox kept
+            // one; otherwise under the caller's span, if any. The stored value is read from the database: parsed, never trusted.
+            var parent = entry.TraceParent is { } stored && ActivityContext.TryParse(stored, null, isRemote: true, out var context) ? context : default;
+            using var span = SalesWorkflowTelemetry.ActivitySource.StartActivity("salesworkflow.sink.deliver", ActivityKind.Producer, parentContext: parent);
             span?.SetTag("salesworkflow.sink", sinkName);
             span?.SetTag("salesworkflow.event.type", entry.Event.Type);
             span?.SetTag("salesworkflow.event.id", entry.Event.EventId);

@@ -165,6 +165,13 @@ public interface IProcessStore : IAsyncDisposable, IDisposable
     Task FailOutboxAsync(long id, string failure, DateTimeOffset? retryAt, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Counts the outbox for the engine's gauges (docs/telemetry.md): entries pending and dead-lettered, and the due
+    /// moment of the oldest entry due at <paramref name="now"/> (claimed entries are leased into the future, so they
+    /// are not due). A read, allowed on a read-only store. Null: the store cannot tell, and the gauges stay silent.
+    /// </summary>
+    Task<OutboxStatus?> ReadOutboxStatusAsync(DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult<OutboxStatus?>(null);
+
+    /// <summary>
     /// Until cancelled, calls <paramref name="onWork"/> when any node (this one included) writes work that is ready now,
     /// so idle background loops wake before their poll interval; also after each (re)connection, since announcements
     /// made meanwhile are lost. A hint only: the loops keep polling. The single-node SQLite store announces nothing

@@ -104,12 +104,20 @@ public sealed class EventToAppend
 /// </summary>
 public sealed class DealChange
 {
-    internal DealChange(Decision decision, DealStateWrite? state, IReadOnlyList<EventToAppend> events)
+    internal DealChange(Decision decision, DealStateWrite? state, IReadOnlyList<EventToAppend> events, string? traceParent)
     {
         Decision = decision;
         State = state;
         Events = events;
+        TraceParent = traceParent;
     }
+
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that made the change (the command's, the sweep's), or null when nobody
+    /// traces. A store keeps it with each outbox entry the change writes and gives it back in
+    /// <see cref="OutboxEntry.TraceParent"/>, so a delivery joins the trace of the request that caused it.
+    /// </summary>
+    public string? TraceParent { get; }
 
     /// <summary>The decision this renders (the engine's own model).</summary>
     internal Decision Decision { get; }
@@ -138,9 +146,9 @@ public sealed class DealChange
     /// <summary>
     /// Renders <paramref name="decision"/>, made on the deal as loaded at <paramref name="loadedVersion"/> (null: a new
     /// deal): the state's JSON with its next row version, the events' data, each shared evaluation once, and who
-    /// asked (<paramref name="actor"/>, on every event).
+    /// asked (<paramref name="actor"/>, on every event), and the trace to deliver its events in (<paramref name="traceParent"/>).
     /// </summary>
-    internal static DealChange Render(Decision decision, long? loadedVersion, string? actor = null)
+    internal static DealChange Render(Decision decision, long? loadedVersion, string? actor = null, string? traceParent = null)
     {
         DealStateWrite? state = null;
         if (decision.State is { } record)
@@ -165,7 +173,7 @@ public sealed class DealChange
                 actor);
         }
 
-        return new DealChange(decision, state, events);
+        return new DealChange(decision, state, events, traceParent is { Length: <= OutboxEntry.MaxTraceParentLength } ? traceParent : null);
     }
 
     /// <summary>A sweep's "nothing to write" for a deal that changed (or went) before its write: answered, not recorded.</summary>
@@ -199,4 +207,17 @@ public sealed record ProcessVersionRecord(string ProcessId, int Version, string 
 /// <param name="Sink">The sink's name.</param>
 /// <param name="Attempts">Deliveries tried so far.</param>
 /// <param name="Event">The event.</param>
-public sealed record OutboxEntry(long Id, string Sink, int Attempts, DealEvent Event);
+public sealed record OutboxEntry(long Id, string Sink, int Attempts, DealEvent Event)
+{
+    /// <summary>The longest trace parent a store needs to keep (W3C version 00 is 55 characters).</summary>
+    public const int MaxTraceParentLength = 128;
+
+    /// <summary>The <see cref="DealChange.TraceParent"/> of the change that wrote the entry, as stored; null when none was given.</summary>
+    public string? TraceParent { get; init; }
+}
+
+/// <summary>What is waiting in a store's outbox, store-wide (every node of a shared store reads the same).</summary>
+/// <param name="Pending">Entries not yet delivered and not dead-lettered, due or waiting for a retry.</param>
+/// <param name="DeadLettered">Entries a sink gave up on, kept for a person to look at.</param>
+/// <param name="OldestDueAt">When the longest-waiting entry that is due now became due (null: none is due).</param>
+public sealed record OutboxStatus(long Pending, long DeadLettered, DateTimeOffset? OldestDueAt);
