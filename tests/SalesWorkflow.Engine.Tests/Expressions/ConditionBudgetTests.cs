@@ -49,6 +49,31 @@ public sealed class ConditionBudgetTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
+    [Theory]
+    [InlineData("9999-12-31", "outside the dates a condition may name (1900 to 2999)")]
+    [InlineData("0001-01-01", "outside the dates a condition may name (1900 to 2999)")]
+    [InlineData("2026-13-01", "not a date written yyyy-mm-dd")]
+    [InlineData("next week\nsw: fake", "not a date written yyyy-mm-dd")]
+    public void Evaluate_ADateComputedFromAFact_ThatIsNoDate_IsAnIncidentInTheLoadTimeWords(string name, string problem)
+    {
+        // The load-time check sees literals only; a text computed from the facts is checked when it is evaluated.
+        var (criterion, evaluation) = Evaluate("Date(Opportunity.Name) < now", Deal(1, name: name));
+
+        Assert.False(criterion.Passed);
+        var incident = Assert.Single(evaluation.Incidents);
+        Assert.Contains(problem, incident.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", incident.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_ADateComputedFromAFact_ThatIsADate_Holds()
+    {
+        var (criterion, evaluation) = Evaluate("Date(Opportunity.Name) < now", Deal(1, name: "2026-03-01"));
+
+        Assert.True(criterion.Passed);
+        Assert.Empty(evaluation.Incidents);
+    }
+
     [Fact]
     public void Evaluate_ManyHeavyRules_ShareOneBudgetPerEvaluation()
     {

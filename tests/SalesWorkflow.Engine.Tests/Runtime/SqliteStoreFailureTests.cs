@@ -97,6 +97,53 @@ public sealed class SqliteStoreFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task AReadOnlyStore_OnACleanlyClosedFile_LeavesNoSideFilesAndTheFileAsItWas()
+    {
+        var path = Path.Combine(_folder, "closed.db");
+        await using (var store = new SqliteProcessStore($"Data Source={path}", TimeProvider.System))
+        {
+            await store.InitializeAsync(CancellationToken.None);
+        }
+
+        SqliteConnection.ClearAllPools();
+        Assert.False(File.Exists(path + "-wal") || File.Exists(path + "-shm"), "the writer's close removes them");
+        var bytes = await File.ReadAllBytesAsync(path);
+        var written = File.GetLastWriteTimeUtc(path);
+
+        await using (var reader = new SqliteProcessStore($"Data Source={path};Mode=ReadOnly", TimeProvider.System))
+        {
+            await reader.InitializeAsync(CancellationToken.None);
+            Assert.Empty(await reader.QueryAsync(new DealQuery(), CancellationToken.None));
+            Assert.True(File.Exists(path + "-shm"), "SQLite needs them while the reader is open; the test checks they go");
+        }
+
+        Assert.Equal((false, false), (File.Exists(path + "-wal"), File.Exists(path + "-shm")));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(path));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(path));
+    }
+
+    [Fact]
+    public async Task AReadOnlyStore_ClosingWhileAWriterHasTheFile_LeavesTheWritersFilesAndItsWork()
+    {
+        var path = Path.Combine(_folder, "shared.db");
+        await using (var created = new SqliteProcessStore($"Data Source={path}", TimeProvider.System))
+        {
+            await created.InitializeAsync(CancellationToken.None);
+        }
+
+        SqliteConnection.ClearAllPools();
+        await using (var reader = new SqliteProcessStore($"Data Source={path};Mode=ReadOnly", TimeProvider.System))
+        {
+            await reader.InitializeAsync(CancellationToken.None);
+            await using var writer = new SqliteProcessStore($"Data Source={path}", TimeProvider.System);
+            await writer.InitializeAsync(CancellationToken.None);
+            await reader.DisposeAsync(); // the writer opened after the reader, so the reader thinks the files are its own
+            Assert.True(File.Exists(path + "-wal") && File.Exists(path + "-shm"), "the writer still needs its WAL files");
+            Assert.Empty(await writer.QueryAsync(new DealQuery(), CancellationToken.None));
+        }
+    }
+
+    [Fact]
     public async Task LockedDatabase_IsTransientAndSaysWhoToStop()
     {
         var path = Path.Combine(_folder, "locked.db");

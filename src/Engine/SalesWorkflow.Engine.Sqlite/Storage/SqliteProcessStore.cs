@@ -17,6 +17,7 @@ internal sealed class SqliteProcessStore : IProcessStore
 {
     private string _connectionString;
     private readonly bool _readOnly;
+    private bool _leftSideFiles;
 
     // Read-only on an older schema: the views that give its tables today's columns (SqliteSchema.ReadOnlyCompatibility).
     private string? _compatibility;
@@ -66,8 +67,10 @@ internal sealed class SqliteProcessStore : IProcessStore
 
                 try
                 {
+                    var sideFilesBefore = File.Exists(DataSource + "-wal") || File.Exists(DataSource + "-shm");
                     await using var reader = await OpenAsync(cancellationToken);
                     _compatibility = SqliteSchema.ReadOnlyCompatibility(CheckSchemaVersion(await SchemaVersionAsync(reader, readOnly: true, cancellationToken)));
+                    _leftSideFiles = !sideFilesBefore && (File.Exists(DataSource + "-wal") || File.Exists(DataSource + "-shm"));
                 }
                 catch (SqliteException ex) when (ex.SqliteErrorCode == 14 && !File.Exists(DataSource + "-wal") && !File.Exists(DataSource + "-shm"))
                 {
@@ -791,6 +794,43 @@ internal sealed class SqliteProcessStore : IProcessStore
         }
 
         _writeGate.Dispose();
+        RemoveSideFilesThisReaderLeft();
+    }
+
+    /// <summary>
+    /// A read-only connection to a WAL database creates its <c>-wal</c> and <c>-shm</c> files when no writer has them
+    /// open, and cannot remove them: only a connection that may write checkpoints and deletes them when it is the last
+    /// one to close. So after a read-only command on a cleanly closed file, one read-write connection is opened and
+    /// closed, which writes nothing to the database (its WAL is empty) and leaves the folder as it was. When another
+    /// process has the file open meanwhile, that connection is not the last and SQLite leaves the files to it. Best
+    /// effort: a file this user may not write keeps them.
+    /// </summary>
+    private void RemoveSideFilesThisReaderLeft()
+    {
+        if (!_leftSideFiles)
+        {
+            return;
+        }
+
+        _leftSideFiles = false;
+        try
+        {
+            using (var pooled = new SqliteConnection(_connectionString))
+            {
+                SqliteConnection.ClearPool(pooled); // this store's readers are closed; their pooled handles go now
+            }
+
+            using var closer = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString) { Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+            closer.Open();
+            using var read = closer.CreateCommand();
+            read.CommandText = "SELECT count(*) FROM sqlite_master;"; // SQLite joins the WAL only at the first read
+            read.ExecuteScalar();
+        }
+#pragma warning disable CA1031 // Tidying up after a read must never turn a finished read into a failure.
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     internal SqliteConnection Writer() =>

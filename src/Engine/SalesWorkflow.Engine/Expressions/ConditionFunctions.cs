@@ -145,12 +145,32 @@ internal static class ConditionFunctions
     [ConditionFunction("True when the task with this id of the current stage entry is open and its due moment has come, e.g. `TaskOverdue(\"triage\")`.")]
     public static bool TaskOverdue([FromFact] DealContext deal, string id) => deal.FindTask(id) is { } task && task.IsOverdueAt(deal.Now);
 
-    [ConditionFunction("Midnight of a date (`yyyy-mm-dd`) in the process time zone, e.g. `Opportunity.CreatedAt < Date(\"2026-07-01\")`. A literal date is checked when the definition loads.")]
+    [ConditionFunction("Midnight of a date (`yyyy-mm-dd`) in the process time zone, e.g. `Opportunity.CreatedAt < Date(\"2026-07-01\")`. A literal date is checked when the definition loads, a computed one when it is evaluated (an incident of the rule when it is no date).")]
     public static DateTimeOffset Date([FromFact] DealContext deal, string isoDate)
     {
-        var date = DateOnly.ParseExact(isoDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        // A literal is checked at load; a computed text (`Date(Opportunity.Custom…)`) only here, with the same words, and
+        // its failure is an incident of the rule rather than a .NET parse or range message.
+        if (DateProblem(isoDate, out var date) is { } problem)
+        {
+            throw new ArgumentException($"Date({(isoDate is null ? "null" : "\"" + Diagnostics.PrintableText.Escape(isoDate.Length > 40 ? isoDate[..40] + "…" : isoDate) + "\"")}): {problem}", nameof(isoDate));
+        }
+
         var midnight = date.ToDateTime(TimeOnly.MinValue);
         return new DateTimeOffset(midnight, deal.Calendar.TimeZone.GetUtcOffset(midnight));
+    }
+
+    /// <summary>The earliest and latest years a condition may name: any time zone's midnight of them is a moment .NET can hold.</summary>
+    internal const int MinDateYear = 1900, MaxDateYear = 2999;
+
+    /// <summary>Why <paramref name="isoDate"/> is not a date a condition may name, or null (and the date).</summary>
+    internal static string? DateProblem(string? isoDate, out DateOnly date)
+    {
+        if (!DateOnly.TryParseExact(isoDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out date))
+        {
+            return "not a date written yyyy-mm-dd";
+        }
+
+        return date.Year is < MinDateYear or > MaxDateYear ? $"outside the dates a condition may name ({MinDateYear} to {MaxDateYear})" : null;
     }
 
     [ConditionFunction("True when the text is null, empty or only white space.")]

@@ -55,9 +55,6 @@ internal sealed class ConditionSandbox : ExpressionVisitor
         typeof(Approval), typeof(Feedback), typeof(DealContext),
     ];
 
-    private const int MinYear = 1900;
-    private const int MaxYear = 2999;
-
     private readonly ConditionScope _scope;
     private readonly List<(string Code, string Message, string? Hint, string? Word)> _problems = [];
 
@@ -150,14 +147,10 @@ internal sealed class ConditionSandbox : ExpressionVisitor
         if (allowed && _scope.Methods.TryGetValue(method, out var function) && function.Name == nameof(ConditionFunctions.Date) &&
             node.Arguments[0] is ConstantExpression { Value: string isoDate })
         {
-            if (!DateOnly.TryParseExact(isoDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date))
-            {
-                _problems.Add((DiagnosticIds.ConditionTypeMismatch, $"`{isoDate}` is not a date", "write dates as `yyyy-mm-dd`, e.g. `Date(\"2026-06-30\")`", "\"" + isoDate + "\""));
-            }
-            else if (date.Year is < MinYear or > MaxYear)
+            if (ConditionFunctions.DateProblem(isoDate, out _) is { } problem)
             {
                 // 0001-01-01 or 9999-12-31 in a time zone ahead of or behind UTC is not a date .NET can hold.
-                _problems.Add((DiagnosticIds.ConditionTypeMismatch, $"`{isoDate}` is outside the dates a condition may name ({MinYear} to {MaxYear})", "name a date of the sales process, e.g. `Date(\"2026-06-30\")`", "\"" + isoDate + "\""));
+                _problems.Add((DiagnosticIds.ConditionTypeMismatch, $"`{isoDate}` is {problem}", "write dates of the sales process as `yyyy-mm-dd`, e.g. `Date(\"2026-06-30\")`", "\"" + isoDate + "\""));
             }
         }
 
