@@ -30,7 +30,101 @@ public sealed class CommandLineTests
         Assert.Contains("needs a PostgreSQL --db", error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Out, string Error)> SalesflowAsync(params string[] args)
+    [PostgresFact]
+    public async Task Import_IntoPostgreSql_KilledMidRun_ResumesToWhatTheSameImportIntoSqliteHolds()
+    {
+        var folder = SampleSubset(rows: 1_500);
+        try
+        {
+            var database = PostgresServer.Shared.CreateDatabase();
+            var sqlite = Path.Combine(folder, "reference.db");
+            var process = Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml");
+
+            // Killed once some deals are in: the rerun takes what is there as already imported and does the rest.
+            using (var first = Salesflow("import", folder, "--db", database, "--process", process))
+            {
+                var deadline = Stopwatch.StartNew();
+                while (await DealsIn(database) < 100 && !first.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(2))
+                {
+                    await Task.Delay(20);
+                }
+
+                Assert.False(first.HasExited, "the import ended before it could be killed; the test needs more rows");
+                first.Kill(entireProcessTree: true);
+                await first.WaitForExitAsync();
+            }
+
+            var killedAt = await DealsIn(database);
+            var resumed = await SalesflowAsync("import", folder, "--db", database, "--process", process);
+            var again = await SalesflowAsync("import", folder, "--db", database, "--process", process);
+            var reference = await SalesflowAsync("import", folder, "--db", sqlite, "--process", process);
+
+            Assert.True(resumed.Code == 0, resumed.Error + resumed.Out);
+            Assert.True(reference.Code == 0, reference.Error + reference.Out);
+            Assert.InRange(killedAt, 100, 1_498);
+            Assert.Contains("into the PostgreSQL database", resumed.Out, StringComparison.Ordinal);
+            Assert.DoesNotContain("Password", resumed.Out + resumed.Error, StringComparison.OrdinalIgnoreCase);
+            Assert.Matches(@"[1-9][\d,]* already imported", resumed.Out);
+            Assert.Contains("Engine: 0 commands applied", again.Out, StringComparison.Ordinal);
+            Assert.Equal(Summary(reference.Out), Summary(resumed.Out));
+
+            // The same review, figure for figure, from either store.
+            var fromPostgres = await SalesflowAsync("report", "--db", database, "--period", "2017", "--format", "json");
+            var fromSqlite = await SalesflowAsync("report", "--db", sqlite, "--period", "2017", "--format", "json");
+            Assert.True(fromPostgres.Code == 0, fromPostgres.Error);
+            Assert.Equal(WithoutGeneratedAt(fromSqlite.Out), WithoutGeneratedAt(fromPostgres.Out));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The first line of the import's summary, without the database it names.</summary>
+    private static string Summary(string output) =>
+        System.Text.RegularExpressions.Regex.Replace(output.Split('\n')[0], " into .*? \\(", " into … (");
+
+    private static string WithoutGeneratedAt(string json) =>
+        System.Text.RegularExpressions.Regex.Replace(json, "\"(generatedAt|database)\":\\s*\"[^\"]*\"", string.Empty);
+
+    private static async Task<long> DealsIn(string database)
+    {
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(database);
+            await connection.OpenAsync();
+            await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM instances;", connection);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == "42P01")
+        {
+            return 0; // the import has not created its tables yet
+        }
+    }
+
+    /// <summary>The Maven sample's mapping and reference files with the first <paramref name="rows"/> opportunities, in a folder of its own.</summary>
+    private static string SampleSubset(int rows)
+    {
+        var folder = Directory.CreateTempSubdirectory("sw-pg-import-").FullName;
+        var sample = RepoPaths.Combine("samples", "maven-crm");
+        foreach (var file in Directory.EnumerateFiles(sample))
+        {
+            var target = Path.Combine(folder, Path.GetFileName(file));
+            if (Path.GetFileName(file) == "sales_pipeline.csv")
+            {
+                File.WriteAllLines(target, File.ReadLines(file).Take(rows + 1));
+            }
+            else
+            {
+                File.Copy(file, target);
+            }
+        }
+
+        return folder;
+    }
+
+    private static Process Salesflow(params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "salesflow.dll"));
@@ -39,7 +133,12 @@ public sealed class CommandLineTests
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static async Task<(int Code, string Out, string Error)> SalesflowAsync(params string[] args)
+    {
+        using var process = Salesflow(args);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));

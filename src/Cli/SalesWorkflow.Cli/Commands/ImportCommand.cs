@@ -21,7 +21,7 @@ internal static class ImportCommand
     public static Command Create(CliContext context)
     {
         var folder = new Argument<string>("folder") { Description = "Folder with the CRM's CSV files (and, by default, mapping.yaml)." };
-        var db = new Option<string>("--db") { Description = "SQLite database file (created if missing; importing again is safe).", DefaultValueFactory = _ => "salesworkflow.db" };
+        var db = new Option<string>("--db") { Description = "SQLite database file (created if missing), or a PostgreSQL connection string or URI; importing again is safe.", DefaultValueFactory = _ => "salesworkflow.db" };
         var processFile = new Option<string>("--process") { Description = "The process definition file the deals follow.", Required = true };
         var mappingFile = new Option<string?>("--mapping") { Description = "The mapping file (default: <folder>/mapping.yaml)." };
         var issuesFile = new Option<string?>("--issues") { Description = "Write every reported row to this CSV file (file, line, column, severity, kind, message)." };
@@ -104,6 +104,9 @@ internal static class ImportCommand
             return ExitCodes.Invalid;
         }
 
+        // PostgreSQL as demo, explain and history take it; the summary never prints the connection string (its password).
+        var postgres = PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(dbPath);
+        var target = postgres ? "the PostgreSQL database" : dbPath;
         var watch = Stopwatch.StartNew();
         var importer = new CrmImporter(mapping, folder, process);
         var deals = importer.Read();
@@ -119,7 +122,15 @@ internal static class ImportCommand
         services.AddSalesWorkflow(o =>
         {
             o.AddDefinitions(processPath);
-            o.UseSqlite($"Data Source={dbPath}");
+            if (postgres)
+            {
+                o.UsePostgreSql(dbPath);
+            }
+            else
+            {
+                o.UseSqlite($"Data Source={dbPath}");
+            }
+
             o.RunBackgroundServices = false; // History is replayed: no timers fire, no sweep runs.
             o.TrackStageTasks = false; // The export holds no tasks: none are made up for the history replayed.
         });
@@ -143,7 +154,7 @@ internal static class ImportCommand
         var issues = importer.Issues;
         var o = context.Out;
         var byStatus = deals.GroupBy(d => d.Status).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        await o.WriteLineAsync($"Imported {N(deals.Count)} deals from {Path.Combine(folder, mapping.Files.Opportunities)} into {dbPath} ({process.Id} v{process.Version}): " +
+        await o.WriteLineAsync($"Imported {N(deals.Count)} deals from {Path.Combine(folder, mapping.Files.Opportunities)} into {target} ({process.Id} v{process.Version}): " +
             $"{N(byStatus.GetValueOrDefault("open"))} open, {N(byStatus.GetValueOrDefault("won"))} won, {N(byStatus.GetValueOrDefault("lost"))} lost.");
         await o.WriteLineAsync($"Engine: {N(totals.Applied)} commands applied, {N(totals.Duplicates)} already imported, {N(totals.Rejected)} refused; {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
         if (issues.Count > 0)
