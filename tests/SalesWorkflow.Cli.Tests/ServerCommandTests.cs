@@ -78,7 +78,7 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         var token = (await CliRunner.RunAsync("tokens", "create", "--user", "li-na", "--scope", "deals:read", "--db", demo.Path)).Out.Trim();
         var writer = (await CliRunner.RunAsync("tokens", "create", "--user", "li-na", "--scope", "deals:read", "--scope", "deals:write", "--scope", "events:read", "--db", demo.Path)).Out.Trim();
         var port = SalesWorkflow.Tests.ServedProcess.FreePort();
-        using var server = Serve(port);
+        using var server = Serve(port, "--send-digests-at", "08:00");
         var output = server.StandardOutput.ReadToEndAsync();
         var errors = server.StandardError.ReadToEndAsync();
         try
@@ -120,6 +120,7 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
 
         Assert.True(server.ExitCode == 0, $"exit {server.ExitCode}: {await errors}");
         Assert.Contains("SalesWorkflow server on", await output, StringComparison.Ordinal);
+        Assert.Contains("Digests:      sent at 08:00 of each person's day", await output, StringComparison.Ordinal);
         Assert.Contains("Application is shutting down", await output, StringComparison.Ordinal);
     }
 
@@ -142,9 +143,21 @@ public sealed class ServerCommandTests(DemoDatabase demo) : IClassFixture<DemoDa
         Assert.DoesNotContain("   at ", (await output) + error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_WithADigestTimeThatDoesNotRead_SaysSoInOneLine()
+    {
+        using var server = Serve(0, "--send-digests-at", "8am");
+        var errors = server.StandardError.ReadToEndAsync();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await server.WaitForExitAsync(stop.Token);
+
+        Assert.Equal(2, server.ExitCode);
+        Assert.Equal("salesflow: --send-digests-at '8am' is not a time of day written HH:mm, such as 08:00.", (await errors).Trim());
+    }
+
     /// <summary>`salesflow serve` on the demo database, in its own process, on <paramref name="port"/> of the loopback.</summary>
-    private Process Serve(int port) =>
-        Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "serve", "--db", demo.Path, "--urls", $"http://127.0.0.1:{port}", "--definitions", SalesWorkflow.Tests.RepoPaths.Definitions])
+    private Process Serve(int port, params string[] more) =>
+        Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "salesflow.dll"), "serve", "--db", demo.Path, "--urls", $"http://127.0.0.1:{port}", "--definitions", SalesWorkflow.Tests.RepoPaths.Definitions, .. more])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -26,6 +26,7 @@ public sealed class ConfigurationTests : IDisposable
                 ("SalesWorkflow:Sqlite", $"Data Source={Path.Combine(_folder, "config.db")}"),
                 ("SalesWorkflow:SweepInterval", "00:05:00"),
                 ("SalesWorkflow:TimerBatchSize", "50"),
+                ("SalesWorkflow:SendDigestsAt", "07:30"),
                 ("SalesWorkflow:RunBackgroundServices", "false")),
             o => o.TimerBatchSize = 70); // code applies on top of configuration
         await using var provider = services.BuildServiceProvider();
@@ -36,7 +37,7 @@ public sealed class ConfigurationTests : IDisposable
             Opportunity = new Sdk.Facts.Opportunity { Name = "From configuration", Amount = 1_000 },
         });
 
-        Assert.Equal((TimeSpan.FromMinutes(5), 70, false), (options.SweepInterval, options.TimerBatchSize, options.RunBackgroundServices));
+        Assert.Equal((TimeSpan.FromMinutes(5), 70, false, new TimeOnly(7, 30)), (options.SweepInterval, options.TimerBatchSize, options.RunBackgroundServices, options.SendDigestsAt));
         Assert.Equal(CommandStatus.Applied, result.Status);
     }
 
@@ -46,6 +47,8 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("SalesWorkflow:SweepInterval", "15", "SalesWorkflow:SweepInterval: '15' is not a time span written [d.]hh:mm:ss, such as 00:15:00.")]
     [InlineData("SalesWorkflow:SinkTimeout", "00:99:00", "SalesWorkflow:SinkTimeout: '00:99:00' is not a time span")]
     [InlineData("SalesWorkflow:TimerBatchSize", "1e3", "SalesWorkflow:TimerBatchSize: '1e3' is not a whole number.")]
+    [InlineData("SalesWorkflow:SendDigestsAt", "8am", "SalesWorkflow:SendDigestsAt: '8am' is not a time of day written HH:mm, such as 08:00.")]
+    [InlineData("SalesWorkflow:SendDigestsAt", "24:00", "SalesWorkflow:SendDigestsAt: '24:00' is not a time of day")]
     [InlineData("SalesWorkflow:RunBackgroundServices", "yes", "SalesWorkflow:RunBackgroundServices: 'yes' is not true or false.")]
     [InlineData("SalesWorkflow:PostgreSql", "Host=db", "SalesWorkflow:PostgreSql: this store is in the SalesWorkflow.Engine.PostgreSql package, which the application does not reference. Add it: dotnet add package SalesWorkflow.Engine.PostgreSql.")]
     [InlineData("SalesWorkflow:Sqlite", "", "SalesWorkflow:Sqlite: '' is not a value.")]

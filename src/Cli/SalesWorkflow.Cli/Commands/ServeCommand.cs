@@ -16,14 +16,19 @@ internal static class ServeCommand
         var definitions = new Option<string?>("--definitions") { Description = "Definition folder or file the server runs (default: ./definitions when it exists, else the process versions stored in the database)." };
         var urls = new Option<string>("--urls") { Description = "Where to listen, e.g. http://localhost:5080 (several: separated by ';').", DefaultValueFactory = _ => "http://localhost:5080" };
         var plugins = PluginSupport.CreateOption();
+        var digestsAt = new Option<string?>("--send-digests-at")
+        {
+            Description = "Send the daily digests (digest: daily in the organisation file) at this time of each person's day, HH:mm, through the e-mail plugin (SALESWORKFLOW_EMAIL_CONFIG). On one node only.",
+        };
         var command = new Command("serve", "Run the SalesWorkflow server: the REST API, the event feed, sign-in and roles, on the database. Stop it with Ctrl+C (in-flight requests finish first).")
         {
             db,
             definitions,
             urls,
             plugins,
+            digestsAt,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(db)!, parse.GetValue(definitions), parse.GetValue(urls)!, parse.GetValue(plugins), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(db)!, parse.GetValue(definitions), parse.GetValue(urls)!, parse.GetValue(plugins), parse.GetValue(digestsAt), cancellationToken));
         return command;
     }
 
@@ -34,8 +39,14 @@ internal static class ServeCommand
         DefaultValueFactory = _ => "salesworkflow.db",
     };
 
-    private static async Task<int> RunAsync(CliContext context, string database, string? definitions, string urls, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string database, string? definitions, string urls, IReadOnlyList<string>? pluginFolders, string? digestsAt, CancellationToken cancellationToken)
     {
+        if (digestsAt is not null && !TimeOnly.TryParseExact(digestsAt, "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+        {
+            await context.Error.WriteLineAsync($"salesflow: --send-digests-at '{digestsAt}' is not a time of day written HH:mm, such as 08:00.");
+            return ExitCodes.UsageOrIo;
+        }
+
         definitions ??= Directory.Exists("definitions") ? "definitions" : null;
         if (definitions is not null && !Path.Exists(definitions))
         {
@@ -47,6 +58,11 @@ internal static class ServeCommand
         if (definitions is not null)
         {
             args.Add($"--SalesWorkflow:Definitions={Path.GetFullPath(definitions)}");
+        }
+
+        if (digestsAt is not null)
+        {
+            args.Add($"--SalesWorkflow:SendDigestsAt={digestsAt}");
         }
 
         try
@@ -70,6 +86,11 @@ internal static class ServeCommand
             await using var app = SalesWorkflowServer.Build(builder);
             await app.StartAsync(cancellationToken);
             await context.Out.WriteLineAsync($"SalesWorkflow server on {urls} (database {database}; definitions: {definitions ?? "the versions stored in the database"}).");
+            if (digestsAt is not null)
+            {
+                await context.Out.WriteLineAsync($"  Digests:      sent at {digestsAt} of each person's day to those who take one (digest: daily).");
+            }
+
             await context.Out.WriteLineAsync($"  Add a user:   salesflow users add <id> --role rep --team <team> --db {Quote(database)}");
             await context.Out.WriteLineAsync($"  Add a token:  salesflow tokens create --user <id> --scope deals:read --db {Quote(database)}");
             await context.Out.WriteLineAsync($"  The API:      {urls.Split(';')[0].TrimEnd('/')}/openapi/v1.json (docs/server.md). Ctrl+C stops.");

@@ -131,6 +131,27 @@ internal sealed class SweepLoop(SalesWorkflowEngine engine, IOptions<SalesWorkfl
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => Engine.SweepAsync(cancellationToken);
 }
 
+/// <summary>
+/// Sends the daily digests at <see cref="SalesWorkflowOptions.SendDigestsAt"/> of each person's day; does not run when
+/// that is unset. Checks once a minute, which costs a look at the organisation's people until someone's time comes.
+/// </summary>
+internal sealed class DigestLoop(SalesWorkflowEngine engine, IOptions<SalesWorkflowOptions> options, TimeProvider clock, ILogger<DigestLoop>? logger = null)
+    : EngineLoop(engine, options, clock, logger)
+{
+    // Who has had which day's digest from this node; lost on a restart, when the sinks' ledgers keep anyone from a second one.
+    private readonly Dictionary<string, DateOnly> _sentOn = new(StringComparer.Ordinal);
+
+    protected override string Name => "digests";
+
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(1);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Options.SendDigestsAt is null ? Task.CompletedTask : base.ExecuteAsync(stoppingToken);
+
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) =>
+        Engine.SendDueDigestsAsync(Options.SendDigestsAt!.Value, _sentOn, cancellationToken);
+}
+
 /// <summary>Delivers committed events to the sinks; woken by every commit (on any node, where the store announces them), and polling for retries.</summary>
 internal sealed class DispatchLoop : EngineLoop
 {

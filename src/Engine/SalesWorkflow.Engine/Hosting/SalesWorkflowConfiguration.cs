@@ -24,6 +24,7 @@ internal static class SalesWorkflowConfiguration
         ["SweepWonDealsFor"] = (s, o) => o.SweepWonDealsFor = Time(s),
         ["DispatchPollInterval"] = (s, o) => o.DispatchPollInterval = Time(s),
         ["SinkTimeout"] = (s, o) => o.SinkTimeout = Time(s),
+        ["SendDigestsAt"] = (s, o) => o.SendDigestsAt = TimeOfDay(s),
         ["TimerBatchSize"] = (s, o) => o.TimerBatchSize = Number(s),
         ["SweepBatchSize"] = (s, o) => o.SweepBatchSize = Number(s),
         ["MaxSinkAttempts"] = (s, o) => o.MaxSinkAttempts = Number(s),
@@ -98,6 +99,11 @@ internal static class SalesWorkflowConfiguration
         TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var time)
             ? time
             : throw Invalid(section, section.Value, "a time span written [d.]hh:mm:ss, such as 00:15:00");
+
+    private static TimeOnly TimeOfDay(IConfigurationSection section) =>
+        TimeOnly.TryParseExact(section.Value, ["HH:mm", "HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            ? time
+            : throw Invalid(section, section.Value, "a time of day written HH:mm, such as 08:00");
 
     private static int Number(IConfigurationSection section) =>
         int.TryParse(section.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number : throw Invalid(section, section.Value, "a whole number");

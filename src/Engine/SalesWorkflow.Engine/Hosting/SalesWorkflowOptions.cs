@@ -28,6 +28,14 @@ public sealed class SalesWorkflowOptions
     /// <summary>How often pending events are offered to sinks when no new commit wakes the dispatcher (default 2 s).</summary>
     public TimeSpan DispatchPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Send each person's daily digest (docs/notifications.md) at this time of their day, in their time zone from the
+    /// organisation file (default null: the engine sends none by itself, and a scheduler runs <c>salesflow digest
+    /// --send</c>). A host that starts later in the day sends that day's digest at once. Set it on one node only: the
+    /// e-mail plugin's ledger, which keeps a second send the same day from reaching anyone twice, is per node.
+    /// </summary>
+    public TimeOnly? SendDigestsAt { get; set; }
+
     /// <summary>Timers fired per transaction (default 500).</summary>
     public int TimerBatchSize { get; set; } = 500;
 

@@ -34,6 +34,7 @@ public static class SalesWorkflowServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TimerLoop>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SweepLoop>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DispatchLoop>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DigestLoop>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WorkListener>());
         return services;
     }

@@ -78,7 +78,8 @@ public interface ISalesWorkflowMaintenance
     /// Sends the digest of the engine clock's now (tasks due within a day, overdue, escalated) to every person who takes
     /// one (<c>digest: daily</c> in the organisation file) and has something in it, through each registered sink that
     /// is an <see cref="SalesWorkflow.Sdk.Events.IDigestSink"/>; returns how many digests were delivered. Run it once a
-    /// day (<c>salesflow digest --send</c> from a scheduler); a second run the same day reaches nobody twice when the
+    /// day (<c>salesflow digest --send</c> from a scheduler), or let the engine do it at
+    /// <see cref="Hosting.SalesWorkflowOptions.SendDigestsAt"/>; a second run the same day reaches nobody twice when the
     /// sink keeps a ledger, as the e-mail plugin does.
     /// </summary>
     /// <exception cref="InvalidOperationException">Some digests could not be delivered (after trying all); the message says whose and why.</exception>

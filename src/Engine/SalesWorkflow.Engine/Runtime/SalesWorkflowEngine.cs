@@ -345,22 +345,74 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
     public async Task<int> SendDigestsAsync(CancellationToken cancellationToken = default)
     {
         await StartAsync(cancellationToken);
-        var sinks = _sinks.Select(s => s.Sink).OfType<IDigestSink>().ToList();
-        if (sinks.Count == 0)
+        var (sent, _, failures) = await SendDigestsToAsync(_clock.GetUtcNow(), static _ => true, cancellationToken);
+        return failures.Count == 0 ? sent : throw DigestsFailed(sent, failures);
+    }
+
+    /// <summary>
+    /// The <see cref="Hosting.SalesWorkflowOptions.SendDigestsAt"/> schedule's round: sends the digest of each person
+    /// who takes one, whose day (in their time zone) has reached <paramref name="sendAt"/>, and who
+    /// <paramref name="sentOn"/> says has not had that day's yet; records them there once every digest sink took theirs
+    /// (or there was nothing to tell). Someone whose delivery failed is tried again at the next round.
+    /// </summary>
+    internal async Task SendDueDigestsAsync(TimeOnly sendAt, Dictionary<string, DateOnly> sentOn, CancellationToken cancellationToken)
+    {
+        await StartAsync(cancellationToken);
+        if (_registry.Organisation is not { } organisation || !_sinks.Any(s => s.Sink is IDigestSink))
         {
-            return 0;
+            return;
         }
 
-        var sent = 0;
-        var failures = new List<string>();
-        foreach (var digest in await BuildDigestsAsync(_clock.GetUtcNow(), TimeSpan.FromDays(1), cancellationToken: cancellationToken))
+        var now = _clock.GetUtcNow();
+        var due = new Dictionary<string, DateOnly>(StringComparer.Ordinal);
+        foreach (var person in organisation.People.Values.Where(p => p.TakesDigest))
         {
-            if (!digest.Person.TakesDigest || digest.IsEmpty)
+            var local = TimeZoneInfo.ConvertTime(now, person.TimeZone ?? TimeZoneInfo.Utc).DateTime;
+            var day = DateOnly.FromDateTime(local);
+            if (TimeOnly.FromDateTime(local) >= sendAt && (!sentOn.TryGetValue(person.Id, out var last) || last < day))
+            {
+                due[person.Id] = day;
+            }
+        }
+
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var (sent, done, failures) = await SendDigestsToAsync(now, p => due.ContainsKey(p.Id), cancellationToken);
+        foreach (var person in done)
+        {
+            sentOn[person] = due[person];
+        }
+
+        if (failures.Count > 0)
+        {
+            throw DigestsFailed(sent, failures);
+        }
+    }
+
+    /// <summary>Sends the digests at <paramref name="at"/> of the people <paramref name="isFor"/> picks; returns how many were delivered, whom every sink took theirs for (or who had nothing to be told), and what failed.</summary>
+    private async Task<(int Sent, List<string> Done, List<string> Failures)> SendDigestsToAsync(DateTimeOffset at, Func<EventRecipient, bool> isFor, CancellationToken cancellationToken)
+    {
+        var sinks = _sinks.Select(s => s.Sink).OfType<IDigestSink>().ToList();
+        var sent = 0;
+        var done = new List<string>();
+        var failures = new List<string>();
+        if (sinks.Count == 0)
+        {
+            return (sent, done, failures);
+        }
+
+        foreach (var digest in await BuildDigestsAsync(at, TimeSpan.FromDays(1), cancellationToken: cancellationToken))
+        {
+            if (!digest.Person.TakesDigest || !isFor(digest.Person))
             {
                 continue;
             }
 
-            foreach (var sink in sinks)
+            var delivered = true;
+            foreach (var sink in digest.IsEmpty ? [] : sinks)
             {
                 try
                 {
@@ -371,13 +423,22 @@ internal sealed class SalesWorkflowEngine : ISalesWorkflowEngine, ISalesWorkflow
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
                 {
+                    delivered = false;
                     failures.Add($"{digest.Person.Id}: {ex.Message}");
                 }
             }
+
+            if (delivered)
+            {
+                done.Add(digest.Person.Id);
+            }
         }
 
-        return failures.Count == 0 ? sent : throw new InvalidOperationException($"{failures.Count} digest(s) not delivered ({sent} delivered): {string.Join("; ", failures)}");
+        return (sent, done, failures);
     }
+
+    private static InvalidOperationException DigestsFailed(int sent, List<string> failures) =>
+        new($"{failures.Count} digest(s) not delivered ({sent} delivered): {string.Join("; ", failures)}");
 
     public async Task<Analytics.KpiLog> ReadKpiLogAsync(CancellationToken cancellationToken = default)
     {
