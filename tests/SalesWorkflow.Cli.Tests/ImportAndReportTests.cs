@@ -205,7 +205,7 @@ public sealed class ImportBadInputTests : IDisposable
         Assert.Contains("sales_pipeline.csv(5,3): error: product `Quantum Box` is not in the products file", output, StringComparison.Ordinal);
         Assert.Contains("sales_pipeline.csv(6,7): error: `03/01/2017` is not a date", output, StringComparison.Ordinal);
         Assert.Contains("sales_pipeline.csv(7,7): error: closed 2017-03-01 before it was engaged 2017-03-20", output, StringComparison.Ordinal);
-        Assert.Contains("sales_pipeline.csv(8,8): error: close value `lots` is not a non-negative number", output, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(8,8): error: amount `lots` is not a non-negative number", output, StringComparison.Ordinal);
         Assert.Contains("sales_pipeline.csv(9,2): warning: sales agent `Nobody Known` is not in the teams file", output, StringComparison.Ordinal);
         Assert.Contains("sales_pipeline.csv(9,4): warning: account `Nowhere Inc` is not in the accounts file", output, StringComparison.Ordinal);
 
@@ -329,7 +329,7 @@ public sealed class ImportBadInputTests : IDisposable
         var (code, _, error) = await Import();
 
         Assert.Equal(ExitCodes.Invalid, code);
-        Assert.Matches(@"mapping\.yaml\(\d+,1\): error: .*lossReasn", error);
+        Assert.Matches(@"mapping\.yaml\(\d+,1\): error SW\d{4}: .*lossReasn", error);
     }
 
     [Theory]
@@ -367,7 +367,7 @@ public sealed class ImportBadInputTests : IDisposable
         var (code, _, error) = await Import();
 
         Assert.Equal(ExitCodes.Invalid, code);
-        Assert.Contains("sales_pipeline.csv(1,1): error: the header lacks `product`", error, StringComparison.Ordinal);
+        Assert.Contains("sales_pipeline.csv(1,1): error: the header lacks `deal_stage`", error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_folder, "x.db")));
     }
 }

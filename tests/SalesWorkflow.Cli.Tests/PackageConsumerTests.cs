@@ -45,7 +45,7 @@ public sealed partial class PackageConsumerTests : IDisposable
 
         // Every package carries its README, the licence, the icon and its xml docs, with a symbols package next to it.
         var packages = Directory.GetFiles(feed, "*.nupkg");
-        Assert.Equal(15, packages.Length);
+        Assert.Equal(16, packages.Length);
         foreach (var package in packages)
         {
             using var zip = ZipFile.OpenRead(package);

@@ -1,18 +1,16 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using SalesWorkflow.Cli.Demo;
-using SalesWorkflow.Cli.Import;
 using SalesWorkflow.Engine.Hosting;
-using SalesWorkflow.Engine.Runtime;
 using SalesWorkflow.Engine.Storage;
+using SalesWorkflow.Import;
 
 namespace SalesWorkflow.Cli.Commands;
 
 /// <summary>
-/// <c>salesflow import</c>: loads a CRM export (CSV files) into a database through the engine, with a mapping file
-/// from the CRM's columns and stage names to a process. Every row it cannot take is reported with its position.
+/// <c>salesflow import</c>: loads a CRM export (CSV files) into a database through the engine (SalesWorkflow.Import),
+/// with a mapping file or a shipped preset from the CRM's columns and values to a process (docs/import.md). Every row it
+/// cannot take is reported with its position; the summary counts what the database holds.
 /// </summary>
 internal static class ImportCommand
 {
@@ -20,10 +18,12 @@ internal static class ImportCommand
 
     public static Command Create(CliContext context)
     {
-        var folder = new Argument<string>("folder") { Description = "Folder with the CRM's CSV files (and, by default, mapping.yaml)." };
+        var folder = new Argument<string?>("folder") { Description = "Folder with the CRM's CSV files (and, by default, mapping.yaml).", Arity = ArgumentArity.ZeroOrOne };
         var db = new Option<string>("--db") { Description = "SQLite database file (created if missing), or a PostgreSQL connection string or URI; importing again is safe.", DefaultValueFactory = _ => "salesworkflow.db" };
-        var processFile = new Option<string>("--process") { Description = "The process definition file the deals follow.", Required = true };
+        var processFile = new Option<string?>("--process") { Description = "The process definition file the deals follow (the presets map onto definitions/standard-b2b.yaml)." };
         var mappingFile = new Option<string?>("--mapping") { Description = "The mapping file (default: <folder>/mapping.yaml)." };
+        var preset = new Option<string?>("--from") { Description = $"Read the export with a shipped preset instead of a mapping file: {string.Join(", ", CrmMapping.Presets)}." };
+        var printMapping = new Option<bool>("--print-mapping") { Description = "Print the preset --from names, to save as a mapping file and edit, and import nothing." };
         var issuesFile = new Option<string?>("--issues") { Description = "Write every reported row to this CSV file (file, line, column, severity, kind, message)." };
         var plugins = PluginSupport.CreateOption();
         var command = new Command("import", "Import a CRM export (CSV) into a database through the engine, reporting every row it cannot take.")
@@ -32,55 +32,79 @@ internal static class ImportCommand
             db,
             processFile,
             mappingFile,
+            preset,
+            printMapping,
             issuesFile,
             plugins,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
-            parse.GetValue(folder)!,
-            parse.GetValue(db)!,
-            parse.GetValue(processFile)!,
-            parse.GetValue(mappingFile),
-            parse.GetValue(issuesFile),
-            parse.GetValue(plugins),
+            new ImportArguments(parse.GetValue(folder), parse.GetValue(db)!, parse.GetValue(processFile), parse.GetValue(mappingFile), parse.GetValue(preset), parse.GetValue(printMapping), parse.GetValue(issuesFile), parse.GetValue(plugins)),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string folder, string dbPath, string processPath, string? mappingPath, string? issuesPath, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
+    private sealed record ImportArguments(string? Folder, string Database, string? Process, string? Mapping, string? Preset, bool PrintMapping, string? Issues, IReadOnlyList<string>? Plugins);
+
+    private static async Task<int> RunAsync(CliContext context, ImportArguments arguments, CancellationToken cancellationToken)
     {
+        if (arguments.Preset is not null && arguments.Mapping is not null)
+        {
+            await context.Error.WriteLineAsync("salesflow: give --from (a preset) or --mapping (a file), not both");
+            return ExitCodes.UsageOrIo;
+        }
+
+        if (arguments.PrintMapping)
+        {
+            if (arguments.Preset is null || CrmMapping.PresetText(arguments.Preset) is not { } text)
+            {
+                await context.Error.WriteLineAsync($"salesflow: --print-mapping prints a preset: pass --from with one of {string.Join(", ", CrmMapping.Presets)}");
+                return ExitCodes.UsageOrIo;
+            }
+
+            await context.Out.WriteAsync(text);
+            return ExitCodes.Ok;
+        }
+
+        if (arguments.Folder is not { } folder || arguments.Process is not { } processPath)
+        {
+            await context.Error.WriteLineAsync("salesflow: import needs the export's folder and --process (e.g. salesflow import exports/hubspot --from hubspot --process definitions/standard-b2b.yaml)");
+            return ExitCodes.UsageOrIo;
+        }
+
         if (!Directory.Exists(folder))
         {
             await context.Error.WriteLineAsync($"salesflow: the folder '{folder}' does not exist");
             return ExitCodes.UsageOrIo;
         }
 
-        mappingPath ??= Path.Combine(folder, "mapping.yaml");
-        if (issuesPath is not null && OutputFile.RefusalToReplace(issuesPath, [dbPath, processPath, mappingPath, .. Directory.EnumerateFiles(folder)]) is { } refusal)
+        var mappingPath = arguments.Mapping ?? Path.Combine(folder, "mapping.yaml");
+        var dbPath = arguments.Database;
+        if (arguments.Issues is { } issuesPath && OutputFile.RefusalToReplace(issuesPath, [dbPath, processPath, mappingPath, .. Directory.EnumerateFiles(folder)]) is { } refusal)
         {
             // Checked before anything is imported: the issues file is written last.
             await context.Error.WriteLineAsync($"salesflow: will not write the issues over '{issuesPath}': {refusal}; choose another path");
             return ExitCodes.UsageOrIo;
         }
 
-        if (!File.Exists(mappingPath))
+        if (arguments.Preset is null && !File.Exists(mappingPath))
         {
-            await context.Error.WriteLineAsync($"salesflow: no mapping file '{mappingPath}' (pass --mapping; samples/maven-crm/mapping.yaml is an example)");
+            await context.Error.WriteLineAsync($"salesflow: no mapping file '{mappingPath}' (pass --mapping, or --from with a preset: {string.Join(", ", CrmMapping.Presets)}; samples/maven-crm/mapping.yaml is an example)");
             return ExitCodes.UsageOrIo;
         }
 
-        var (mapping, mappingErrors) = CrmMapping.Load(mappingPath);
-        if (mapping is null)
+        var loaded = arguments.Preset is { } name ? CrmMapping.Preset(name) : CrmMapping.Load(mappingPath);
+        foreach (var diagnostic in loaded.Diagnostics)
         {
-            foreach (var error in mappingErrors)
-            {
-                await context.Error.WriteLineAsync(error);
-            }
+            await context.Error.WriteLineAsync(diagnostic.ToString());
+        }
 
+        if (loaded.Mapping is not { } mapping)
+        {
             return ExitCodes.Invalid;
         }
 
-        var set = PluginSupport.Loader(PluginSupport.Load(pluginFolders, context.Error)).Load([processPath]);
+        var set = PluginSupport.Loader(PluginSupport.Load(arguments.Plugins, context.Error)).Load([processPath]);
         if (set.HasErrors || set.Processes.Count != 1)
         {
             ValidateCommand.Write(context.Error, set, json: false);
@@ -89,74 +113,69 @@ internal static class ImportCommand
         }
 
         var process = set.Processes[0];
-        foreach (var stage in mapping.Stages.Values.Select(s => s.Stage).Append(mapping.EngagedStage).OfType<string>().Where(s => s.Length > 0).Distinct(StringComparer.Ordinal))
-        {
-            if (process.FindStage(stage) is not { IsOpen: true })
-            {
-                await context.Error.WriteLineAsync($"{mappingPath}: error: `{stage}` is not an open stage of {process.Id} ({string.Join(", ", process.Stages.Where(s => s.IsOpen).Select(s => s.Id))})");
-                return ExitCodes.Invalid;
-            }
-        }
-
-        if (mapping.Stages.Values.Any(s => s.Status == "lost") && process.Transitions.LossReasons.Count > 0 && process.Transitions.LossReasons.All(r => r.Id != mapping.LossReason))
-        {
-            await context.Error.WriteLineAsync($"{mappingPath}: error: `lossReason: {mapping.LossReason}` is not a loss reason of {process.Id} ({string.Join(", ", process.Transitions.LossReasons.Select(r => r.Id))})");
-            return ExitCodes.Invalid;
-        }
-
         // PostgreSQL as demo, explain and history take it; the summary never prints the connection string (its password).
         var postgres = PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(dbPath);
         var target = postgres ? "the PostgreSQL database" : dbPath;
         var watch = Stopwatch.StartNew();
-        var importer = new CrmImporter(mapping, folder, process);
-        var deals = importer.Read();
-        if (importer.Issues.Any(i => i.Kind is "missing-file" or "missing-column" or "empty-file" or "not-utf8" or "duplicate-column"))
+        CrmImportResult result;
+        try
         {
-            await WriteIssuesAsync(context.Error, importer.Issues);
-            return ExitCodes.Invalid;
+            result = await CrmImport.RunAsync(
+                new CrmImportRequest
+                {
+                    Folder = folder,
+                    Mapping = mapping,
+                    Process = process,
+                    ProcessPath = processPath,
+                    UseStore = o =>
+                    {
+                        if (postgres)
+                        {
+                            o.UsePostgreSql(dbPath);
+                        }
+                        else
+                        {
+                            o.UseSqlite($"Data Source={dbPath}");
+                        }
+                    },
+                    ConfigureServices = services => PluginSupport.AddTo(services, arguments.Plugins),
+                },
+                cancellationToken);
         }
-
-        var clock = new SimulatedClock(deals.Count == 0 ? DateTimeOffset.UnixEpoch : deals.Min(d => d.EngagedAt));
-        var services = new ServiceCollection();
-        services.AddSingleton<TimeProvider>(clock);
-        services.AddSalesWorkflow(o =>
+        catch (SalesWorkflowStoreException ex)
         {
-            o.AddDefinitions(processPath);
-            if (postgres)
-            {
-                o.UsePostgreSql(dbPath);
-            }
-            else
-            {
-                o.UseSqlite($"Data Source={dbPath}");
-            }
-
-            o.RunBackgroundServices = false; // History is replayed: no timers fire, no sweep runs.
-            o.TrackStageTasks = false; // The export holds no tasks: none are made up for the history replayed.
-        });
-        PluginSupport.AddTo(services, pluginFolders);
-        ImportTotals totals;
-        await using (var provider = services.BuildServiceProvider())
-        {
-            var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
-            try
-            {
-                totals = await importer.RunAsync(engine, clock, deals, progress: null, cancellationToken);
-            }
-            catch (SalesWorkflowStoreException ex)
-            {
-                await context.Error.WriteLineAsync("salesflow: " + ex.Message);
-                return ExitCodes.UsageOrIo;
-            }
+            await context.Error.WriteLineAsync("salesflow: " + ex.Message);
+            return ExitCodes.UsageOrIo;
         }
 
         watch.Stop();
-        var issues = importer.Issues;
+        foreach (var diagnostic in result.MappingDiagnostics)
+        {
+            await context.Error.WriteLineAsync(diagnostic.ToString());
+        }
+
+        if (!result.Replayed)
+        {
+            await WriteIssuesAsync(context.Error, result.Issues);
+            return ExitCodes.Invalid;
+        }
+
+        var issues = result.Issues;
         var o = context.Out;
-        var byStatus = deals.GroupBy(d => d.Status).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        await o.WriteLineAsync($"Imported {N(deals.Count)} deals from {Path.Combine(folder, mapping.Files.Opportunities)} into {target} ({process.Id} v{process.Version}): " +
-            $"{N(byStatus.GetValueOrDefault("open"))} open, {N(byStatus.GetValueOrDefault("won"))} won, {N(byStatus.GetValueOrDefault("lost"))} lost.");
-        await o.WriteLineAsync($"Engine: {N(totals.Applied)} commands applied, {N(totals.Duplicates)} already imported, {N(totals.Rejected)} refused; {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
+        var held = result.InDatabase;
+        await o.WriteLineAsync($"Imported {N(held.Total)} deals from {Path.Combine(folder, result.OpportunitiesFile)}{(mapping.Crm is { } crm ? $" ({crm})" : string.Empty)} into {target} ({process.Id} v{process.Version}): " +
+            $"{N(held.Open)} open, {N(held.Won)} won, {N(held.Lost)} lost.");
+        if (held != result.Read)
+        {
+            await o.WriteLineAsync($"The export's readable rows said {N(result.Read.Open)} open, {N(result.Read.Won)} won, {N(result.Read.Lost)} lost; the engine refused the difference (see the refused commands below).");
+        }
+
+        if (result.OtherPipelineRows > 0)
+        {
+            await o.WriteLineAsync($"Left out: {N(result.OtherPipelineRows)} row(s) of other pipelines (the mapping's `pipelines:`).");
+        }
+
+        await o.WriteLineAsync($"Engine: {N(result.Commands.Applied)} commands applied, {N(result.Commands.Duplicates)} already imported, {N(result.Commands.Rejected)} refused; {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
         if (issues.Count > 0)
         {
             await o.WriteLineAsync();
@@ -171,13 +190,13 @@ internal static class ImportCommand
             }
         }
 
-        if (issuesPath is not null)
+        if (arguments.Issues is { } written)
         {
-            await WriteIssuesCsvAsync(issuesPath, issues);
-            await o.WriteLineAsync($"Every reported row: {issuesPath}");
+            await WriteIssuesCsvAsync(written, issues);
+            await o.WriteLineAsync($"Every reported row: {written}");
         }
 
-        return issues.Any(i => i.IsError) || totals.Rejected > 0 ? ExitCodes.Invalid : ExitCodes.Ok;
+        return result.HasErrors ? ExitCodes.Invalid : ExitCodes.Ok;
     }
 
     private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -159,6 +159,10 @@ internal sealed class LoadSession(DefinitionLoaderOptions options, bool diskAllo
             case "organisation":
                 LoadOrganisation(file);
                 break;
+            case "crm-mapping":
+                // Read by the import (SalesWorkflow.Import), which builds it; loading checks its shape only, so that
+                // `salesflow validate` and the import report its mistakes in the same file(line,col) words.
+                break;
         }
     }
 

@@ -9,7 +9,7 @@ internal static class FormatShapes
 {
     public const int FormatVersion = 1;
 
-    public static readonly string[] Kinds = ["process", "rule-pack", "process-tests", "deal", "organisation"];
+    public static readonly string[] Kinds = ["process", "rule-pack", "process-tests", "deal", "organisation", "crm-mapping"];
 
     public static readonly string[] BuiltInRiskCategories = ["market", "customer", "team"];
 
@@ -410,6 +410,88 @@ internal static class FormatShapes
         .Optional("teams", new ListShape(Team, "Teams."), "The teams, with their managers and team-specific roles.")
         .Optional("roles", RoleMap, "Who fills each named role organisation-wide, e.g. `director: chen-jie`, `legal: [wu-min, he-ping]`.");
 
+    private static readonly ScalarShape ColumnName = new(ScalarType.Text, "A column of the CSV file, by its header.");
+
+    /// <summary>A column, or the names it goes by in the CRM's exports of different versions and screens: the first the header has is read.</summary>
+    private static readonly AnyOfShape Column = new(
+        "A column of the CSV file by its header, or a list of the names it goes by (`[Record ID, Deal ID]`): the first the header has is read.",
+        ColumnName,
+        new ListShape(ColumnName, "The names a column goes by, tried in order.", maxItems: 16));
+
+    // The keys of value maps are the CRM's own values ("Closed Won", "赢单", "Jane Doe"): any text.
+    private const string AnyKey = "^.+$";
+
+    private static readonly ObjectShape OpportunityColumns = new ObjectShape("opportunity columns", "Which column of the opportunities file holds each deal field.")
+        .Required("id", Column, "The CRM's deal id: the deal id in SalesWorkflow, and the key of every command the import issues.")
+        .Required("stage", Column, "The CRM stage, mapped by `stages:`.")
+        .Required("owner", Column, "The owner (a name or an id; `owners:` maps it to a person id).")
+        .Required("engagedAt", Column, "When the deal began (created or engaged): the day it starts in the process.")
+        .Optional("status", Column, "Open, won or lost, where the CRM keeps it apart from the stage (Dynamics' Status), mapped by `statuses:`.")
+        .Optional("name", Column, "The deal's name (default: the product and account, else the id).")
+        .Optional("team", Column, "The owner's team, when the opportunities file has it (else from the teams file).")
+        .Optional("product", Column, "The product; checked against the products file when there is one.")
+        .Optional("account", Column, "The account (company) name.")
+        .Optional("pipeline", Column, "The CRM pipeline; with `pipelines:`, only those rows are imported.")
+        .Optional("closedAt", Column, "The close date: when a won or lost deal closed, and the expected close date of an open one.")
+        .Optional("expectedCloseAt", Column, "The expected close date of an open deal, where the CRM keeps it apart from the actual one.")
+        .Optional("amount", Column, "The amount: what a won deal was worth, and what an open one is expected to be.")
+        .Optional("expectedAmount", Column, "The estimated amount of an open deal, where the CRM keeps it apart from the actual one.")
+        .Optional("lossReason", Column, "Why a lost deal was lost, mapped by `lossReasons:`.")
+        .Optional("custom", new MapShape(Column, "Custom fields: field id → column.", "^[a-z][A-Za-z0-9]*$", "a custom field id of the process such as `dealType`"), "Custom fields of the process the export fills: `dealType: Deal Type`.");
+
+    private static readonly ObjectShape MappingFileNames = new ObjectShape("mapping files", "The CSV files of the export, relative to the import folder.")
+        .Required("opportunities", Text, "The deals or opportunities file; `*` matches any characters (`hubspot-crm-exports-*.csv`), and exactly one file must match.")
+        .Optional("teams", Text, "Owners with their manager and team.")
+        .Optional("accounts", Text, "Accounts with industry, size, revenue and region.")
+        .Optional("products", Text, "Products with their list price.");
+
+    private static readonly ObjectShape MappingColumns = new ObjectShape("mapping columns", "Which columns hold what, per file.")
+        .Required("opportunities", OpportunityColumns, "The opportunities file's columns.")
+        .Optional("teams", new ObjectShape("team columns", "The teams file's columns.")
+            .Required("owner", Column, "The owner, as the opportunities file names them.")
+            .Optional("manager", ColumnName, "The owner's manager.")
+            .Optional("team", ColumnName, "The owner's team."), "The teams file's columns.")
+        .Optional("accounts", new ObjectShape("account columns", "The accounts file's columns.")
+            .Required("name", ColumnName, "The account name, as the opportunities file names it.")
+            .Optional("industry", ColumnName, "Industry or sector.")
+            .Optional("employees", ColumnName, "Number of employees.")
+            .Optional("revenue", ColumnName, "Annual revenue (see `accountRevenueUnit`).")
+            .Optional("region", ColumnName, "Region or office."), "The accounts file's columns.")
+        .Optional("products", new ObjectShape("product columns", "The products file's columns.")
+            .Required("name", ColumnName, "The product name, as the opportunities file names it.")
+            .Required("price", ColumnName, "The list price: the amount of an open deal that has none."), "The products file's columns.");
+
+    private static readonly ObjectShape StageMapping = new ObjectShape("stage mapping", "What a CRM stage is in the process.")
+        .Optional("status", new ScalarShape(ScalarType.Enum, "The deal's status.") { Values = ["open", "won", "lost"] }, "Open, won or lost (default: open, or what `statuses:` reads).")
+        .Optional("stage", Id, "For an open deal, the process stage it is in.")
+        .Optional("lossReason", Id, "For a lost stage that says why (`Closed Lost to Competition`), the loss reason its deals get when their row gives none.");
+
+    public static readonly ObjectShape CrmMapping = new ObjectShape("crm mapping", "How `salesflow import` reads a CRM's export into a process (docs/import.md).")
+        .Required("format", FormatValue, "Format version; always `1`.")
+        .Required("kind", new ScalarShape(ScalarType.Enum, "What the file holds.") { Values = Kinds }, "`crm-mapping` for a mapping.")
+        .Optional("crm", Text, "Which CRM the export comes from, for people reading the mapping and the import's summary.")
+        .Required("files", MappingFileNames, "The export's files.")
+        .Required("columns", MappingColumns, "Which column holds what.")
+        .Optional("encoding", new ScalarShape(ScalarType.Enum, "Text encoding of the files.") { Values = ["utf-8", "gb18030"] }, "`utf-8` (default; with or without a BOM) or `gb18030` (GBK exports of Chinese CRMs).")
+        .Optional("pipelines", new ListShape(Text, "Pipeline names."), "Only rows of these pipelines are imported; the others are reported and skipped.")
+        .Required("stages", new MapShape(StageMapping, "CRM stage → process.", AnyKey, "a CRM stage name"), "Each CRM stage: `Closed Won: { status: won }`, `Qualified To Buy: { stage: needs-analysis }`. A stage not listed is reported, never guessed.")
+        .Optional("statuses", new MapShape(new ScalarShape(ScalarType.Enum, "The deal's status.") { Values = ["open", "won", "lost"] }, "CRM status → status.", AnyKey, "a CRM status value"), "Where `columns.opportunities.status` is given: each of its values → `open`, `won` or `lost`.")
+        .Optional("engagedStage", Id, "The process stage a won or lost deal starts in on its engage date (default: the first stage).")
+        .Optional("lossReason", Id, "The loss reason of a lost deal whose CRM gives none, or one `lossReasons:` does not list (reported as a warning).")
+        .Optional("lossReasons", new MapShape(Id, "CRM loss reason → process loss reason.", AnyKey, "a CRM loss reason"), "Each CRM loss reason → a loss reason id of the process.")
+        .Optional("owners", new MapShape(Text, "CRM owner → person id.", AnyKey, "an owner as the CRM writes it"), "Each owner as the export writes it (`Jane Doe`) → the person id deals carry (`jane-doe`).")
+        .Optional("productAliases", new MapShape(Text, "Spelling → product.", AnyKey, "a product spelling"), "Spellings in the opportunities file that mean a product of the products file.")
+        .Optional("sectorAliases", new MapShape(Text, "Spelling → sector.", AnyKey, "a sector spelling"), "Spellings of sectors in the accounts file, corrected.")
+        .Optional("fieldValues", new MapShape(new MapShape(Text, "CRM value → field value.", AnyKey, "a value as the CRM writes it"), "Custom field → its values.", "^[a-z][A-Za-z0-9]*$", "a custom field id"), "For enum custom fields whose values the CRM spells its own way: `dealType: { New Business: new-business }`.")
+        .Optional("undatedOpenDealsStartOn", DateValue, "Open deals without an engage date start on this day; without it they are reported and skipped.")
+        .Optional("accountRevenueUnit", new ScalarShape(ScalarType.Number, "A multiplier.") { Minimum = 0.000001, Maximum = 1_000_000_000 }, "What one unit of the accounts file's revenue is worth (`1000000` for revenue in millions).")
+        .Optional("dates", new ObjectShape("date format", "How the export writes dates.")
+            .Optional("formats", new ListShape(Text, ".NET date formats."), "The formats tried in order, e.g. `M/d/yyyy h:mm tt`, `dd-MM-yyyy`, `yyyy.MM.dd`, `yyyy年M月d日` (default `yyyy-MM-dd`).")
+            .Optional("culture", Text, "The culture month names and AM/PM are read in, e.g. `en-US` (default: invariant)."), "Date formats.")
+        .Optional("numbers", new ObjectShape("number format", "How the export writes amounts.")
+            .Optional("decimalSeparator", Text, "`.` (default) or `,`.")
+            .Optional("groupSeparator", Text, "`,` (default), `.`, ` `, `'`, or empty for none."), "Number format; currency symbols and codes (`$`, `¥`, `USD`, `元`) around an amount are dropped.");
+
     /// <summary>The shape of the top-level mapping for a `kind:` value.</summary>
     public static ObjectShape? ForKind(string kind) => kind switch
     {
@@ -418,6 +500,7 @@ internal static class FormatShapes
         "process-tests" => ProcessTests,
         "deal" => DealFile,
         "organisation" => Organisation,
+        "crm-mapping" => CrmMapping,
         _ => null,
     };
 
