@@ -35,13 +35,15 @@ public sealed class CrmPresetTests : IDisposable
 
     private static readonly string[] UsDates = ["M/d/yyyy h:mm tt", "M/d/yyyy"];
 
+    private static readonly Crm HubSpot = new(
+        "hubspot", "Record ID",
+        row => row["Pipeline"] != "Sales Pipeline" ? null : row["Deal Stage"] switch { "Closed Won" => "won", "Closed Lost" => "lost", _ => "open" },
+        "Amount", null, "Create Date", "Close Date", null, ["yyyy-MM-dd HH:mm"],
+        row => row["Closed Lost Reason"] switch { "Price" => "price", "Competitor" => "competitor", "Timing" => "timing", _ => "other" });
+
     public static TheoryData<Crm> Crms() =>
     [
-        new Crm(
-            "hubspot", "Record ID",
-            row => row["Pipeline"] != "Sales Pipeline" ? null : row["Deal Stage"] switch { "Closed Won" => "won", "Closed Lost" => "lost", _ => "open" },
-            "Amount", null, "Create Date", "Close Date", null, ["yyyy-MM-dd HH:mm"],
-            row => row["Closed Lost Reason"] switch { "Price" => "price", "Competitor" => "competitor", "Timing" => "timing", _ => "other" }),
+        HubSpot,
         new Crm(
             "salesforce", "Opportunity ID",
             row => row["Stage"] switch { "Closed Won" => "won", "Closed Lost" => "lost", _ => "open" },
@@ -76,6 +78,13 @@ public sealed class CrmPresetTests : IDisposable
         var report = await CliRunner.RunAsync("report", "--db", database, "--period", "2026", "--format", "json");
 
         Assert.True(import.ExitCode == 0, import.Out + import.Error);
+        await AssertReportIsARecountAsync(crm, rows, import.Out, database);
+    }
+
+    /// <summary>The summary of the import and the 2026 review of <paramref name="database"/> against a recount of <paramref name="rows"/>.</summary>
+    private static async Task AssertReportIsARecountAsync(Crm crm, List<Dictionary<string, string>> rows, string summary, string database)
+    {
+        var report = await CliRunner.RunAsync("report", "--db", database, "--period", "2026", "--format", "json");
         Assert.True(report.ExitCode == 0, report.Error);
         var figures = JsonDocument.Parse(report.Out).RootElement.GetProperty("current");
         var deals = rows.Select(r => (Row: r, Status: crm.Status(r))).Where(d => d.Status is not null).ToList();
@@ -87,8 +96,8 @@ public sealed class CrmPresetTests : IDisposable
         Assert.NotEmpty(lost);
 
         // The summary says what the database holds, which is what the export says.
-        Assert.Contains($"Imported {deals.Count} deals", import.Out, StringComparison.Ordinal);
-        Assert.Contains($": {open.Count} open, {won.Count} won, {lost.Count} lost.", import.Out, StringComparison.Ordinal);
+        Assert.Contains($"Imported {deals.Count} deals", summary, StringComparison.Ordinal);
+        Assert.Contains($": {open.Count} open, {won.Count} won, {lost.Count} lost.", summary, StringComparison.Ordinal);
         Assert.Equal((won.Count, lost.Count, open.Count), (figures.GetProperty("won").GetInt32(), figures.GetProperty("lost").GetInt32(), figures.GetProperty("openAtEnd").GetInt32()));
         Assert.Equal(won.Sum(r => Money(r[crm.Amount])), figures.GetProperty("wonRevenue").GetDecimal());
         Assert.Equal(open.Sum(r => Money(crm.ExpectedAmount is { } estimated && r[estimated].Length > 0 ? r[estimated] : r[crm.Amount])), figures.GetProperty("pipelineAtEnd").GetDecimal());
@@ -96,7 +105,7 @@ public sealed class CrmPresetTests : IDisposable
         Assert.Equal(reasons.OrderBy(r => r.Key), figures.GetProperty("lossReasons").EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.GetInt32())).OrderBy(r => r.Key));
 
         var cycles = won.Select(r => Day(r[crm.Closed], crm).DayNumber - Day(r[crm.Created], crm).DayNumber).Order().ToList();
-        Assert.Equal(Math.Round(cycles.Average(), 1), figures.GetProperty("cycleDaysMean").GetDouble());
+        Assert.Equal(cycles.Average(), figures.GetProperty("cycleDaysMean").GetDouble(), precision: 9);
         Assert.Equal(cycles.Count % 2 == 1 ? cycles[cycles.Count / 2] : (cycles[(cycles.Count / 2) - 1] + cycles[cycles.Count / 2]) / 2.0, figures.GetProperty("cycleDaysMedian").GetDouble());
 
         // Open deals stay open, and keep their close date as the date they are expected to close.
@@ -124,6 +133,77 @@ public sealed class CrmPresetTests : IDisposable
 
         Assert.Contains(" 0 commands applied", again.Out, StringComparison.Ordinal);
         Assert.Equal(before, (await CliRunner.RunAsync("report", "--db", database, "--period", "2026", "--format", "json")).Out);
+    }
+
+    [Fact]
+    public async Task Import_ANewerExport_AppliesOnlyWhatChanged_AndReportsWhatARecountOfTheNewerExportGives()
+    {
+        var crm = HubSpot;
+        var fixture = Directory.GetFiles(RepoPaths.Combine("tests", "Fixtures", "crm", "hubspot"), "*.csv").Single();
+        var database = Path.Combine(_folder, "sync.db");
+        var process = Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml");
+        Assert.Equal(0, (await CliRunner.RunAsync("import", Path.GetDirectoryName(fixture)!, "--from", "hubspot", "--process", process, "--db", database)).ExitCode);
+
+        // A day later the CRM has moved 90210005 forward two stages and 90210008 back one, re-priced 90210006, won 90210007,
+        // lost 90210015, reopened 90210016 (lost, now in Contract Sent), won the lost 90210003, given 90210014 to another
+        // owner, and has a new deal, 90210019.
+        var newer = RepoPaths.Combine("tests", "Fixtures", "crm", "hubspot-2026-12-01");
+        var rows = ReadRows(Directory.GetFiles(newer, "*.csv").Single());
+
+        var sync = await CliRunner.RunAsync("import", newer, "--from", "hubspot", "--process", process, "--db", database, "--as-of", "2026-12-01");
+
+        Assert.True(sync.ExitCode == 0, sync.Out + sync.Error);
+        Assert.Contains("Deals: 1 new, 8 changed, 9 already imported as the export has them.", sync.Out, StringComparison.Ordinal);
+        Assert.Contains("Changed: 3 moved, 4 updated (amount, dates, owner, account, fields), 2 won, 1 lost, 2 reopened.", sync.Out, StringComparison.Ordinal);
+        await AssertReportIsARecountAsync(crm, rows, sync.Out, database);
+        await using (var read = ReadOnlyDatabase.Open(database))
+        {
+            async Task<DealState> Deal(string id) => (await read.Engine.GetDealAsync(id))!;
+            Assert.Equal(("proposal", new DateOnly(2026, 12, 1)), ((await Deal("90210005")).Stage, DateOnly.FromDateTime((await Deal("90210005")).EnteredStageAt.UtcDateTime)));
+            Assert.Equal("proposal", (await Deal("90210008")).Stage);
+            Assert.Equal((80_500m, new DateOnly(2027, 1, 15)), ((await Deal("90210006")).Opportunity.Amount, DateOnly.FromDateTime((await Deal("90210006")).Opportunity.ExpectedCloseDate!.Value.DateTime)));
+            Assert.Equal((DealStatus.Won, new DateOnly(2026, 11, 25), 43_000m), ((await Deal("90210007")).Status, DateOnly.FromDateTime((await Deal("90210007")).ClosedAt!.Value.DateTime), (await Deal("90210007")).Opportunity.Amount));
+            Assert.Equal((DealStatus.Lost, "competitor"), ((await Deal("90210015")).Status, (await Deal("90210015")).LossReason));
+            Assert.Equal((DealStatus.Open, "negotiation"), ((await Deal("90210016")).Status, (await Deal("90210016")).Stage));
+            Assert.Equal(DealStatus.Won, (await Deal("90210003")).Status);
+            Assert.Equal("Li Na", (await Deal("90210014")).Owner.Name);
+        }
+
+        // The same newer export again: nothing to apply.
+        var again = await CliRunner.RunAsync("import", newer, "--from", "hubspot", "--process", process, "--db", database, "--as-of", "2026-12-02");
+        Assert.Contains("Deals: 0 new, 0 changed, 18 already imported as the export has them.", again.Out, StringComparison.Ordinal);
+        Assert.Contains(" 0 commands applied", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_AnExportThatCallsAWonDealOpen_LeavesItWon_AndSaysSo()
+    {
+        var fixture = Directory.GetFiles(RepoPaths.Combine("tests", "Fixtures", "crm", "hubspot"), "*.csv").Single();
+        var database = Path.Combine(_folder, "won.db");
+        var process = Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml");
+        await CliRunner.RunAsync("import", Path.GetDirectoryName(fixture)!, "--from", "hubspot", "--process", process, "--db", database);
+        var rows = ReadRows(fixture);
+        rows.Single(r => r["Record ID"] == "90210013")["Deal Stage"] = "Contract Sent";
+        var newer = Directory.CreateDirectory(Path.Combine(_folder, "reopened-won")).FullName;
+        WriteRows(Path.Combine(newer, "deals.csv"), rows);
+
+        var sync = await CliRunner.RunAsync("import", newer, "--from", "hubspot", "--process", process, "--db", database, "--as-of", "2026-12-01");
+
+        Assert.True(sync.ExitCode == 0, sync.Out + sync.Error);
+        Assert.Contains("deals.csv(14,1): warning: `90210013` is won in the database and open in the export: a won deal is not reopened, so it is left as it is", sync.Out, StringComparison.Ordinal);
+        Assert.Contains("Deals: 0 new, 0 changed, 17 already imported", sync.Out, StringComparison.Ordinal);
+        await using var read = ReadOnlyDatabase.Open(database);
+        Assert.Equal(DealStatus.Won, (await read.Engine.GetDealAsync("90210013"))!.Status);
+    }
+
+    [Fact]
+    public async Task Import_WithAnAsOfThatIsNotADay_SaysSoInOneLine()
+    {
+        var result = await CliRunner.RunAsync("import", RepoPaths.Combine("tests", "Fixtures", "crm", "hubspot"), "--from", "hubspot", "--process", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--db", Path.Combine(_folder, "x.db"), "--as-of", "1/12/2026");
+
+        Assert.Equal(ExitCodes.UsageOrIo, result.ExitCode);
+        Assert.Equal("salesflow: --as-of takes a day as yyyy-MM-dd, not '1/12/2026'", result.Error.Trim());
+        Assert.False(File.Exists(Path.Combine(_folder, "x.db")));
     }
 
     [Fact]
@@ -158,6 +238,27 @@ public sealed class CrmPresetTests : IDisposable
         }
 
         return rows;
+    }
+
+    private static void WriteRows(string path, List<Dictionary<string, string>> rows)
+    {
+        using var writer = new StreamWriter(path);
+        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
+        foreach (var column in rows[0].Keys)
+        {
+            csv.WriteField(column);
+        }
+
+        csv.NextRecord();
+        foreach (var row in rows)
+        {
+            foreach (var value in row.Values)
+            {
+                csv.WriteField(value);
+            }
+
+            csv.NextRecord();
+        }
     }
 
     /// <summary>An amount as the fixtures write it: digits, a decimal point, and separators or currency marks to drop.</summary>

@@ -64,7 +64,7 @@ public sealed class CommandLineTests
             Assert.InRange(killedAt, 100, 1_498);
             Assert.Contains("into the PostgreSQL database", resumed.Out, StringComparison.Ordinal);
             Assert.DoesNotContain("Password", resumed.Out + resumed.Error, StringComparison.OrdinalIgnoreCase);
-            Assert.Matches(@"[1-9][\d,]* already imported", resumed.Out);
+            Assert.Matches(@"[1-9][\d,]* already imported as the export has them", resumed.Out);
             Assert.Contains("Engine: 0 commands applied", again.Out, StringComparison.Ordinal);
             Assert.Equal(Summary(reference.Out), Summary(resumed.Out));
 

@@ -27,6 +27,12 @@ public sealed class CrmImportRequest
     /// <summary>Adds services the engine needs (the process's plugins).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
+    /// <summary>
+    /// When the export was taken: a change the export does not date (a stage move, a new amount, a reopening) of a deal
+    /// the database holds is applied at this moment (never before the deal's last change). Null for now.
+    /// </summary>
+    public DateTimeOffset? AsOf { get; init; }
+
     /// <summary>Told how many of the replay's steps are done, of how many.</summary>
     public Action<int, int>? Progress { get; init; }
 }
@@ -71,6 +77,9 @@ public sealed class CrmImportResult
     /// <summary>What the engine did with the commands.</summary>
     public ImportTotals Commands { get; init; } = new();
 
+    /// <summary>Deal by deal: new, unchanged, or what changed of a deal the database held already.</summary>
+    public ImportChanges Changes { get; init; } = new();
+
     /// <summary>True when a row was skipped or a command refused.</summary>
     public bool HasErrors => MappingDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || Issues.Any(i => i.IsError) || Commands.Rejected > 0;
 }
@@ -78,7 +87,8 @@ public sealed class CrmImportResult
 /// <summary>
 /// Imports a CRM export into a SalesWorkflow database through the engine (docs/import.md): each deal starts on its
 /// create date and a won or lost one closes on its close date, so the event log holds the history a live engine would
-/// have recorded. Importing the same export again applies nothing twice: each command's id derives from the CRM's id.
+/// have recorded. Importing a newer export of the same CRM applies only what changed, and the same export again
+/// nothing: a deal the database holds is compared with its row first, and each command's id derives from the CRM's id.
 /// </summary>
 public static class CrmImport
 {
@@ -121,7 +131,7 @@ public static class CrmImport
         request.ConfigureServices?.Invoke(services);
         await using var provider = services.BuildServiceProvider();
         var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
-        var totals = await importer.RunAsync(engine, clock, deals, request.Progress, cancellationToken);
+        var (totals, changes) = await importer.RunAsync(engine, clock, deals, request.AsOf ?? TimeProvider.System.GetUtcNow(), request.Progress, cancellationToken);
         var inDatabase = await CountInDatabaseAsync(engine, deals.Select(d => d.Id).ToHashSet(StringComparer.Ordinal), cancellationToken);
         return new CrmImportResult
         {
@@ -133,6 +143,7 @@ public static class CrmImport
             InDatabase = inDatabase,
             OtherPipelineRows = importer.OtherPipelineRows,
             Commands = totals,
+            Changes = changes,
         };
     }
 

@@ -456,19 +456,50 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         return new DateTimeOffset(local, process.Calendar.TimeZone.GetUtcOffset(local));
     }
 
-    /// <summary>Replays the deals through the engine in time order (deals due at the same moment concurrently).</summary>
-    public async Task<ImportTotals> RunAsync(ISalesWorkflowEngine engine, ReplayClock clock, IReadOnlyList<CrmDeal> deals, Action<int, int>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replays the deals through the engine in time order (deals due at the same moment concurrently). A deal the
+    /// database holds already is compared with the export, and only what changed is applied (<see cref="CrmSync"/>).
+    /// </summary>
+    public async Task<(ImportTotals Totals, ImportChanges Changes)> RunAsync(ISalesWorkflowEngine engine, ReplayClock clock, IReadOnlyList<CrmDeal> deals, DateTimeOffset asOf, Action<int, int>? progress, CancellationToken cancellationToken)
     {
-        var steps = deals.Select(d => (At: d.EngagedAt, Deal: d, Close: false))
-            .Concat(deals.Where(d => d.ClosedAt is not null).Select(d => (At: d.ClosedAt!.Value, Deal: d, Close: true)))
-            .OrderBy(s => s.At).ThenBy(s => s.Deal.Line)
-            .GroupBy(s => s.At)
-            .ToList();
-        var total = steps.Sum(s => s.Count());
+        var held = await CrmSync.HeldAsync(engine, deals, cancellationToken);
+        var changes = new ImportChanges();
+        var steps = new List<ReplayStep>();
+        foreach (var deal in deals)
+        {
+            if (!held.TryGetValue(deal.Id, out var state))
+            {
+                changes.Count(SyncChange.New);
+                steps.Add(new ReplayStep(deal.EngagedAt, deal, ReplayStepKind.Start));
+                if (deal.ClosedAt is { } closedAt)
+                {
+                    steps.Add(new ReplayStep(closedAt, deal, ReplayStepKind.Close));
+                }
+
+                continue;
+            }
+
+            var plan = CrmSync.Plan(deal, state, process, mapping);
+            if (plan.WonInDatabase)
+            {
+                _issues.Add(new ImportIssue(OpportunitiesFile, deal.Line, 1, false, "won-in-database", $"`{deal.Id}` is won in the database and {deal.Status} in the export: a won deal is not reopened, so it is left as it is"));
+            }
+
+            changes.Count(plan.Changes);
+            if (plan.Changes != SyncChange.None)
+            {
+                // A change the export dates (a win, a loss) happens on that date, any other when the export was taken;
+                // never before what the database holds of the deal.
+                var when = deal.ClosedAt is { } closed && plan.Changes.HasFlag(deal.Status == "won" ? SyncChange.Won : SyncChange.Lost) ? closed : asOf;
+                steps.Add(new ReplayStep(when > state.UpdatedAt ? when : state.UpdatedAt, deal, ReplayStepKind.Change, state, plan));
+            }
+        }
+
+        var moments = steps.OrderBy(s => s.At).ThenBy(s => s.Deal.Line).GroupBy(s => s.At).ToList();
         var totals = new ImportTotals();
         var issues = new ConcurrentBag<ImportIssue>();
         var done = 0;
-        foreach (var moment in steps)
+        foreach (var moment in moments)
         {
             if (moment.Key > clock.GetUtcNow())
             {
@@ -477,37 +508,49 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
 
             await Parallel.ForEachAsync(moment, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (step, token) =>
             {
-                var result = step.Close ? await CloseAsync(engine, step.Deal, token) : await StartAsync(engine, step.Deal, token);
-                totals.Count(result.Status);
+                var result = step.Kind switch
+                {
+                    ReplayStepKind.Start => await StartAsync(engine, step.Deal, totals, token),
+                    ReplayStepKind.Close => await CloseAsync(engine, step.Deal, $"import:{step.Deal.Id}:", totals, token),
+                    _ => await SyncAsync(engine, step.Deal, step.Held!, step.Plan!, totals, token),
+                };
                 if (result.Status == CommandStatus.Rejected)
                 {
-                    issues.Add(new ImportIssue(OpportunitiesFile, step.Deal.Line, 1, true, "rejected", $"`{step.Deal.Id}`: the engine refused the {(step.Close ? "close" : "start")}: {result.Rejection?.Message}"));
+                    issues.Add(new ImportIssue(OpportunitiesFile, step.Deal.Line, 1, true, "rejected", $"`{step.Deal.Id}`: the engine refused the {step.Kind.ToString().ToLowerInvariant()}: {result.Rejection?.Message}"));
                 }
             });
             done += moment.Count();
-            progress?.Invoke(done, total);
+            progress?.Invoke(done, moments.Sum(m => m.Count()));
         }
 
         _issues.AddRange(issues.OrderBy(i => i.Line));
-        return totals;
+        return (totals, changes);
     }
 
-    private Task<CommandResult> StartAsync(ISalesWorkflowEngine engine, CrmDeal deal, CancellationToken token) =>
-        engine.SubmitAsync(new StartTracking($"import:{deal.Id}:start", deal.Id, process.Id)
+    private static async Task<CommandResult> SubmitAsync(ISalesWorkflowEngine engine, DealCommand command, ImportTotals totals, CancellationToken token)
+    {
+        var result = await engine.SubmitAsync(command, token);
+        totals.Count(result.Status);
+        return result;
+    }
+
+    private Task<CommandResult> StartAsync(ISalesWorkflowEngine engine, CrmDeal deal, ImportTotals totals, CancellationToken token) =>
+        SubmitAsync(engine, new StartTracking($"import:{deal.Id}:start", deal.Id, process.Id)
         {
             Version = process.Version,
             Stage = deal.OpenStage,
             Opportunity = deal.Opportunity,
             Account = deal.Account,
             Owner = deal.Owner,
-        }, token);
+        }, totals, token);
 
-    private async Task<CommandResult> CloseAsync(ISalesWorkflowEngine engine, CrmDeal deal, CancellationToken token)
+    /// <summary>Closes the deal as the export says, with command ids under <paramref name="ids"/>.</summary>
+    private async Task<CommandResult> CloseAsync(ISalesWorkflowEngine engine, CrmDeal deal, string ids, ImportTotals totals, CancellationToken token)
     {
         if (deal.Status == "lost")
         {
             var note = deal.CrmLossReason is { } words ? $"imported from the CRM, which gave the reason: {words}" : "imported from the CRM, which records no loss reason";
-            return await engine.SubmitAsync(new CloseLost($"import:{deal.Id}:lost", deal.Id, deal.LossReason!) { Note = note }, token);
+            return await SubmitAsync(engine, new CloseLost(ids + "lost", deal.Id, deal.LossReason!) { Note = note }, totals, token);
         }
 
         // Won: through each remaining stage by gate override (the CRM knows the outcome, not the stages in between).
@@ -515,11 +558,71 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         var step = 0;
         do
         {
-            result = await engine.SubmitAsync(new OverrideGate($"import:{deal.Id}:won:{++step}", deal.Id, "won in the CRM (imported); stage history unknown", "crm-import"), token);
+            result = await SubmitAsync(engine, new OverrideGate($"{ids}won:{++step}", deal.Id, "won in the CRM (imported); stage history unknown", "crm-import"), totals, token);
         }
         while (result.Status != CommandStatus.Rejected && step < process.Stages.Count && process.FindStage(result.Stage ?? string.Empty) is { IsOpen: true });
 
         return result;
+    }
+
+    /// <summary>
+    /// Applies what changed of a deal the database holds: reopened, its facts, its stage, won or lost. The command ids
+    /// derive from the deal's id and its event count when planned, so that an import killed midway, run again, plans
+    /// and applies the rest of the change under the same ids, and a change made once is not made again.
+    /// </summary>
+    private async Task<CommandResult> SyncAsync(ISalesWorkflowEngine engine, CrmDeal deal, DealState held, SyncPlan plan, ImportTotals totals, CancellationToken token)
+    {
+        var ids = $"import:{deal.Id}@{held.EventCount.ToString(CultureInfo.InvariantCulture)}:";
+        Task<CommandResult> Submit(DealCommand command) => SubmitAsync(engine, command, totals, token);
+
+        var stage = held.Stage;
+        CommandResult? last = null;
+        if (plan.Changes.HasFlag(SyncChange.Reopened))
+        {
+            var reopened = await Submit(new Reopen(ids + "reopen", deal.Id) { Note = $"{deal.Status} in the CRM (imported)" });
+            if (reopened.Status == CommandStatus.Rejected)
+            {
+                return reopened;
+            }
+
+            stage = reopened.Stage ?? stage;
+            last = reopened;
+        }
+
+        if (plan.Changes.HasFlag(SyncChange.Updated))
+        {
+            last = await Submit(new UpsertFacts(ids + "facts", deal.Id) { Opportunity = plan.Opportunity, Owner = plan.Owner, Account = plan.Account });
+            if (last.Status == CommandStatus.Rejected)
+            {
+                return last;
+            }
+        }
+
+        if (deal.Status != "open")
+        {
+            return await CloseAsync(engine, deal, ids, totals, token);
+        }
+
+        var target = process.FindStage(deal.OpenStage)!;
+        if (process.FindStage(stage) is { } from && from.Order > target.Order)
+        {
+            return await Submit(new RequestAdvance(ids + "back", deal.Id) { ToStage = target.Id });
+        }
+
+        // Forward, one stage at a time (a process may not allow skipping), by gate override: the CRM moved it.
+        var move = 0;
+        while (stage != target.Id && move < process.Stages.Count)
+        {
+            last = await Submit(new OverrideGate($"{ids}move:{++move}", deal.Id, $"moved to {target.Id} in the CRM (imported)", "crm-import"));
+            if (last.Status == CommandStatus.Rejected || last.Stage is not { } now || now == stage)
+            {
+                break;
+            }
+
+            stage = now;
+        }
+
+        return last ?? throw new InvalidOperationException($"A change of {deal.Id} was planned with nothing to do.");
     }
 
     private bool TryDate(CsvRow row, string column, out DateOnly? date)

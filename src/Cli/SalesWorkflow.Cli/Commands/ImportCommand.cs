@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using SalesWorkflow.Engine.Diagnostics;
 using SalesWorkflow.Engine.Hosting;
 using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Import;
@@ -24,6 +25,7 @@ internal static class ImportCommand
         var mappingFile = new Option<string?>("--mapping") { Description = "The mapping file (default: <folder>/mapping.yaml)." };
         var preset = new Option<string?>("--from") { Description = $"Read the export with a shipped preset instead of a mapping file: {string.Join(", ", CrmMapping.Presets)}." };
         var printMapping = new Option<bool>("--print-mapping") { Description = "Print the preset --from names, to save as a mapping file and edit, and import nothing." };
+        var asOf = new Option<string?>("--as-of") { Description = "The day the export was taken (yyyy-MM-dd): when the changes it does not date (stage moves, new amounts, reopenings) of deals the database holds are applied. Default: now." };
         var issuesFile = new Option<string?>("--issues") { Description = "Write every reported row to this CSV file (file, line, column, severity, kind, message)." };
         var plugins = PluginSupport.CreateOption();
         var command = new Command("import", "Import a CRM export (CSV) into a database through the engine, reporting every row it cannot take.")
@@ -34,17 +36,18 @@ internal static class ImportCommand
             mappingFile,
             preset,
             printMapping,
+            asOf,
             issuesFile,
             plugins,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
-            new ImportArguments(parse.GetValue(folder), parse.GetValue(db)!, parse.GetValue(processFile), parse.GetValue(mappingFile), parse.GetValue(preset), parse.GetValue(printMapping), parse.GetValue(issuesFile), parse.GetValue(plugins)),
+            new ImportArguments(parse.GetValue(folder), parse.GetValue(db)!, parse.GetValue(processFile), parse.GetValue(mappingFile), parse.GetValue(preset), parse.GetValue(printMapping), parse.GetValue(asOf), parse.GetValue(issuesFile), parse.GetValue(plugins)),
             cancellationToken));
         return command;
     }
 
-    private sealed record ImportArguments(string? Folder, string Database, string? Process, string? Mapping, string? Preset, bool PrintMapping, string? Issues, IReadOnlyList<string>? Plugins);
+    private sealed record ImportArguments(string? Folder, string Database, string? Process, string? Mapping, string? Preset, bool PrintMapping, string? AsOf, string? Issues, IReadOnlyList<string>? Plugins);
 
     private static async Task<int> RunAsync(CliContext context, ImportArguments arguments, CancellationToken cancellationToken)
     {
@@ -113,6 +116,20 @@ internal static class ImportCommand
         }
 
         var process = set.Processes[0];
+        DateTimeOffset? exportTakenAt = null;
+        if (arguments.AsOf is { } asOfText)
+        {
+            if (!DateOnly.TryParseExact(asOfText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            {
+                await context.Error.WriteLineAsync($"salesflow: --as-of takes a day as yyyy-MM-dd, not '{PrintableText.Escape(asOfText)}'");
+                return ExitCodes.UsageOrIo;
+            }
+
+            // The end of that working day in the process's time zone, after the day's own closes.
+            var local = day.ToDateTime(new TimeOnly(18, 0));
+            exportTakenAt = new DateTimeOffset(local, process.Calendar.TimeZone.GetUtcOffset(local));
+        }
+
         // PostgreSQL as demo, explain and history take it; the summary never prints the connection string (its password).
         var postgres = PostgreSqlOptionsExtensions.IsPostgreSqlConnectionString(dbPath);
         var target = postgres ? "the PostgreSQL database" : dbPath;
@@ -139,6 +156,7 @@ internal static class ImportCommand
                         }
                     },
                     ConfigureServices = services => PluginSupport.AddTo(services, arguments.Plugins),
+                    AsOf = exportTakenAt,
                 },
                 cancellationToken);
         }
@@ -167,7 +185,8 @@ internal static class ImportCommand
             $"{N(held.Open)} open, {N(held.Won)} won, {N(held.Lost)} lost.");
         if (held != result.Read)
         {
-            await o.WriteLineAsync($"The export's readable rows said {N(result.Read.Open)} open, {N(result.Read.Won)} won, {N(result.Read.Lost)} lost; the engine refused the difference (see the refused commands below).");
+            await o.WriteLineAsync($"The export's readable rows said {N(result.Read.Open)} open, {N(result.Read.Won)} won, {N(result.Read.Lost)} lost; " +
+                "the difference is what the engine refused, and won deals the export calls open or lost, which are not reopened (both listed below).");
         }
 
         if (result.OtherPipelineRows > 0)
@@ -175,7 +194,14 @@ internal static class ImportCommand
             await o.WriteLineAsync($"Left out: {N(result.OtherPipelineRows)} row(s) of other pipelines (the mapping's `pipelines:`).");
         }
 
-        await o.WriteLineAsync($"Engine: {N(result.Commands.Applied)} commands applied, {N(result.Commands.Duplicates)} already imported, {N(result.Commands.Rejected)} refused; {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
+        var changes = result.Changes;
+        await o.WriteLineAsync($"Deals: {N(changes.New)} new, {N(changes.Changed)} changed, {N(changes.Unchanged)} already imported as the export has them.");
+        if (changes.Changed > 0)
+        {
+            await o.WriteLineAsync($"Changed: {N(changes.Moved)} moved, {N(changes.Updated)} updated (amount, dates, owner, account, fields), {N(changes.Won)} won, {N(changes.Lost)} lost, {N(changes.Reopened)} reopened.");
+        }
+
+        await o.WriteLineAsync($"Engine: {N(result.Commands.Applied)} commands applied, {N(result.Commands.Duplicates)} already applied, {N(result.Commands.Rejected)} refused; {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
         if (issues.Count > 0)
         {
             await o.WriteLineAsync();
