@@ -48,6 +48,73 @@ public sealed class CrmMappingTests : IDisposable
         return (deals, importer.Issues);
     }
 
+    private const string WithHistory = """
+        format: 1
+        kind: crm-mapping
+        files: { opportunities: deals.csv, stageHistory: history.csv }
+        columns:
+          opportunities: { id: Id, stage: Stage, owner: Owner, engagedAt: Created, closedAt: Closed, amount: Amount }
+          stageHistory: { deal: Deal, stage: Stage, at: At }
+        stages:
+          Early: { stage: first-contact }
+          Open: { stage: proposal }
+          Won: { status: won }
+          Lost: { status: lost }
+        lossReason: other
+
+        """;
+
+    [Fact]
+    public void AStageHistory_GivesEachDealItsStagesInOrder_AndReportsRowsItCannotTake()
+    {
+        var mapping = CrmMapping.Parse("mapping.yaml", WithHistory).Mapping!;
+        File.WriteAllText(Path.Combine(_folder, "history.csv"), """
+            Deal,Stage,At
+            d1,Open,2026-02-10
+            d1,Early,2026-01-05
+            d1,Early,2026-01-20
+            d1,Won,2026-03-01
+            d2,Sideways,2026-01-10
+            d2,Open,2026-13-01
+            d2,Open,2025-12-01
+            d3,Open,2026-01-10
+            d3,Open,
+            """);
+
+        var (deals, issues) = Read(mapping, """
+            Id,Stage,Owner,Created,Closed,Amount
+            d1,Won,Li,2026-01-05,2026-03-01,100
+            d2,Early,Li,2026-01-02,2026-06-30,100
+            d3,Early,Li,2026-01-02,2026-06-30,100
+            """);
+
+        var d1 = deals.Single(d => d.Id == "d1");
+        Assert.Equal("first-contact", d1.StartStage);
+        Assert.Equal(["proposal"], d1.History.Select(h => h.Stage));
+        Assert.Equal(new DateOnly(2026, 2, 10), DateOnly.FromDateTime(d1.History[0].At.DateTime));
+        // d3 ends in the stage its row gives, after its history.
+        var d3 = deals.Single(d => d.Id == "d3");
+        Assert.Equal("proposal", d3.StartStage);
+        Assert.Equal(["first-contact"], d3.History.Select(h => h.Stage));
+        Assert.Equal(
+            [
+                "history.csv(10,3): error: a stage history row needs the date the stage was entered: row skipped",
+                "history.csv(6,2): error: CRM stage `Sideways` is not in the mapping's `stages` (Early, Open, Won, Lost): history row skipped",
+                "history.csv(7,3): error: `2026-13-01` is not a date (yyyy-MM-dd): row skipped",
+                "history.csv(8,1): warning: `d2` entered a stage on 2025-12-01, outside its life (2026-01-02 to open): left out",
+            ],
+            issues.Select(i => i.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void AStageHistoryFileWithoutItsColumns_IsAMappingError()
+    {
+        var result = CrmMapping.Parse("mapping.yaml", WithHistory.Replace("  stageHistory: { deal: Deal, stage: Stage, at: At }\n", string.Empty, StringComparison.Ordinal));
+
+        Assert.Null(result.Mapping);
+        Assert.Contains(result.Diagnostics, d => d.ToString().Contains("`history.csv` is named under `files:` but `columns:` does not say which of its columns hold what", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void EveryImportCode_IsInTheDiagnosticsReference()
     {

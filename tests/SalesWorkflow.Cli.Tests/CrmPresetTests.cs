@@ -71,7 +71,7 @@ public sealed class CrmPresetTests : IDisposable
     public async Task Import_FromAPreset_ReportsWhatARecountOfTheExportGives(Crm crm)
     {
         var export = RepoPaths.Combine("tests", "Fixtures", "crm", crm.Preset);
-        var rows = ReadRows(Directory.GetFiles(export, "*.csv").Single());
+        var rows = ReadRows(Directory.GetFiles(export, "*.csv").Single(f => !Path.GetFileName(f).StartsWith("OpportunityHistory", StringComparison.Ordinal)));
         var database = Path.Combine(_folder, crm.Preset + ".db");
 
         var import = await CliRunner.RunAsync("import", export, "--from", crm.Preset, "--process", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--db", database);
@@ -173,6 +173,32 @@ public sealed class CrmPresetTests : IDisposable
         var again = await CliRunner.RunAsync("import", newer, "--from", "hubspot", "--process", process, "--db", database, "--as-of", "2026-12-02");
         Assert.Contains("Deals: 0 new, 0 changed, 18 already imported as the export has them.", again.Out, StringComparison.Ordinal);
         Assert.Contains(" 0 commands applied", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_WithAStageHistory_EntersEachStageOnItsDate_ForwardAndBack()
+    {
+        // tests/Fixtures/crm/salesforce/OpportunityHistory.csv, a Data Loader extract beside the report: the preset's
+        // opportunities pattern (*.csv) leaves it to stageHistory.
+        var database = Path.Combine(_folder, "history.db");
+        var import = await CliRunner.RunAsync("import", RepoPaths.Combine("tests", "Fixtures", "crm", "salesforce"), "--from", "salesforce", "--process", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--db", database);
+
+        Assert.True(import.ExitCode == 0, import.Out + import.Error);
+        Assert.Contains("report1764547200000.csv", import.Out, StringComparison.Ordinal);
+        var won = (await CliRunner.RunAsync("history", "--db", database, "0065g00000AbCd1")).Out;
+        Assert.Matches(@"2026-01-26 12:00\s+stage-changed\s+needs-analysis\s+first-contact → needs-analysis", won);
+        Assert.Matches(@"2026-02-16 12:00\s+stage-changed\s+proposal\s+needs-analysis → proposal", won);
+        Assert.Matches(@"2026-03-05 12:00\s+stage-changed\s+negotiation\s+proposal → negotiation", won);
+        Assert.Matches(@"2026-03-20 17:00\s+deal-won", won);
+        Assert.DoesNotContain("stage history unknown", won, StringComparison.Ordinal);
+        await using var read = ReadOnlyDatabase.Open(database);
+        var lost = (await read.Engine.GetDealAsync("0065g00000AbCd3"))!;
+        Assert.Equal((DealStatus.Lost, "needs-analysis"), (lost.Status, lost.LostFromStage));
+        var movedBack = (await read.Engine.GetDealAsync("0065g00000AbCe1"))!;
+        Assert.Equal(("proposal", new DateOnly(2026, 8, 12)), (movedBack.Stage, DateOnly.FromDateTime(movedBack.EnteredStageAt.DateTime)));
+        var open = (await read.Engine.GetDealAsync("0065g00000AbCd6"))!;
+        Assert.Equal(("needs-analysis", new DateOnly(2026, 10, 14)), (open.Stage, DateOnly.FromDateTime(open.EnteredStageAt.DateTime)));
+        Assert.Null(await read.Engine.GetDealAsync("0065g00000AbCe9")); // history of a deal the export does not hold
     }
 
     [Fact]

@@ -39,7 +39,17 @@ internal sealed record CrmDeal(
     Account? Account,
     Owner Owner,
     string? LossReason = null,
-    string? CrmLossReason = null);
+    string? CrmLossReason = null)
+{
+    /// <summary>The stages the deal entered after its first, from the stage history file, in time order (empty without one).</summary>
+    public IReadOnlyList<StageEntry> History { get; init; } = [];
+
+    /// <summary>The stage it starts in: the first of its history, else the stage its row gives.</summary>
+    public string StartStage { get; init; } = OpenStage;
+}
+
+/// <summary>A stage a deal entered, and when, as the stage history file says.</summary>
+internal sealed record StageEntry(DateTimeOffset At, string Stage);
 
 /// <summary>
 /// Reads a CRM export with a <see cref="CrmMapping"/> and replays it through the engine in time order: each deal starts
@@ -66,7 +76,8 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         var teams = ReadTeams();
         var accounts = ReadAccounts();
         var products = ReadProducts();
-        if (ResolvePattern(mapping.Files.Opportunities) is not { } file)
+        var history = ReadStageHistory();
+        if (ResolvePattern(mapping.Files.Opportunities, except: mapping.Files.Others) is not { } file)
         {
             return [];
         }
@@ -263,7 +274,111 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
             SetCustomFields(row, opportunity, account);
             deals.Add(new CrmDeal(id, row.Line, status, stage.Stage?.Value ?? mapping.EngagedStage?.Value ?? firstStage, At(engaged.Value, 9), status == "open" ? null : At(closed!.Value, 17), opportunity, account, owner, lossReason, crmLossReason));
         });
-        return deals;
+        return history.Count == 0 ? deals : [.. deals.Select(d => WithHistory(d, history.GetValueOrDefault(d.Id)))];
+    }
+
+    /// <summary>
+    /// The deal with the stages its history gives, between its start and its close: it starts in the first, enters each
+    /// next one on its day (at noon, a minute apart within a day, so that they keep their order), and an open deal
+    /// ends in the stage its row gives. History rows outside the deal's life are reported and left out.
+    /// </summary>
+    private CrmDeal WithHistory(CrmDeal deal, List<(DateOnly Day, string Stage, int Line)>? rows)
+    {
+        if (rows is null || rows.Count == 0)
+        {
+            return deal;
+        }
+
+        var engaged = DateOnly.FromDateTime(deal.EngagedAt.DateTime);
+        var closed = deal.ClosedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : (DateOnly?)null;
+        var entries = new List<StageEntry>();
+        var perDay = 0;
+        DateOnly? lastDay = null;
+        foreach (var (day, stage, line) in rows.OrderBy(r => r.Day).ThenBy(r => r.Line))
+        {
+            if (day < engaged || day > closed)
+            {
+                _issues.Add(new ImportIssue(mapping.Files.StageHistory!, line, 1, false, "history-outside-deal", string.Create(CultureInfo.InvariantCulture,
+                    $"`{deal.Id}` entered a stage on {day:yyyy-MM-dd}, outside its life ({engaged:yyyy-MM-dd} to {(closed is { } c ? c.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "open")}): left out")));
+                continue;
+            }
+
+            perDay = day == lastDay ? perDay + 1 : 0;
+            lastDay = day;
+            if (entries.Count == 0 || entries[^1].Stage != stage)
+            {
+                entries.Add(new StageEntry(At(day, 12).AddMinutes(perDay), stage));
+            }
+        }
+
+        if (entries.Count == 0)
+        {
+            return deal;
+        }
+
+        if (deal.Status == "open" && entries[^1].Stage != deal.OpenStage)
+        {
+            entries.Add(new StageEntry(entries[^1].At.AddMinutes(1), deal.OpenStage));
+        }
+
+        return deal with { StartStage = entries[0].Stage, History = entries[1..] };
+    }
+
+    /// <summary>The stage history by deal id: each row's process stage (closed CRM stages are the opportunity row's to say).</summary>
+    private Dictionary<string, List<(DateOnly Day, string Stage, int Line)>> ReadStageHistory()
+    {
+        var history = new Dictionary<string, List<(DateOnly, string, int)>>(StringComparer.Ordinal);
+        if (mapping.Files.StageHistory is not { } written || mapping.StageHistoryColumns is not { } c)
+        {
+            return history;
+        }
+
+        // A preset's pattern that matches nothing means an export without history, which is no error.
+        if (written.Contains('*', StringComparison.Ordinal) && (!Directory.Exists(folder) || !Directory.EnumerateFiles(folder, written, new EnumerationOptions { MatchCasing = MatchCasing.CaseInsensitive }).Any()))
+        {
+            return history;
+        }
+
+        if (ResolvePattern(written, except: []) is not { } file)
+        {
+            return history;
+        }
+
+        ReadCsv(file, [c.Deal, c.Stage, c.At], row =>
+        {
+            var deal = row.Value(c.Deal);
+            var crmStage = row.Value(c.Stage);
+            if (deal.Length == 0)
+            {
+                row.Error(c.Deal, "missing-id", "no opportunity id: history row skipped");
+                return;
+            }
+
+            if (!mapping.Stages.TryGetValue(crmStage, out var stage))
+            {
+                row.Error(c.Stage, "unknown-stage", $"CRM stage `{crmStage}` is not in the mapping's `stages` ({string.Join(", ", mapping.Stages.Keys)}): history row skipped");
+                return;
+            }
+
+            if (stage.Stage is not { } open || !TryDate(row, c.At, out var day))
+            {
+                return;
+            }
+
+            if (day is null)
+            {
+                row.Error(c.At, "missing-date", "a stage history row needs the date the stage was entered: row skipped");
+                return;
+            }
+
+            if (!history.TryGetValue(deal, out var entries))
+            {
+                history[deal] = entries = [];
+            }
+
+            entries.Add((day.Value, open.Value, row.Line));
+        });
+        return history;
     }
 
     private Owner ReadOwner(CsvRow row, Dictionary<string, Owner> teams)
@@ -471,6 +586,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
             {
                 changes.Count(SyncChange.New);
                 steps.Add(new ReplayStep(deal.EngagedAt, deal, ReplayStepKind.Start));
+                steps.AddRange(deal.History.Select((entry, index) => new ReplayStep(entry.At, deal, ReplayStepKind.Move, HistoryIndex: index)));
                 if (deal.ClosedAt is { } closedAt)
                 {
                     steps.Add(new ReplayStep(closedAt, deal, ReplayStepKind.Close));
@@ -512,6 +628,9 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
                 {
                     ReplayStepKind.Start => await StartAsync(engine, step.Deal, totals, token),
                     ReplayStepKind.Close => await CloseAsync(engine, step.Deal, $"import:{step.Deal.Id}:", totals, token),
+                    ReplayStepKind.Move => await MoveAsync(
+                        engine, step.Deal, step.HistoryIndex == 0 ? step.Deal.StartStage : step.Deal.History[step.HistoryIndex - 1].Stage, step.Deal.History[step.HistoryIndex].Stage,
+                        $"import:{step.Deal.Id}:history:{step.HistoryIndex.ToString(CultureInfo.InvariantCulture)}:", "in the CRM's stage history", totals, token),
                     _ => await SyncAsync(engine, step.Deal, step.Held!, step.Plan!, totals, token),
                 };
                 if (result.Status == CommandStatus.Rejected)
@@ -538,7 +657,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         SubmitAsync(engine, new StartTracking($"import:{deal.Id}:start", deal.Id, process.Id)
         {
             Version = process.Version,
-            Stage = deal.OpenStage,
+            Stage = deal.StartStage,
             Opportunity = deal.Opportunity,
             Account = deal.Account,
             Owner = deal.Owner,
@@ -558,7 +677,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         var step = 0;
         do
         {
-            result = await SubmitAsync(engine, new OverrideGate($"{ids}won:{++step}", deal.Id, "won in the CRM (imported); stage history unknown", "crm-import"), totals, token);
+            result = await SubmitAsync(engine, new OverrideGate($"{ids}won:{++step}", deal.Id, deal.History.Count > 0 ? "won in the CRM (imported)" : "won in the CRM (imported); stage history unknown", "crm-import"), totals, token);
         }
         while (result.Status != CommandStatus.Rejected && step < process.Stages.Count && process.FindStage(result.Stage ?? string.Empty) is { IsOpen: true });
 
@@ -603,17 +722,29 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
             return await CloseAsync(engine, deal, ids, totals, token);
         }
 
-        var target = process.FindStage(deal.OpenStage)!;
-        if (process.FindStage(stage) is { } from && from.Order > target.Order)
+        return stage == deal.OpenStage
+            ? last ?? throw new InvalidOperationException($"A change of {deal.Id} was planned with nothing to do.")
+            : await MoveAsync(engine, deal, stage, deal.OpenStage, ids, "in the CRM (imported)", totals, token);
+    }
+
+    /// <summary>
+    /// Moves an open deal from <paramref name="from"/> to <paramref name="to"/> as the CRM did: back by a plain move
+    /// where the process allows it, forward one stage at a time (a process may not allow skipping) by gate override.
+    /// </summary>
+    private async Task<CommandResult> MoveAsync(ISalesWorkflowEngine engine, CrmDeal deal, string from, string to, string ids, string where, ImportTotals totals, CancellationToken token)
+    {
+        var target = process.FindStage(to)!;
+        if (process.FindStage(from) is { } origin && origin.Order > target.Order)
         {
-            return await Submit(new RequestAdvance(ids + "back", deal.Id) { ToStage = target.Id });
+            return await SubmitAsync(engine, new RequestAdvance(ids + "back", deal.Id) { ToStage = target.Id }, totals, token);
         }
 
-        // Forward, one stage at a time (a process may not allow skipping), by gate override: the CRM moved it.
+        CommandResult? last = null;
+        var stage = from;
         var move = 0;
         while (stage != target.Id && move < process.Stages.Count)
         {
-            last = await Submit(new OverrideGate($"{ids}move:{++move}", deal.Id, $"moved to {target.Id} in the CRM (imported)", "crm-import"));
+            last = await SubmitAsync(engine, new OverrideGate($"{ids}move:{++move}", deal.Id, $"moved to {target.Id} {where}", "crm-import"), totals, token);
             if (last.Status == CommandStatus.Rejected || last.Stage is not { } now || now == stage)
             {
                 break;
@@ -622,7 +753,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
             stage = now;
         }
 
-        return last ?? throw new InvalidOperationException($"A change of {deal.Id} was planned with nothing to do.");
+        return last ?? throw new InvalidOperationException($"{deal.Id} was to move from {from} to {to}, where it is.");
     }
 
     private bool TryDate(CsvRow row, string column, out DateOnly? date)
@@ -665,7 +796,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
     }
 
     /// <summary>The one file of the folder a name with <c>*</c> matches (a plain name as it is); null, reported, when none or several do.</summary>
-    private string? ResolvePattern(string written)
+    private string? ResolvePattern(string written, IEnumerable<string> except)
     {
         if (!written.Contains('*', StringComparison.Ordinal))
         {
@@ -674,7 +805,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
 
         var matches = Directory.Exists(folder)
             ? Directory.EnumerateFiles(folder, written, new EnumerationOptions { RecurseSubdirectories = false, MatchCasing = MatchCasing.CaseInsensitive, MatchType = MatchType.Simple })
-                .Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
+                .Select(Path.GetFileName).OfType<string>().Where(name => !except.Any(other => Matches(other, name))).Order(StringComparer.Ordinal).ToList()
             : [];
         if (matches.Count == 1)
         {
@@ -686,6 +817,10 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
             : $"{matches.Count} files in {folder} match `{written}` ({string.Join(", ", matches.Take(5))}): keep one export in the folder, or name it in the mapping"));
         return null;
     }
+
+    /// <summary>Whether a name or pattern of the mapping (<c>*</c> for any characters) names the file, case aside.</summary>
+    private static bool Matches(string pattern, string fileName) =>
+        System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, fileName, ignoreCase: true);
 
     private Dictionary<string, Owner> ReadTeams()
     {

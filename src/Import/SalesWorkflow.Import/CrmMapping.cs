@@ -44,6 +44,8 @@ public sealed class CrmMapping
 
     internal TeamColumns? TeamColumns { get; private set; }
 
+    internal StageHistoryColumns? StageHistoryColumns { get; private set; }
+
     internal AccountColumns? AccountColumns { get; private set; }
 
     internal ProductColumns? ProductColumns { get; private set; }
@@ -179,6 +181,7 @@ public sealed class CrmMapping
             Teams = Scalar(files, "teams"),
             Accounts = Scalar(files, "accounts"),
             Products = Scalar(files, "products"),
+            StageHistory = Scalar(files, "stageHistory"),
         };
         foreach (var (key, value) in Entries(files))
         {
@@ -224,7 +227,12 @@ public sealed class CrmMapping
             ProductColumns = new ProductColumns { Name = Scalar(products, "name")!, Price = Scalar(products, "price")! };
         }
 
-        foreach (var (file, shape) in new[] { (Files.Teams, TeamColumns as object), (Files.Accounts, AccountColumns), (Files.Products, ProductColumns) })
+        if (Child(columns, "stageHistory") is YamlMappingNode history)
+        {
+            StageHistoryColumns = new StageHistoryColumns { Deal = Column(history, "deal")!, Stage = Column(history, "stage")!, At = Column(history, "at")! };
+        }
+
+        foreach (var (file, shape) in new[] { (Files.Teams, TeamColumns as object), (Files.Accounts, AccountColumns), (Files.Products, ProductColumns), (Files.StageHistory, StageHistoryColumns) })
         {
             if (file is not null && shape is null)
             {
@@ -482,6 +490,11 @@ internal sealed class MappingFiles
     public string? Accounts { get; init; }
 
     public string? Products { get; init; }
+
+    public string? StageHistory { get; init; }
+
+    /// <summary>Every file the mapping names besides the opportunities, to keep out of its pattern's matches.</summary>
+    public IEnumerable<string> Others => new[] { Teams, Accounts, Products, StageHistory }.OfType<string>();
 }
 
 internal sealed class OpportunityColumns
@@ -525,6 +538,15 @@ internal sealed class OpportunityColumns
     /// <summary>Every column the mapping reads.</summary>
     public IEnumerable<string> All => new[] { Id, Stage, Owner, EngagedAt, Status, Name, Team, Product, Account, Pipeline, ClosedAt, ExpectedCloseAt, Amount, ExpectedAmount, LossReason }
         .Concat(Custom.Select(c => c.Value)).OfType<string>();
+}
+
+internal sealed class StageHistoryColumns
+{
+    public string Deal { get; init; } = string.Empty;
+
+    public string Stage { get; init; } = string.Empty;
+
+    public string At { get; init; } = string.Empty;
 }
 
 internal sealed class TeamColumns

@@ -78,12 +78,13 @@ internal enum SyncChange
 internal enum ReplayStepKind
 {
     Start,
+    Move,
     Close,
     Change,
 }
 
-/// <summary>One step of the replay: a deal started or closed at its CRM date, or a held deal brought up to the export.</summary>
-internal sealed record ReplayStep(DateTimeOffset At, CrmDeal Deal, ReplayStepKind Kind, DealState? Held = null, SyncPlan? Plan = null);
+/// <summary>One step of the replay: a deal started, moved (its stage history) or closed at its CRM date, or a held deal brought up to the export.</summary>
+internal sealed record ReplayStep(DateTimeOffset At, CrmDeal Deal, ReplayStepKind Kind, DealState? Held = null, SyncPlan? Plan = null, int HistoryIndex = 0);
 
 /// <summary>What to apply to a held deal; the facts to upsert, where they changed.</summary>
 internal sealed record SyncPlan(SyncChange Changes, bool WonInDatabase, Opportunity? Opportunity, Owner? Owner, Account? Account);

@@ -443,7 +443,8 @@ internal static class FormatShapes
         .Required("opportunities", Text, "The deals or opportunities file; `*` matches any characters (`hubspot-crm-exports-*.csv`), and exactly one file must match.")
         .Optional("teams", Text, "Owners with their manager and team.")
         .Optional("accounts", Text, "Accounts with industry, size, revenue and region.")
-        .Optional("products", Text, "Products with their list price.");
+        .Optional("products", Text, "Products with their list price.")
+        .Optional("stageHistory", Text, "The stage history (Salesforce's OpportunityHistory): one row per stage a deal entered, and when; a pattern that matches no file means no history.");
 
     private static readonly ObjectShape MappingColumns = new ObjectShape("mapping columns", "Which columns hold what, per file.")
         .Required("opportunities", OpportunityColumns, "The opportunities file's columns.")
@@ -459,7 +460,11 @@ internal static class FormatShapes
             .Optional("region", ColumnName, "Region or office."), "The accounts file's columns.")
         .Optional("products", new ObjectShape("product columns", "The products file's columns.")
             .Required("name", ColumnName, "The product name, as the opportunities file names it.")
-            .Required("price", ColumnName, "The list price: the amount of an open deal that has none."), "The products file's columns.");
+            .Required("price", ColumnName, "The list price: the amount of an open deal that has none."), "The products file's columns.")
+        .Optional("stageHistory", new ObjectShape("stage history columns", "The stage history file's columns.")
+            .Required("deal", Column, "The deal's id, as the opportunities file's `id` column has it.")
+            .Required("stage", Column, "The CRM stage the deal entered, mapped by `stages:`.")
+            .Required("at", Column, "When it entered it, in the mapping's date formats."), "The stage history file's columns.");
 
     private static readonly ObjectShape StageMapping = new ObjectShape("stage mapping", "What a CRM stage is in the process.")
         .Optional("status", new ScalarShape(ScalarType.Enum, "The deal's status.") { Values = ["open", "won", "lost"] }, "Open, won or lost (default: open, or what `statuses:` reads).")
