@@ -132,6 +132,8 @@ public sealed class CrmMappingTests : IDisposable
     [InlineData("numbers: { decimalSeparator: \",\", groupSeparator: \",\" }", "error SW4003: `,` cannot separate groups of digits here")]
     [InlineData("datez: {}", "(13,1): error SW1001: unknown key `datez`")]
     [InlineData("statuses: { Open: maybe }", "(13,19): error SW1005: `maybe` is not allowed here")]
+    [InlineData("webhook: { format: hubspot, properties: { dealstage: Deal Phase } }", "(13,54): error SW4003: `webhook.properties.dealstage`: `Deal Phase` is not a column `columns.opportunities` reads")]
+    [InlineData("webhook: { format: pipedrive }", "(13,20): error SW1005: `pipedrive` is not allowed here")]
     public void AMistakeInTheMapping_IsAnErrorAtItsLineAndColumn(string line, string expected)
     {
         var result = CrmMapping.Parse("mapping.yaml", Header + "\n" + line + "\n");

@@ -86,7 +86,6 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         var c = mapping.Columns;
         var deals = new List<CrmDeal>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var firstStage = process.Stages.First(s => s.IsOpen).Id;
         // A column for a detail (a loss reason, a deal type) that this export lacks is a warning, and its rows are read
         // without it: CRMs add and drop such columns between versions and screens.
         ReadCsv(file, [.. c.All], optional: [.. c.All.Except(c.Required, StringComparer.Ordinal)], take: row =>
@@ -111,171 +110,300 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
                 return;
             }
 
-            var crmStage = row.Value(c.Stage);
-            if (!mapping.Stages.TryGetValue(crmStage, out var stage))
+            if (ReadDeal(row, id, teams, accounts, products) is { } deal)
             {
-                // A CRM that keeps the status apart (Dynamics) leaves a closed deal's stage empty.
-                if (crmStage.Length > 0 || c.Status is null)
-                {
-                    row.Error(c.Stage, "unknown-stage", crmStage.Length == 0 ? "no CRM stage: row skipped" : $"CRM stage `{crmStage}` is not in the mapping's `stages` ({string.Join(", ", mapping.Stages.Keys)})");
-                    return;
-                }
-
-                stage = new StageMapping(null, null, default);
+                deals.Add(deal);
             }
-
-            var status = stage.Status ?? "open";
-            if (c.Status is { } statusColumn && stage.Status is null)
-            {
-                var crmStatus = row.Value(statusColumn);
-                if (!mapping.Statuses.TryGetValue(crmStatus, out var mapped))
-                {
-                    row.Error(statusColumn, "unknown-status", $"CRM status `{crmStatus}` is not in the mapping's `statuses` ({string.Join(", ", mapping.Statuses.Keys)})");
-                    return;
-                }
-
-                status = mapped.Value;
-            }
-
-            if (status == "open" && stage.Stage is null)
-            {
-                row.Error(c.Stage, "unknown-stage", crmStage.Length == 0 ? "an open deal with no CRM stage: row skipped" : $"CRM stage `{crmStage}` has no process `stage:` in the mapping, and this deal is open");
-                return;
-            }
-
-            var owner = ReadOwner(row, teams);
-            string? productName = null;
-            decimal? listPrice = null;
-            if (c.Product is { } productColumn && row.Value(productColumn) is { Length: > 0 } product)
-            {
-                productName = product;
-                if (mapping.ProductAliases.TryGetValue(productName, out var alias))
-                {
-                    row.Warning(productColumn, "product-alias", $"product `{productName}` read as `{alias}` (`productAliases`)");
-                    productName = alias;
-                }
-
-                if (mapping.Files.Products is not null)
-                {
-                    if (!products.TryGetValue(productName, out var price))
-                    {
-                        row.Error(productColumn, "unknown-product", $"product `{productName}` is not in the products file (add it, or map the spelling under `productAliases`)");
-                        return;
-                    }
-
-                    listPrice = price;
-                }
-            }
-
-            Account? account = null;
-            if (c.Account is { } accountColumn)
-            {
-                var accountName = row.Value(accountColumn);
-                if (accountName.Length == 0)
-                {
-                    row.Warning(accountColumn, "missing-account", "no account: imported without account facts");
-                }
-                else if (!accounts.TryGetValue(accountName, out account))
-                {
-                    if (mapping.Files.Accounts is not null)
-                    {
-                        row.Warning(accountColumn, "unknown-account", $"account `{accountName}` is not in the accounts file: imported with its name only");
-                    }
-
-                    account = new Account { Id = accountName, Name = accountName };
-                }
-                else
-                {
-                    // Each deal gets its own copy: custom fields set from this row must not reach the account's other deals.
-                    account = CopyOf(account);
-                }
-            }
-
-            if (!TryDate(row, c.EngagedAt, out var engaged))
-            {
-                return;
-            }
-
-            if (engaged is null)
-            {
-                if (status != "open" || mapping.UndatedStart is not { } start)
-                {
-                    row.Error(c.EngagedAt, "missing-engage-date", status == "open"
-                        ? "no engage date: row skipped (set `undatedOpenDealsStartOn` in the mapping to start such deals on a fixed day)"
-                        : "a closed deal needs its engage date: row skipped");
-                    return;
-                }
-
-                row.Warning(c.EngagedAt, "missing-engage-date", string.Create(CultureInfo.InvariantCulture, $"no engage date: started on {start:yyyy-MM-dd} (`undatedOpenDealsStartOn`)"));
-                engaged = start;
-            }
-
-            // An open deal's close date is when it is expected to close, in every CRM: it stays open.
-            var closeColumn = status == "open" ? c.ExpectedCloseAt ?? c.ClosedAt : c.ClosedAt;
-            DateOnly? closed = null;
-            if (closeColumn is not null && !TryDate(row, closeColumn, out closed))
-            {
-                return;
-            }
-
-            if (status != "open")
-            {
-                if (closed is null)
-                {
-                    row.Error(closeColumn ?? c.Stage, "missing-close-date", closeColumn is null
-                        ? $"a {status} deal needs its close date, and the mapping names no `closedAt` column: row skipped"
-                        : $"a {status} deal needs its close date: row skipped");
-                    return;
-                }
-
-                if (closed < engaged)
-                {
-                    row.Error(closeColumn!, "close-before-engage", string.Create(CultureInfo.InvariantCulture, $"closed {closed:yyyy-MM-dd} before it was engaged {engaged:yyyy-MM-dd}: row skipped"));
-                    return;
-                }
-            }
-            else if (closed < engaged)
-            {
-                row.Warning(closeColumn!, "expected-before-engage", string.Create(CultureInfo.InvariantCulture, $"expected to close {closed:yyyy-MM-dd}, before it was engaged {engaged:yyyy-MM-dd}: kept as the expected close date"));
-            }
-
-            if (!TryDealAmount(row, status, listPrice, out var amount))
-            {
-                return;
-            }
-
-            string? lossReason = null;
-            string? crmLossReason = null;
-            if (status == "lost" && !TryLossReason(row, stage.LossReason, out lossReason, out crmLossReason))
-            {
-                return;
-            }
-
-            var opportunity = new Opportunity
-            {
-                Id = id,
-                Name = c.Name is { } nameColumn && row.Value(nameColumn) is { Length: > 0 } name ? name
-                    : productName is null ? account?.Name ?? id
-                    : account is null ? productName : $"{productName} — {account.Name}",
-                Amount = amount,
-                Currency = process.Currency,
-                OwnerId = owner.Id,
-                AccountId = account?.Id ?? string.Empty,
-                Source = "crm-import",
-                ExpectedCloseDate = status == "open" && closed is { } expected ? At(expected, 17) : null,
-            };
-            // The product is kept as a custom field only where the process declares one to read it: the engine refuses
-            // fields a process does not declare (invalid-custom-field), and the name above carries the product anyway.
-            if (productName is not null && process.Fields.Any(f => f is { On: FactKind.Opportunity, Id: "product", Type: CustomFieldType.Text }))
-            {
-                opportunity.Custom.Set("product", productName);
-            }
-
-            SetCustomFields(row, opportunity, account);
-            deals.Add(new CrmDeal(id, row.Line, status, stage.Stage?.Value ?? mapping.EngagedStage?.Value ?? firstStage, At(engaged.Value, 9), status == "open" ? null : At(closed!.Value, 17), opportunity, account, owner, lossReason, crmLossReason));
         });
         return history.Count == 0 ? deals : [.. deals.Select(d => WithHistory(d, history.GetValueOrDefault(d.Id)))];
     }
+
+    /// <summary>
+    /// The deal a row (of the export, or of a CRM's webhook) describes whole, or null with the row's issues: its stage
+    /// and status through the mapping's value maps, its owner, account, dates, amount, loss reason and fields.
+    /// </summary>
+    internal CrmDeal? ReadDeal(CrmRow row, string id, Dictionary<string, Owner> teams, Dictionary<string, Account> accounts, Dictionary<string, decimal> products)
+    {
+        var c = mapping.Columns;
+        var firstStage = process.Stages.First(s => s.IsOpen).Id;
+        var crmStage = row.Value(c.Stage);
+        if (!mapping.Stages.TryGetValue(crmStage, out var stage))
+        {
+            // A CRM that keeps the status apart (Dynamics) leaves a closed deal's stage empty.
+            if (crmStage.Length > 0 || c.Status is null)
+            {
+                row.Error(c.Stage, "unknown-stage", crmStage.Length == 0 ? "no CRM stage: row skipped" : $"CRM stage `{crmStage}` is not in the mapping's `stages` ({string.Join(", ", mapping.Stages.Keys)})");
+                return null;
+            }
+
+            stage = new StageMapping(null, null, default);
+        }
+
+        var status = stage.Status ?? "open";
+        if (c.Status is { } statusColumn && stage.Status is null)
+        {
+            var crmStatus = row.Value(statusColumn);
+            if (!mapping.Statuses.TryGetValue(crmStatus, out var mapped))
+            {
+                row.Error(statusColumn, "unknown-status", $"CRM status `{crmStatus}` is not in the mapping's `statuses` ({string.Join(", ", mapping.Statuses.Keys)})");
+                return null;
+            }
+
+            status = mapped.Value;
+        }
+
+        if (status == "open" && stage.Stage is null)
+        {
+            row.Error(c.Stage, "unknown-stage", crmStage.Length == 0 ? "an open deal with no CRM stage: row skipped" : $"CRM stage `{crmStage}` has no process `stage:` in the mapping, and this deal is open");
+            return null;
+        }
+
+        var owner = ReadOwner(row, teams);
+        string? productName = null;
+        decimal? listPrice = null;
+        if (c.Product is { } productColumn && row.Value(productColumn) is { Length: > 0 } product)
+        {
+            productName = product;
+            if (mapping.ProductAliases.TryGetValue(productName, out var alias))
+            {
+                row.Warning(productColumn, "product-alias", $"product `{productName}` read as `{alias}` (`productAliases`)");
+                productName = alias;
+            }
+
+            if (mapping.Files.Products is not null)
+            {
+                if (!products.TryGetValue(productName, out var price))
+                {
+                    row.Error(productColumn, "unknown-product", $"product `{productName}` is not in the products file (add it, or map the spelling under `productAliases`)");
+                    return null;
+                }
+
+                listPrice = price;
+            }
+        }
+
+        Account? account = null;
+        if (c.Account is { } accountColumn)
+        {
+            var accountName = row.Value(accountColumn);
+            if (accountName.Length == 0)
+            {
+                row.Warning(accountColumn, "missing-account", "no account: imported without account facts");
+            }
+            else if (!accounts.TryGetValue(accountName, out account))
+            {
+                if (mapping.Files.Accounts is not null)
+                {
+                    row.Warning(accountColumn, "unknown-account", $"account `{accountName}` is not in the accounts file: imported with its name only");
+                }
+
+                account = new Account { Id = accountName, Name = accountName };
+            }
+            else
+            {
+                // Each deal gets its own copy: custom fields set from this row must not reach the account's other deals.
+                account = CopyOf(account);
+            }
+        }
+
+        if (!TryDate(row, c.EngagedAt, out var engaged))
+        {
+            return null;
+        }
+
+        if (engaged is null)
+        {
+            if (status != "open" || mapping.UndatedStart is not { } start)
+            {
+                row.Error(c.EngagedAt, "missing-engage-date", status == "open"
+                    ? "no engage date: row skipped (set `undatedOpenDealsStartOn` in the mapping to start such deals on a fixed day)"
+                    : "a closed deal needs its engage date: row skipped");
+                return null;
+            }
+
+            row.Warning(c.EngagedAt, "missing-engage-date", string.Create(CultureInfo.InvariantCulture, $"no engage date: started on {start:yyyy-MM-dd} (`undatedOpenDealsStartOn`)"));
+            engaged = start;
+        }
+
+        // An open deal's close date is when it is expected to close, in every CRM: it stays open.
+        var closeColumn = status == "open" ? c.ExpectedCloseAt ?? c.ClosedAt : c.ClosedAt;
+        DateOnly? closed = null;
+        if (closeColumn is not null && !TryDate(row, closeColumn, out closed))
+        {
+            return null;
+        }
+
+        if (status != "open")
+        {
+            if (closed is null)
+            {
+                row.Error(closeColumn ?? c.Stage, "missing-close-date", closeColumn is null
+                    ? $"a {status} deal needs its close date, and the mapping names no `closedAt` column: row skipped"
+                    : $"a {status} deal needs its close date: row skipped");
+                return null;
+            }
+
+            if (closed < engaged)
+            {
+                row.Error(closeColumn!, "close-before-engage", string.Create(CultureInfo.InvariantCulture, $"closed {closed:yyyy-MM-dd} before it was engaged {engaged:yyyy-MM-dd}: row skipped"));
+                return null;
+            }
+        }
+        else if (closed < engaged)
+        {
+            row.Warning(closeColumn!, "expected-before-engage", string.Create(CultureInfo.InvariantCulture, $"expected to close {closed:yyyy-MM-dd}, before it was engaged {engaged:yyyy-MM-dd}: kept as the expected close date"));
+        }
+
+        if (!TryDealAmount(row, status, listPrice, out var amount))
+        {
+            return null;
+        }
+
+        string? lossReason = null;
+        string? crmLossReason = null;
+        if (status == "lost" && !TryLossReason(row, stage.LossReason, out lossReason, out crmLossReason))
+        {
+            return null;
+        }
+
+        var opportunity = new Opportunity
+        {
+            Id = id,
+            Name = c.Name is { } nameColumn && row.Value(nameColumn) is { Length: > 0 } name ? name
+                : productName is null ? account?.Name ?? id
+                : account is null ? productName : $"{productName} — {account.Name}",
+            Amount = amount,
+            Currency = process.Currency,
+            OwnerId = owner.Id,
+            AccountId = account?.Id ?? string.Empty,
+            Source = "crm-import",
+            ExpectedCloseDate = status == "open" && closed is { } expected ? At(expected, 17) : null,
+        };
+        // The product is kept as a custom field only where the process declares one to read it: the engine refuses
+        // fields a process does not declare (invalid-custom-field), and the name above carries the product anyway.
+        if (productName is not null && process.Fields.Any(f => f is { On: FactKind.Opportunity, Id: "product", Type: CustomFieldType.Text }))
+        {
+            opportunity.Custom.Set("product", productName);
+        }
+
+        SetCustomFields(row, opportunity, account);
+        return new CrmDeal(id, row.Line, status, stage.Stage?.Value ?? mapping.EngagedStage?.Value ?? firstStage, At(engaged.Value, 9), status == "open" ? null : At(closed!.Value, 17), opportunity, account, owner, lossReason, crmLossReason);
+    }
+
+    /// <summary>
+    /// A deal the database holds, with what a partial record (a webhook's changed properties) says of it: only the
+    /// columns in <paramref name="present"/> are read, the rest is as held. Null, with the record's issues, when a value
+    /// does not map.
+    /// </summary>
+    internal CrmDeal? PatchDeal(CrmRow row, DealState held, IReadOnlySet<string> present, DateTimeOffset now)
+    {
+        var c = mapping.Columns;
+        var status = held.Status switch { DealStatus.Won => "won", DealStatus.Lost => "lost", _ => "open" };
+        var openStage = held.Status == DealStatus.Lost ? held.LostFromStage ?? held.Stage : held.Stage;
+        MappedValue? stageReason = null;
+        if (present.Contains(c.Stage))
+        {
+            var crmStage = row.Value(c.Stage);
+            if (mapping.Stages.TryGetValue(crmStage, out var stage))
+            {
+                status = stage.Status ?? (c.Status is null ? "open" : status);
+                openStage = stage.Stage?.Value ?? openStage;
+                stageReason = stage.LossReason;
+            }
+            else if (crmStage.Length > 0 || c.Status is null)
+            {
+                row.Error(c.Stage, "unknown-stage", crmStage.Length == 0 ? "no CRM stage" : $"CRM stage `{crmStage}` is not in the mapping's `stages` ({string.Join(", ", mapping.Stages.Keys)})");
+                return null;
+            }
+        }
+
+        if (c.Status is { } statusColumn && present.Contains(statusColumn))
+        {
+            var crmStatus = row.Value(statusColumn);
+            if (!mapping.Statuses.TryGetValue(crmStatus, out var mapped))
+            {
+                row.Error(statusColumn, "unknown-status", $"CRM status `{crmStatus}` is not in the mapping's `statuses` ({string.Join(", ", mapping.Statuses.Keys)})");
+                return null;
+            }
+
+            status = mapped.Value;
+        }
+
+        var opportunity = Clone(held.Opportunity);
+        if (c.Name is { } nameColumn && present.Contains(nameColumn) && row.Value(nameColumn) is { Length: > 0 } name)
+        {
+            opportunity.Name = name;
+        }
+
+        if (new[] { c.Amount, c.ExpectedAmount }.Any(column => column is not null && present.Contains(column)))
+        {
+            if (!TryDealAmount(row, status, null, out var amount))
+            {
+                return null;
+            }
+
+            opportunity.Amount = amount;
+        }
+
+        var closeColumn = status == "open" ? c.ExpectedCloseAt ?? c.ClosedAt : c.ClosedAt;
+        DateOnly? closed = null;
+        if (closeColumn is not null && present.Contains(closeColumn))
+        {
+            if (!TryDate(row, closeColumn, out closed))
+            {
+                return null;
+            }
+
+            if (status == "open")
+            {
+                opportunity.ExpectedCloseDate = closed is { } expected ? At(expected, 17) : null;
+            }
+        }
+
+        var owner = held.Owner;
+        if (present.Contains(c.Owner) && ReadOwner(row, []) is { Id.Length: > 0 } written && written.Id != held.Owner.Id)
+        {
+            // Another owner: in the team the record gives, else the held one's until the facts say otherwise.
+            owner = new Owner { Id = written.Id, Name = written.Name, Team = written.Team.Length > 0 ? written.Team : held.Owner.Team };
+            opportunity.OwnerId = owner.Id;
+        }
+        else if (c.Team is { } teamColumn && present.Contains(teamColumn) && row.Value(teamColumn) is { Length: > 0 } team && team != held.Owner.Team)
+        {
+            owner = Clone(held.Owner);
+            owner.Team = team;
+        }
+
+        Account? account = null;
+        if (c.Account is { } accountColumn && present.Contains(accountColumn) && row.Value(accountColumn) is { Length: > 0 } accountName && accountName != held.Account.Name)
+        {
+            account = new Account { Id = accountName, Name = accountName };
+            opportunity.AccountId = accountName;
+        }
+
+        string? lossReason = null;
+        string? crmLossReason = null;
+        if (status == "lost" && held.Status != DealStatus.Lost && !TryLossReason(row, stageReason, out lossReason, out crmLossReason))
+        {
+            return null;
+        }
+
+        var accountFields = account ?? Clone(held.Account);
+        SetCustomFields(row, opportunity, accountFields);
+        if (account is null && !SameCustomFields(accountFields.Custom, held.Account.Custom))
+        {
+            account = accountFields;
+        }
+
+        return new CrmDeal(held.DealId, row.Line, status, openStage, held.CreatedAt, status == "open" ? null : closed is { } day ? At(day, 17) : now, opportunity, account, owner, lossReason, crmLossReason);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions CloneJson = SalesWorkflowJson.Configure(new System.Text.Json.JsonSerializerOptions());
+
+    /// <summary>A copy of a held fact to change, so that what is held stays as it was for the comparison.</summary>
+    private static T Clone<T>(T fact) => System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(fact, CloneJson), CloneJson)!;
+
+    private static bool SameCustomFields(CustomFields a, CustomFields b) =>
+        a.Count == b.Count && a.All(field => Equals(field.Value, b[field.Key]));
 
     /// <summary>
     /// The deal with the stages its history gives, between its start and its close: it starts in the first, enters each
@@ -381,7 +509,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         return history;
     }
 
-    private Owner ReadOwner(CsvRow row, Dictionary<string, Owner> teams)
+    private Owner ReadOwner(CrmRow row, Dictionary<string, Owner> teams)
     {
         var c = mapping.Columns;
         var written = row.Value(c.Owner);
@@ -413,7 +541,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
     /// The deal's amount: a won deal's is the amount column (it must be there); an open one's the expected amount, else
     /// the amount, else its product's list price; a lost one's what it was worth, when the export says.
     /// </summary>
-    private bool TryDealAmount(CsvRow row, string status, decimal? listPrice, out decimal amount)
+    private bool TryDealAmount(CrmRow row, string status, decimal? listPrice, out decimal amount)
     {
         var c = mapping.Columns;
         amount = 0;
@@ -430,9 +558,10 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
                 continue;
             }
 
-            if (!TryAmount(value, mapping.Amounts, out amount) || amount < 0)
+            var format = row.Amounts ?? mapping.Amounts;
+            if (!TryAmount(value, format, out amount) || amount < 0)
             {
-                row.Error(column, "bad-amount", $"amount `{value}` is not a non-negative number (digits, `{mapping.Amounts.DecimalSeparator}` before decimals{(mapping.Amounts.GroupSeparator.Length > 0 ? $", `{mapping.Amounts.GroupSeparator}` only between groups of three" : string.Empty)}, a currency symbol or code, at most 1,000,000,000,000,000): row skipped");
+                row.Error(column, "bad-amount", $"amount `{value}` is not a non-negative number (digits, `{format.DecimalSeparator}` before decimals{(format.GroupSeparator.Length > 0 ? $", `{format.GroupSeparator}` only between groups of three" : string.Empty)}, a currency symbol or code, at most 1,000,000,000,000,000): row skipped");
                 return false;
             }
 
@@ -450,7 +579,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
     }
 
     /// <summary>The process's loss reason for a lost row: the CRM's, mapped; else the mapping's default, said so.</summary>
-    private bool TryLossReason(CsvRow row, MappedValue? stageReason, out string? reason, out string? crmReason)
+    private bool TryLossReason(CrmRow row, MappedValue? stageReason, out string? reason, out string? crmReason)
     {
         var column = mapping.Columns.LossReason;
         crmReason = column is null ? null : row.Value(column) is { Length: > 0 } text ? text : null;
@@ -492,7 +621,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
     }
 
     /// <summary>Sets the process's custom fields the mapping's <c>custom:</c> columns fill; a value that does not read is a warning, the field left empty.</summary>
-    private void SetCustomFields(CsvRow row, Opportunity opportunity, Account? account)
+    private void SetCustomFields(CrmRow row, Opportunity opportunity, Account? account)
     {
         foreach (var (fieldId, column, _) in mapping.Columns.Custom)
         {
@@ -525,7 +654,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
                 case CustomFieldType.Text:
                     fields.Set(fieldId, value);
                     break;
-                case CustomFieldType.Number when TryAmount(value, mapping.Amounts, out var number):
+                case CustomFieldType.Number when TryAmount(value, row.Amounts ?? mapping.Amounts, out var number):
                     fields.Set(fieldId, number);
                     break;
                 case CustomFieldType.Bool when value.ToUpperInvariant() is "TRUE" or "YES" or "Y" or "1" or "是":
@@ -534,7 +663,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
                 case CustomFieldType.Bool when value.ToUpperInvariant() is "FALSE" or "NO" or "N" or "0" or "否":
                     fields.Set(fieldId, false);
                     break;
-                case CustomFieldType.Date when TryParseDate(value, out var day) && day.Year is >= 1900 and <= 2999:
+                case CustomFieldType.Date when TryParseDate(row, value, out var day) && day.Year is >= 1900 and <= 2999:
                     fields.Set(fieldId, At(day, 9));
                     break;
                 default:
@@ -646,15 +775,15 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         return (totals, changes);
     }
 
-    private static async Task<CommandResult> SubmitAsync(ISalesWorkflowEngine engine, DealCommand command, ImportTotals totals, CancellationToken token)
+    internal static async Task<CommandResult> SubmitAsync(ISalesWorkflowEngine engine, DealCommand command, ImportTotals totals, CancellationToken token)
     {
         var result = await engine.SubmitAsync(command, token);
         totals.Count(result.Status);
         return result;
     }
 
-    private Task<CommandResult> StartAsync(ISalesWorkflowEngine engine, CrmDeal deal, ImportTotals totals, CancellationToken token) =>
-        SubmitAsync(engine, new StartTracking($"import:{deal.Id}:start", deal.Id, process.Id)
+    internal Task<CommandResult> StartAsync(ISalesWorkflowEngine engine, CrmDeal deal, ImportTotals totals, CancellationToken token, string? id = null) =>
+        SubmitAsync(engine, new StartTracking(id ?? $"import:{deal.Id}:start", deal.Id, process.Id)
         {
             Version = process.Version,
             Stage = deal.StartStage,
@@ -664,7 +793,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         }, totals, token);
 
     /// <summary>Closes the deal as the export says, with command ids under <paramref name="ids"/>.</summary>
-    private async Task<CommandResult> CloseAsync(ISalesWorkflowEngine engine, CrmDeal deal, string ids, ImportTotals totals, CancellationToken token)
+    internal async Task<CommandResult> CloseAsync(ISalesWorkflowEngine engine, CrmDeal deal, string ids, ImportTotals totals, CancellationToken token)
     {
         if (deal.Status == "lost")
         {
@@ -689,9 +818,9 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
     /// derive from the deal's id and its event count when planned, so that an import killed midway, run again, plans
     /// and applies the rest of the change under the same ids, and a change made once is not made again.
     /// </summary>
-    private async Task<CommandResult> SyncAsync(ISalesWorkflowEngine engine, CrmDeal deal, DealState held, SyncPlan plan, ImportTotals totals, CancellationToken token)
+    internal async Task<CommandResult> SyncAsync(ISalesWorkflowEngine engine, CrmDeal deal, DealState held, SyncPlan plan, ImportTotals totals, CancellationToken token, string? ids = null)
     {
-        var ids = $"import:{deal.Id}@{held.EventCount.ToString(CultureInfo.InvariantCulture)}:";
+        ids ??= $"import:{deal.Id}@{held.EventCount.ToString(CultureInfo.InvariantCulture)}:";
         Task<CommandResult> Submit(DealCommand command) => SubmitAsync(engine, command, totals, token);
 
         var stage = held.Stage;
@@ -756,7 +885,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         return last ?? throw new InvalidOperationException($"{deal.Id} was to move from {from} to {to}, where it is.");
     }
 
-    private bool TryDate(CsvRow row, string column, out DateOnly? date)
+    private bool TryDate(CrmRow row, string column, out DateOnly? date)
     {
         date = null;
         var text = row.Value(column);
@@ -765,7 +894,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
             return true;
         }
 
-        if (TryParseDate(text, out var parsed))
+        if (TryParseDate(row, text, out var parsed))
         {
             // A CRM's placeholder (9999-12-31, 0001-01-01) is not a date a deal happened on, and at the edge of the
             // calendar a time zone or a business-day deadline would fall outside the dates .NET can hold.
@@ -779,14 +908,14 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
             return true;
         }
 
-        row.Error(column, "bad-date", $"`{text}` is not a date ({string.Join(" or ", mapping.DateFormats)}): row skipped");
+        row.Error(column, "bad-date", $"`{text}` is not a date ({string.Join(" or ", row.DateFormats ?? mapping.DateFormats)}): row skipped");
         return false;
     }
 
-    private bool TryParseDate(string text, out DateOnly date)
+    private bool TryParseDate(CrmRow row, string text, out DateOnly date)
     {
         date = default;
-        if (!DateTime.TryParseExact(text, [.. mapping.DateFormats], mapping.DateCulture, DateTimeStyles.AllowWhiteSpaces, out var parsed))
+        if (!DateTime.TryParseExact(text, [.. row.DateFormats ?? mapping.DateFormats], row.DateFormats is null ? mapping.DateCulture : CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var parsed))
         {
             return false;
         }
@@ -1188,16 +1317,16 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     /// <summary>One data row with its position, for values and issues.</summary>
-    private sealed class CsvRow(string file, int line, CsvReader csv, Dictionary<string, int> index, List<ImportIssue> issues)
+    private sealed class CsvRow(string file, int line, CsvReader csv, Dictionary<string, int> index, List<ImportIssue> issues) : CrmRow
     {
-        public int Line => line;
+        public override int Line => line;
 
         /// <summary>The row's value in <paramref name="column"/>; empty for a column this export lacks (reported once, at its header).</summary>
-        public string Value(string column) => index.TryGetValue(column, out var at) ? (csv.GetField(at) ?? string.Empty).Trim() : string.Empty;
+        public override string Value(string column) => index.TryGetValue(column, out var at) ? (csv.GetField(at) ?? string.Empty).Trim() : string.Empty;
 
-        public void Error(string column, string kind, string message) => issues.Add(new ImportIssue(file, line, ColumnOf(column), true, kind, message));
+        public override void Error(string column, string kind, string message) => issues.Add(new ImportIssue(file, line, ColumnOf(column), true, kind, message));
 
-        public void Warning(string column, string kind, string message) => issues.Add(new ImportIssue(file, line, ColumnOf(column), false, kind, message));
+        public override void Warning(string column, string kind, string message) => issues.Add(new ImportIssue(file, line, ColumnOf(column), false, kind, message));
 
         private int ColumnOf(string column) => index.TryGetValue(column, out var at) ? at + 1 : 1;
     }
@@ -1228,4 +1357,23 @@ public sealed class ImportTotals
             _ => Interlocked.Increment(ref _rejected),
         };
     }
+}
+
+/// <summary>One record of a CRM's deals with its position: a row of an export, or a deal a webhook describes.</summary>
+internal abstract class CrmRow
+{
+    public abstract int Line { get; }
+
+    /// <summary>The record's value of <paramref name="column"/> (a column of the export); empty when it has none.</summary>
+    public abstract string Value(string column);
+
+    public abstract void Error(string column, string kind, string message);
+
+    public abstract void Warning(string column, string kind, string message);
+
+    /// <summary>How this record writes dates, where not as the mapping's <c>dates:</c> say (a webhook's are ISO 8601).</summary>
+    public virtual IReadOnlyList<string>? DateFormats => null;
+
+    /// <summary>How this record writes amounts, where not as the mapping's <c>numbers:</c> say (a webhook's are invariant).</summary>
+    public virtual AmountFormat? Amounts => null;
 }

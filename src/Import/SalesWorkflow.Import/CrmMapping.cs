@@ -78,6 +78,12 @@ public sealed class CrmMapping
 
     internal decimal AccountRevenueUnit { get; private set; } = 1;
 
+    /// <summary>How the CRM's webhooks describe changes; null when the mapping has no <c>webhook:</c>.</summary>
+    internal WebhookMapping? Webhook { get; private set; }
+
+    /// <summary>The payload shape the CRM's webhooks have (<c>webhook.format</c>), or null when the mapping is for exports only.</summary>
+    public string? WebhookFormat => Webhook?.Format;
+
     internal IReadOnlyList<string> DateFormats { get; private set; } = ["yyyy-MM-dd"];
 
     internal CultureInfo DateCulture { get; private set; } = CultureInfo.InvariantCulture;
@@ -338,6 +344,24 @@ public sealed class CrmMapping
             }
         }
 
+        if (Child(root, "webhook") is YamlMappingNode webhook)
+        {
+            var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (property, value) in Entries(Child(webhook, "properties")))
+            {
+                if (CanonicalColumn(Scalar(value) ?? string.Empty) is { } column)
+                {
+                    properties[property] = column;
+                }
+                else
+                {
+                    Error(value, $"`webhook.properties.{property}`: `{Scalar(value)}` is not a column `columns.opportunities` reads", $"the columns are {string.Join(", ", Columns.All.Distinct(StringComparer.Ordinal))}");
+                }
+            }
+
+            Webhook = new WebhookMapping(Scalar(webhook, "format")!, properties, Scalar(webhook, "eventId"));
+        }
+
         if (Child(root, "numbers") is YamlMappingNode numbers)
         {
             var decimalSeparator = Scalar(numbers, "decimalSeparator") ?? ".";
@@ -358,6 +382,11 @@ public sealed class CrmMapping
             }
         }
     }
+
+    /// <summary>The opportunity column <paramref name="name"/> is, by its first name or one it goes by; null when none.</summary>
+    internal string? CanonicalColumn(string name) =>
+        Columns.All.Contains(name, StringComparer.Ordinal) ? name
+        : _alternatives.FirstOrDefault(a => a.Value.Contains(name, StringComparer.Ordinal) && Columns.All.Contains(a.Key, StringComparer.Ordinal)).Key;
 
     /// <summary>A column given by one name, or by the list of names it goes by (the first is the one messages use).</summary>
     private string? Column(YamlMappingNode node, string key) => ColumnNode(Child(node, key));
@@ -447,6 +476,9 @@ public static class ImportDiagnosticIds
 }
 
 internal sealed record MappedValue(string Key, string Value, SourceSpan Span);
+
+/// <summary>The <c>webhook:</c> of a mapping: the payload's shape, and which column each of its properties stands for.</summary>
+internal sealed record WebhookMapping(string Format, IReadOnlyDictionary<string, string> Properties, string? EventIdProperty);
 
 internal sealed record StageMapping(string? Status, MappedValue? Stage, SourceSpan Span)
 {

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using SalesWorkflow.Engine.Hosting;
+using SalesWorkflow.Import;
 
 namespace SalesWorkflow.Server.Accounts;
 
@@ -143,6 +144,20 @@ public sealed class AccountStore : IAsyncDisposable
                 name TEXT NOT NULL PRIMARY KEY,
                 xml TEXT NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS server_crm_events (
+                source TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                deal_id TEXT,
+                occurred_at BIGINT,
+                received_at BIGINT NOT NULL,
+                outcome TEXT NOT NULL,
+                code TEXT NOT NULL,
+                message TEXT NOT NULL,
+                columns TEXT NOT NULL,
+                payload TEXT,
+                PRIMARY KEY (source, event_id)
+            );
+            CREATE INDEX IF NOT EXISTS server_crm_events_by_deal ON server_crm_events (source, deal_id, occurred_at);
             """, cancellationToken);
         if (_postgreSql)
         {
@@ -348,6 +363,81 @@ public sealed class AccountStore : IAsyncDisposable
         using var connection = _open(CancellationToken.None).GetAwaiter().GetResult();
         using var command = Command(connection, "INSERT INTO server_keys (name, xml) VALUES (@name, @xml);", ("name", name), ("xml", xml));
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>A CRM webhook's event as recorded, or null (<see cref="ICrmEventLedger"/>).</summary>
+    internal async Task<CrmEventRecord?> FindCrmEventAsync(string source, string eventId, CancellationToken cancellationToken)
+    {
+        var found = await ReadCrmEventsAsync("SELECT * FROM server_crm_events WHERE source = @source AND event_id = @id;", cancellationToken, ("source", source), ("id", eventId));
+        return found.Count == 0 ? null : found[0];
+    }
+
+    /// <summary>The applied events of a deal that happened after a moment.</summary>
+    internal Task<List<CrmEventRecord>> AppliedCrmEventsAfterAsync(string source, string dealId, DateTimeOffset occurredAt, CancellationToken cancellationToken) =>
+        ReadCrmEventsAsync(
+            "SELECT * FROM server_crm_events WHERE source = @source AND deal_id = @deal AND occurred_at > @at AND outcome = 'applied';",
+            cancellationToken,
+            ("source", source),
+            ("deal", dealId),
+            ("at", occurredAt.ToUnixTimeMilliseconds()));
+
+    /// <summary>The latest events of a webhook, newest first; only refused ones when asked.</summary>
+    internal Task<List<CrmEventRecord>> LatestCrmEventsAsync(string source, bool refusedOnly, int limit, CancellationToken cancellationToken) =>
+        ReadCrmEventsAsync(
+            $"SELECT * FROM server_crm_events WHERE source = @source{(refusedOnly ? " AND outcome = 'refused'" : string.Empty)} ORDER BY received_at DESC, event_id LIMIT @limit;",
+            cancellationToken,
+            ("source", source),
+            ("limit", limit));
+
+    /// <summary>Records an event, replacing what its id held (a refused event received again).</summary>
+    internal async Task RecordCrmEventAsync(CrmEventRecord record, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(
+            connection,
+            """
+            INSERT INTO server_crm_events (source, event_id, deal_id, occurred_at, received_at, outcome, code, message, columns, payload)
+            VALUES (@source, @id, @deal, @occurred, @received, @outcome, @code, @message, @columns, @payload)
+            ON CONFLICT (source, event_id) DO UPDATE SET deal_id = excluded.deal_id, occurred_at = excluded.occurred_at, received_at = excluded.received_at,
+                outcome = excluded.outcome, code = excluded.code, message = excluded.message, columns = excluded.columns, payload = excluded.payload;
+            """,
+            cancellationToken,
+            ("source", record.Source),
+            ("id", record.EventId),
+            ("deal", (object?)record.DealId ?? DBNull.Value),
+            ("occurred", record.OccurredAt is { } at ? at.ToUnixTimeMilliseconds() : DBNull.Value),
+            ("received", record.ReceivedAt.ToUnixTimeMilliseconds()),
+            ("outcome", record.Outcome.ToString().ToLowerInvariant()),
+            ("code", record.Code),
+            ("message", record.Message),
+            ("columns", string.Join('\n', record.Columns)),
+            ("payload", (object?)record.Payload ?? DBNull.Value));
+    }
+
+    private async Task<List<CrmEventRecord>> ReadCrmEventsAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<CrmEventRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            string? Text(string column) => reader.IsDBNull(reader.GetOrdinal(column)) ? null : reader.GetString(reader.GetOrdinal(column));
+            long? Number(string column) => reader.IsDBNull(reader.GetOrdinal(column)) ? null : reader.GetInt64(reader.GetOrdinal(column));
+            records.Add(new CrmEventRecord(
+                Text("source")!,
+                Text("event_id")!,
+                Text("deal_id"),
+                Number("occurred_at") is { } occurred ? DateTimeOffset.FromUnixTimeMilliseconds(occurred) : null,
+                DateTimeOffset.FromUnixTimeMilliseconds(Number("received_at") ?? 0),
+                Enum.Parse<CrmEventOutcome>(Text("outcome")!, ignoreCase: true),
+                Text("code")!,
+                Text("message")!,
+                Text("columns")!.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                Text("payload")));
+        }
+
+        return records;
     }
 
     /// <inheritdoc />

@@ -54,6 +54,8 @@ public static class SalesWorkflowServerExtensions
         services.AddSingleton<TokenCache>();
         services.AddSingleton<BacktestGate>();
         services.AddHostedService<AccountsStartup>();
+        services.AddSingleton<CrmWebhookReceivers>();
+        services.AddHostedService(provider => provider.GetRequiredService<CrmWebhookReceivers>());
         services.AddDataProtection().SetApplicationName("SalesWorkflow");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider =>
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRepository(provider.GetRequiredService<AccountStore>())));
@@ -156,6 +158,7 @@ public static class SalesWorkflowServerExtensions
         FeedEndpoints.Map(api);
         ReportEndpoints.Map(api);
         ProcessEndpoints.Map(api);
+        CrmWebhookEndpoints.Map(api);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) }).AllowAnonymous();
         ServerOpenApi.Map(endpoints);

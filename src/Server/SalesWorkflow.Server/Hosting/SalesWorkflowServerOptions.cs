@@ -20,6 +20,28 @@ public sealed class SalesWorkflowServerOptions
 
     /// <summary>Sign-in at the company's identity provider; null: local accounts only.</summary>
     public OpenIdConnectSettings? OpenIdConnect { get; set; }
+
+    /// <summary>
+    /// The CRMs whose webhooks keep deals in sync (section <c>SalesWorkflowServer:CrmWebhooks:&lt;name&gt;</c>): each is
+    /// served at <c>POST /api/crm/&lt;name&gt;/webhook</c> (docs/import.md, "Live sync").
+    /// </summary>
+    public Dictionary<string, CrmWebhookSettings> CrmWebhooks { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One CRM webhook (section <c>SalesWorkflowServer:CrmWebhooks:&lt;name&gt;</c>).</summary>
+public sealed class CrmWebhookSettings
+{
+    /// <summary>The mapping: a preset's name (<c>hubspot</c>, <c>salesforce</c>, <c>dynamics</c>, <c>zoho</c>, <c>fxiaoke</c>) or a mapping file with a <c>webhook:</c> section. Default: the webhook's name.</summary>
+    public string? Mapping { get; set; }
+
+    /// <summary>The process the CRM's deals follow (default: <c>standard-b2b</c>, else the engine's only process).</summary>
+    public string? Process { get; set; }
+
+    /// <summary>What verifies a call (HubSpot's client secret, the Salesforce organization id, Dynamics' key, Zoho's token, the json format's signing key): from an environment variable or a secret store, never a checked-in file.</summary>
+    public string Secret { get; set; } = string.Empty;
+
+    /// <summary>How far a signed call's timestamp may be from now (default 5 minutes).</summary>
+    public TimeSpan ReplayWindow { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>OpenID Connect sign-in (section <c>SalesWorkflowServer:OpenIdConnect</c>).</summary>

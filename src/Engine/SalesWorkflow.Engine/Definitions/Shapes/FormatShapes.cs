@@ -493,6 +493,10 @@ internal static class FormatShapes
         .Optional("dates", new ObjectShape("date format", "How the export writes dates.")
             .Optional("formats", new ListShape(Text, ".NET date formats."), "The formats tried in order, e.g. `M/d/yyyy h:mm tt`, `dd-MM-yyyy`, `yyyy.MM.dd`, `yyyy年M月d日` (default `yyyy-MM-dd`).")
             .Optional("culture", Text, "The culture month names and AM/PM are read in, e.g. `en-US` (default: invariant)."), "Date formats.")
+        .Optional("webhook", new ObjectShape("webhook", "How the CRM's webhooks describe a deal's changes, for the server's live sync (docs/import.md, \"Live sync\").")
+            .Required("format", new ScalarShape(ScalarType.Enum, "A payload shape.") { Values = ["hubspot", "salesforce", "dynamics", "zoho", "json"] }, "The payload's shape: `hubspot` (deal property-change subscriptions), `salesforce` (outbound messages), `dynamics` (webhooks' RemoteExecutionContext), `zoho` (workflow webhooks' parameters) or `json` (SalesWorkflow's own envelope, for any other sender).")
+            .Optional("properties", new MapShape(ColumnName, "Payload property → export column.", AnyKey, "a property as the payload names it"), "What each property of the payload is, as the export's column that holds it: `dealstage: Deal Stage`. A property named as a column needs no entry; others are ignored.")
+            .Optional("eventId", Text, "For `zoho`: the parameter that identifies the change (default: a hash of the parameters, so a redelivered call is one change)."), "Live sync through the CRM's webhooks.")
         .Optional("numbers", new ObjectShape("number format", "How the export writes amounts.")
             .Optional("decimalSeparator", Text, "`.` (default) or `,`.")
             .Optional("groupSeparator", Text, "`,` (default), `.`, ` `, `'`, or empty for none."), "Number format; currency symbols and codes (`$`, `¥`, `USD`, `元`) around an amount are dropped.");
