@@ -12,6 +12,12 @@ if (args is ["server-reads", ..])
     return await SalesWorkflow.Benchmarks.Server.ServerReadLoad.RunAsync(args);
 }
 
+// The 100,000-deal CRM import with stage history, against the same commands sent straight to the engine.
+if (args is ["import", ..])
+{
+    return await SalesWorkflow.Benchmarks.Import.ImportLoad.RunAsync(args);
+}
+
 if (args is ["multinode-node", ..])
 {
     return await SalesWorkflow.Benchmarks.PostgreSql.MultiNodeLoad.RunNodeAsync(args);
