@@ -62,6 +62,9 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
 {
     private readonly List<ImportIssue> _issues = [];
 
+    /// <summary>Where a deal starts when neither its row nor the mapping names a stage.</summary>
+    private readonly string _firstOpenStage = process.Stages.First(s => s.IsOpen).Id;
+
     public IReadOnlyList<ImportIssue> Issues => _issues;
 
     /// <summary>The opportunities file as found in the folder (a pattern resolved to its one match).</summary>
@@ -125,7 +128,6 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
     internal CrmDeal? ReadDeal(CrmRow row, string id, Dictionary<string, Owner> teams, Dictionary<string, Account> accounts, Dictionary<string, decimal> products)
     {
         var c = mapping.Columns;
-        var firstStage = process.Stages.First(s => s.IsOpen).Id;
         var crmStage = row.Value(c.Stage);
         if (!mapping.Stages.TryGetValue(crmStage, out var stage))
         {
@@ -287,7 +289,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
         }
 
         SetCustomFields(row, opportunity, account);
-        return new CrmDeal(id, row.Line, status, stage.Stage?.Value ?? mapping.EngagedStage?.Value ?? firstStage, At(engaged.Value, 9), status == "open" ? null : At(closed!.Value, 17), opportunity, account, owner, lossReason, crmLossReason);
+        return new CrmDeal(id, row.Line, status, stage.Stage?.Value ?? mapping.EngagedStage?.Value ?? _firstOpenStage, At(engaged.Value, 9), status == "open" ? null : At(closed!.Value, 17), opportunity, account, owner, lossReason, crmLossReason);
     }
 
     /// <summary>
@@ -387,7 +389,7 @@ internal sealed partial class CrmImporter(CrmMapping mapping, string folder, Pro
             return null;
         }
 
-        var accountFields = account ?? Clone(held.Account);
+        var accountFields = account ?? CopyOf(held.Account);
         SetCustomFields(row, opportunity, accountFields);
         if (account is null && !SameCustomFields(accountFields.Custom, held.Account.Custom))
         {

@@ -42,6 +42,8 @@ public sealed class CrmMapping
 
     private readonly Dictionary<string, IReadOnlyList<string>> _alternatives = new(StringComparer.Ordinal);
 
+    private Dictionary<string, string>? _canonicalColumns;
+
     internal TeamColumns? TeamColumns { get; private set; }
 
     internal StageHistoryColumns? StageHistoryColumns { get; private set; }
@@ -384,9 +386,27 @@ public sealed class CrmMapping
     }
 
     /// <summary>The opportunity column <paramref name="name"/> is, by its first name or one it goes by; null when none.</summary>
-    internal string? CanonicalColumn(string name) =>
-        Columns.All.Contains(name, StringComparer.Ordinal) ? name
-        : _alternatives.FirstOrDefault(a => a.Value.Contains(name, StringComparer.Ordinal) && Columns.All.Contains(a.Key, StringComparer.Ordinal)).Key;
+    internal string? CanonicalColumn(string name)
+    {
+        // Built on first use, once the columns are read: a webhook asks for every property of every event.
+        _canonicalColumns ??= BuildCanonicalColumns();
+        return _canonicalColumns.GetValueOrDefault(name);
+    }
+
+    private Dictionary<string, string> BuildCanonicalColumns()
+    {
+        var all = Columns.All.ToHashSet(StringComparer.Ordinal);
+        var canonical = all.ToDictionary(c => c, c => c, StringComparer.Ordinal);
+        foreach (var (first, names) in _alternatives.Where(a => all.Contains(a.Key)))
+        {
+            foreach (var name in names)
+            {
+                canonical.TryAdd(name, first);
+            }
+        }
+
+        return canonical;
+    }
 
     /// <summary>A column given by one name, or by the list of names it goes by (the first is the one messages use).</summary>
     private string? Column(YamlMappingNode node, string key) => ColumnNode(Child(node, key));

@@ -197,9 +197,11 @@ public sealed class CrmWebhookReceiver
         }
 
         var records = new List<CrmEventRecord>();
+        // Decoded once per call, and only when an event of it is refused.
+        var keptPayload = new Lazy<string>(() => Kept(request.Body), LazyThreadSafetyMode.None);
         foreach (var received in events)
         {
-            records.Add(await ReceiveEventAsync(engine, received, request.Body, now, cancellationToken));
+            records.Add(await ReceiveEventAsync(engine, received, keptPayload, now, cancellationToken));
         }
 
         var status = records.All(r => r.IsDone) ? 200 : 422;
@@ -218,13 +220,13 @@ public sealed class CrmWebhookReceiver
             : new CrmWebhookResponse(status, "application/json; charset=utf-8", Summary([record]), [record]);
     }
 
-    private async Task<CrmEventRecord> ReceiveEventAsync(ISalesWorkflowEngine engine, WebhookEvent received, ReadOnlyMemory<byte> body, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<CrmEventRecord> ReceiveEventAsync(ISalesWorkflowEngine engine, WebhookEvent received, Lazy<string> keptPayload, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var values = Columns(received.Properties);
         var dealId = received.DealId is { Length: > 0 } named ? named : values.GetValueOrDefault(_mapping.Columns.Id)?.Trim();
         var occurredAt = received.OccurredAt ?? now;
-        CrmEventRecord Record(CrmEventOutcome outcome, string code, string message, IReadOnlyList<string>? columns = null) =>
-            new(_source, received.EventId, dealId, occurredAt, now, outcome, code, message, columns ?? [.. values.Keys.Order(StringComparer.Ordinal)], outcome == CrmEventOutcome.Refused ? Kept(body) : null);
+        CrmEventRecord Record(CrmEventOutcome outcome, string code, string message) =>
+            new(_source, received.EventId, dealId, occurredAt, now, outcome, code, message, [.. values.Keys.Order(StringComparer.Ordinal)], outcome == CrmEventOutcome.Refused ? keptPayload.Value : null);
 
         if (await _ledger.FindAsync(_source, received.EventId, cancellationToken) is { IsDone: true } earlier)
         {
@@ -243,25 +245,25 @@ public sealed class CrmWebhookReceiver
         string? dealId,
         Dictionary<string, string> values,
         DateTimeOffset occurredAt,
-        Func<CrmEventOutcome, string, string, IReadOnlyList<string>?, CrmEventRecord> record,
+        Func<CrmEventOutcome, string, string, CrmEventRecord> record,
         CancellationToken cancellationToken)
     {
         switch (received.Kind)
         {
             case WebhookEventKind.Other:
-                return record(CrmEventOutcome.Ignored, "not-a-deal", received.Note ?? "not a change of a deal", null);
+                return record(CrmEventOutcome.Ignored, "not-a-deal", received.Note ?? "not a change of a deal");
             case WebhookEventKind.Deleted:
-                return record(CrmEventOutcome.Ignored, "deleted", "deleted in the CRM: SalesWorkflow keeps the deal and its history (close it lost where it was lost)", null);
+                return record(CrmEventOutcome.Ignored, "deleted", "deleted in the CRM: SalesWorkflow keeps the deal and its history (close it lost where it was lost)");
         }
 
         if (dealId is not { Length: > 0 })
         {
-            return record(CrmEventOutcome.Refused, "bad-value", $"the event names no deal (no `{_mapping.Columns.Id}`)", null);
+            return record(CrmEventOutcome.Refused, "bad-value", $"the event names no deal (no `{_mapping.Columns.Id}`)");
         }
 
         if (_mapping.Columns.Pipeline is { } pipeline && _mapping.Pipelines.Count > 0 && values.TryGetValue(pipeline, out var named) && !_mapping.Pipelines.Contains(named.Trim(), StringComparer.Ordinal))
         {
-            return record(CrmEventOutcome.Ignored, "other-pipeline", $"pipeline `{named.Trim()}` is not one the mapping follows ({string.Join(", ", _mapping.Pipelines)})", null);
+            return record(CrmEventOutcome.Ignored, "other-pipeline", $"pipeline `{named.Trim()}` is not one the mapping follows ({string.Join(", ", _mapping.Pipelines)})");
         }
 
         // A late event (they arrive out of order) sets only what no newer applied event of the deal has set.
@@ -274,7 +276,7 @@ public sealed class CrmWebhookReceiver
 
         if (covered.Count > 0 && values.Keys.All(k => k == _mapping.Columns.Id))
         {
-            return record(CrmEventOutcome.Stale, "stale", $"newer events of `{dealId}` set all it sets: nothing applied", null);
+            return record(CrmEventOutcome.Stale, "stale", $"newer events of `{dealId}` set all it sets: nothing applied");
         }
 
         var issues = new List<ImportIssue>();
@@ -287,12 +289,12 @@ public sealed class CrmWebhookReceiver
             var missing = _mapping.Columns.Required.Where(c => !values.ContainsKey(c) && c != _mapping.Columns.Status && c != _mapping.Columns.Id).ToList();
             if (missing.Count > 0)
             {
-                return record(CrmEventOutcome.Refused, "unknown-deal", $"`{dealId}` is not in the database, and the event does not describe it whole (it lacks {string.Join(", ", missing)}): import an export of the CRM first, or send the whole deal", null);
+                return record(CrmEventOutcome.Refused, "unknown-deal", $"`{dealId}` is not in the database, and the event does not describe it whole (it lacks {string.Join(", ", missing)}): import an export of the CRM first, or send the whole deal");
             }
 
             if (_importer.ReadDeal(row, dealId, [], [], []) is not { } deal)
             {
-                return record(CrmEventOutcome.Refused, "bad-value", Words(issues), null);
+                return record(CrmEventOutcome.Refused, "bad-value", Words(issues));
             }
 
             var started = await _importer.StartAsync(engine, deal, totals, cancellationToken, ids + "start");
@@ -302,31 +304,31 @@ public sealed class CrmWebhookReceiver
             }
 
             return started.Status == CommandStatus.Rejected
-                ? record(CrmEventOutcome.Refused, "rejected", $"the engine refused it: {started.Rejection?.Message}", null)
-                : record(CrmEventOutcome.Applied, "applied", $"`{dealId}` started in {deal.OpenStage}{(deal.Status == "open" ? string.Empty : $" and closed {deal.Status}")}{Warnings(issues)}", null);
+                ? record(CrmEventOutcome.Refused, "rejected", $"the engine refused it: {started.Rejection?.Message}")
+                : record(CrmEventOutcome.Applied, "applied", $"`{dealId}` started in {deal.OpenStage}{(deal.Status == "open" ? string.Empty : $" and closed {deal.Status}")}{Warnings(issues)}");
         }
 
         var patched = _importer.PatchDeal(row, held, values.Keys.ToHashSet(StringComparer.Ordinal), occurredAt);
         if (patched is null)
         {
-            return record(CrmEventOutcome.Refused, "bad-value", Words(issues), null);
+            return record(CrmEventOutcome.Refused, "bad-value", Words(issues));
         }
 
         var plan = CrmSync.Plan(patched, held, _process, _mapping);
         if (plan.WonInDatabase)
         {
-            return record(CrmEventOutcome.Unchanged, "won-in-database", $"`{dealId}` is won in the database and {patched.Status} in the CRM: a won deal is not reopened, so it is left as it is", null);
+            return record(CrmEventOutcome.Unchanged, "won-in-database", $"`{dealId}` is won in the database and {patched.Status} in the CRM: a won deal is not reopened, so it is left as it is");
         }
 
         if (plan.Changes == SyncChange.None)
         {
-            return record(CrmEventOutcome.Unchanged, "unchanged", $"`{dealId}` is as the event says already{Warnings(issues)}", null);
+            return record(CrmEventOutcome.Unchanged, "unchanged", $"`{dealId}` is as the event says already{Warnings(issues)}");
         }
 
         var result = await _importer.SyncAsync(engine, patched, held, plan, totals, cancellationToken, ids);
         return result.Status == CommandStatus.Rejected
-            ? record(CrmEventOutcome.Refused, "rejected", $"the engine refused it: {result.Rejection?.Message}", null)
-            : record(CrmEventOutcome.Applied, "applied", $"`{dealId}`: {Changes(plan.Changes)}{(totals.Duplicates > 0 && totals.Applied == 0 ? " (applied before)" : string.Empty)}{Warnings(issues)}", null);
+            ? record(CrmEventOutcome.Refused, "rejected", $"the engine refused it: {result.Rejection?.Message}")
+            : record(CrmEventOutcome.Applied, "applied", $"`{dealId}`: {Changes(plan.Changes)}{(totals.Duplicates > 0 && totals.Applied == 0 ? " (applied before)" : string.Empty)}{Warnings(issues)}");
     }
 
     /// <summary>The event's properties as the export's columns: through <c>webhook.properties</c>, or named as a column already.</summary>

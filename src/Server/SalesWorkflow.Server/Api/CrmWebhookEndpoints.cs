@@ -79,6 +79,12 @@ internal sealed partial class CrmWebhookReceivers(IOptions<SalesWorkflowServerOp
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (options.Value.CrmWebhooks.Count == 0)
+        {
+            return;
+        }
+
+        var processes = await analytics.ListProcessesAsync(cancellationToken);
         foreach (var (name, settings) in options.Value.CrmWebhooks)
         {
             string Fail(string why) => $"SalesWorkflowServer:CrmWebhooks:{name}: {why}";
@@ -94,7 +100,6 @@ internal sealed partial class CrmWebhookReceivers(IOptions<SalesWorkflowServerOp
                 throw new InvalidOperationException(Fail("the mapping does not load: " + string.Join("; ", loaded.Diagnostics.Select(d => d.ToString()))));
             }
 
-            var processes = await analytics.ListProcessesAsync(cancellationToken);
             var chosen = settings.Process is { } id ? processes.FirstOrDefault(p => p.Id == id)
                 : processes.FirstOrDefault(p => p.Id == "standard-b2b") ?? (processes.Count == 1 ? processes[0] : null);
             if (chosen is null || await analytics.FindProcessAsync(chosen.Id, chosen.LatestVersion ?? chosen.Versions[^1], cancellationToken) is not { } process)
