@@ -71,7 +71,7 @@ public sealed class CrmPresetTests : IDisposable
     public async Task Import_FromAPreset_ReportsWhatARecountOfTheExportGives(Crm crm)
     {
         var export = RepoPaths.Combine("tests", "Fixtures", "crm", crm.Preset);
-        var rows = ReadRows(Directory.GetFiles(export, "*.csv").Single(f => !Path.GetFileName(f).StartsWith("OpportunityHistory", StringComparison.Ordinal)));
+        var rows = ReadRows(Directory.GetFiles(export, "*.csv").Single(f => !Path.GetFileName(f).StartsWith("OpportunityHistory", StringComparison.Ordinal) && !Path.GetFileName(f).StartsWith("Goals", StringComparison.Ordinal)));
         var database = Path.Combine(_folder, crm.Preset + ".db");
 
         var import = await CliRunner.RunAsync("import", export, "--from", crm.Preset, "--process", Path.Combine(RepoPaths.Definitions, "standard-b2b.yaml"), "--db", database);

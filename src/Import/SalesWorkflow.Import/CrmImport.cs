@@ -80,6 +80,9 @@ public sealed class CrmImportResult
     /// <summary>Deal by deal: new, unchanged, or what changed of a deal the database held already.</summary>
     public ImportChanges Changes { get; init; } = new();
 
+    /// <summary>The goals export read as the process's targets, when the mapping names one (<c>files.goals</c>); its issues are among <see cref="Issues"/>.</summary>
+    public CrmGoalsResult? Goals { get; init; }
+
     /// <summary>True when a row was skipped or a command refused.</summary>
     public bool HasErrors => MappingDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || Issues.Any(i => i.IsError) || Commands.Rejected > 0;
 }
@@ -133,8 +136,12 @@ public static class CrmImport
         var engine = provider.GetRequiredService<ISalesWorkflowEngine>();
         var (totals, changes) = await importer.RunAsync(engine, clock, deals, request.AsOf ?? TimeProvider.System.GetUtcNow(), request.Progress, cancellationToken);
         var inDatabase = await CountInDatabaseAsync(engine, deals.Select(d => d.Id).ToHashSet(StringComparer.Ordinal), cancellationToken);
+
+        // Read last: a goals file that cannot be read leaves the deals imported.
+        var goals = mapping.Files.Goals is null ? null : CrmGoals.Read(importer, process);
         return new CrmImportResult
         {
+            Goals = goals,
             MappingDiagnostics = mappingDiagnostics,
             Issues = importer.Issues,
             Replayed = true,

@@ -48,6 +48,17 @@ public sealed class CrmMapping
 
     internal StageHistoryColumns? StageHistoryColumns { get; private set; }
 
+    internal GoalColumns? GoalColumns { get; private set; }
+
+    /// <summary>The goals' period values → <c>year</c>, <c>Q1</c>–<c>Q4</c> or a month <c>1</c>–<c>12</c>.</summary>
+    internal IReadOnlyDictionary<string, string> GoalPeriods { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>The goal metrics read; empty for all.</summary>
+    internal IReadOnlyList<string> GoalMetrics { get; private set; } = [];
+
+    /// <summary>Goal owners (or names) that are teams → team id.</summary>
+    internal IReadOnlyDictionary<string, string> GoalTeams { get; private set; } = new Dictionary<string, string>();
+
     internal AccountColumns? AccountColumns { get; private set; }
 
     internal ProductColumns? ProductColumns { get; private set; }
@@ -190,6 +201,7 @@ public sealed class CrmMapping
             Accounts = Scalar(files, "accounts"),
             Products = Scalar(files, "products"),
             StageHistory = Scalar(files, "stageHistory"),
+            Goals = Scalar(files, "goals"),
         };
         foreach (var (key, value) in Entries(files))
         {
@@ -240,7 +252,39 @@ public sealed class CrmMapping
             StageHistoryColumns = new StageHistoryColumns { Deal = Column(history, "deal")!, Stage = Column(history, "stage")!, At = Column(history, "at")! };
         }
 
-        foreach (var (file, shape) in new[] { (Files.Teams, TeamColumns as object), (Files.Accounts, AccountColumns), (Files.Products, ProductColumns), (Files.StageHistory, StageHistoryColumns) })
+        if (Child(columns, "goals") is YamlMappingNode goalColumns)
+        {
+            GoalColumns = new GoalColumns
+            {
+                Name = Column(goalColumns, "name")!,
+                Owner = Column(goalColumns, "owner")!,
+                Target = Column(goalColumns, "target")!,
+                Parent = Column(goalColumns, "parent"),
+                Period = Column(goalColumns, "period"),
+                Year = Column(goalColumns, "year"),
+                From = Column(goalColumns, "from"),
+                To = Column(goalColumns, "to"),
+                Metric = Column(goalColumns, "metric"),
+            };
+            if (GoalColumns.Period is null && (GoalColumns.From is null || GoalColumns.To is null))
+            {
+                Error(goalColumns, "`columns.goals` must say when each goal is for: `period` (with `year`), or `from` and `to`");
+            }
+        }
+
+        if (Child(root, "goals") is YamlMappingNode goals)
+        {
+            GoalPeriods = TextMap(Child(goals, "periods"));
+            GoalMetrics = Sequence(Child(goals, "metrics")).ToList();
+            GoalTeams = TextMap(Child(goals, "teams"));
+        }
+
+        if (GoalColumns?.Period is not null && GoalPeriods.Count == 0)
+        {
+            Error(Child(columns, "goals")!, "`columns.goals.period` names a period column, so `goals.periods` must map its values to `year`, `Q1`–`Q4` or `1`–`12`");
+        }
+
+        foreach (var (file, shape) in new[] { (Files.Teams, TeamColumns as object), (Files.Accounts, AccountColumns), (Files.Products, ProductColumns), (Files.StageHistory, StageHistoryColumns), (Files.Goals, GoalColumns) })
         {
             if (file is not null && shape is null)
             {
@@ -546,7 +590,11 @@ internal sealed class MappingFiles
     public string? StageHistory { get; init; }
 
     /// <summary>Every file the mapping names besides the opportunities, to keep out of its pattern's matches.</summary>
-    public IEnumerable<string> Others => new[] { Teams, Accounts, Products, StageHistory }.OfType<string>();
+    /// <summary>Goal records read as the process's targets, or null.</summary>
+    public string? Goals { get; init; }
+
+    /// <summary>The files besides the opportunities: a pattern of the opportunities file does not match them.</summary>
+    public IEnumerable<string> Others => new[] { Teams, Accounts, Products, StageHistory, Goals }.OfType<string>();
 }
 
 internal sealed class OpportunityColumns
@@ -590,6 +638,27 @@ internal sealed class OpportunityColumns
     /// <summary>Every column the mapping reads.</summary>
     public IEnumerable<string> All => new[] { Id, Stage, Owner, EngagedAt, Status, Name, Team, Product, Account, Pipeline, ClosedAt, ExpectedCloseAt, Amount, ExpectedAmount, LossReason }
         .Concat(Custom.Select(c => c.Value)).OfType<string>();
+}
+
+internal sealed class GoalColumns
+{
+    public required string Name { get; init; }
+
+    public required string Owner { get; init; }
+
+    public required string Target { get; init; }
+
+    public string? Parent { get; init; }
+
+    public string? Period { get; init; }
+
+    public string? Year { get; init; }
+
+    public string? From { get; init; }
+
+    public string? To { get; init; }
+
+    public string? Metric { get; init; }
 }
 
 internal sealed class StageHistoryColumns

@@ -27,6 +27,7 @@ internal static class ImportCommand
         var printMapping = new Option<bool>("--print-mapping") { Description = "Print the preset --from names, to save as a mapping file and edit, and import nothing." };
         var asOf = new Option<string?>("--as-of") { Description = "The day the export was taken (yyyy-MM-dd): when the changes it does not date (stage moves, new amounts, reopenings) of deals the database holds are applied. Default: now." };
         var issuesFile = new Option<string?>("--issues") { Description = "Write every reported row to this CSV file (file, line, column, severity, kind, message)." };
+        var targetsOut = new Option<string?>("--targets-out") { Description = "Write the goals export (files.goals) as the process's `targets:` section to this YAML file, to replace the process's own." };
         var plugins = PluginSupport.CreateOption();
         var command = new Command("import", "Import a CRM export (CSV) into a database through the engine, reporting every row it cannot take.")
         {
@@ -38,16 +39,17 @@ internal static class ImportCommand
             printMapping,
             asOf,
             issuesFile,
+            targetsOut,
             plugins,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
-            new ImportArguments(parse.GetValue(folder), parse.GetValue(db)!, parse.GetValue(processFile), parse.GetValue(mappingFile), parse.GetValue(preset), parse.GetValue(printMapping), parse.GetValue(asOf), parse.GetValue(issuesFile), parse.GetValue(plugins)),
+            new ImportArguments(parse.GetValue(folder), parse.GetValue(db)!, parse.GetValue(processFile), parse.GetValue(mappingFile), parse.GetValue(preset), parse.GetValue(printMapping), parse.GetValue(asOf), parse.GetValue(issuesFile), parse.GetValue(targetsOut), parse.GetValue(plugins)),
             cancellationToken));
         return command;
     }
 
-    private sealed record ImportArguments(string? Folder, string Database, string? Process, string? Mapping, string? Preset, bool PrintMapping, string? AsOf, string? Issues, IReadOnlyList<string>? Plugins);
+    private sealed record ImportArguments(string? Folder, string Database, string? Process, string? Mapping, string? Preset, bool PrintMapping, string? AsOf, string? Issues, string? TargetsOut, IReadOnlyList<string>? Plugins);
 
     private static async Task<int> RunAsync(CliContext context, ImportArguments arguments, CancellationToken cancellationToken)
     {
@@ -83,10 +85,19 @@ internal static class ImportCommand
 
         var mappingPath = arguments.Mapping ?? Path.Combine(folder, "mapping.yaml");
         var dbPath = arguments.Database;
-        if (arguments.Issues is { } issuesPath && OutputFile.RefusalToReplace(issuesPath, [dbPath, processPath, mappingPath, .. Directory.EnumerateFiles(folder)]) is { } refusal)
+        foreach (var (output, what) in new[] { (arguments.Issues, "the issues"), (arguments.TargetsOut, "the targets") })
         {
-            // Checked before anything is imported: the issues file is written last.
-            await context.Error.WriteLineAsync($"salesflow: will not write the issues over '{issuesPath}': {refusal}; choose another path");
+            if (output is not null && OutputFile.RefusalToReplace(output, [dbPath, processPath, mappingPath, .. Directory.EnumerateFiles(folder)]) is { } refusal)
+            {
+                // Checked before anything is imported: these files are written last.
+                await context.Error.WriteLineAsync($"salesflow: will not write {what} over '{output}': {refusal}; choose another path");
+                return ExitCodes.UsageOrIo;
+            }
+        }
+
+        if (arguments.TargetsOut is not null && arguments.Issues is not null && Path.GetFullPath(arguments.TargetsOut) == Path.GetFullPath(arguments.Issues))
+        {
+            await context.Error.WriteLineAsync("salesflow: --targets-out and --issues name the same file; choose two");
             return ExitCodes.UsageOrIo;
         }
 
@@ -202,6 +213,15 @@ internal static class ImportCommand
         }
 
         await o.WriteLineAsync($"Engine: {N(result.Commands.Applied)} commands applied, {N(result.Commands.Duplicates)} already applied, {N(result.Commands.Rejected)} refused; {watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
+        if (result.Goals is { } goals)
+        {
+            await WriteGoalsAsync(o, folder, goals, process, arguments.TargetsOut);
+        }
+        else if (arguments.TargetsOut is not null)
+        {
+            await o.WriteLineAsync("No targets written: the mapping names no goals file (`files.goals`).");
+        }
+
         if (issues.Count > 0)
         {
             await o.WriteLineAsync();
@@ -226,6 +246,58 @@ internal static class ImportCommand
     }
 
     private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Money(decimal? value) => value is { } amount ? amount.ToString("#,0.00", CultureInfo.InvariantCulture) : "—";
+
+    /// <summary>The goals as targets: each year against the process's, and written out when asked and complete.</summary>
+    private static async Task WriteGoalsAsync(TextWriter o, string folder, CrmGoalsResult goals, Engine.Definitions.ProcessDefinition process, string? targetsOut)
+    {
+        if (goals.GoalsFile is not { } file)
+        {
+            if (targetsOut is not null)
+            {
+                await o.WriteLineAsync("No targets written: no goals file in the folder matches the mapping's `files.goals`.");
+            }
+
+            return;
+        }
+
+        var errors = goals.Issues.Count(i => i.IsError);
+        var years = goals.Targets.Count == 0 ? "no year" : string.Join(", ", goals.Targets.Select(t => t.Year.ToString(CultureInfo.InvariantCulture)));
+        await o.WriteLineAsync();
+        await o.WriteLineAsync($"Targets from {Path.Combine(folder, file)}: {years} ({N(goals.GoalsRead)} goals read" +
+            $"{(goals.OtherMetricGoals > 0 ? $", {N(goals.OtherMetricGoals)} of other metrics left out" : string.Empty)}" +
+            $"{(errors > 0 ? $", {N(errors)} skipped" : string.Empty)}{(goals.Issues.Count > errors ? $", {N(goals.Issues.Count - errors)} warning(s)" : string.Empty)}).");
+        if (goals.AgainstProcess.Count > 0)
+        {
+            var width = Math.Max(4, goals.AgainstProcess.Max(r => r.Part.Length));
+            var header = $"  {"part".PadRight(width)}  {(process.Id + " v" + process.Version.ToString(CultureInfo.InvariantCulture)).PadLeft(20)}  {"CRM goal".PadLeft(20)}  {"difference".PadLeft(20)}";
+            await o.WriteLineAsync(header);
+            foreach (var row in goals.AgainstProcess)
+            {
+                await o.WriteLineAsync($"  {row.Part.PadRight(width)}  {Money(row.InProcess),20}  {Money(row.InCrm),20}  {(row.Difference is { } d ? (d > 0 ? "+" : string.Empty) + Money(d) : "—"),20}");
+            }
+        }
+
+        if (targetsOut is null)
+        {
+            if (goals.Targets.Count > 0)
+            {
+                await o.WriteLineAsync("To make them the process's targets: import again with --targets-out targets.yaml and replace the process's `targets:` with it.");
+            }
+
+            return;
+        }
+
+        if (errors > 0 || goals.Targets.Count == 0)
+        {
+            await o.WriteLineAsync($"No targets written to {targetsOut}: {(errors > 0 ? "goals were skipped (listed below); fix them in the CRM or the mapping first" : "the goals give no year's target")}.");
+            return;
+        }
+
+        await File.WriteAllTextAsync(targetsOut, goals.ToYaml());
+        await o.WriteLineAsync($"Targets written to {targetsOut}: replace the process's `targets:` with it (salesflow validate checks the result).");
+    }
 
     private static async Task WriteIssuesAsync(TextWriter writer, IEnumerable<ImportIssue> issues)
     {

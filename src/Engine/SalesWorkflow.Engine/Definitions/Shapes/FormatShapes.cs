@@ -444,7 +444,8 @@ internal static class FormatShapes
         .Optional("teams", Text, "Owners with their manager and team.")
         .Optional("accounts", Text, "Accounts with industry, size, revenue and region.")
         .Optional("products", Text, "Products with their list price.")
-        .Optional("stageHistory", Text, "The stage history (Salesforce's OpportunityHistory): one row per stage a deal entered, and when; a pattern that matches no file means no history.");
+        .Optional("stageHistory", Text, "The stage history (Salesforce's OpportunityHistory): one row per stage a deal entered, and when; a pattern that matches no file means no history.")
+        .Optional("goals", Text, "Goal records (Dynamics' Goal table): owner, period, target and parent goal, read as the process's `targets:`; a pattern that matches no file means none.");
 
     private static readonly ObjectShape MappingColumns = new ObjectShape("mapping columns", "Which columns hold what, per file.")
         .Required("opportunities", OpportunityColumns, "The opportunities file's columns.")
@@ -464,7 +465,17 @@ internal static class FormatShapes
         .Optional("stageHistory", new ObjectShape("stage history columns", "The stage history file's columns.")
             .Required("deal", Column, "The deal's id, as the opportunities file's `id` column has it.")
             .Required("stage", Column, "The CRM stage the deal entered, mapped by `stages:`.")
-            .Required("at", Column, "When it entered it, in the mapping's date formats."), "The stage history file's columns.");
+            .Required("at", Column, "When it entered it, in the mapping's date formats."), "The stage history file's columns.")
+        .Optional("goals", new ObjectShape("goal columns", "The goals file's columns.")
+            .Required("name", Column, "The goal's name, by which a child goal names its parent.")
+            .Required("owner", Column, "Who the goal is for: a team (mapped by `goals.teams`) or a person (mapped by `owners:`).")
+            .Required("target", Column, "The target amount, in the mapping's number format.")
+            .Optional("parent", Column, "The parent goal's name; a goal without one heads its period.")
+            .Optional("period", Column, "The fiscal period (`Annual`, `Quarter 1`, `January`), mapped by `goals.periods`.")
+            .Optional("year", Column, "The fiscal year (`FY2026` or `2026`).")
+            .Optional("from", Column, "A custom period's first day, where the goal has no fiscal period.")
+            .Optional("to", Column, "A custom period's last day.")
+            .Optional("metric", Column, "The goal metric (`Revenue`); with `goals.metrics`, only those goals are read."), "The goals file's columns.");
 
     private static readonly ObjectShape StageMapping = new ObjectShape("stage mapping", "What a CRM stage is in the process.")
         .Optional("status", new ScalarShape(ScalarType.Enum, "The deal's status.") { Values = ["open", "won", "lost"] }, "Open, won or lost (default: open, or what `statuses:` reads).")
@@ -493,6 +504,10 @@ internal static class FormatShapes
         .Optional("dates", new ObjectShape("date format", "How the export writes dates.")
             .Optional("formats", new ListShape(Text, ".NET date formats."), "The formats tried in order, e.g. `M/d/yyyy h:mm tt`, `dd-MM-yyyy`, `yyyy.MM.dd`, `yyyy年M月d日` (default `yyyy-MM-dd`).")
             .Optional("culture", Text, "The culture month names and AM/PM are read in, e.g. `en-US` (default: invariant)."), "Date formats.")
+        .Optional("goals", new ObjectShape("goals", "How goal records become the process's targets (docs/import.md, \"Targets from goals\").")
+            .Optional("periods", new MapShape(new ScalarShape(ScalarType.Enum, "A period of the year.") { Values = ["year", "Q1", "Q2", "Q3", "Q4", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"] }, "CRM period → period.", AnyKey, "a fiscal period as the CRM writes it"), "Each value of the period column → `year`, a quarter `Q1`–`Q4` or a month `1`–`12`. A goal of a period not listed (a semester) is reported and left out.")
+            .Optional("metrics", new ListShape(Text, "Goal metrics."), "Only goals of these metrics are read (default: all); the targets are closed-won revenue.")
+            .Optional("teams", new MapShape(Id, "Goal owner → team id.", AnyKey, "a goal owner or goal name as the CRM writes it"), "The goals that are a team's: their owner (or name) → the team id deals carry (`Owner.team`); below the year's goal, a goal whose owner is not listed leaves the team breakdown out, reported."), "Targets from a goals export.")
         .Optional("webhook", new ObjectShape("webhook", "How the CRM's webhooks describe a deal's changes, for the server's live sync (docs/import.md, \"Live sync\").")
             .Required("format", new ScalarShape(ScalarType.Enum, "A payload shape.") { Values = ["hubspot", "salesforce", "dynamics", "zoho", "json"] }, "The payload's shape: `hubspot` (deal property-change subscriptions), `salesforce` (outbound messages), `dynamics` (webhooks' RemoteExecutionContext), `zoho` (workflow webhooks' parameters) or `json` (SalesWorkflow's own envelope, for any other sender).")
             .Optional("properties", new MapShape(ColumnName, "Payload property → export column.", AnyKey, "a property as the payload names it"), "What each property of the payload is, as the export's column that holds it: `dealstage: Deal Stage`. A property named as a column needs no entry; others are ignored.")
