@@ -126,12 +126,12 @@ public sealed class DemoAndDatabaseCommandTests(DemoDatabase demo) : IClassFixtu
         Assert.Equal($"Work the deals through the API (docs/server.md): salesflow serve --db {demo.Path}", lines[^1]);
 
         var again = System.IO.Path.Combine(demo.Folder, "again-report.html");
-        var (code, output, error) = await CliRunner.RunAsync("report", "--db", demo.Path, "--period", "2026-02", "--format", "html", "--out", again);
+        var (code, output, error) = await CliRunner.RunAsync("report", "--db", demo.Path, "--period", "2026-02", "--format", "html", "--language", "en", "--out", again);
         Assert.True(code == ExitCodes.Ok, output + error);
         Assert.Equal(await File.ReadAllTextAsync(html), await File.ReadAllTextAsync(again));
 
         // A fixed history (same seed, same run) with targets, escalations, risks, blocked moves and feedback.
-        (code, output, error) = await CliRunner.RunAsync("report", "--db", demo.Path, "--period", "2026-02");
+        (code, output, error) = await CliRunner.RunAsync("report", "--db", demo.Path, "--period", "2026-02", "--language", "en");
         Assert.True(code == ExitCodes.Ok, output + error);
         Snapshot.Match(output);
     }

@@ -113,6 +113,34 @@ public sealed class FeedAndReportTests(ServerFactory factory) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task Review_IsWrittenInTheLanguageAskedFor_ElseTheBrowsers_ElseTheProcesssFirst()
+    {
+        var director = await factory.ClientFor("chen-jie");
+        var year = DateTimeOffset.UtcNow.Year;
+        async Task<(HttpStatusCode Status, string Text)> Get(string query, string? acceptLanguage = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/review?period={year}&format=markdown{query}");
+            if (acceptLanguage is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Accept-Language", acceptLanguage);
+            }
+
+            using var response = await director.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.StartsWith($"# 销售回顾 {year}", (await Get("&language=zh")).Text, StringComparison.Ordinal);
+        Assert.StartsWith($"# Sales review {year}", (await Get("&language=en", "zh-CN,zh;q=0.9")).Text, StringComparison.Ordinal);
+        Assert.StartsWith($"# Sales review {year}", (await Get(string.Empty, "fr-FR, en;q=0.8, zh;q=0.5")).Text, StringComparison.Ordinal);
+        Assert.StartsWith($"# 销售回顾 {year}", (await Get(string.Empty, "zh-CN,zh;q=0.9,en;q=0.8")).Text, StringComparison.Ordinal);
+        Assert.StartsWith($"# 销售回顾 {year}", (await Get(string.Empty, "fr-FR")).Text, StringComparison.Ordinal); // standard-b2b: languages [zh, en]
+        Assert.StartsWith($"# 销售回顾 {year}", (await Get(string.Empty, ";;q=x,,")).Text, StringComparison.Ordinal);
+        var refused = await Get("&language=fr");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Contains("language is en or zh", refused.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Health_AndReadiness_AnswerWithoutCredentials()
     {
         var client = await factory.Anonymous();

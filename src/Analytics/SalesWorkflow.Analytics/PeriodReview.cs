@@ -88,15 +88,37 @@ public sealed record PeriodReview(string Process, string Scope, TimeZoneInfo Tim
             new KpiQuery(request.Period.Previous()) { Filter = filter, AsOf = asOf, Process = definition, TimeZone = timeZone },
         ]);
         var scope = request.Team is not null ? $"team {request.Team}" : request.Rep is not null ? $"rep {request.Rep}" : "all teams";
-        return new PeriodReview(process, scope, timeZone, kpis[0], kpis[1]);
+        return new PeriodReview(process, scope, timeZone, kpis[0], kpis[1]) { Definition = definition };
     }
 
     /// <summary>The review as JSON (camelCase; the KPIs of both periods whole), for tools and dashboards.</summary>
     public string ToJson() => JsonSerializer.Serialize(new { process = Process, scope = Scope, timeZone = TimeZone.Id, current = Current, previous = Previous }, Json);
 
+    /// <summary>The process measured against (its names, teams and languages), when there is one.</summary>
+    public ProcessDefinition? Definition { get; init; }
+
+    /// <summary>The languages the Markdown and HTML renderings are written in (<c>en</c>, <c>zh</c>).</summary>
+    public static IReadOnlyList<string> Languages => ReviewText.Languages;
+
+    /// <summary>The review as Markdown (chat, e-mail), in the process's first language the report is written in.</summary>
+    public string ToMarkdown() => ToMarkdown(null);
+
     /// <summary>The review as Markdown (chat, e-mail).</summary>
-    public string ToMarkdown() => ReviewReport.Build(Current, Previous, Process, Scope).ToMarkdown();
+    /// <param name="language"><c>en</c> or <c>zh</c> (<c>zh-CN</c> too); null for the process's first language the report is written in, else English.</param>
+    /// <exception cref="ArgumentException">The report is not written in <paramref name="language"/> (see <see cref="Languages"/>).</exception>
+    public string ToMarkdown(string? language) => Build(language).ToMarkdown();
+
+    /// <summary>The review as one self-contained HTML file (inline SVG charts, no script, nothing fetched), in the process's first language the report is written in.</summary>
+    public string ToHtml() => ToHtml(null);
 
     /// <summary>The review as one self-contained HTML file: inline SVG charts, no script, nothing fetched.</summary>
-    public string ToHtml() => ReviewReport.Build(Current, Previous, Process, Scope).ToHtml();
+    /// <param name="language"><c>en</c> or <c>zh</c>; null for the process's first language the report is written in, else English.</param>
+    /// <exception cref="ArgumentException">The report is not written in <paramref name="language"/> (see <see cref="Languages"/>).</exception>
+    public string ToHtml(string? language) => Build(language).ToHtml();
+
+    private ReviewReport Build(string? language)
+    {
+        var text = ReviewText.For(language, Definition);
+        return ReviewReport.Build(Current, Previous, text.ProcessTitle(Process), Scope, text);
+    }
 }

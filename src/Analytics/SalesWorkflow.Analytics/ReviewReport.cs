@@ -14,8 +14,11 @@ internal sealed class ReviewReport
 {
     private readonly List<Section> _sections = [];
 
-    private ReviewReport(string title, string subtitle)
+    private readonly ReviewText _t;
+
+    private ReviewReport(ReviewText text, string title, string subtitle)
     {
+        _t = text;
         Title = title;
         Subtitle = subtitle;
     }
@@ -32,39 +35,39 @@ internal sealed class ReviewReport
 
     private sealed record Section(string Heading, string? Note, Table? Table, Chart? Chart);
 
-    public static ReviewReport Build(PipelineKpis c, PipelineKpis p, string process, string scope)
+    public static ReviewReport Build(PipelineKpis c, PipelineKpis p, string process, string scope, ReviewText t)
     {
-        var asOf = c.AsOf is { } at ? $", as of {at.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}" : string.Empty;
-        var report = new ReviewReport($"Sales review {c.Period.Label}", $"{process}, {scope}{asOf}");
+        var asOf = c.AsOf is { } at ? t.Format("AsOf", at.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)) : string.Empty;
+        var report = new ReviewReport(t, t.Format("Title", c.Period.Label), t.Format("Subtitle", process, t.Scope(scope), asOf));
         report.Headline(c, p);
         report.TargetsSection(c);
         report.FunnelSection(c);
         report.StallSection(c);
-        report.Add("Top blocking criteria", "Moves refused at a gate in the period, by stage and failing criterion (or missing checklist item).",
-            Rows(["stage / criterion", "refusals"], c.BlockingCriteria.Take(10).Select(b => new[] { b.Key, N(b.Value) })), null);
+        report.Add(t["Blocking"], t["BlockingNote"],
+            report.Rows([t["ColStageCriterion"], t["ColRefusals"]], c.BlockingCriteria.Take(10).Select(b => new[] { b.Key, report.N(b.Value) })), null);
         report.RisksSection(c);
         report.EscalationsSection(c);
         report.TasksSection(c, p);
-        report.Add("Won revenue by month", null,
-            Rows(["month", "won revenue"], c.WonRevenueByMonth.Select(m => new[] { m.Key, N(m.Value) })),
-            Bars("chart-revenue", "Won revenue by month", c.WonRevenueByMonth.Select(m => (m.Key, (double)m.Value))));
-        report.Add("Loss reasons", $"{N(c.Lost)} deals lost in the period: the case analysis starts here.",
-            Rows(["reason", "deals", "share"], c.LossReasons.Select(r => new[] { r.Key, N(r.Value), P(c.Lost == 0 ? null : (double)r.Value / c.Lost) })), null);
-        report.Add("Customer satisfaction", null, Rows(["measure", c.Period.Label, p.Period.Label],
+        report.Add(t["RevenueByMonth"], null,
+            report.Rows([t["ColMonth"], t["ColWonRevenue"]], c.WonRevenueByMonth.Select(m => new[] { m.Key, report.N(m.Value) })),
+            report.Bars("chart-revenue", t["RevenueByMonth"], c.WonRevenueByMonth.Select(m => (m.Key, (double)m.Value))));
+        report.Add(t["LossReasons"], t.Format("LossNote", report.N(c.Lost)),
+            report.Rows([t["ColReason"], t["ColDeals"], t["ColShare"]], c.LossReasons.Select(r => new[] { t.LossReason(r.Key), report.N(r.Value), report.P(c.Lost == 0 ? null : (double)r.Value / c.Lost) })), null);
+        report.Add(t["Satisfaction"], null, report.Rows([t["ColMeasure"], c.Period.Label, p.Period.Label],
         [
-            ["Feedback scored (1–5)", N(c.Satisfaction.Scored), N(p.Satisfaction.Scored)],
-            ["Mean score", D(c.Satisfaction.Mean, "0.00"), D(p.Satisfaction.Mean, "0.00")],
-            ["Satisfied (4–5)", P(c.Satisfaction.SatisfiedShare), P(p.Satisfaction.SatisfiedShare)],
-            ["Complaints recorded", N(c.Satisfaction.Complaints), N(p.Satisfaction.Complaints)],
-            ["Complaints open at period end", N(c.Satisfaction.ComplaintsOpenAtEnd), N(p.Satisfaction.ComplaintsOpenAtEnd)],
+            [t["FeedbackScored"], report.N(c.Satisfaction.Scored), report.N(p.Satisfaction.Scored)],
+            [t["MeanScore"], report.D(c.Satisfaction.Mean, "0.00"), report.D(p.Satisfaction.Mean, "0.00")],
+            [t["Satisfied"], report.P(c.Satisfaction.SatisfiedShare), report.P(p.Satisfaction.SatisfiedShare)],
+            [t["ComplaintsRecorded"], report.N(c.Satisfaction.Complaints), report.N(p.Satisfaction.Complaints)],
+            [t["ComplaintsOpenAtEnd"], report.N(c.Satisfaction.ComplaintsOpenAtEnd), report.N(p.Satisfaction.ComplaintsOpenAtEnd)],
         ]), null);
         report.ComplaintsSection(c, p);
-        report.Add("Rep scorecards", "Every rep against the same standards, best won revenue first.",
-            Rows(
-                ["rep", "team", "won", "lost", "win rate", "won revenue", "target", "attainment", "median cycle (days)", "open deals", "open pipeline", "escalations"],
+        report.Add(t["Scorecards"], t["ScorecardsNote"],
+            report.Rows(
+                [t["ColRep"], t["ColTeam"], t["ColWon"], t["ColLost"], t["ColWinRate"], t["ColWonRevenue"], t["ColTarget"], t["ColAttainment"], t["ColCycleMedian"], t["ColOpenDeals"], t["ColOpenPipeline"], t["ColEscalations"]],
                 c.Reps.Select(r => new[]
                 {
-                    r.Rep, r.Team, N(r.Won), N(r.Lost), P(r.WinRate), N(r.WonRevenue), r.Target is { } t ? N(t) : "—", P(r.Attainment), D(r.CycleDaysMedian), N(r.OpenAtEnd), N(r.PipelineAtEnd), N(r.Escalations),
+                    r.Rep, r.Team, report.N(r.Won), report.N(r.Lost), report.P(r.WinRate), report.N(r.WonRevenue), r.Target is { } target ? report.N(target) : "—", report.P(r.Attainment), report.D(r.CycleDaysMedian), report.N(r.OpenAtEnd), report.N(r.PipelineAtEnd), report.N(r.Escalations),
                 })),
             null);
         report.CalibrationSection(c);
@@ -73,39 +76,39 @@ internal sealed class ReviewReport
 
     private void Add(string heading, string? note, Table? table, Chart? chart) => _sections.Add(new Section(heading, note, table, chart));
 
-    private void Headline(PipelineKpis c, PipelineKpis p) => Add("Headline", null, Rows(["KPI", c.Period.Label, p.Period.Label, "change"],
+    private void Headline(PipelineKpis c, PipelineKpis p) => Add(_t["Headline"], null, Rows([_t["Kpi"], c.Period.Label, p.Period.Label, _t["Change"]],
     [
-        ["Deals won", N(c.Won), N(p.Won), Change((decimal)c.Won, p.Won)],
-        ["Deals lost", N(c.Lost), N(p.Lost), Change((decimal)c.Lost, p.Lost)],
-        ["Win rate", P(c.WinRate), P(p.WinRate), ChangePoints(c.WinRate, p.WinRate)],
-        ["Won revenue", N(c.WonRevenue), N(p.WonRevenue), Change(c.WonRevenue, p.WonRevenue)],
-        ["Sales cycle, median days", D(c.CycleDaysMedian), D(p.CycleDaysMedian), ChangeOf(c.CycleDaysMedian, p.CycleDaysMedian)],
-        ["Sales cycle, mean days", D(c.CycleDaysMean), D(p.CycleDaysMean), ChangeOf(c.CycleDaysMean, p.CycleDaysMean)],
-        ["Deals started", N(c.Started), N(p.Started), Change((decimal)c.Started, p.Started)],
-        ["Open at period end", N(c.OpenAtEnd), N(p.OpenAtEnd), Change((decimal)c.OpenAtEnd, p.OpenAtEnd)],
-        ["Pipeline at period end", N(c.PipelineAtEnd), N(p.PipelineAtEnd), Change(c.PipelineAtEnd, p.PipelineAtEnd)],
-        ["Weighted pipeline at period end", N(c.WeightedPipelineAtEnd), N(p.WeightedPipelineAtEnd), Change(c.WeightedPipelineAtEnd, p.WeightedPipelineAtEnd)],
-        ["Pipeline velocity (revenue per day)", N(c.VelocityPerDay), N(p.VelocityPerDay), Change(c.VelocityPerDay, p.VelocityPerDay)],
-        ["Customer satisfaction (mean 1–5)", D(c.Satisfaction.Mean, "0.00"), D(p.Satisfaction.Mean, "0.00"), "—"],
+        [_t["DealsWon"], N(c.Won), N(p.Won), Change((decimal)c.Won, p.Won)],
+        [_t["DealsLost"], N(c.Lost), N(p.Lost), Change((decimal)c.Lost, p.Lost)],
+        [_t["WinRate"], P(c.WinRate), P(p.WinRate), ChangePoints(c.WinRate, p.WinRate)],
+        [_t["WonRevenue"], N(c.WonRevenue), N(p.WonRevenue), Change(c.WonRevenue, p.WonRevenue)],
+        [_t["CycleMedian"], D(c.CycleDaysMedian), D(p.CycleDaysMedian), ChangeOf(c.CycleDaysMedian, p.CycleDaysMedian)],
+        [_t["CycleMean"], D(c.CycleDaysMean), D(p.CycleDaysMean), ChangeOf(c.CycleDaysMean, p.CycleDaysMean)],
+        [_t["DealsStarted"], N(c.Started), N(p.Started), Change((decimal)c.Started, p.Started)],
+        [_t["OpenAtEnd"], N(c.OpenAtEnd), N(p.OpenAtEnd), Change((decimal)c.OpenAtEnd, p.OpenAtEnd)],
+        [_t["PipelineAtEnd"], N(c.PipelineAtEnd), N(p.PipelineAtEnd), Change(c.PipelineAtEnd, p.PipelineAtEnd)],
+        [_t["WeightedPipelineAtEnd"], N(c.WeightedPipelineAtEnd), N(p.WeightedPipelineAtEnd), Change(c.WeightedPipelineAtEnd, p.WeightedPipelineAtEnd)],
+        [_t["Velocity"], N(c.VelocityPerDay), N(p.VelocityPerDay), Change(c.VelocityPerDay, p.VelocityPerDay)],
+        [_t["SatisfactionMean"], D(c.Satisfaction.Mean, "0.00"), D(p.Satisfaction.Mean, "0.00"), "—"],
     ]), null);
 
     private void TargetsSection(PipelineKpis c)
     {
         if (c.Targets.Count == 0)
         {
-            Add("Targets", "The process declares no target for this period.", null, null);
+            Add(_t["Targets"], _t["NoTarget"], null, null);
             return;
         }
 
-        var note = c.Targets.Any(t => t.Prorated) ? "The process declares no target for this exact period: it is the enclosing part of the plan, pro rata by days." : null;
+        var note = c.Targets.Any(t => t.Prorated) ? _t["Prorated"] : null;
         Add(
-            "Targets vs actuals",
+            _t["TargetsVsActuals"],
             note,
-            Rows(["level", "who", "target", "won revenue", "attainment", "pipeline at period start", "coverage"], c.Targets.Select(t => new[]
+            Rows([_t["ColLevel"], _t["ColWho"], _t["ColTarget"], _t["ColWonRevenue"], _t["ColAttainment"], _t["ColPipelineAtStart"], _t["ColCoverage"]], c.Targets.Select(t => new[]
             {
-                t.Level, t.Level == "total" ? "all" : $"{t.Name} ({t.Id})", N(t.Target), N(t.Won), P(t.Attainment), N(t.PipelineAtStart), t.Coverage is { } x ? x.ToString("0.0", CultureInfo.InvariantCulture) + "×" : "—",
+                _t.Level(t.Level), t.Level == "total" ? _t["Everyone"] : $"{_t.TeamName(t.Id, t.Name)} ({t.Id})", N(t.Target), N(t.Won), P(t.Attainment), N(t.PipelineAtStart), t.Coverage is { } x ? x.ToString("0.0", _t.Culture) + "×" : "—",
             })),
-            Bars("chart-attainment", "Target attainment", c.Targets.Select(t => (t.Level == "total" ? "total" : t.Id, (t.Attainment ?? 0) * 100)), percent: true));
+            Bars("chart-attainment", _t["ChartAttainment"], c.Targets.Select(t => (t.Level == "total" ? _t.Level("total") : t.Id, (t.Attainment ?? 0) * 100)), percent: true));
     }
 
     private void ComplaintsSection(PipelineKpis c, PipelineKpis p)
@@ -115,18 +118,18 @@ internal sealed class ReviewReport
             return;
         }
 
-        static string[] Line(string key, ComplaintKpis k) =>
+        string[] Line(string key, ComplaintKpis k) =>
             [key, N(k.Recorded), P(k.RespondedWithinSla), N(k.RespondMissed), P(k.ResolvedWithinSla), N(k.ResolveMissed), N(k.Resolved), D(k.ResolveHoursMedian)];
-        string[] headers = ["complaints", "answered in time", "response missed", "resolved in time", "resolution missed", "resolved", "median hours to resolve"];
+        string[] headers = [_t["ColComplaints"], _t["ColAnsweredInTime"], _t["ColResponseMissed"], _t["ColResolvedInTime"], _t["ColResolutionMissed"], _t["ColResolved"], _t["ColHoursToResolve"]];
         Add(
-            "Complaints and service levels",
-            "Complaints recorded in the period against the process's feedback service levels (feedback.sla): the levels they missed so far, and the time to resolve those resolved. \"—\" where the process sets no such level.",
-            Rows(["period", .. headers], [Line(c.Period.Label, c.Complaints), Line(p.Period.Label, p.Complaints)]),
+            _t["Complaints"],
+            _t["ComplaintsNote"],
+            Rows([_t["ColPeriod"], .. headers], [Line(c.Period.Label, c.Complaints), Line(p.Period.Label, p.Complaints)]),
             null);
         if (c.ComplaintsByTeam.Count > 0)
         {
-            Add("Complaints by team", null, Rows(["team", .. headers], c.ComplaintsByTeam.Select(t => Line(t.Key, t.Complaints))), null);
-            Add("Complaints by rep", null, Rows(["rep", .. headers], c.ComplaintsByRep.Select(t => Line(t.Key, t.Complaints))), null);
+            Add(_t["ComplaintsByTeam"], null, Rows([_t["ColTeam"], .. headers], c.ComplaintsByTeam.Select(t => Line(t.Key, t.Complaints))), null);
+            Add(_t["ComplaintsByRep"], null, Rows([_t["ColRep"], .. headers], c.ComplaintsByRep.Select(t => Line(t.Key, t.Complaints))), null);
         }
     }
 
@@ -134,22 +137,22 @@ internal sealed class ReviewReport
     {
         if (c.Tasks.Due == 0 && p.Tasks.Due == 0)
         {
-            Add("Tasks", "No stage task came due in the period.", null, null);
+            Add(_t["Tasks"], _t["NoTasks"], null, null);
             return;
         }
 
-        static string[] Line(string key, TaskKpis t) => [key, N(t.Due), N(t.DoneOnTime), N(t.DoneLate), N(t.NotDone), P(t.OnTimeShare)];
-        string[] headers = ["", "due", "done on time", "done late", "not done", "on time"];
+        string[] Line(string key, TaskKpis t) => [key, N(t.Due), N(t.DoneOnTime), N(t.DoneLate), N(t.NotDone), P(t.OnTimeShare)];
+        string[] headers = [_t["ColDue"], _t["ColDoneOnTime"], _t["ColDoneLate"], _t["ColNotDone"], _t["ColOnTime"]];
         Add(
-            "Tasks",
-            "Stage tasks whose due moment fell in the period, and how they ended: completed by it, after it, or not at all. A task whose deal left the stage before it came due is not counted.",
-            Rows(["period", .. headers[1..]], [Line(c.Period.Label, c.Tasks), Line(p.Period.Label, p.Tasks)]),
+            _t["Tasks"],
+            _t["TasksNote"],
+            Rows([_t["ColPeriod"], .. headers], [Line(c.Period.Label, c.Tasks), Line(p.Period.Label, p.Tasks)]),
             null);
         if (c.TasksByStage.Count > 0)
         {
-            Add("Tasks by stage", null, Rows(["stage", .. headers[1..]], c.TasksByStage.Select(t => Line(t.Key, t.Tasks))), null);
-            Add("Tasks by person", "Who the task was for at its due moment (a role where no person was named); the 15 with the most tasks due.",
-                Rows(["person", .. headers[1..]], c.TasksByAssignee.Take(15).Select(t => Line(t.Key, t.Tasks))), null);
+            Add(_t["TasksByStage"], null, Rows([_t["ColStage"], .. headers], c.TasksByStage.Select(t => Line(_t.Stage(t.Key), t.Tasks))), null);
+            Add(_t["TasksByPerson"], _t["TasksByPersonNote"],
+                Rows([_t["ColPerson"], .. headers], c.TasksByAssignee.Take(15).Select(t => Line(t.Key, t.Tasks))), null);
         }
     }
 
@@ -161,10 +164,10 @@ internal sealed class ReviewReport
         }
 
         Add(
-            "Funnel (deals started in the period)",
-            $"The {N(c.Started)} deals started in the period, followed to {(c.AsOf is null ? "the end of the log" : "the as-of moment")}: how many reached each stage or a later one, and the conversion to the next.",
-            Rows(["stage", "reached", "conversion to next"], c.Funnel.Select(f => new[] { f.Stage, N(f.Reached), P(f.ConversionToNext) })),
-            Bars("chart-funnel", "Deals reaching each stage", c.Funnel.Select(f => (f.Stage, (double)f.Reached))));
+            _t["Funnel"],
+            _t.Format("FunnelNote", N(c.Started), c.AsOf is null ? _t["EndOfLog"] : _t["AsOfMoment"]),
+            Rows([_t["ColStage"], _t["ColReached"], _t["ColConversion"]], c.Funnel.Select(f => new[] { _t.Stage(f.Stage), N(f.Reached), P(f.ConversionToNext) })),
+            Bars("chart-funnel", _t["ChartFunnel"], c.Funnel.Select(f => (_t.Stage(f.Stage), (double)f.Reached))));
     }
 
     private void StallSection(PipelineKpis c)
@@ -175,12 +178,12 @@ internal sealed class ReviewReport
         }
 
         Add(
-            "Where deals stall (time in stage, days)",
-            "Deals whose stay in the stage ended in the period or was still going at its end. Latest stay and total over re-entries; the threshold is when the process's own stall escalation first notifies.",
+            _t["Stall"],
+            _t["StallNote"],
             Rows(
-                ["stage", "deals", "latest p50", "latest p90", "total p50", "total p90", "threshold", "over threshold"],
-                c.TimeInStage.Select(t => new[] { t.Stage, N(t.Deals), D(t.LatestP50), D(t.LatestP90), D(t.CumulativeP50), D(t.CumulativeP90), t.Threshold ?? "—", $"{N(t.OverThreshold)} ({P(t.Deals == 0 ? null : (double)t.OverThreshold / t.Deals)})" })),
-            new Chart("chart-stall", "Days in stage, p50 and p90 of the latest stay", [.. c.TimeInStage.Select(t => t.Stage)],
+                [_t["ColStage"], _t["ColDeals"], _t["ColLatestP50"], _t["ColLatestP90"], _t["ColTotalP50"], _t["ColTotalP90"], _t["ColThreshold"], _t["ColOverThreshold"]],
+                c.TimeInStage.Select(t => new[] { _t.Stage(t.Stage), N(t.Deals), D(t.LatestP50), D(t.LatestP90), D(t.CumulativeP50), D(t.CumulativeP90), t.Threshold ?? "—", $"{N(t.OverThreshold)} ({P(t.Deals == 0 ? null : (double)t.OverThreshold / t.Deals)})" })),
+            new Chart("chart-stall", _t["ChartStall"], [.. c.TimeInStage.Select(t => _t.Stage(t.Stage))],
             [
                 ("p50", "#3b7dd8", [.. c.TimeInStage.Select(t => t.LatestP50 ?? 0)]),
                 ("p90", "#d8893b", [.. c.TimeInStage.Select(t => t.LatestP90 ?? 0)]),
@@ -190,14 +193,14 @@ internal sealed class ReviewReport
     private void RisksSection(PipelineKpis c)
     {
         var categories = c.RisksRaised.Keys.Union(c.RisksOpenAtEnd.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        Add("Risks by category", null, Rows(["category", "raised in the period", "open at period end"], categories.Select(k => new[] { k, N(c.RisksRaised.GetValueOrDefault(k)), N(c.RisksOpenAtEnd.GetValueOrDefault(k)) })),
-            categories.Count == 0 ? null : Bars("chart-risks", "Risks raised by category", categories.Select(k => (k, (double)c.RisksRaised.GetValueOrDefault(k)))));
+        Add(_t["Risks"], null, Rows([_t["ColCategory"], _t["ColRaised"], _t["ColOpenAtEnd"]], categories.Select(k => new[] { k, N(c.RisksRaised.GetValueOrDefault(k)), N(c.RisksOpenAtEnd.GetValueOrDefault(k)) })),
+            categories.Count == 0 ? null : Bars("chart-risks", _t["ChartRisks"], categories.Select(k => (k, (double)c.RisksRaised.GetValueOrDefault(k)))));
     }
 
     private void EscalationsSection(PipelineKpis c) =>
-        Add("Escalations", "Notifications in the period, by level and role notified, and by escalation.",
-            Rows(["level / escalation", "notifications"], c.EscalationsByLevel.Select(e => new[] { e.Key, N(e.Value) }).Concat(c.EscalationsById.Select(e => new[] { e.Key, N(e.Value) }))),
-            c.EscalationsByLevel.Count == 0 ? null : Bars("chart-escalations", "Escalation notifications by level", c.EscalationsByLevel.Select(e => (e.Key, (double)e.Value))));
+        Add(_t["Escalations"], _t["EscalationsNote"],
+            Rows([_t["ColLevelEscalation"], _t["ColNotifications"]], c.EscalationsByLevel.Select(e => new[] { e.Key, N(e.Value) }).Concat(c.EscalationsById.Select(e => new[] { e.Key, N(e.Value) }))),
+            c.EscalationsByLevel.Count == 0 ? null : Bars("chart-escalations", _t["ChartEscalations"], c.EscalationsByLevel.Select(e => (e.Key, (double)e.Value))));
 
     private void CalibrationSection(PipelineKpis c)
     {
@@ -207,13 +210,13 @@ internal sealed class ReviewReport
         }
 
         Add(
-            "Calibration of stage probabilities",
-            "Each open stage's declared win probability against the observed win rate of the deals closed in the period that had been in it. A large gap means the weighted pipeline is off.",
-            Rows(["stage", "declared", "closed deals", "won", "observed", "gap"], c.Calibration.Select(x => new[] { x.Stage, P(x.Declared), N(x.Closed), N(x.Won), P(x.Observed), ChangePoints(x.Observed, x.Declared) })),
-            new Chart("chart-calibration", "Declared probability and observed win rate", [.. c.Calibration.Select(x => x.Stage)],
+            _t["Calibration"],
+            _t["CalibrationNote"],
+            Rows([_t["ColStage"], _t["ColDeclared"], _t["ColClosedDeals"], _t["ColWon"], _t["ColObserved"], _t["ColGap"]], c.Calibration.Select(x => new[] { _t.Stage(x.Stage), P(x.Declared), N(x.Closed), N(x.Won), P(x.Observed), ChangePoints(x.Observed, x.Declared) })),
+            new Chart("chart-calibration", _t["ChartCalibration"], [.. c.Calibration.Select(x => _t.Stage(x.Stage))],
             [
-                ("declared", "#9aa5b1", [.. c.Calibration.Select(x => x.Declared * 100)]),
-                ("observed", "#3b7dd8", [.. c.Calibration.Select(x => (x.Observed ?? 0) * 100)]),
+                (_t["SeriesDeclared"], "#9aa5b1", [.. c.Calibration.Select(x => x.Declared * 100)]),
+                (_t["SeriesObserved"], "#3b7dd8", [.. c.Calibration.Select(x => (x.Observed ?? 0) * 100)]),
             ], Percent: true));
     }
 
@@ -237,7 +240,7 @@ internal sealed class ReviewReport
 
             if (table.Rows.Count == 0)
             {
-                b.Append("(none)\n");
+                b.Append(_t["NoRows"]).Append('\n');
                 continue;
             }
 
@@ -258,7 +261,7 @@ internal sealed class ReviewReport
     {
         static string E(string text) => WebUtility.HtmlEncode(text);
         var b = new StringBuilder();
-        b.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(E(Title)).Append("</title>\n");
+        b.Append("<!DOCTYPE html>\n<html lang=\"").Append(_t.Language).Append("\"><head><meta charset=\"utf-8\"><title>").Append(E(Title)).Append("</title>\n");
         b.Append("<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:70rem}table{border-collapse:collapse;margin:1rem 0}")
             .Append("td,th{border:1px solid #ccc;padding:.3rem .6rem}th{background:#f3f5f7}td.n{text-align:right}svg{display:block;margin:1rem 0}")
             .Append("p.note{color:#555;max-width:50rem}</style></head><body>\n");
@@ -300,7 +303,7 @@ internal sealed class ReviewReport
             }
             else if (section.Table is not null)
             {
-                b.Append("<p>(none)</p>\n");
+                b.Append("<p>").Append(E(_t["NoRows"])).Append("</p>\n");
             }
 
             b.Append("</section>\n");
@@ -311,7 +314,7 @@ internal sealed class ReviewReport
     }
 
     /// <summary>A labelled horizontal bar chart, inline SVG (no script, nothing fetched); each bar is a <c>rect.bar</c> with its value in <c>data-value</c>.</summary>
-    private static string Svg(Chart chart)
+    private string Svg(Chart chart)
     {
         const int Width = 760, BarHeight = 18, Gap = 8, LabelWidth = 190, ValueWidth = 110;
         var series = chart.Series.Count;
@@ -338,7 +341,7 @@ internal sealed class ReviewReport
                 var value = chart.Series[s].Values[i];
                 var w = span * Math.Max(0, value) / max;
                 var by = y + (s * BarHeight);
-                var text = chart.Percent ? value.ToString("0.#", CultureInfo.InvariantCulture) + "%" : value.ToString("N0", CultureInfo.InvariantCulture);
+                var text = chart.Percent ? value.ToString("0.#", _t.Culture) + "%" : value.ToString("N0", _t.Culture);
                 b.Append(CultureInfo.InvariantCulture, $"<rect class=\"bar\" data-value=\"{value:0.###}\" x=\"{LabelWidth}\" y=\"{by}\" width=\"{w:0.#}\" height=\"{BarHeight - 2}\" fill=\"{chart.Series[s].Colour}\"/>");
                 b.Append(CultureInfo.InvariantCulture, $"<text x=\"{LabelWidth + w + 6:0.#}\" y=\"{by + BarHeight - 5}\" font-size=\"12\">{text}</text>");
             }
@@ -354,33 +357,34 @@ internal sealed class ReviewReport
         return b.ToString();
     }
 
-    private static Table Rows(string[] headers, IEnumerable<string[]> rows)
+    private Table Rows(string[] headers, IEnumerable<string[]> rows)
     {
         var list = rows.ToList();
 
         // A column is numeric when every cell is a figure (digits, separators, %, ×, —, signs, units).
-        var numeric = headers.Select((_, i) => i > 0 && list.Count > 0 && list.All(r => r[i].Length > 0 && r[i].All(ch => char.IsDigit(ch) || " ,.%×—+-()ptsd".Contains(ch, StringComparison.Ordinal)))).ToArray();
+        var unit = _t["Points"].Trim();
+        var numeric = headers.Select((_, i) => i > 0 && list.Count > 0 && list.All(r => r[i].Length > 0 && r[i].Replace(unit, string.Empty, StringComparison.Ordinal).All(ch => char.IsDigit(ch) || " ,.%×—+-()d".Contains(ch, StringComparison.Ordinal)))).ToArray();
         return new Table(headers, list, numeric);
     }
 
-    private static Chart Bars(string id, string title, IEnumerable<(string Label, double Value)> bars, bool percent = false)
+    private Chart Bars(string id, string title, IEnumerable<(string Label, double Value)> bars, bool percent = false)
     {
         var list = bars.ToList();
-        return new Chart(id, title, [.. list.Select(x => x.Label)], [("value", "#3b7dd8", [.. list.Select(x => x.Value)])], percent);
+        return new Chart(id, title, [.. list.Select(x => x.Label)], [(_t["SeriesValue"], "#3b7dd8", [.. list.Select(x => x.Value)])], percent);
     }
 
-    private static string N(decimal? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "—";
+    private string N(decimal? value) => value is { } v ? v.ToString("N0", _t.Culture) : "—";
 
-    private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    private string N(int value) => value.ToString("N0", _t.Culture);
 
-    private static string P(double? value) => value is { } v ? (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "—";
+    private string P(double? value) => value is { } v ? (v * 100).ToString("0.0", _t.Culture) + "%" : "—";
 
-    private static string D(double? value, string format = "0.#") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
+    private string D(double? value, string format = "0.#") => value is { } v ? v.ToString(format, _t.Culture) : "—";
 
-    private static string Change(decimal? now, decimal? before) =>
-        now is { } a && before is { } b && b != 0 ? ((a - b) / b * 100).ToString("+0.0;-0.0;0", CultureInfo.InvariantCulture) + "%" : "—";
+    private string Change(decimal? now, decimal? before) =>
+        now is { } a && before is { } b && b != 0 ? ((a - b) / b * 100).ToString("+0.0;-0.0;0", _t.Culture) + "%" : "—";
 
-    private static string ChangeOf(double? now, double? before) => Change((decimal?)now, (decimal?)before);
+    private string ChangeOf(double? now, double? before) => Change((decimal?)now, (decimal?)before);
 
-    private static string ChangePoints(double? now, double? before) => now is { } a && before is { } b ? ((a - b) * 100).ToString("+0.0;-0.0;0", CultureInfo.InvariantCulture) + " pts" : "—";
+    private string ChangePoints(double? now, double? before) => now is { } a && before is { } b ? ((a - b) * 100).ToString("+0.0;-0.0;0", _t.Culture) + _t["Points"] : "—";
 }

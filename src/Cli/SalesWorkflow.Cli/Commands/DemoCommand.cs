@@ -282,7 +282,7 @@ internal static class DemoCommand
         var period = ReviewPeriod(settings);
         console.WriteLine();
         await context.Out.WriteLineAsync($"The review of {period.Label} (and of any other period: salesflow report --db {(postgres ? $"\"{dbPath}\"" : dbPath)} --period {period.Label}):");
-        var reported = await ReportCommand.RunAsync(context, dbPath, period.Label, null, null, null, null, "html", reportPath, pluginFolders, cancellationToken);
+        var reported = await ReportCommand.RunAsync(context, dbPath, period.Label, null, null, null, null, "html", reportPath, pluginFolders, cancellationToken, language);
         console.WriteLine();
         await context.Out.WriteLineAsync($"Work the deals through the API (docs/server.md): salesflow serve --db {ServeCommand.Quote(dbPath)}");
         return reported;

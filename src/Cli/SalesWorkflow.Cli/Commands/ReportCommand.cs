@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using SalesWorkflow.Analytics;
 using SalesWorkflow.Engine.Analytics;
+using SalesWorkflow.Engine.Diagnostics;
 
 namespace SalesWorkflow.Cli.Commands;
 
@@ -21,6 +22,7 @@ internal static class ReportCommand
         var asOf = new Option<string?>("--as-of") { Description = "Only what was known at this moment: a date (its end, in the process's time zone) or a moment, e.g. 2026-03-15 or 2026-03-15T12:00+08:00." };
         var process = new Option<string?>("--process") { Description = "The process to report on (default: the one most deals run)." };
         var format = new Option<string>("--format") { Description = "md (default), html or json.", DefaultValueFactory = _ => "md" };
+        var language = new Option<string?>("--language") { Description = "The language of the Markdown and HTML report: en or zh (default: the process's first language)." };
         var output = new Option<string?>("--out") { Description = "Write the report to this file (default: standard output; for html: report-<period>.html)." };
         var plugins = PluginSupport.CreateOption();
         var command = new Command("report", "The period review from the event log: targets of the period's deals, win rate, revenue, cycle, funnel, loss reasons and rep scorecards.")
@@ -32,15 +34,22 @@ internal static class ReportCommand
             asOf,
             process,
             format,
+            language,
             output,
             plugins,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(db)!, parse.GetValue(period)!, parse.GetValue(team), parse.GetValue(rep), parse.GetValue(asOf), parse.GetValue(process), parse.GetValue(format)!, parse.GetValue(output), parse.GetValue(plugins), cancellationToken));
+        command.SetAction((parse, cancellationToken) => RunAsync(context, parse.GetValue(db)!, parse.GetValue(period)!, parse.GetValue(team), parse.GetValue(rep), parse.GetValue(asOf), parse.GetValue(process), parse.GetValue(format)!, parse.GetValue(output), parse.GetValue(plugins), cancellationToken, parse.GetValue(language)));
         return command;
     }
 
-    internal static async Task<int> RunAsync(CliContext context, string dbPath, string periodText, string? team, string? rep, string? asOfText, string? processId, string format, string? output, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(CliContext context, string dbPath, string periodText, string? team, string? rep, string? asOfText, string? processId, string format, string? output, IReadOnlyList<string>? pluginFolders, CancellationToken cancellationToken, string? language = null)
     {
+        if (language is not null && !PeriodReview.Languages.Any(l => string.Equals(l, language.Split('-', 2)[0], StringComparison.OrdinalIgnoreCase)))
+        {
+            await context.Error.WriteLineAsync($"salesflow: --language is {string.Join(" or ", PeriodReview.Languages)}, not `{PrintableText.Escape(language)}`");
+            return ExitCodes.UsageOrIo;
+        }
+
         if (!ReportPeriod.TryParse(periodText, out var period))
         {
             await context.Error.WriteLineAsync($"salesflow: --period `{periodText}` is not yyyy, yyyy-Qn or yyyy-MM (e.g. 2017-Q3)");
@@ -97,8 +106,8 @@ internal static class ReportCommand
         var text = format switch
         {
             "json" => review.ToJson(),
-            "html" => review.ToHtml(),
-            _ => review.ToMarkdown(),
+            "html" => review.ToHtml(language),
+            _ => review.ToMarkdown(language),
         };
         output ??= format == "html" ? $"report-{period.Label}.html" : null;
         if (output is null)

@@ -28,11 +28,18 @@ internal static class ReportEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden);
     }
 
-    private static async Task<IResult> Review(HttpContext http, ISalesWorkflowAnalytics analytics, string period, string? team, string? rep, string? process, DateOnly? asOf, string? format)
+    private static async Task<IResult> Review(HttpContext http, ISalesWorkflowAnalytics analytics, string period, string? team, string? rep, string? process, DateOnly? asOf, string? format, string? language)
     {
         if (format is not null and not ("json" or "markdown" or "html"))
         {
             return ApiProblems.Invalid("format is json, markdown or html.");
+        }
+
+        // The language asked for, else the browser's (Accept-Language), else the process's first.
+        language ??= ReportLanguage(http.Request.Headers.AcceptLanguage.ToString());
+        if (language is not null && !PeriodReview.Languages.Contains(language.Split('-', 2)[0].ToLowerInvariant(), StringComparer.Ordinal))
+        {
+            return ApiProblems.Invalid($"language is {string.Join(" or ", PeriodReview.Languages)}.");
         }
 
         var (review, problem) = await ComputeAsync(http, analytics, period, team, rep, process, asOf);
@@ -43,10 +50,23 @@ internal static class ReportEndpoints
 
         return format switch
         {
-            "markdown" => TypedResults.Text(review.ToMarkdown(), "text/markdown; charset=utf-8"),
-            "html" => TypedResults.Text(review.ToHtml(), "text/html; charset=utf-8"),
+            "markdown" => TypedResults.Text(review.ToMarkdown(language), "text/markdown; charset=utf-8"),
+            "html" => TypedResults.Text(review.ToHtml(language), "text/html; charset=utf-8"),
             _ => TypedResults.Text(review.ToJson(), "application/json; charset=utf-8"),
         };
+    }
+
+    /// <summary>The first language of an Accept-Language header the report is written in, by quality; null when none is.</summary>
+    internal static string? ReportLanguage(string acceptLanguage)
+    {
+        if (!Microsoft.Net.Http.Headers.StringWithQualityHeaderValue.TryParseList(acceptLanguage.Split(','), out var languages))
+        {
+            return null;
+        }
+
+        return languages.Where(l => l.Quality is not 0).OrderByDescending(l => l.Quality ?? 1)
+            .Select(l => l.Value.Value?.Split('-', 2)[0].ToLowerInvariant())
+            .FirstOrDefault(l => l is not null && PeriodReview.Languages.Contains(l, StringComparer.Ordinal));
     }
 
     private static async Task<IResult> Kpis(HttpContext http, ISalesWorkflowAnalytics analytics, string period, string? team, string? rep, string? process, DateOnly? asOf)
