@@ -59,6 +59,19 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
 
     public AccountStore Accounts => Services.GetRequiredService<AccountStore>();
 
+    /// <summary>True once <see cref="StartOnKestrelAsync"/> made it a real server on a port (for a browser).</summary>
+    public bool UsesKestrel { get; private set; }
+
+    /// <summary>Starts the server on Kestrel, on a free loopback port, seeds the users, and gives its address.</summary>
+    public async Task<Uri> StartOnKestrelAsync()
+    {
+        UsesKestrel = true;
+        UseKestrel(0);
+        await SeedAsync();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+    }
+
     /// <summary>Starts the server and adds the users once.</summary>
     public async Task SeedAsync()
     {
@@ -70,7 +83,15 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
                 return;
             }
 
-            _ = Server; // starts the host: the engine creates the database, then the account tables
+            if (UsesKestrel)
+            {
+                StartServer();
+            }
+            else
+            {
+                _ = Server; // starts the host: the engine creates the database, then the account tables
+            }
+
             await Accounts.AddUserAsync(new ServerUser("li-na", [SalesRoles.Rep], "east"), Password);
             await Accounts.AddUserAsync(new ServerUser("wang-wei", [SalesRoles.Rep], "west"), Password);
             await Accounts.AddUserAsync(new ServerUser("zhao-min", [SalesRoles.Manager], "east"), Password);

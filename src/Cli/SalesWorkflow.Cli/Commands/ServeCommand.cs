@@ -93,6 +93,7 @@ internal static class ServeCommand
 
             await context.Out.WriteLineAsync($"  Add a user:   salesflow users add <id> --role rep --team <team> --db {Quote(database)}");
             await context.Out.WriteLineAsync($"  Add a token:  salesflow tokens create --user <id> --scope deals:read --db {Quote(database)}");
+            await context.Out.WriteLineAsync($"  The web app:  {urls.Split(';')[0].TrimEnd('/')}/app/ (sign in as a user; docs/web.md)");
             await context.Out.WriteLineAsync($"  The API:      {urls.Split(';')[0].TrimEnd('/')}/openapi/v1.json (docs/server.md). Ctrl+C stops.");
             await app.WaitForShutdownAsync(cancellationToken);
             return ExitCodes.Ok;

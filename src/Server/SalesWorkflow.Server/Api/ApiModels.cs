@@ -176,3 +176,79 @@ public sealed record ValidationResponse(bool Valid, IReadOnlyList<ProcessCheck> 
 /// <param name="Version">The version it declares.</param>
 /// <param name="Status"><c>new</c> (no such version yet), <c>unchanged</c> (the server runs this very text) or <c>version-taken</c> (the server's version of that number differs: bump <c>version:</c> before publishing).</param>
 public sealed record ProcessCheck(string Id, int Version, string Status);
+
+/// <summary>The caller's inbox (<c>GET /api/inbox</c>): their open deals, and the open stages those deals' processes have, in order.</summary>
+/// <param name="UserId">The caller.</param>
+/// <param name="Stages">The open stages, in process order, with their names by language.</param>
+/// <param name="Deals">The open deals, up to 500.</param>
+/// <param name="Truncated">True when the caller has more open deals than the inbox shows.</param>
+public sealed record InboxResponse(string UserId, IReadOnlyList<InboxStage> Stages, IReadOnlyList<InboxDeal> Deals, bool Truncated);
+
+/// <summary>An open stage of the inbox.</summary>
+/// <param name="Id">The stage id.</param>
+/// <param name="Name">Its name by language (<c>zh</c>, <c>en</c>; <c>""</c> for a definition's only language).</param>
+public sealed record InboxStage(string Id, IReadOnlyDictionary<string, string> Name);
+
+/// <summary>An open deal of the inbox: where it is, what blocks it, and what is due.</summary>
+/// <param name="DealId">The deal.</param>
+/// <param name="Name">The opportunity's name.</param>
+/// <param name="Account">The account's name.</param>
+/// <param name="Amount">The amount.</param>
+/// <param name="Currency">Its currency.</param>
+/// <param name="Stage">The stage id.</param>
+/// <param name="StageName">The stage's name by language.</param>
+/// <param name="EnteredStageAt">When it entered the stage.</param>
+/// <param name="Health">Health 0–100.</param>
+/// <param name="Blocked">True when the stage's gate does not pass.</param>
+/// <param name="Blockers">The gate's failing criteria.</param>
+/// <param name="Checklist">The stage's checklist, done or not.</param>
+/// <param name="Tasks">The open tasks of the stage, soonest due first.</param>
+/// <param name="Escalations">The escalations due.</param>
+public sealed record InboxDeal(
+    string DealId,
+    string Name,
+    string Account,
+    decimal Amount,
+    string Currency,
+    string Stage,
+    IReadOnlyDictionary<string, string> StageName,
+    DateTimeOffset EnteredStageAt,
+    int Health,
+    bool Blocked,
+    IReadOnlyList<InboxBlocker> Blockers,
+    IReadOnlyList<InboxChecklistItem> Checklist,
+    IReadOnlyList<InboxTask> Tasks,
+    IReadOnlyList<InboxEscalation> Escalations);
+
+/// <summary>A failing exit criterion: the process's words for it, the term that failed and the values it read.</summary>
+/// <param name="Id">The criterion id.</param>
+/// <param name="Description">The criterion's description by language.</param>
+/// <param name="FailingTerm">The condition's term that failed, as written.</param>
+/// <param name="Values">The values the condition read.</param>
+public sealed record InboxBlocker(string Id, IReadOnlyDictionary<string, string> Description, string? FailingTerm, IReadOnlyList<InboxValue> Values);
+
+/// <summary>A value a condition read.</summary>
+/// <param name="Expression">What it read.</param>
+/// <param name="Value">The value.</param>
+public sealed record InboxValue(string Expression, string Value);
+
+/// <summary>A checklist item of the deal's stage.</summary>
+/// <param name="Id">The item id (<c>POST /api/deals/{dealId}/checklist/{item}</c> ticks it off).</param>
+/// <param name="Text">Its text by language.</param>
+/// <param name="Required">True when the gate needs it.</param>
+/// <param name="Done">True when ticked off.</param>
+public sealed record InboxChecklistItem(string Id, IReadOnlyDictionary<string, string> Text, bool Required, bool Done);
+
+/// <summary>An open task of the deal's stage.</summary>
+/// <param name="Id">The task id.</param>
+/// <param name="Title">Its title by language.</param>
+/// <param name="DueAt">When it is due, if it has a due moment.</param>
+/// <param name="Overdue">True once it is overdue.</param>
+public sealed record InboxTask(string Id, IReadOnlyDictionary<string, string> Title, DateTimeOffset? DueAt, bool Overdue);
+
+/// <summary>An escalation due on the deal.</summary>
+/// <param name="Id">The escalation id.</param>
+/// <param name="Level">Its level.</param>
+/// <param name="Notify">The role it notifies.</param>
+/// <param name="DueAt">When it notifies.</param>
+public sealed record InboxEscalation(string Id, int Level, string Notify, DateTimeOffset DueAt);

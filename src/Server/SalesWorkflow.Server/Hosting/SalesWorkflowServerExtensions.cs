@@ -20,6 +20,7 @@ using SalesWorkflow.Engine.Storage;
 using SalesWorkflow.Server.Accounts;
 using SalesWorkflow.Server.Api;
 using SalesWorkflow.Server.Security;
+using SalesWorkflow.Server.Web;
 
 namespace SalesWorkflow.Server.Hosting;
 
@@ -159,6 +160,8 @@ public static class SalesWorkflowServerExtensions
         ReportEndpoints.Map(api);
         ProcessEndpoints.Map(api);
         CrmWebhookEndpoints.Map(api);
+        InboxEndpoints.Map(api);
+        WebApp.Map(endpoints);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) }).AllowAnonymous();
         ServerOpenApi.Map(endpoints);
