@@ -186,6 +186,41 @@ public sealed class WebAppBrowserTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [BrowserFact]
+    public async Task TheProcessView_DrawsTheDiagram_AndShowsEachStagesNormsChecklistGateAndEscalations()
+    {
+        var page = await browser.OpenAsync();
+        var errors = new List<string>();
+        // Script errors, and any error Mermaid logs; a resource answered 401 before sign-in (the session check) is not one.
+        page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+            {
+                errors.Add(message.Text);
+            }
+        };
+        await SignInAsync(page, "li-na");
+        await page.ClickAsync("#process-link");
+        await page.ClickAsync("nav.processes a[data-process='standard-b2b']");
+
+        await Assertions.Expect(page.Locator("#process-title")).ToHaveTextAsync("Standard B2B sales process (standard-b2b v2)", new() { Timeout = Timeout });
+        // Mermaid drew it: an SVG with a node per stage, labelled with the stage's name.
+        await Assertions.Expect(page.Locator("#diagram svg")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Assertions.Expect(page.Locator("#diagram svg")).ToContainTextAsync("Needs analysis");
+        var stage = page.Locator("section.stage[data-stage='first-contact']");
+        await Assertions.Expect(stage).ToContainTextAsync("log meeting notes within 24 hours");
+        await Assertions.Expect(stage.Locator("[data-criterion='first-meeting-held'] code")).ToHaveTextAsync("HasActivity(\"meeting\") || HasActivity(\"visit\")");
+        await Assertions.Expect(stage).ToContainTextAsync("Meeting notes logged");
+        await ScreenshotAsync(page, "process-en");
+        Assert.Empty(errors);
+
+        await page.ClickAsync("#language");
+        await Assertions.Expect(page.Locator("section.stage[data-stage='needs-analysis'] h3")).ToContainTextAsync("需求分析", new() { Timeout = Timeout });
+        await Assertions.Expect(page.Locator("#diagram svg")).ToContainTextAsync("需求分析", new() { Timeout = Timeout });
+        await page.Context.CloseAsync();
+    }
+
+    [BrowserFact]
     public async Task NamesThatAreMarkup_AreShownAsText_AndNeverRun()
     {
         const string Script = "<script>window.__pwned = 1</script>";

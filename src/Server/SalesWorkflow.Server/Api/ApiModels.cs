@@ -252,3 +252,66 @@ public sealed record InboxTask(string Id, IReadOnlyDictionary<string, string> Ti
 /// <param name="Notify">The role it notifies.</param>
 /// <param name="DueAt">When it notifies.</param>
 public sealed record InboxEscalation(string Id, int Level, string Notify, DateTimeOffset DueAt);
+
+/// <summary>A process version as people read it (<c>GET /api/processes/{processId}/view</c>).</summary>
+/// <param name="Id">The process id.</param>
+/// <param name="Version">The version.</param>
+/// <param name="Name">Its name by language.</param>
+/// <param name="Languages">The languages its texts are in.</param>
+/// <param name="Mermaid">The diagram as a Mermaid flowchart (as <c>salesflow graph</c> writes it).</param>
+/// <param name="Stages">The stages in order.</param>
+public sealed record ProcessView(string Id, int Version, IReadOnlyDictionary<string, string> Name, IReadOnlyList<string> Languages, string Mermaid, IReadOnlyList<ProcessViewStage> Stages);
+
+/// <summary>A stage of the process view.</summary>
+/// <param name="Id">The stage id.</param>
+/// <param name="Name">Its name by language.</param>
+/// <param name="Kind">open, won or lost.</param>
+/// <param name="Probability">Its win probability.</param>
+/// <param name="Norms">Its operating norms by language.</param>
+/// <param name="Checklist">Its checklist.</param>
+/// <param name="Criteria">Its exit criteria (the gate).</param>
+/// <param name="Tasks">The tasks it creates.</param>
+/// <param name="Escalations">The escalations that watch it.</param>
+public sealed record ProcessViewStage(
+    string Id,
+    IReadOnlyDictionary<string, string> Name,
+    string Kind,
+    double Probability,
+    IReadOnlyDictionary<string, string> Norms,
+    IReadOnlyList<ProcessViewChecklistItem> Checklist,
+    IReadOnlyList<ProcessViewCriterion> Criteria,
+    IReadOnlyList<ProcessViewTask> Tasks,
+    IReadOnlyList<ProcessViewEscalation> Escalations);
+
+/// <summary>A checklist item of a stage.</summary>
+/// <param name="Id">The item id.</param>
+/// <param name="Text">Its text by language.</param>
+/// <param name="Required">True when the gate needs it.</param>
+public sealed record ProcessViewChecklistItem(string Id, IReadOnlyDictionary<string, string> Text, bool Required);
+
+/// <summary>An exit criterion of a stage.</summary>
+/// <param name="Id">The criterion id.</param>
+/// <param name="Description">Its description by language.</param>
+/// <param name="Condition">Its condition, as written.</param>
+public sealed record ProcessViewCriterion(string Id, IReadOnlyDictionary<string, string> Description, string Condition);
+
+/// <summary>A task a stage creates.</summary>
+/// <param name="Id">The task id.</param>
+/// <param name="Title">Its title by language.</param>
+/// <param name="Due">When it is due after the stage is entered (<c>48h</c>, <c>5bd</c>), if it is.</param>
+/// <param name="Assignee">Who it is for (a role).</param>
+public sealed record ProcessViewTask(string Id, IReadOnlyDictionary<string, string> Title, string? Due, string Assignee);
+
+/// <summary>An escalation that watches a stage.</summary>
+/// <param name="Id">The escalation id.</param>
+/// <param name="Name">Its name by language.</param>
+/// <param name="TimeInStage">The time in stage that triggers it, if it is a stall escalation.</param>
+/// <param name="Condition">The condition that triggers it, if it has one.</param>
+/// <param name="Levels">Who it tells, and when.</param>
+public sealed record ProcessViewEscalation(string Id, IReadOnlyDictionary<string, string> Name, string? TimeInStage, string? Condition, IReadOnlyList<ProcessViewEscalationLevel> Levels);
+
+/// <summary>A level of an escalation.</summary>
+/// <param name="Number">The level.</param>
+/// <param name="Notify">The role it tells.</param>
+/// <param name="After">After how long.</param>
+public sealed record ProcessViewEscalationLevel(int Number, string Notify, string After);

@@ -161,6 +161,7 @@ public static class SalesWorkflowServerExtensions
         ProcessEndpoints.Map(api);
         CrmWebhookEndpoints.Map(api);
         InboxEndpoints.Map(api);
+        ProcessViewEndpoints.Map(api);
         WebApp.Map(endpoints);
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         endpoints.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) }).AllowAnonymous();

@@ -73,7 +73,7 @@ function problem(result) {
 const main = () => document.getElementById('main');
 
 function show(...nodes) {
-  main().replaceChildren(...nodes);
+  main().replaceChildren(...nodes.flat().filter(n => n !== null && n !== undefined && n !== false));
 }
 
 function renderBar() {
@@ -86,7 +86,7 @@ function renderBar() {
   } }, t('switchLanguage'));
   const items = [el('span', { class: 'brand' }, t('app')), switchLanguage];
   if (state.session) {
-    items.splice(1, 0, el('a', { href: '#/inbox' }, t('inbox')), el('span', { id: 'who' }, state.session.userId));
+    items.splice(1, 0, el('a', { href: '#/inbox' }, t('inbox')), el('a', { href: '#/process', id: 'process-link' }, t('process')), el('span', { id: 'who' }, state.session.userId));
     items.push(el('button', { type: 'button', id: 'sign-out', onclick: async () => { await api('DELETE', '/session'); state.session = null; location.hash = '#/inbox'; await route(); } }, t('signOut')));
   }
   bar.replaceChildren(...items);
@@ -216,6 +216,66 @@ async function renderDeal(dealId) {
     el('table', { id: 'timeline' }, el('tbody', {}, (history.ok ? history.body : []).map(e => el('tr', {}, el('td', {}, when(e.at)), el('td', {}, e.type), el('td', {}, e.stage || ''), el('td', {}, e.actor || ''))))));
 }
 
+/** Loads Mermaid (vendor/mermaid, only for this screen) once. */
+let mermaidLoaded = null;
+function loadMermaid() {
+  mermaidLoaded ??= new Promise((resolve, reject) => {
+    const script = el('script', { src: 'vendor/mermaid/mermaid.min.js' });
+    script.addEventListener('load', () => {
+      // strict: labels are text (Mermaid sanitizes them), no click handlers, no HTML from the diagram's source.
+      window.mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral', htmlLabels: false, flowchart: { htmlLabels: false } });
+      resolve(window.mermaid);
+    });
+    script.addEventListener('error', reject);
+    document.head.append(script);
+  });
+  return mermaidLoaded;
+}
+
+async function renderProcess(processId) {
+  const list = await api('GET', '/processes');
+  if (list.status === 401) return renderSignIn();
+  const running = list.ok ? list.body.filter(p => p.latestVersion !== null) : [];
+  if (!processId) {
+    if (running.length === 0) return show(el('p', { class: 'error' }, t('noProcess')));
+    processId = running[0].id;
+  }
+
+  // Every process the server runs, one link each.
+  const others = el('nav', { class: 'processes' }, running.map(p => el('a', { href: '#/process/' + encodeURIComponent(p.id), 'data-process': p.id, class: p.id === processId ? 'current' : null },
+    state.language === 'zh' ? p.nameZh : p.name)));
+
+  const result = await api('GET', `/processes/${encodeURIComponent(processId)}/view?language=${state.language}`);
+  if (result.status === 401) return renderSignIn();
+  if (!result.ok) return show(el('p', { class: 'error', id: 'not-found' }, result.status === 404 ? t('noProcess') : problem(result)));
+  const view = result.body;
+  const diagram = el('div', { id: 'diagram', class: 'card' });
+  const kinds = { open: t('kindOpen'), won: t('kindWon'), lost: t('kindLost') };
+  show(
+    others,
+    el('h1', { id: 'process-title' }, `${local(view.name)} (${view.id} v${view.version})`),
+    el('h2', {}, t('diagram')), diagram,
+    view.stages.map(stage => el('section', { class: 'card stage', 'data-stage': stage.id },
+      el('h3', {}, local(stage.name), el('span', { class: 'meta' }, ` · ${kinds[stage.kind] || stage.kind} · ${t('probability', Math.round(stage.probability * 100) + '%')}`)),
+      local(stage.norms) ? el('div', {}, el('strong', {}, t('norms')), el('p', { class: 'norms' }, local(stage.norms))) : null,
+      stage.checklist.length ? el('div', {}, el('strong', {}, t('checklist')), el('ul', { class: 'plain' }, stage.checklist.map(i => el('li', {}, local(i.text) || i.id, i.required ? null : el('span', { class: 'meta' }, ` (${t('optional')})`))))) : null,
+      stage.criteria.length ? el('div', {}, el('strong', {}, t('exitCriteria')), el('ul', { class: 'plain' }, stage.criteria.map(c => el('li', { 'data-criterion': c.id }, local(c.description) || c.id, ' ', el('code', {}, c.condition))))) : null,
+      stage.tasks.length ? el('div', {}, el('strong', {}, t('stageTasks')), el('ul', { class: 'plain' }, stage.tasks.map(task => el('li', {}, local(task.title) || task.id,
+        el('span', { class: 'meta' }, [task.due ? ' · ' + t('dueIn', task.due) : '', ' · ' + t('assignee', task.assignee)].join('')))))) : null,
+      stage.escalations.length ? el('div', {}, el('strong', {}, t('escalations')), el('ul', { class: 'plain' }, stage.escalations.map(e => el('li', {}, local(e.name) || e.id,
+        el('span', { class: 'meta' }, ' · ' + (e.timeInStage ? t('stallAfter', e.timeInStage) : t('when', e.condition || ''))),
+        el('ul', { class: 'plain levels' }, e.levels.map(l => el('li', {}, t('tells', l.number, l.notify, l.after)))))))) : null)));
+  try {
+    const mermaid = await loadMermaid();
+    const { svg } = await mermaid.render('process-diagram', view.mermaid);
+    // Mermaid's own output (labels sanitized in strict mode), parsed as SVG rather than written as HTML.
+    const parsed = new DOMParser().parseFromString(svg, 'image/svg+xml').documentElement;
+    diagram.replaceChildren(document.importNode(parsed, true));
+  } catch (error) {
+    diagram.replaceChildren(el('pre', { class: 'explain' }, view.mermaid));
+  }
+}
+
 async function route() {
   if (!state.session) {
     const current = await api('GET', '/session');
@@ -225,7 +285,10 @@ async function route() {
   renderBar();
   if (!state.session) return renderSignIn();
   const deal = /^#\/deals\/(.+)$/.exec(location.hash);
-  return deal ? renderDeal(decodeURIComponent(deal[1])) : renderInbox();
+  if (deal) return renderDeal(decodeURIComponent(deal[1]));
+  const process = /^#\/process(?:\/(.+))?$/.exec(location.hash);
+  if (process) return renderProcess(process[1] ? decodeURIComponent(process[1]) : null);
+  return renderInbox();
 }
 
 window.addEventListener('hashchange', () => { route(); });
