@@ -221,6 +221,34 @@ public sealed class WebAppBrowserTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [BrowserFact]
+    public async Task AnOverride_IsRefusedToARep_AndMovesTheDealOnForAnApprover()
+    {
+        await StartFirstContactDealAsync("li-na", "east", "web-east-3", "Port logistics");
+        var rep = await browser.OpenAsync();
+        await SignInAsync(rep, "li-na");
+        await Assertions.Expect(rep.Locator("[data-deal='web-east-3']")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await rep.GotoAsync("/app/#/deals/web-east-3");
+        await rep.FillAsync("#override input[name='reason']", "the customer is in a hurry");
+        await rep.ClickAsync("#override button[type='submit']");
+
+        await Assertions.Expect(rep.Locator("#deal-notice")).ToHaveTextAsync("Not moved: only an approver can move a deal past a failing gate.", new() { Timeout = Timeout });
+        await Assertions.Expect(rep.Locator("#deal-stage")).ToContainTextAsync("First contact");
+        await rep.Context.CloseAsync();
+
+        var approver = await browser.OpenAsync();
+        await SignInAsync(approver, "sun-li");
+        await Assertions.Expect(approver.Locator("h1")).ToHaveTextAsync("My deals", new() { Timeout = Timeout });
+        await approver.GotoAsync("/app/#/deals/web-east-3");
+        await approver.FillAsync("#override input[name='reason']", "signed off by the approver");
+        await approver.ClickAsync("#override button[type='submit']");
+
+        await Assertions.Expect(approver.Locator("#deal-notice")).ToHaveTextAsync("Moved to Needs analysis.", new() { Timeout = Timeout });
+        await Assertions.Expect(approver.Locator("#deal-stage")).ToContainTextAsync("Needs analysis");
+        await Assertions.Expect(approver.Locator("#timeline")).ToContainTextAsync("gate-overridden");
+        await approver.Context.CloseAsync();
+    }
+
+    [BrowserFact]
     public async Task NamesThatAreMarkup_AreShownAsText_AndNeverRun()
     {
         const string Script = "<script>window.__pwned = 1</script>";

@@ -179,15 +179,24 @@ function dealCard(deal) {
   return card;
 }
 
-async function renderDeal(dealId) {
+async function renderDeal(dealId, notice) {
   const result = await api('GET', '/deals/' + encodeURIComponent(dealId));
   if (result.status === 401) return renderSignIn();
   if (!result.ok) return show(el('p', { class: 'error', id: 'not-found' }, result.status === 404 ? t('notFound') : problem(result)), el('p', {}, el('a', { href: '#/inbox' }, t('backToInbox'))));
   const deal = result.body;
-  const [explanation, history] = await Promise.all([
+  const [explanation, history, process] = await Promise.all([
     api('GET', `/deals/${encodeURIComponent(dealId)}/explanation?language=${state.language}`),
     api('GET', `/deals/${encodeURIComponent(dealId)}/history`),
+    api('GET', `/processes/${encodeURIComponent(deal.processId)}/view?version=${deal.processVersion}`),
   ]);
+  const stageNames = new Map((process.ok ? process.body.stages : []).map(st => [st.id, local(st.name)]));
+  const stageName = id => stageNames.get(id) || id;
+  const reason = el('input', { name: 'reason', placeholder: t('overrideReason'), 'aria-label': t('overrideReason'), required: true });
+  const override = deal.status === 'open' ? el('form', { class: 'inline', id: 'override', onsubmit: async event => {
+    event.preventDefault();
+    const moved = await api('POST', `/deals/${encodeURIComponent(dealId)}/override`, { reason: reason.value, toStage: null });
+    await renderDeal(dealId, moved.ok ? t('advanced', stageName(moved.body.stage)) : moved.status === 403 ? t('overrideRefused') : t('refused', problem(moved)));
+  } }, el('strong', {}, t('override')), reason, el('button', { type: 'submit', class: 'primary' }, t('overrideButton'))) : null;
   const evaluation = deal.lastEvaluation;
   const entered = (history.ok ? history.body : []).filter(e => e.stage && (e.type === 'tracking-started' || e.type.startsWith('stage-') || e.type === 'gate-overridden' || e.type === 'deal-reopened'));
   const stays = [];
@@ -198,16 +207,18 @@ async function renderDeal(dealId) {
   show(
     el('p', {}, el('a', { href: '#/inbox' }, t('backToInbox'))),
     el('h1', { id: 'deal-title' }, deal.opportunity.name || deal.dealId),
+    notice ? el('p', { id: 'deal-notice', role: 'status' }, notice) : null,
     el('table', {}, el('tbody', {},
       el('tr', {}, el('th', {}, t('account')), el('td', {}, deal.account.name || deal.account.id || '')),
       el('tr', {}, el('th', {}, t('amount')), el('td', {}, money(deal.opportunity.amount, deal.opportunity.currency))),
-      el('tr', {}, el('th', {}, t('status')), el('td', {}, `${deal.status} · ${deal.stage} · ${t('health', evaluation.health)}`)))),
+      el('tr', {}, el('th', {}, t('status')), el('td', { id: 'deal-stage' }, `${deal.status} · ${stageName(deal.stage)} · ${t('health', evaluation.health)}`)))),
     el('h2', {}, t('stagePath')),
     el('ol', { class: 'path' }, stays.map((stay, i) => el('li', { class: i === stays.length - 1 ? 'current' : null },
-      `${stay.stage} · ${t('days', Math.max(0, Math.round(((i + 1 < stays.length ? new Date(stays[i + 1].at) : new Date()) - new Date(stay.at)) / 86400000)))}`))),
+      `${stageName(stay.stage)} · ${t('days', Math.max(0, Math.round(((i + 1 < stays.length ? new Date(stays[i + 1].at) : new Date()) - new Date(stay.at)) / 86400000)))}`))),
     el('h2', {}, t('gate')),
     el('ul', { class: 'plain', id: 'gate' }, evaluation.gate.criteria.map(c => el('li', {}, el('span', { class: 'badge ' + (c.passed ? 'ready' : 'blocked') }, c.passed ? t('passes') : t('fails')), ' ', c.id,
       c.passed ? null : c.valuesRead.map(v => el('code', { class: 'values' }, ` ${v.expression} = ${v.value}`))))),
+    override,
     el('h2', {}, t('risks')),
     evaluation.risks.length === 0 ? el('p', {}, t('noRisks')) : el('ul', { class: 'plain' }, evaluation.risks.map(r => el('li', {}, `${r.id} (${r.category}, ${r.severity})`, r.advice ? el('div', { class: 'meta' }, local(r.advice)) : null))),
     el('h2', {}, t('explanation')),
